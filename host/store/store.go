@@ -1,0 +1,239 @@
+// Package store is the only owner of Parley's state: conversations, the
+// messages users sent, the outbox of deliveries to desk channels, agent
+// replies bound for Telegram, and small host secrets.
+//
+// Store is an interface with one driver per database (SQLite now,
+// PostgreSQL for several replicas); callers never see SQL. Every method
+// that changes state does so in one transaction, so a crash at any moment
+// leaves either all of a change or none of it.
+//
+// Work queues (deliveries and replies) are claimed with a lease: a worker
+// owns a row until it completes, retries or fails it, or until the lease
+// runs out, after which any worker may claim it again. Rows form lanes —
+// a delivery lane is (conversation, channel), a reply lane is a
+// conversation — and only the oldest unfinished row of a lane is ever
+// claimable, which is what keeps each lane strictly in order.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/parley-dev/parley/sdk"
+)
+
+// ErrNotFound is returned when a named row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrUnknownConversation is returned for a reply whose thread or
+// conversation id matches no conversation of the channel.
+var ErrUnknownConversation = errors.New("unknown conversation")
+
+// ErrLeaseLost is returned when a worker finishes a row it no longer owns
+// (its lease ran out and another worker claimed the row).
+var ErrLeaseLost = errors.New("lease lost")
+
+// Conversation is one Telegram private chat.
+type Conversation struct {
+	ID string
+	// Number is a short sequential handle, unique in the store.
+	Number       int64
+	ChatID       int64
+	Contact      sdk.Contact
+	StartPayload string
+	Blocked      bool
+	StartedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// SDK returns the conversation as the protocol carries it.
+func (c Conversation) SDK() sdk.Conversation {
+	return sdk.Conversation{
+		ID: c.ID, Number: c.Number, TelegramChatID: c.ChatID, StartedAt: c.StartedAt,
+		StartPayload: c.StartPayload, Blocked: c.Blocked,
+	}
+}
+
+// Inbound is one Telegram update, normalised, ready to commit.
+type Inbound struct {
+	// UpdateID is Telegram's update id; an update is committed once.
+	UpdateID int64
+	ChatID   int64
+	Contact  sdk.Contact
+	// StartPayload, when non-nil, is the /start deep-link payload to keep on
+	// the conversation ("" for a bare /start).
+	StartPayload *string
+	// Messages to deliver (each ID stable and unique; a message whose ID is
+	// already stored is skipped). May be empty, e.g. for a bare /start.
+	Messages []sdk.Message
+	// Channels each message is delivered to.
+	Channels []string
+	// Answer, when set, is a host message sent to the user through the reply
+	// queue (the welcome message). Its ExternalID must be unique.
+	Answer *sdk.Reply
+	// Time of the update; now when zero.
+	Time time.Time
+}
+
+// CommitResult says what CommitInbound did.
+type CommitResult struct {
+	// Duplicate is true when the update had been committed before; nothing
+	// was changed.
+	Duplicate    bool
+	Conversation Conversation
+	// Created is true when this update started the conversation.
+	Created bool
+}
+
+// Delivery is a claimed outbox row: one message for one channel.
+type Delivery struct {
+	ID           int64
+	Channel      string
+	Conversation Conversation
+	Message      sdk.Message
+	// ThreadRef is the lane's thread reference, nil before the first
+	// successful delivery.
+	ThreadRef []byte
+	// EditOfDeskMessageID is the desk id of the original when Message is an
+	// edit and the original was delivered.
+	EditOfDeskMessageID string
+	// Attempts made before this claim.
+	Attempts  int
+	CreatedAt time.Time
+}
+
+// OutgoingReply is a claimed reply bound for Telegram.
+type OutgoingReply struct {
+	ID int64
+	// Channel that produced the reply; "" for host messages.
+	Channel      string
+	Conversation Conversation
+	Reply        sdk.Reply
+	// EditOfTelegramMessageIDs are the Telegram ids of the reply this one
+	// edits, when it was sent.
+	EditOfTelegramMessageIDs []int64
+	Attempts                 int
+	CreatedAt                time.Time
+}
+
+// ReplyResult is the fate of one reply given to CommitReplies.
+type ReplyResult struct {
+	// Duplicate means the same (channel, external id) was stored before.
+	Duplicate      bool
+	ConversationID string
+}
+
+// State of a queued row.
+type State string
+
+// Row states.
+const (
+	StatePending State = "pending"
+	StateDone    State = "done"
+	StateFailed  State = "failed"
+)
+
+// QueueRow is a delivery or reply as listed for operators.
+type QueueRow struct {
+	ID             int64
+	Kind           string // "delivery" or "reply"
+	Channel        string
+	ConversationID string
+	MessageID      string // delivery: message id; reply: external id
+	State          State
+	Attempts       int
+	LastError      string
+	NextAttemptAt  time.Time
+	CreatedAt      time.Time
+}
+
+// Backlog is the pending work of one channel.
+type Backlog struct {
+	Channel string
+	Pending int
+	Failed  int
+	// OldestPending is when the oldest pending row was created, zero if none.
+	OldestPending time.Time
+}
+
+// ClaimOptions bound a claim.
+type ClaimOptions struct {
+	// Owner names the worker (unique per process).
+	Owner string
+	// Limit is the most rows returned (at most one per lane).
+	Limit int
+	// Lease is how long the rows stay owned.
+	Lease time.Duration
+	// Now is the clock; time.Now when zero.
+	Now time.Time
+}
+
+// Store is the state of a Parley installation.
+type Store interface {
+	// CommitInbound stores an update: conversation, messages, one delivery
+	// per message and channel, an optional answer, and the update id, in one
+	// transaction.
+	CommitInbound(ctx context.Context, in Inbound) (CommitResult, error)
+	// TelegramOffset is the next update id to ask Telegram for: one past the
+	// highest committed update id, 0 when none.
+	TelegramOffset(ctx context.Context) (int64, error)
+
+	// ClaimDeliveries leases the oldest pending row of up to Limit ready
+	// lanes. A lane whose head is leased by another worker is skipped.
+	ClaimDeliveries(ctx context.Context, opt ClaimOptions) ([]Delivery, error)
+	// CompleteDelivery marks a delivery done and stores the lane's thread
+	// reference and the desk's message id.
+	CompleteDelivery(ctx context.Context, id int64, owner string, threadRef []byte, deskMessageID string) error
+	// RetryDelivery records a failed attempt and schedules the next one.
+	RetryDelivery(ctx context.Context, id int64, owner string, next time.Time, lastErr string) error
+	// FailDelivery gives up on a delivery; the lane moves on.
+	FailDelivery(ctx context.Context, id int64, owner string, lastErr string) error
+	// EnqueueNotice stores a host notice in a conversation and queues it to
+	// the channels.
+	EnqueueNotice(ctx context.Context, conversationID string, n sdk.Notice, channels []string) error
+
+	// CommitReplies stores agent replies of one channel, each once per
+	// (channel, external id). Each reply names its conversation by
+	// ConversationID or by ThreadRef (a thread the channel returned from
+	// Deliver). If any reply is for an unknown conversation, nothing is
+	// stored and the error wraps ErrUnknownConversation.
+	CommitReplies(ctx context.Context, channel string, replies []sdk.Reply) ([]ReplyResult, error)
+	// ClaimReplies leases the oldest pending reply of up to Limit ready
+	// conversations.
+	ClaimReplies(ctx context.Context, opt ClaimOptions) ([]OutgoingReply, error)
+	// CompleteReply marks a reply sent, with the Telegram ids of the
+	// messages it became.
+	CompleteReply(ctx context.Context, id int64, owner string, telegramMessageIDs []int64) error
+	// RetryReply records a failed attempt and schedules the next one.
+	RetryReply(ctx context.Context, id int64, owner string, next time.Time, lastErr string) error
+	// FailReply gives up on a reply.
+	FailReply(ctx context.Context, id int64, owner string, lastErr string) error
+	// SetBlocked marks a conversation blocked (the user blocked the bot) or
+	// unblocked (the user wrote again).
+	SetBlocked(ctx context.Context, conversationID string, blocked bool) error
+	// Conversation finds a conversation by id.
+	Conversation(ctx context.Context, id string) (Conversation, error)
+	// ConversationByChat finds a conversation by Telegram chat id.
+	ConversationByChat(ctx context.Context, chatID int64) (Conversation, error)
+	// Conversations lists the most recently active conversations.
+	Conversations(ctx context.Context, limit int) ([]Conversation, error)
+
+	// Queue lists deliveries and replies in the given states (all when
+	// none), newest first.
+	Queue(ctx context.Context, limit int, states ...State) ([]QueueRow, error)
+	// RetryNow makes a failed or pending row ready now, resetting its
+	// attempts. kind is "delivery" or "reply".
+	RetryNow(ctx context.Context, kind string, id int64) error
+	// Backlog summarises pending and failed rows per channel (replies count
+	// under the channel "telegram").
+	Backlog(ctx context.Context) ([]Backlog, error)
+
+	// Secret returns the named host secret, creating it with gen once.
+	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
+
+	// Ping checks the database is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}

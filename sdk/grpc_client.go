@@ -1,0 +1,177 @@
+package sdk
+
+// The host side of the protocol: a Channel implemented over a gRPC
+// connection to a plugin process, and the Host service the host serves back
+// over go-plugin's broker. The Parley host and sdk/plugintest use it through
+// GRPCPlugin; plugin authors never do.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"sync"
+
+	plugin "github.com/hashicorp/go-plugin"
+	channelv1 "github.com/parley-dev/parley/proto/parley/channel/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// ChannelClient is a Channel that lives in another process. It also
+// implements [AttachmentOpener]; for a plugin without that capability the
+// call fails with a permanent error.
+type ChannelClient struct {
+	client channelv1.ChannelClient
+	broker *plugin.GRPCBroker
+
+	mu         sync.Mutex
+	hostServed uint32
+	hostImpl   *hostServer
+}
+
+var _ interface {
+	Channel
+	AttachmentOpener
+} = (*ChannelClient)(nil)
+
+// Describe implements Channel.
+func (c *ChannelClient) Describe(ctx context.Context) (DescribeResponse, error) {
+	resp, err := c.client.Describe(ctx, &channelv1.DescribeRequest{})
+	if err != nil {
+		return DescribeResponse{}, fromStatus(err)
+	}
+	return describeFromProto(resp), nil
+}
+
+// ProtocolVersion asks the plugin which protocol version it speaks.
+func (c *ChannelClient) ProtocolVersion(ctx context.Context) (uint32, error) {
+	resp, err := c.client.Describe(ctx, &channelv1.DescribeRequest{})
+	if err != nil {
+		return 0, fromStatus(err)
+	}
+	return resp.GetProtocolVersion(), nil
+}
+
+// Configure implements Channel. When req.Host is set it is served to the
+// plugin over the broker (once per client; a later Configure swaps the
+// implementation behind the same broker id).
+func (c *ChannelClient) Configure(ctx context.Context, req ConfigureRequest) (ConfigureResponse, error) {
+	var brokerID uint32
+	if req.Host != nil && c.broker != nil {
+		c.mu.Lock()
+		if c.hostImpl == nil {
+			c.hostImpl = &hostServer{}
+			c.hostServed = c.broker.NextId()
+			impl := c.hostImpl
+			go c.broker.AcceptAndServe(c.hostServed, func(opts []grpc.ServerOption) *grpc.Server {
+				s := grpc.NewServer(opts...)
+				channelv1.RegisterHostServer(s, impl)
+				return s
+			})
+		}
+		c.hostImpl.set(req.Host)
+		brokerID = c.hostServed
+		c.mu.Unlock()
+	}
+	cfg := []byte(req.Config)
+	if len(cfg) == 0 {
+		cfg = []byte("{}")
+	}
+	if !json.Valid(cfg) {
+		return ConfigureResponse{}, Permanent(errInvalidConfigJSON)
+	}
+	resp, err := c.client.Configure(ctx, &channelv1.ConfigureRequest{
+		ConfigJson: cfg, HostBrokerId: brokerID, HookBaseUrl: req.HookBaseURL, ChannelName: req.ChannelName,
+	})
+	if err != nil {
+		return ConfigureResponse{}, fromStatus(err)
+	}
+	var out ConfigureResponse
+	for _, e := range resp.GetErrors() {
+		out.Errors = append(out.Errors, ConfigError{Key: e.GetKey(), Message: e.GetMessage()})
+	}
+	return out, nil
+}
+
+var errInvalidConfigJSON = errors.New("config is not a JSON object")
+
+// Deliver implements Channel.
+func (c *ChannelClient) Deliver(ctx context.Context, req DeliverRequest) (DeliverResponse, error) {
+	resp, err := c.client.Deliver(ctx, &channelv1.DeliverRequest{
+		Conversation: conversationToProto(req.Conversation), Contact: contactToProto(req.Contact),
+		Message: messageToProto(req.Message), ThreadRef: req.ThreadRef, EditOfDeskMessageId: req.EditOfDeskMessageID,
+	})
+	if err != nil {
+		return DeliverResponse{}, fromStatus(err)
+	}
+	return DeliverResponse{ThreadRef: resp.GetThreadRef(), DeskMessageID: resp.GetDeskMessageId()}, nil
+}
+
+// HandleWebhook implements Channel.
+func (c *ChannelClient) HandleWebhook(ctx context.Context, req WebhookRequest) (WebhookResponse, error) {
+	resp, err := c.client.HandleWebhook(ctx, &channelv1.HandleWebhookRequest{
+		Method: req.Method, Path: req.Path, RawQuery: req.RawQuery, Headers: headersToProto(req.Header),
+		Body: req.Body, RemoteAddr: req.RemoteAddr,
+	})
+	if err != nil {
+		return WebhookResponse{}, fromStatus(err)
+	}
+	out := WebhookResponse{Status: int(resp.GetStatus()), Header: headersFromProto(resp.GetHeaders()), Body: resp.GetBody()}
+	for _, r := range resp.GetReplies() {
+		out.Replies = append(out.Replies, replyFromProto(r))
+	}
+	return out, nil
+}
+
+// OpenAttachment implements AttachmentOpener.
+func (c *ChannelClient) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser, FileInfo, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	stream, err := c.client.OpenAttachment(ctx, &channelv1.OpenAttachmentRequest{Ref: ref})
+	if err != nil {
+		cancel()
+		return nil, FileInfo{}, fromStatus(err)
+	}
+	rc, info, err := openChunkStream(stream.Recv, cancel)
+	if err != nil && status.Code(err) == codes.Unimplemented {
+		return nil, FileInfo{}, Permanent(err)
+	}
+	return rc, info, err
+}
+
+// hostServer serves a Host implementation to the plugin.
+type hostServer struct {
+	channelv1.UnimplementedHostServer
+	mu   sync.RWMutex
+	impl Host
+}
+
+func (h *hostServer) set(impl Host) {
+	h.mu.Lock()
+	h.impl = impl
+	h.mu.Unlock()
+}
+
+func (h *hostServer) get() Host {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.impl
+}
+
+func (h *hostServer) PostReply(ctx context.Context, req *channelv1.PostReplyRequest) (*channelv1.PostReplyResponse, error) {
+	res, err := h.get().PostReply(ctx, replyFromProto(req.GetReply()))
+	if err != nil {
+		return nil, toStatus(err, nil)
+	}
+	return &channelv1.PostReplyResponse{Duplicate: res.Duplicate, ConversationId: res.ConversationID}, nil
+}
+
+func (h *hostServer) OpenFile(req *channelv1.OpenFileRequest, stream channelv1.Host_OpenFileServer) error {
+	rc, info, err := h.get().OpenFile(stream.Context(), req.GetFileRef())
+	if err != nil {
+		return toStatus(err, nil)
+	}
+	defer rc.Close()
+	return sendChunks(rc, info, stream.Send)
+}

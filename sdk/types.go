@@ -1,0 +1,362 @@
+package sdk
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// ProtocolVersion is the major version of the Parley channel protocol this
+// SDK speaks. It is negotiated in the plugin handshake.
+const ProtocolVersion = 1
+
+// Kind is the type of a message.
+type Kind string
+
+// The message kinds. Their string values appear in JSON payloads and docs.
+const (
+	KindText        Kind = "text"
+	KindPhoto       Kind = "photo"
+	KindDocument    Kind = "document"
+	KindAudio       Kind = "audio"
+	KindVoice       Kind = "voice"
+	KindVideo       Kind = "video"
+	KindVideoNote   Kind = "video_note"
+	KindAnimation   Kind = "animation"
+	KindSticker     Kind = "sticker"
+	KindLocation    Kind = "location"
+	KindVenue       Kind = "venue"
+	KindContact     Kind = "contact"
+	KindPoll        Kind = "poll"
+	KindUnsupported Kind = "unsupported"
+	KindNotice      Kind = "notice"
+)
+
+// Conversation is one Telegram private chat as the host tracks it.
+type Conversation struct {
+	// ID is the host's stable conversation id.
+	ID string
+	// Number is a short sequential handle ("#42") for desks without threads.
+	Number int64
+	// TelegramChatID is the Telegram chat the conversation lives in.
+	TelegramChatID int64
+	// StartedAt is when the user first wrote.
+	StartedAt time.Time
+	// StartPayload is the deep-link payload of the /start that opened it.
+	StartPayload string
+	// Blocked is true when the user blocked the bot.
+	Blocked bool
+}
+
+// Contact is the Telegram user behind a conversation.
+type Contact struct {
+	TelegramUserID int64
+	FirstName      string
+	LastName       string
+	// Username is without the leading "@"; empty when the user has none.
+	Username string
+	// LanguageCode is the user's client language, e.g. "en".
+	LanguageCode string
+	// PhotoURL is a signed host link to the profile photo, empty if none.
+	PhotoURL string
+}
+
+// DisplayName is the contact's full name, falling back to the username and
+// then the Telegram id, so a desk always has something to show.
+func (c Contact) DisplayName() string {
+	name := c.FirstName
+	if c.LastName != "" {
+		if name != "" {
+			name += " "
+		}
+		name += c.LastName
+	}
+	if name == "" && c.Username != "" {
+		name = "@" + c.Username
+	}
+	if name == "" {
+		name = "Telegram user " + itoa(c.TelegramUserID)
+	}
+	return name
+}
+
+// Message is one thing the Telegram user sent, or a host [Notice].
+type Message struct {
+	// ID is stable across redeliveries: desks may deduplicate on it.
+	ID   string
+	Time time.Time
+	Kind Kind
+	// Text is the text or caption. For non-text kinds the host fills a
+	// readable summary.
+	Text string
+	// Entities format Text; offsets count Unicode code points.
+	Entities    []Entity
+	Attachments []Attachment
+	// EditOf is the id of the message this one edits, empty otherwise.
+	EditOf        string
+	Location      *Location
+	SharedContact *SharedContact
+	Poll          *Poll
+	Forward       *Forward
+	ReplyTo       *Quote
+	// MediaGroupID groups the messages of one Telegram album.
+	MediaGroupID string
+	StickerEmoji string
+	// Notice is set when Kind is KindNotice.
+	Notice *Notice
+	// TelegramMessageID is Telegram's own id of the message in its chat.
+	TelegramMessageID int64
+}
+
+// Entity marks a span of Message.Text. Offset and Length count runes.
+type Entity struct {
+	// Type is Telegram's entity type: "bold", "italic", "underline",
+	// "strikethrough", "spoiler", "code", "pre", "text_link", "url",
+	// "mention", "blockquote", ...
+	Type     string
+	Offset   int
+	Length   int
+	URL      string
+	Language string
+}
+
+// Attachment is a file the user sent, described rather than embedded.
+type Attachment struct {
+	Name     string
+	MIMEType string
+	// Size in bytes, 0 when unknown.
+	Size int64
+	// URL is a signed, expiring host link that streams the file. Empty when
+	// TooLarge.
+	URL string
+	// TooLarge means Telegram will not let a bot download the file (over
+	// 20 MB): show an alert instead of a link.
+	TooLarge bool
+	// FileRef names the file for Host.OpenFile.
+	FileRef string
+	// Kind is "photo", "document", "audio", "voice", "video", "video_note",
+	// "animation" or "sticker".
+	Kind            string
+	Width, Height   int
+	DurationSeconds int
+}
+
+// Location is a point the user shared; Title and Address are set for a venue.
+type Location struct {
+	Latitude, Longitude float64
+	Title, Address      string
+	MapURL              string
+}
+
+// SharedContact is a phone contact card the user shared.
+type SharedContact struct {
+	FirstName, LastName, PhoneNumber string
+	TelegramUserID                   int64
+}
+
+// Poll is a poll the user sent.
+type Poll struct {
+	Question string
+	Options  []string
+}
+
+// Forward says where a forwarded message came from.
+type Forward struct {
+	From         string
+	OriginalTime time.Time
+}
+
+// Quote is the earlier message a message answers.
+type Quote struct {
+	MessageID string
+	Text      string
+	// FromBot is true when the quoted message was an agent's answer.
+	FromBot bool
+}
+
+// Notice codes.
+const (
+	NoticeUserBlocked      = "user_blocked"
+	NoticeDeliveryFailed   = "delivery_failed"
+	NoticeFileTooLarge     = "file_too_large"
+	NoticeReplyFailed      = "reply_failed"
+	NoticeAttachmentFailed = "attachment_failed"
+)
+
+// Notice is a host-made message for the desk, such as "the user blocked the
+// bot" or "this reply could not be sent".
+type Notice struct {
+	Code string
+	Text string
+	// ReplyExternalID is the desk id of the reply the notice is about.
+	ReplyExternalID string
+}
+
+// TextFormat says how Reply.Text is marked up.
+type TextFormat int
+
+// Reply text formats.
+const (
+	// FormatPlain text is sent as is.
+	FormatPlain TextFormat = iota
+	// FormatTelegramHTML is Telegram's HTML subset; build it with the
+	// helpers in package sdk/format.
+	FormatTelegramHTML
+)
+
+// Reply is an agent's answer bound for the Telegram user.
+type Reply struct {
+	// ThreadRef is the thread the agent answered in, as returned by Deliver.
+	ThreadRef []byte
+	// ConversationID may be set instead of ThreadRef.
+	ConversationID string
+	// ExternalID is the desk's id of the reply; the host stores a reply once
+	// per (channel, ExternalID).
+	ExternalID  string
+	Author      string
+	Text        string
+	Format      TextFormat
+	Attachments []ReplyAttachment
+	// EditOf is the ExternalID of the reply this one edits.
+	EditOf string
+}
+
+// ReplyAttachment is a file an agent attached. The host fetches its bytes
+// through [AttachmentOpener] when it sends the reply.
+type ReplyAttachment struct {
+	Ref      string
+	Name     string
+	MIMEType string
+	Size     int64
+}
+
+// Capabilities announce optional behaviour.
+type Capabilities struct {
+	Threads          bool
+	FileUpload       bool
+	Webhooks         bool
+	Edits            bool
+	OwnConnection    bool
+	ReplyAttachments bool
+	// Formatting is the desk's markup dialect: "slack_mrkdwn", "html",
+	// "markdown" or "plain".
+	Formatting string
+}
+
+// ConfigKey documents one key of a channel's config table.
+type ConfigKey struct {
+	Name        string
+	Description string
+	Required    bool
+	Secret      bool
+	Default     string
+}
+
+// DescribeResponse is what [Channel.Describe] returns.
+type DescribeResponse struct {
+	Name         string
+	Version      string
+	Description  string
+	Capabilities Capabilities
+	ConfigKeys   []ConfigKey
+}
+
+// ConfigureRequest carries a channel's own config table.
+type ConfigureRequest struct {
+	// ChannelName is the operator's name for the channel.
+	ChannelName string
+	// Config is the channel's config table as JSON; decode it with
+	// [ConfigureRequest.Decode].
+	Config json.RawMessage
+	// HookBaseURL is the public URL of the channel's webhook path, empty
+	// when the host has no public URL.
+	HookBaseURL string
+	// Host calls back into the host. It is nil in Describe-only runs.
+	Host Host
+	// Logger writes to the plugin's stderr, which the host shows under the
+	// channel's name.
+	Logger hclog.Logger
+}
+
+// Decode unmarshals the config table into v.
+func (r ConfigureRequest) Decode(v any) error {
+	if len(r.Config) == 0 {
+		return json.Unmarshal([]byte("{}"), v)
+	}
+	return json.Unmarshal(r.Config, v)
+}
+
+// ConfigError is one problem with one key of a config table.
+type ConfigError struct {
+	Key     string
+	Message string
+}
+
+func (e ConfigError) Error() string {
+	if e.Key == "" {
+		return e.Message
+	}
+	return e.Key + ": " + e.Message
+}
+
+// ConfigureResponse lists every problem found; empty means configured.
+type ConfigureResponse struct {
+	Errors []ConfigError
+}
+
+// DeliverRequest is one message to post to the desk.
+type DeliverRequest struct {
+	Conversation Conversation
+	Contact      Contact
+	Message      Message
+	// ThreadRef is empty on the first delivery of the conversation.
+	ThreadRef []byte
+	// EditOfDeskMessageID is the desk id of the original when Message is an
+	// edit.
+	EditOfDeskMessageID string
+}
+
+// DeliverResponse is what the desk made of a delivery.
+type DeliverResponse struct {
+	// ThreadRef is stored and handed back on the next delivery.
+	ThreadRef     []byte
+	DeskMessageID string
+}
+
+// WebhookRequest is a raw HTTP request the desk sent to /hooks/<channel>.
+type WebhookRequest struct {
+	Method string
+	// Path is below /hooks/<channel>, "/" when empty.
+	Path       string
+	RawQuery   string
+	Header     map[string][]string
+	Body       []byte
+	RemoteAddr string
+}
+
+// HeaderValue returns the first value of a header, matched case-insensitively.
+func (r WebhookRequest) HeaderValue(name string) string {
+	return headerGet(r.Header, name)
+}
+
+// WebhookResponse is the HTTP answer plus the replies found in the request.
+type WebhookResponse struct {
+	Status  int
+	Header  map[string][]string
+	Body    []byte
+	Replies []Reply
+}
+
+// PostReplyResult is what the host answers to [Host.PostReply].
+type PostReplyResult struct {
+	Duplicate      bool
+	ConversationID string
+}
+
+// FileInfo describes a streamed file.
+type FileInfo struct {
+	Name     string
+	MIMEType string
+	Size     int64
+}
