@@ -1,0 +1,102 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/sdk"
+)
+
+// errChannelDown is retried: the channel may be restarting or come back
+// after a config fix.
+var errChannelDown = errors.New("channel is not running")
+
+// deliver hands one stored message to its channel's plugin.
+func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) {
+	log := d.log.With("conversation", del.Conversation.ID, "channel", del.Channel,
+		"message", del.Message.ID, "delivery", del.ID)
+	ch, ok := d.channels.Channel(del.Channel)
+	if !ok {
+		d.deliveryFailed(ctx, del, fmt.Errorf("%w: %s", errChannelDown, del.Channel))
+		return
+	}
+	msg := del.Message
+	if d.links != nil && len(msg.Attachments) > 0 {
+		msg.Attachments = append([]sdk.Attachment(nil), msg.Attachments...)
+		for i, a := range msg.Attachments {
+			if !a.TooLarge && a.FileRef != "" {
+				msg.Attachments[i].URL = d.links.Link(a)
+			}
+		}
+	}
+	callCtx, cancel := context.WithTimeout(ctx, d.opts.CallTimeout)
+	resp, err := ch.Deliver(callCtx, sdk.DeliverRequest{
+		Conversation:        del.Conversation.SDK(),
+		Contact:             del.Conversation.Contact,
+		Message:             msg,
+		ThreadRef:           del.ThreadRef,
+		EditOfDeskMessageID: del.EditOfDeskMessageID,
+	})
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			// Shutdown cut the call short: not the desk's fault, and the row
+			// stays leased to us; the next start (or lease expiry) retries it.
+			log.Debug("delivery interrupted by shutdown")
+			return
+		}
+		d.deliveryFailed(ctx, del, err)
+		return
+	}
+	ref := resp.ThreadRef
+	if len(ref) == 0 {
+		ref = del.ThreadRef
+	}
+	if err := d.store.CompleteDelivery(ctx, del.ID, d.opts.Owner, ref, resp.DeskMessageID); err != nil {
+		if errors.Is(err, store.ErrLeaseLost) {
+			log.Warn("delivered after the lease ran out; another worker may deliver it again", "error", err)
+			return
+		}
+		log.Error("recording a delivery failed; it will be delivered again", "error", err)
+		return
+	}
+	d.observer.Delivered(del.Channel, time.Since(del.CreatedAt))
+	log.Debug("delivered", "attempt", del.Attempts+1)
+}
+
+// deliveryFailed schedules the next attempt, or gives up.
+func (d *Dispatcher) deliveryFailed(ctx context.Context, del store.Delivery, err error) {
+	log := d.log.With("conversation", del.Conversation.ID, "channel", del.Channel,
+		"message", del.Message.ID, "delivery", del.ID)
+	attempts := del.Attempts + 1
+	next, permanent := d.nextAttempt(attempts, err)
+	if permanent {
+		log.Error("delivery failed for good", "attempts", attempts, "error", err)
+		if ferr := d.store.FailDelivery(ctx, del.ID, d.opts.Owner, err.Error()); ferr != nil && !errors.Is(ferr, store.ErrLeaseLost) {
+			log.Error("recording the failure failed", "error", ferr)
+		}
+		d.observer.DeliveryFailed(del.Channel, true)
+		return
+	}
+	log.Warn("delivery failed; will retry", "attempt", attempts, "retry_in", time.Until(next).Round(time.Millisecond), "error", err)
+	if rerr := d.store.RetryDelivery(ctx, del.ID, d.opts.Owner, next, err.Error()); rerr != nil && !errors.Is(rerr, store.ErrLeaseLost) {
+		log.Error("scheduling the retry failed", "error", rerr)
+	}
+	d.observer.DeliveryFailed(del.Channel, false)
+}
+
+// nextAttempt decides when to try again after the given number of failed
+// attempts, honouring a plugin's retry hint, or says to give up.
+func (d *Dispatcher) nextAttempt(attempts int, err error) (time.Time, bool) {
+	if sdk.IsPermanent(err) || attempts >= d.opts.MaxAttempts {
+		return time.Time{}, true
+	}
+	wait := d.opts.Backoff.Next(attempts)
+	if hint, ok := sdk.RetryHint(err); ok && hint > 0 {
+		wait = hint
+	}
+	return time.Now().Add(wait), false
+}

@@ -1,0 +1,268 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/sdk"
+)
+
+// ErrUserBlocked is returned (wrapped) by a Telegram implementation when the
+// user blocked the bot or deleted their account: the reply can never arrive.
+var ErrUserBlocked = errors.New("the user blocked the bot")
+
+// Channels finds the running plugin behind a channel name.
+type Channels interface {
+	Channel(name string) (sdk.Channel, bool)
+}
+
+// OpenAttachment fetches the bytes of a file an agent attached.
+type OpenAttachment func(ctx context.Context, a sdk.ReplyAttachment) (io.ReadCloser, sdk.FileInfo, error)
+
+// SendResult is what reached Telegram.
+type SendResult struct {
+	// MessageIDs are the Telegram ids of the messages sent, in order.
+	MessageIDs []int64
+	// Failed lists attachments that could not be sent (the text still was).
+	Failed []FailedAttachment
+}
+
+// FailedAttachment names a file that did not reach the user, and why.
+type FailedAttachment struct {
+	Name   string
+	Reason string
+}
+
+// Telegram sends agent replies to users. Errors carry the SDK's markers:
+// sdk.RetryAfter for "try later", sdk.Permanent for "never", ErrUserBlocked.
+type Telegram interface {
+	SendReply(ctx context.Context, chatID int64, r sdk.Reply, open OpenAttachment) (SendResult, error)
+	EditReply(ctx context.Context, chatID, messageID int64, r sdk.Reply) error
+}
+
+// Links turns a Telegram file into a link a desk can open.
+type Links interface {
+	Link(a sdk.Attachment) string
+}
+
+// Routes lists the channels a conversation's notices go to.
+type Routes interface {
+	Route(c store.Conversation) []string
+}
+
+// Observer is told the outcome of every delivery and reply (metrics).
+type Observer interface {
+	Delivered(channel string, latency time.Duration)
+	DeliveryFailed(channel string, permanent bool)
+	ReplySent(channel string, latency time.Duration)
+	ReplyFailed(channel string, permanent bool)
+}
+
+// Options tune a Dispatcher. Zero values take the defaults in brackets.
+type Options struct {
+	// Owner names this worker in leases (unique per process).
+	Owner string
+	// Concurrency is how many lanes are worked on at once [32].
+	Concurrency int
+	// MaxAttempts before a row is marked failed [12].
+	MaxAttempts int
+	Backoff     Backoff
+	// Lease is how long a claimed row stays ours [5m]; it must outlast
+	// CallTimeout so a slow call is never worked on twice.
+	Lease time.Duration
+	// CallTimeout bounds one Deliver call [30s]; a reply (uploads) gets 4x.
+	CallTimeout time.Duration
+	// PollInterval is how often the queues are looked at when nothing woke
+	// the dispatcher [500ms]: it picks up retries that came due.
+	PollInterval time.Duration
+	// Grace is how long in-flight work may finish after shutdown begins [5s].
+	Grace time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 32
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 12
+	}
+	if o.Lease <= 0 {
+		o.Lease = 5 * time.Minute
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = 30 * time.Second
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 500 * time.Millisecond
+	}
+	if o.Grace <= 0 {
+		o.Grace = 5 * time.Second
+	}
+	if o.Owner == "" {
+		o.Owner = fmt.Sprintf("parley-%d", time.Now().UnixNano())
+	}
+}
+
+// Dispatcher works the delivery and reply queues.
+type Dispatcher struct {
+	store    store.Store
+	channels Channels
+	telegram Telegram
+	links    Links
+	routes   Routes
+	observer Observer
+	log      hclog.Logger
+	opts     Options
+
+	wakeDeliveries chan struct{}
+	wakeReplies    chan struct{}
+}
+
+// Config gathers a Dispatcher's dependencies.
+type Config struct {
+	Store    store.Store
+	Channels Channels
+	Telegram Telegram
+	Links    Links
+	Routes   Routes
+	Observer Observer // optional
+	Logger   hclog.Logger
+	Options  Options
+}
+
+// New returns a Dispatcher; call Run to start it.
+func New(c Config) *Dispatcher {
+	c.Options.defaults()
+	if c.Logger == nil {
+		c.Logger = hclog.NewNullLogger()
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
+	}
+	return &Dispatcher{
+		store: c.Store, channels: c.Channels, telegram: c.Telegram, links: c.Links, routes: c.Routes,
+		observer: c.Observer, log: c.Logger, opts: c.Options,
+		wakeDeliveries: make(chan struct{}, 1), wakeReplies: make(chan struct{}, 1),
+	}
+}
+
+// Notify wakes the dispatcher after new work was committed, so it does not
+// wait for the next poll.
+func (d *Dispatcher) Notify() {
+	wake(d.wakeDeliveries)
+	wake(d.wakeReplies)
+}
+
+func wake(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// Run works both queues until ctx is cancelled, then gives in-flight work
+// Options.Grace to finish and returns.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	// Work runs on its own context so shutdown lets calls in flight finish
+	// (bounded by Grace) instead of cutting a delivery in half.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		runLoop(ctx, work, d, d.wakeDeliveries, "delivery", d.claimDeliveries, d.deliver)
+	}()
+	go func() {
+		defer wg.Done()
+		runLoop(ctx, work, d, d.wakeReplies, "reply", d.claimReplies, d.sendReply)
+	}()
+	<-ctx.Done()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d.opts.Grace):
+		d.log.Warn("shutdown: cancelling deliveries still in flight; they will be retried")
+		cancelWork()
+		<-done
+	}
+	return nil
+}
+
+// runLoop claims rows while there is capacity and hands each to process.
+func runLoop[T any](ctx, work context.Context, d *Dispatcher, wakeCh chan struct{}, kind string,
+	claim func(context.Context, int) ([]T, error), process func(context.Context, T)) {
+	var inflight sync.WaitGroup
+	defer inflight.Wait()
+	sem := make(chan struct{}, d.opts.Concurrency)
+	timer := time.NewTimer(d.opts.PollInterval)
+	defer timer.Stop()
+	failures := 0
+	for {
+		free := cap(sem) - len(sem)
+		claimed := 0
+		if free > 0 {
+			items, err := claim(ctx, free)
+			if err != nil && ctx.Err() == nil {
+				failures++
+				d.log.Error("claim failed", "queue", kind, "error", err)
+			} else {
+				failures = 0
+			}
+			claimed = len(items)
+			for _, it := range items {
+				sem <- struct{}{}
+				inflight.Add(1)
+				go func() {
+					defer inflight.Done()
+					process(work, it)
+					<-sem
+					wake(wakeCh)
+				}()
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if claimed > 0 && claimed == free {
+			continue // maybe more ready; capacity is full now, so the next pass waits
+		}
+		wait := d.opts.PollInterval
+		if failures > 0 {
+			wait = d.opts.Backoff.Next(failures)
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-wakeCh:
+		case <-timer.C:
+		}
+	}
+}
+
+func (d *Dispatcher) claimOpts(n int) store.ClaimOptions {
+	return store.ClaimOptions{Owner: d.opts.Owner, Limit: n, Lease: d.opts.Lease}
+}
+
+func (d *Dispatcher) claimDeliveries(ctx context.Context, n int) ([]store.Delivery, error) {
+	return d.store.ClaimDeliveries(ctx, d.claimOpts(n))
+}
+
+func (d *Dispatcher) claimReplies(ctx context.Context, n int) ([]store.OutgoingReply, error) {
+	return d.store.ClaimReplies(ctx, d.claimOpts(n))
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Delivered(string, time.Duration) {}
+func (nopObserver) DeliveryFailed(string, bool)     {}
+func (nopObserver) ReplySent(string, time.Duration) {}
+func (nopObserver) ReplyFailed(string, bool)        {}
