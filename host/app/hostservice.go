@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/parley-dev/parley/host/store"
@@ -27,7 +28,7 @@ type FileSource interface {
 func (h *hostService) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReplyResult, error) {
 	res, err := h.store.CommitReplies(ctx, h.channel, []sdk.Reply{r})
 	if err != nil {
-		if isUnknownConversation(err) {
+		if errors.Is(err, store.ErrUnknownConversation) {
 			return sdk.PostReplyResult{}, sdk.Permanent(err)
 		}
 		return sdk.PostReplyResult{}, err
