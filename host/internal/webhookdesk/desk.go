@@ -1,0 +1,253 @@
+// Package webhookdesk is a tiny desk that speaks the webhook plugin's wire
+// format: it receives the signed POSTs of parley-channel-webhook, keeps them
+// per conversation, and sends agent replies as signed POSTs to the host's
+// /hooks/<channel>. End-to-end tests, the benchmark and `parley demo` use
+// it as "the support desk".
+package webhookdesk
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Attachment is a file as the webhook plugin describes it.
+type Attachment struct {
+	Name     string `json:"name"`
+	MIMEType string `json:"mime_type"`
+	Size     int64  `json:"size"`
+	URL      string `json:"url"`
+	TooLarge bool   `json:"too_large"`
+}
+
+// Message is one delivered message, exactly as the webhook plugin sends it.
+type Message struct {
+	ID          string       `json:"id"`
+	Kind        string       `json:"kind"`
+	Text        string       `json:"text"`
+	Time        string       `json:"time"`
+	Attachments []Attachment `json:"attachments"`
+}
+
+// Contact is the Telegram user, as the webhook plugin sends it.
+type Contact struct {
+	TelegramUserID int64  `json:"telegram_user_id"`
+	FirstName      string `json:"first_name"`
+	LastName       string `json:"last_name"`
+	Username       string `json:"username"`
+	LanguageCode   string `json:"language_code"`
+}
+
+// Delivery is one POST the desk received.
+type Delivery struct {
+	ConversationID string  `json:"conversation_id"`
+	Message        Message `json:"message"`
+	Contact        Contact `json:"contact"`
+	// Received is when the desk got it.
+	Received time.Time `json:"-"`
+}
+
+// Desk is the receiving end of the webhook plugin.
+type Desk struct {
+	secret []byte
+	srv    *http.Server
+	ln     net.Listener
+	client *http.Client
+
+	mu        sync.Mutex
+	cond      *sync.Cond
+	received  []Delivery
+	failNext  int
+	failWith  int
+	badSigs   int
+	onDeliver func(Delivery)
+}
+
+// New returns a desk that checks signatures with secret; call Start.
+func New(secret string) *Desk {
+	d := &Desk{secret: []byte(secret), client: &http.Client{Timeout: 30 * time.Second}}
+	d.cond = sync.NewCond(&d.mu)
+	return d
+}
+
+// Start listens on addr ("127.0.0.1:0" for a random port).
+func (d *Desk) Start(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	d.ln = ln
+	d.srv = &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = d.srv.Serve(ln) }()
+	return nil
+}
+
+// URL is where the webhook plugin should POST (its `url` config).
+func (d *Desk) URL() string { return "http://" + d.ln.Addr().String() + "/inbox" }
+
+// Close stops the desk.
+func (d *Desk) Close() {
+	if d.srv != nil {
+		_ = d.srv.Close()
+	}
+	d.mu.Lock()
+	d.cond.Broadcast()
+	d.mu.Unlock()
+}
+
+// FailNext makes the next n deliveries answer status (500, 429, ...).
+func (d *Desk) FailNext(n, status int) {
+	d.mu.Lock()
+	d.failNext, d.failWith = n, status
+	d.mu.Unlock()
+}
+
+// OnDeliver registers a callback for every accepted delivery.
+func (d *Desk) OnDeliver(f func(Delivery)) {
+	d.mu.Lock()
+	d.onDeliver = f
+	d.mu.Unlock()
+}
+
+// ServeHTTP receives the plugin's POSTs.
+func (d *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	if err != nil || r.Method != http.MethodPost {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	if !hmac.Equal([]byte(r.Header.Get("X-Parley-Signature")), []byte(Sign(d.secret, body))) {
+		d.mu.Lock()
+		d.badSigs++
+		d.mu.Unlock()
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	var del Delivery
+	if err := json.Unmarshal(body, &del); err != nil {
+		http.Error(w, "bad json: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	d.mu.Lock()
+	if d.failNext > 0 {
+		d.failNext--
+		status := d.failWith
+		d.mu.Unlock()
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
+		http.Error(w, "injected failure", status)
+		return
+	}
+	del.Received = time.Now()
+	d.received = append(d.received, del)
+	cb := d.onDeliver
+	d.cond.Broadcast()
+	d.mu.Unlock()
+	if cb != nil {
+		cb(del)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = fmt.Fprintf(w, `{"id":"desk-%s"}`, del.Message.ID)
+}
+
+// Received returns every accepted delivery, in arrival order.
+func (d *Desk) Received() []Delivery {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]Delivery(nil), d.received...)
+}
+
+// BadSignatures counts requests rejected for their signature.
+func (d *Desk) BadSignatures() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.badSigs
+}
+
+// WaitFor blocks until cond holds for the received deliveries or the
+// timeout passes; it reports whether cond held.
+func (d *Desk) WaitFor(timeout time.Duration, cond func([]Delivery) bool) bool {
+	deadline := time.Now().Add(timeout)
+	stop := time.AfterFunc(timeout, func() {
+		d.mu.Lock()
+		d.cond.Broadcast()
+		d.mu.Unlock()
+	})
+	defer stop.Stop()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for !cond(d.received) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		d.cond.Wait()
+	}
+	return true
+}
+
+// WaitCount waits until at least n deliveries arrived.
+func (d *Desk) WaitCount(n int, timeout time.Duration) bool {
+	return d.WaitFor(timeout, func(r []Delivery) bool { return len(r) >= n })
+}
+
+// ReplyAttachment is a file attached to an agent reply.
+type ReplyAttachment struct {
+	Name     string `json:"name"`
+	MIMEType string `json:"mime_type"`
+	URL      string `json:"url"`
+}
+
+// Reply is an agent answer in the webhook plugin's incoming format.
+type Reply struct {
+	ConversationID string            `json:"conversation_id"`
+	ID             string            `json:"id"`
+	Text           string            `json:"text"`
+	Attachments    []ReplyAttachment `json:"attachments,omitempty"`
+}
+
+// SendReply POSTs a signed reply to the host's hook URL
+// (<server>/hooks/<channel>) and returns the status and body.
+func (d *Desk) SendReply(ctx context.Context, hookURL string, r Reply) (int, string, error) {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return 0, "", err
+	}
+	return d.Post(ctx, hookURL, body, Sign(d.secret, body))
+}
+
+// Post sends body with the given signature header (tests forge it).
+func (d *Desk) Post(ctx context.Context, hookURL string, body []byte, signature string) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hookURL, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if signature != "" {
+		req.Header.Set("X-Parley-Signature", signature)
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, strings.TrimSpace(string(b)), nil
+}
+
+// Sign returns the X-Parley-Signature value for body.
+func Sign(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
