@@ -1,0 +1,151 @@
+// Package metrics holds the host's Prometheus metrics and implements the
+// observer interfaces of the packages that produce them, so those packages
+// stay free of Prometheus.
+package metrics
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics is one host's set of metrics, registered on its own registry (no
+// global state: tests and the demo run several hosts in one process).
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	updates         *prometheus.CounterVec
+	delivered       *prometheus.CounterVec
+	deliveryFailed  *prometheus.CounterVec
+	deliveryLatency *prometheus.HistogramVec
+	repliesSent     *prometheus.CounterVec
+	repliesFailed   *prometheus.CounterVec
+	replyLatency    *prometheus.HistogramVec
+	telegramCalls   *prometheus.CounterVec
+	telegramLatency *prometheus.HistogramVec
+	pluginRestarts  *prometheus.CounterVec
+	pluginCalls     *prometheus.HistogramVec
+	hookRequests    *prometheus.CounterVec
+	backlog         *prometheus.GaugeVec
+	oldestPending   *prometheus.GaugeVec
+}
+
+// New creates and registers the metrics.
+func New() *Metrics {
+	r := prometheus.NewRegistry()
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	latency := []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300}
+	m := &Metrics{
+		Registry: r,
+		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_telegram_updates_received_total", Help: "Telegram updates committed, by kind.",
+		}, []string{"kind"}),
+		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_messages_delivered_total", Help: "Messages delivered to a desk channel.",
+		}, []string{"channel"}),
+		deliveryFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_message_delivery_failures_total", Help: "Failed delivery attempts; final=true when given up.",
+		}, []string{"channel", "final"}),
+		deliveryLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "parley_delivery_latency_seconds", Help: "From commit of a message to its delivery.", Buckets: latency,
+		}, []string{"channel"}),
+		repliesSent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_replies_sent_total", Help: "Agent replies sent to Telegram.",
+		}, []string{"channel"}),
+		repliesFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_reply_failures_total", Help: "Failed reply attempts; final=true when given up.",
+		}, []string{"channel", "final"}),
+		replyLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "parley_reply_latency_seconds", Help: "From commit of a reply to its arrival in Telegram.", Buckets: latency,
+		}, []string{"channel"}),
+		telegramCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_telegram_api_calls_total", Help: "Telegram Bot API calls by method and result (ok, 429, 4xx, 5xx, error).",
+		}, []string{"method", "result"}),
+		telegramLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "parley_telegram_api_call_seconds", Help: "Telegram Bot API call duration.", Buckets: latency,
+		}, []string{"method"}),
+		pluginRestarts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_plugin_restarts_total", Help: "Plugin processes restarted after a crash.",
+		}, []string{"channel"}),
+		pluginCalls: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "parley_plugin_call_seconds", Help: "Plugin RPC duration by channel, method and result.", Buckets: latency,
+		}, []string{"channel", "method", "result"}),
+		hookRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_hook_requests_total", Help: "Desk webhook requests by channel and HTTP status.",
+		}, []string{"channel", "status"}),
+		backlog: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "parley_outbox_backlog", Help: "Rows waiting in the outbox, by channel and state.",
+		}, []string{"channel", "state"}),
+		oldestPending: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "parley_outbox_oldest_pending_seconds", Help: "Age of the oldest pending row, by channel.",
+		}, []string{"channel"}),
+	}
+	r.MustRegister(m.updates, m.delivered, m.deliveryFailed, m.deliveryLatency, m.repliesSent, m.repliesFailed,
+		m.replyLatency, m.telegramCalls, m.telegramLatency, m.pluginRestarts, m.pluginCalls, m.hookRequests,
+		m.backlog, m.oldestPending)
+	return m
+}
+
+// UpdateReceived counts a committed Telegram update.
+func (m *Metrics) UpdateReceived(kind string) { m.updates.WithLabelValues(kind).Inc() }
+
+// Delivered records a delivery.
+func (m *Metrics) Delivered(channel string, latency time.Duration) {
+	m.delivered.WithLabelValues(channel).Inc()
+	m.deliveryLatency.WithLabelValues(channel).Observe(latency.Seconds())
+}
+
+// DeliveryFailed records a failed delivery attempt.
+func (m *Metrics) DeliveryFailed(channel string, final bool) {
+	m.deliveryFailed.WithLabelValues(channel, strconv.FormatBool(final)).Inc()
+}
+
+// ReplySent records a reply that reached Telegram.
+func (m *Metrics) ReplySent(channel string, latency time.Duration) {
+	m.repliesSent.WithLabelValues(label(channel)).Inc()
+	m.replyLatency.WithLabelValues(label(channel)).Observe(latency.Seconds())
+}
+
+// ReplyFailed records a failed reply attempt.
+func (m *Metrics) ReplyFailed(channel string, final bool) {
+	m.repliesFailed.WithLabelValues(label(channel), strconv.FormatBool(final)).Inc()
+}
+
+// TelegramCall records one Bot API call.
+func (m *Metrics) TelegramCall(method, result string, d time.Duration) {
+	m.telegramCalls.WithLabelValues(method, result).Inc()
+	m.telegramLatency.WithLabelValues(method).Observe(d.Seconds())
+}
+
+// PluginRestarted counts a plugin restart.
+func (m *Metrics) PluginRestarted(channel string) { m.pluginRestarts.WithLabelValues(channel).Inc() }
+
+// PluginCall records one plugin RPC.
+func (m *Metrics) PluginCall(channel, method string, d time.Duration, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.pluginCalls.WithLabelValues(channel, method, result).Observe(d.Seconds())
+}
+
+// HookRequest counts a desk webhook request.
+func (m *Metrics) HookRequest(channel string, status int) {
+	m.hookRequests.WithLabelValues(channel, strconv.Itoa(status)).Inc()
+}
+
+// SetBacklog publishes the outbox backlog of one channel.
+func (m *Metrics) SetBacklog(channel string, pending, failed int, oldest time.Duration) {
+	m.backlog.WithLabelValues(channel, "pending").Set(float64(pending))
+	m.backlog.WithLabelValues(channel, "failed").Set(float64(failed))
+	m.oldestPending.WithLabelValues(channel).Set(oldest.Seconds())
+}
+
+func label(channel string) string {
+	if channel == "" {
+		return "host"
+	}
+	return channel
+}
