@@ -1,0 +1,162 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+)
+
+// Config is a loaded, validated configuration.
+type Config struct {
+	Telegram Telegram
+	Server   Server
+	Admin    Admin
+	Store    Store
+	Plugins  Plugins
+	Files    Files
+	Dispatch Dispatch
+	Log      Log
+	// Channels are the [channels.<name>] tables in file order.
+	Channels []Channel
+}
+
+// Telegram configures the bot and how updates arrive.
+type Telegram struct {
+	Token          string   // bot token, "<bot id>:<secret>"; a secret
+	APIURL         string   // Bot API base URL, without a trailing slash
+	Mode           string   // "polling" or "webhook"
+	WelcomeMessage string   // answer to /start
+	PollTimeout    Duration // long-polling timeout for getUpdates
+	WebhookPath    string   // path of the Telegram webhook on the public listener
+}
+
+// Server configures the public HTTP listener (desk webhooks, Telegram
+// webhook, file links).
+type Server struct {
+	Listen       string // host:port
+	PublicURL    string // absolute http(s) URL the world reaches Listen at, without a trailing slash
+	MaxBodyBytes int64  // largest request body accepted
+}
+
+// Admin configures the admin listener (health, metrics, status).
+type Admin struct {
+	Listen string // host:port; loopback by default
+}
+
+// Store selects the storage driver.
+type Store struct {
+	Driver string // "sqlite" or "postgres"
+	DSN    string // file name for sqlite, connection string for postgres; may hold a password
+}
+
+// Plugins configures where channel plugins are found and how long they may
+// take to start.
+type Plugins struct {
+	Dir          string
+	StartTimeout Duration
+}
+
+// Files configures the signed links desks use to open Telegram files.
+type Files struct {
+	LinkTTL Duration
+}
+
+// Dispatch configures the outbox worker.
+type Dispatch struct {
+	MaxAttempts    int
+	Concurrency    int
+	InitialBackoff Duration
+	MaxBackoff     Duration
+}
+
+// Log configures the host's logger.
+type Log struct {
+	Level  string // "trace", "debug", "info", "warn", "error" or "off"
+	Format string // "text" or "json"
+}
+
+// Channel is one [channels.<name>] table: a desk the host delivers to
+// through a plugin.
+type Channel struct {
+	Name    string         // the table name; also the /hooks/{name} path segment
+	Plugin  string         // plugin name; the binary is parley-channel-<plugin>
+	Enabled bool           // false keeps the channel configured but unused
+	SHA256  string         // optional pin of the plugin binary, lower-case hex
+	Config  map[string]any // the channel's own [channels.<name>.config] table, variables expanded; nil when absent
+	Line    int            // line of the channel's table in the file
+}
+
+// ConfigJSON returns the channel's config table as a JSON object, the form
+// plugins receive in Configure. An absent table is "{}".
+func (c Channel) ConfigJSON() (json.RawMessage, error) {
+	if c.Config == nil {
+		return json.RawMessage("{}"), nil
+	}
+	b, err := json.Marshal(c.Config)
+	if err != nil {
+		return nil, fmt.Errorf("channel %q config: %w", c.Name, err)
+	}
+	return b, nil
+}
+
+// Default returns the configuration used for every key the file leaves out.
+// It has no bot token and no channels, so it does not validate by itself.
+func Default() *Config {
+	return &Config{
+		Telegram: Telegram{
+			APIURL:         "https://api.telegram.org",
+			Mode:           ModePolling,
+			WelcomeMessage: "Hello! Write your question here and our support team will answer.",
+			PollTimeout:    Duration{30 * time.Second},
+			WebhookPath:    "/telegram/webhook",
+		},
+		Server:   Server{Listen: "127.0.0.1:8080", MaxBodyBytes: 1 << 20},
+		Admin:    Admin{Listen: "127.0.0.1:9090"},
+		Store:    Store{Driver: DriverSQLite, DSN: "parley.db"},
+		Plugins:  Plugins{Dir: "./plugins", StartTimeout: Duration{10 * time.Second}},
+		Files:    Files{LinkTTL: Duration{168 * time.Hour}},
+		Dispatch: Dispatch{MaxAttempts: 12, Concurrency: 32, InitialBackoff: Duration{time.Second}, MaxBackoff: Duration{5 * time.Minute}},
+		Log:      Log{Level: "info", Format: FormatText},
+	}
+}
+
+// Values of Telegram.Mode, Store.Driver and Log.Format.
+const (
+	ModePolling    = "polling"
+	ModeWebhook    = "webhook"
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+	FormatText     = "text"
+	FormatJSON     = "json"
+)
+
+// EnabledChannels returns the channels whose enabled is true, in file order.
+func (c *Config) EnabledChannels() []Channel {
+	var out []Channel
+	for _, ch := range c.Channels {
+		if ch.Enabled {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+// DefaultPath is where the configuration is read from when no path is
+// given: $PARLEY_CONFIG, else ./parley.toml.
+func DefaultPath() string {
+	if p := os.Getenv("PARLEY_CONFIG"); p != "" {
+		return p
+	}
+	return "parley.toml"
+}
+
+// Load reads and parses the file at path, expanding variables from the
+// process environment. An invalid file yields an [Errors].
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data, os.LookupEnv)
+}

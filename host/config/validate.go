@@ -1,0 +1,155 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+var (
+	// tokenPattern is the shape of a bot token from @BotFather.
+	tokenPattern  = regexp.MustCompile(`^\d+:[\w-]{30,}$`)
+	namePattern   = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+	sha256Pattern = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+	logLevels     = []string{"trace", "debug", "info", "warn", "error", "off"}
+)
+
+// validate checks values that decoded to the right type; it also
+// normalises a few (trailing slashes, case of hex and log levels).
+func (d *decoder) validate(c *Config) {
+	t := &c.Telegram
+	switch {
+	case t.Token == "":
+		d.add([]string{"telegram", "token"}, "is required",
+			`set token = "${PARLEY_TELEGRAM_TOKEN}" and export the token @BotFather gave you`)
+	case !tokenPattern.MatchString(t.Token):
+		// Never echo the value: it may be a real token with a stray character.
+		d.add([]string{"telegram", "token"}, "does not look like a bot token",
+			"a token is <bot id>:<secret> exactly as @BotFather shows it; check for spaces or quotes copied with it")
+	}
+	d.httpURL([]string{"telegram", "api_url"}, &t.APIURL)
+	switch t.Mode {
+	case ModePolling:
+	case ModeWebhook:
+		if c.Server.PublicURL == "" {
+			d.problems = append(d.problems, Problem{
+				File: d.file, Line: d.loc.line([]string{"telegram", "mode"}), Key: "server.public_url",
+				Message: `is required when telegram.mode is "webhook"`,
+				Fix:     `set [server] public_url = "https://parley.example.com", or use mode = "polling"`,
+			})
+		}
+	default:
+		d.add([]string{"telegram", "mode"}, fmt.Sprintf("must be %q or %q, not %q", ModePolling, ModeWebhook, t.Mode), "")
+	}
+	if !strings.HasPrefix(t.WebhookPath, "/") {
+		d.add([]string{"telegram", "webhook_path"}, "must start with /", `for example "/telegram/webhook"`)
+	}
+	if t.PollTimeout.Duration < 0 {
+		d.add([]string{"telegram", "poll_timeout"}, "must not be negative", "")
+	}
+
+	d.listen([]string{"server", "listen"}, c.Server.Listen)
+	d.listen([]string{"admin", "listen"}, c.Admin.Listen)
+	if c.Server.Listen == c.Admin.Listen && !strings.HasSuffix(c.Server.Listen, ":0") {
+		d.add([]string{"admin", "listen"}, "must differ from server.listen", "the admin listener needs its own port")
+	}
+	if c.Server.PublicURL != "" {
+		d.httpURL([]string{"server", "public_url"}, &c.Server.PublicURL)
+	}
+	if c.Server.MaxBodyBytes <= 0 {
+		d.add([]string{"server", "max_body_bytes"}, "must be positive", "the default is 1048576 (1 MiB)")
+	}
+
+	if c.Store.Driver != DriverSQLite && c.Store.Driver != DriverPostgres {
+		d.add([]string{"store", "driver"}, fmt.Sprintf("must be %q or %q, not %q", DriverSQLite, DriverPostgres, c.Store.Driver), "")
+	}
+	if c.Store.DSN == "" {
+		d.add([]string{"store", "dsn"}, "must not be empty", `a file name for sqlite, or "postgres://user:password@host/db"`)
+	}
+	if c.Plugins.Dir == "" {
+		d.add([]string{"plugins", "dir"}, "must not be empty", `the default is "./plugins"`)
+	}
+	d.positive([]string{"plugins", "start_timeout"}, c.Plugins.StartTimeout)
+	d.positive([]string{"files", "link_ttl"}, c.Files.LinkTTL)
+
+	if c.Dispatch.MaxAttempts < 1 {
+		d.add([]string{"dispatch", "max_attempts"}, "must be at least 1", "")
+	}
+	if c.Dispatch.Concurrency < 1 {
+		d.add([]string{"dispatch", "concurrency"}, "must be at least 1", "")
+	}
+	d.positive([]string{"dispatch", "initial_backoff"}, c.Dispatch.InitialBackoff)
+	if c.Dispatch.MaxBackoff.Duration < c.Dispatch.InitialBackoff.Duration {
+		d.add([]string{"dispatch", "max_backoff"}, "must not be shorter than dispatch.initial_backoff", "")
+	}
+
+	if lvl := strings.ToLower(c.Log.Level); slices.Contains(logLevels, lvl) {
+		c.Log.Level = lvl
+	} else {
+		d.add([]string{"log", "level"}, fmt.Sprintf("must be one of %s, not %q", strings.Join(logLevels, ", "), c.Log.Level), "")
+	}
+	if c.Log.Format != FormatText && c.Log.Format != FormatJSON {
+		d.add([]string{"log", "format"}, fmt.Sprintf("must be %q or %q, not %q", FormatText, FormatJSON, c.Log.Format), "")
+	}
+
+	for i := range c.Channels {
+		d.channel(&c.Channels[i])
+	}
+}
+
+func (d *decoder) channel(ch *Channel) {
+	path := func(k ...string) []string { return append([]string{"channels", ch.Name}, k...) }
+	if !namePattern.MatchString(ch.Name) {
+		d.add(path(), "invalid channel name", "use lower-case letters, digits, - and _, starting with a letter")
+	}
+	switch {
+	case ch.Plugin == "":
+		d.add(path("plugin"), "is required", fmt.Sprintf(`name the plugin that serves this channel, such as plugin = %q`, ch.Name))
+	case !namePattern.MatchString(ch.Plugin):
+		d.add(path("plugin"), fmt.Sprintf("invalid plugin name %q", ch.Plugin), "the binary is parley-channel-<plugin>; use lower-case letters, digits, - and _")
+	}
+	if ch.SHA256 != "" {
+		if sha256Pattern.MatchString(ch.SHA256) {
+			ch.SHA256 = strings.ToLower(ch.SHA256)
+		} else {
+			d.add(path("sha256"), "must be 64 hexadecimal characters", "use the output of sha256sum on the plugin binary")
+		}
+	}
+}
+
+// httpURL checks that *u is an absolute http(s) URL and trims its trailing
+// slash so callers can append paths.
+func (d *decoder) httpURL(path []string, u *string) {
+	parsed, err := url.Parse(*u)
+	if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
+		d.add(path, "must be an absolute http or https URL", `for example "https://parley.example.com"`)
+		return
+	}
+	if parsed.RawQuery != "" || parsed.Fragment != "" {
+		d.add(path, "must not have a query or fragment", "")
+		return
+	}
+	*u = strings.TrimRight(*u, "/")
+}
+
+// listen checks a host:port listen address; the host may be empty (all
+// interfaces) and the port 0 (any free port).
+func (d *decoder) listen(path []string, addr string) {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil {
+		d.add(path, fmt.Sprintf("is not a host:port address: %q", addr), `for example "127.0.0.1:8080" or ":8080"`)
+	}
+}
+
+func (d *decoder) positive(path []string, v Duration) {
+	if v.Duration <= 0 {
+		d.add(path, "must be longer than zero", "")
+	}
+}
