@@ -1,0 +1,31 @@
+package normalize
+
+import (
+	"math"
+	"net/url"
+	"strconv"
+
+	"github.com/mymmrac/telego"
+	"github.com/parley-dev/parley/sdk"
+)
+
+// location converts a Telegram location and links it on OpenStreetMap.
+func location(l telego.Location) sdk.Location {
+	lat, lon := coord(l.Latitude), coord(l.Longitude)
+	q := url.Values{"mlat": {lat}, "mlon": {lon}}
+	return sdk.Location{
+		Latitude:  l.Latitude,
+		Longitude: l.Longitude,
+		MapURL:    "https://www.openstreetmap.org/?" + q.Encode() + "#map=17/" + lat + "/" + lon,
+	}
+}
+
+func coordinates(l sdk.Location) string {
+	return coord(l.Latitude) + ", " + coord(l.Longitude)
+}
+
+// coord prints a coordinate with at most 6 decimals (about 10 cm), which is
+// more than a phone's GPS knows.
+func coord(f float64) string {
+	return strconv.FormatFloat(math.Round(f*1e6)/1e6, 'f', -1, 64)
+}
