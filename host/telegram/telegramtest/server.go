@@ -1,0 +1,325 @@
+package telegramtest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mymmrac/telego"
+)
+
+// DefaultToken is a well-formed bot token the fake accepts when Options.Token is empty.
+const DefaultToken = "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+// tokenRE is the token syntax telego checks locally before sending anything (§1.1).
+var tokenRE = regexp.MustCompile(`^\d+:[\w-]{35}$`)
+
+// Options configure a Server. The zero value is usable.
+type Options struct {
+	// Token is the one bot token the server accepts; DefaultToken when empty. Must match
+	// `^\d+:[\w-]{35}$`.
+	Token string
+	// Bot is what getMe answers. Its ID defaults to the token's numeric prefix.
+	Bot telego.User
+	// MaxPollTimeout caps getUpdates' timeout parameter (Telegram caps it at 50 s, the default).
+	MaxPollTimeout time.Duration
+	// FirstUpdateID is the first update_id handed out (default 204518731; Telegram starts at a random
+	// large number).
+	FirstUpdateID int64
+	// Now is the clock for message dates and update expiry (default time.Now).
+	Now func() time.Time
+	// WebhookRetryDelay is the first redelivery delay of a failed webhook POST (default 1 s, doubling).
+	WebhookRetryDelay time.Duration
+	// WebhookMaxRetryDelay caps the redelivery delay (default 60 s).
+	WebhookMaxRetryDelay time.Duration
+	// StrictWebhook makes setWebhook insist on HTTPS and ports 443, 80, 88, 8443 like the cloud API;
+	// by default any http(s) URL is accepted, like a local Bot API server.
+	StrictWebhook bool
+	// Logger receives one debug line per call (default: discard). Tokens are never logged.
+	Logger *slog.Logger
+}
+
+// Server is a fake Telegram Bot API. It is safe for concurrent use.
+type Server struct {
+	opts   Options
+	token  string
+	log    *slog.Logger
+	hs     *http.Server
+	ln     net.Listener
+	closed chan struct{}
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	revoked bool
+	state   state
+}
+
+// New returns a Server that is not yet listening; call Start or Listen.
+// It panics if Options.Token is malformed, since telego itself would refuse it.
+func New(opts Options) *Server {
+	if opts.Token == "" {
+		opts.Token = DefaultToken
+	}
+	if !tokenRE.MatchString(opts.Token) {
+		panic("telegramtest: malformed bot token (want `^\\d+:[\\w-]{35}$`)")
+	}
+	if opts.MaxPollTimeout <= 0 {
+		opts.MaxPollTimeout = 50 * time.Second
+	}
+	if opts.FirstUpdateID <= 0 {
+		opts.FirstUpdateID = 204518731
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.WebhookRetryDelay <= 0 {
+		opts.WebhookRetryDelay = time.Second
+	}
+	if opts.WebhookMaxRetryDelay <= 0 {
+		opts.WebhookMaxRetryDelay = time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Bot.ID == 0 {
+		id, _ := strconv.ParseInt(opts.Token[:strings.IndexByte(opts.Token, ':')], 10, 64)
+		opts.Bot.ID = id
+	}
+	opts.Bot.IsBot = true
+	if opts.Bot.FirstName == "" {
+		opts.Bot.FirstName = "Parley Test Bot"
+	}
+	if opts.Bot.Username == "" {
+		opts.Bot.Username = "parley_test_bot"
+	}
+	s := &Server{opts: opts, token: opts.Token, log: opts.Logger, closed: make(chan struct{})}
+	s.state.init(opts)
+	return s
+}
+
+// Start listens on a random port of 127.0.0.1.
+func (s *Server) Start() error { return s.Listen("127.0.0.1:0") }
+
+// Listen serves on addr (host:port) in the background.
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("telegramtest: listen: %w", err)
+	}
+	s.ln = ln
+	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = s.hs.Serve(ln) // returns http.ErrServerClosed on Close
+	}()
+	return nil
+}
+
+// URL is the API base URL to give telego's WithAPIServer (no trailing slash).
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// Token is the bot token the server accepts.
+func (s *Server) Token() string { return s.token }
+
+// Close stops the server, ends pending long polls and webhook delivery.
+func (s *Server) Close() {
+	select {
+	case <-s.closed:
+		return
+	default:
+		close(s.closed)
+	}
+	s.mu.Lock()
+	s.stopWebhookLocked()
+	s.mu.Unlock()
+	if s.hs != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := s.hs.Shutdown(ctx); err != nil {
+			_ = s.hs.Close()
+		}
+	}
+	s.wg.Wait()
+}
+
+// RevokeToken makes every call answer 401 Unauthorized from now on, as when the token is revoked
+// in @BotFather during a run.
+func (s *Server) RevokeToken() {
+	s.mu.Lock()
+	s.revoked = true
+	s.mu.Unlock()
+}
+
+// apiError is a Bot API error answer.
+type apiError struct {
+	Code            int
+	Description     string
+	RetryAfter      int
+	MigrateToChatID int64
+	// HTML answers with an nginx-style HTML page instead of JSON (§1.4: 413 and 502 from the cloud).
+	HTML bool
+}
+
+func badRequest(detail string) *apiError {
+	return &apiError{Code: http.StatusBadRequest, Description: "Bad Request: " + detail}
+}
+
+func forbidden(detail string) *apiError {
+	return &apiError{Code: http.StatusForbidden, Description: "Forbidden: " + detail}
+}
+
+var (
+	errNotFound       = &apiError{Code: http.StatusNotFound, Description: "Not Found"}
+	errMethodNotFound = &apiError{Code: http.StatusNotFound, Description: "Not Found: method not found"}
+	errUnauthorized   = &apiError{Code: http.StatusUnauthorized, Description: "Unauthorized"}
+)
+
+// ServeHTTP routes /bot<token>/<method> and /file/bot<token>/<path>.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	switch {
+	case strings.HasPrefix(path, "/file/bot"):
+		s.serveFile(w, r, strings.TrimPrefix(path, "/file/bot"))
+	case strings.HasPrefix(path, "/bot"):
+		s.serveMethod(w, r, strings.TrimPrefix(path, "/bot"))
+	default:
+		writeError(w, errNotFound)
+	}
+}
+
+// splitToken splits "<token>/<rest>" and checks the token: a malformed one is a wrong path (404),
+// a well-formed unknown or revoked one is 401.
+func (s *Server) splitToken(p string) (rest string, apiErr *apiError) {
+	token, rest, ok := strings.Cut(p, "/")
+	if !ok || !tokenRE.MatchString(token) {
+		return "", errNotFound
+	}
+	s.mu.Lock()
+	revoked := s.revoked
+	s.mu.Unlock()
+	if token != s.token || revoked {
+		return "", errUnauthorized
+	}
+	return strings.TrimPrefix(rest, "test/"), nil
+}
+
+// handler answers one Bot API method.
+type handler func(ctx context.Context, req *request) (any, *apiError)
+
+func (s *Server) methods() map[string]handler {
+	return map[string]handler{
+		"getme":               s.getMe,
+		"getupdates":          s.getUpdates,
+		"setwebhook":          s.setWebhook,
+		"deletewebhook":       s.deleteWebhook,
+		"getwebhookinfo":      s.getWebhookInfo,
+		"sendmessage":         s.sendMessage,
+		"editmessagetext":     s.editMessageText,
+		"sendphoto":           s.mediaSender("photo"),
+		"senddocument":        s.mediaSender("document"),
+		"sendaudio":           s.mediaSender("audio"),
+		"sendvoice":           s.mediaSender("voice"),
+		"sendvideo":           s.mediaSender("video"),
+		"sendanimation":       s.mediaSender("animation"),
+		"sendvideonote":       s.mediaSender("video_note"),
+		"sendsticker":         s.mediaSender("sticker"),
+		"sendchataction":      s.sendChatAction,
+		"getfile":             s.getFile,
+		"deletemessage":       s.deleteMessage,
+		"answercallbackquery": s.answerCallbackQuery,
+		"setmycommands":       s.setMyCommands,
+		"getmycommands":       s.getMyCommands,
+	}
+}
+
+func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, p string) {
+	method, apiErr := s.splitToken(p)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	h, ok := s.methods()[strings.ToLower(method)]
+	if !ok {
+		writeError(w, errMethodNotFound)
+		return
+	}
+	req, apiErr := parseRequest(r)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	name := strings.ToLower(method)
+	s.log.Debug("telegramtest call", "method", method)
+	s.countCall(name)
+	if f, ok := s.takeFault(name, req.Params); ok {
+		if done := s.applyFault(w, r, f); done {
+			return
+		}
+	}
+	result, apiErr := h(r.Context(), req)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	writeResult(w, result)
+}
+
+// described is a result that also carries a description (setWebhook's "Webhook was set").
+type described struct {
+	result      any
+	description string
+}
+
+func writeResult(w http.ResponseWriter, result any) {
+	body := map[string]any{"ok": true}
+	if d, ok := result.(described); ok {
+		body["result"], body["description"] = d.result, d.description
+	} else {
+		body["result"] = result
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	if e.HTML {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(e.Code)
+		text := http.StatusText(e.Code)
+		_, _ = fmt.Fprintf(w, "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n", e.Code, text, e.Code, text)
+		return
+	}
+	body := map[string]any{"ok": false, "error_code": e.Code, "description": e.Description}
+	if e.RetryAfter > 0 || e.MigrateToChatID != 0 {
+		p := map[string]any{}
+		if e.RetryAfter > 0 {
+			p["retry_after"] = e.RetryAfter
+			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+		}
+		if e.MigrateToChatID != 0 {
+			p["migrate_to_chat_id"] = e.MigrateToChatID
+		}
+		body["parameters"] = p
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.Code)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+var errClosed = errors.New("telegramtest: server closed")
