@@ -330,7 +330,7 @@ func TestLoad(t *testing.T) {
 
 	t.Setenv("LOAD_TEST_TOKEN", "bad")
 	_, err = Load(path)
-	if err == nil || !regexp.MustCompile(`^` + regexp.QuoteMeta(path) + `:2: telegram.token: `).MatchString(err.Error()) {
+	if err == nil || !regexp.MustCompile(`^`+regexp.QuoteMeta(path)+`:2: telegram.token: `).MatchString(err.Error()) {
 		t.Errorf("Load error = %v, want it to name %s:2", err, path)
 	}
 

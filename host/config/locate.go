@@ -285,7 +285,7 @@ func (s *scanner) basicString() string {
 	return s.src[start:min(s.pos, len(s.src))]
 }
 
-// literalString consumes a '...' or '''...''' string and returns its contents.
+// literalString consumes a '...' or ”'...”' string and returns its contents.
 func (s *scanner) literalString() string {
 	if strings.HasPrefix(s.src[s.pos:], `'''`) {
 		return s.multiline(`'''`, false)
@@ -303,7 +303,7 @@ func (s *scanner) literalString() string {
 	return raw
 }
 
-// multiline consumes a string delimited by delim (""" or '''), which may
+// multiline consumes a string delimited by delim (""" or ”'), which may
 // end with up to two extra quote characters belonging to the contents.
 func (s *scanner) multiline(delim string, escapes bool) string {
 	s.pos += len(delim)

@@ -276,9 +276,9 @@ plugin = "z"
 		got[p.Key] = p.Line
 	}
 	want := map[string]int{
-		"channels.desk.plugn":      14,
-		"channels.desk.channels":   15,
-		`channels."odd.name"`:      16,
+		"channels.desk.plugn":    14,
+		"channels.desk.channels": 15,
+		`channels."odd.name"`:    16,
 	}
 	for k, line := range want {
 		if got[k] != line {
