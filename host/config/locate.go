@@ -285,7 +285,8 @@ func (s *scanner) basicString() string {
 	return s.src[start:min(s.pos, len(s.src))]
 }
 
-// literalString consumes a '...' or ”'...”' string and returns its contents.
+// literalString consumes a literal (single-quoted) string, one-line or
+// multi-line, and returns its contents.
 func (s *scanner) literalString() string {
 	if strings.HasPrefix(s.src[s.pos:], `'''`) {
 		return s.multiline(`'''`, false)
@@ -303,8 +304,9 @@ func (s *scanner) literalString() string {
 	return raw
 }
 
-// multiline consumes a string delimited by delim (""" or ”'), which may
-// end with up to two extra quote characters belonging to the contents.
+// multiline consumes a multi-line string opened by delim (three double or
+// three single quotes); it may end with up to two extra quote characters
+// that belong to the contents.
 func (s *scanner) multiline(delim string, escapes bool) string {
 	s.pos += len(delim)
 	start := s.pos
