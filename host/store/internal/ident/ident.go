@@ -1,0 +1,26 @@
+// Package ident makes the random ids store drivers give the rows they
+// create, so every driver hands out ids of the same shape.
+package ident
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+)
+
+// Conversation returns a new conversation id: "c_" and 16 hex digits (64
+// random bits). It is URL-safe so it can appear in desk links and CLI
+// arguments, and random so it reveals nothing about how many
+// conversations exist (Number is the sequential handle).
+func Conversation() string { return "c_" + randomHex(8) }
+
+// Notice returns a new id for a host notice message: "n_" and 16 hex digits.
+// Notices have no Telegram id to derive a stable id from.
+func Notice() string { return "n_" + randomHex(8) }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	// crypto/rand.Read never returns an error (it panics if the system
+	// source fails, which leaves nothing sensible to do anyway).
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

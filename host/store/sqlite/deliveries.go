@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/store/internal/payload"
+)
+
+// claimDeliveries selects the claimable head of each lane, oldest first.
+//
+// The head of a lane is its pending row with the smallest id, and only a
+// ready (next_attempt_at reached), unleased head is claimable, which keeps
+// every lane in order and one row per lane in flight. Done and failed rows
+// are not pending, so they never hold a lane back: a message that failed
+// for good must not silence a customer's conversation forever; it stays
+// listed (Queue) until an operator retries it (RetryNow).
+//
+// The walk goes through deliveries_pending in id order and stops after
+// Limit heads; the head test is one probe of deliveries_pending_lane.
+const claimDeliveries = `SELECT ` + conversationCols + `, d.id, d.channel, d.attempts, d.created_at, m.payload, l.thread_ref
+	FROM deliveries d INDEXED BY deliveries_pending
+	JOIN messages m ON m.id = d.message_id
+	JOIN conversations c ON c.id = d.conversation_id
+	LEFT JOIN lanes l ON l.conversation_id = d.conversation_id AND l.channel = d.channel
+	WHERE d.state = 'pending'
+	  AND d.next_attempt_at <= ?1
+	  AND (d.lease_until IS NULL OR d.lease_until < ?1)
+	  AND d.id = (SELECT MIN(p.id) FROM deliveries p
+	              WHERE p.conversation_id = d.conversation_id AND p.channel = d.channel AND p.state = 'pending')
+	ORDER BY d.id
+	LIMIT ?2`
+
+// ClaimDeliveries leases the head of up to opt.Limit ready lanes.
+func (s *Store) ClaimDeliveries(ctx context.Context, opt store.ClaimOptions) ([]store.Delivery, error) {
+	if err := checkClaim(opt); err != nil {
+		return nil, err
+	}
+	if opt.Limit <= 0 {
+		return nil, nil
+	}
+	now := nowOr(opt.Now)
+	var out []store.Delivery
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx, claimDeliveries, dbTime(now), opt.Limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var ids []int64
+		for rows.Next() {
+			var d store.Delivery
+			var created int64
+			var body string
+			d.Conversation, err = scanConversation(rows, &d.ID, &d.Channel, &d.Attempts, &created, &body, &d.ThreadRef)
+			if err != nil {
+				return err
+			}
+			d.CreatedAt = goTime(created)
+			if d.Message, err = payload.DecodeMessage([]byte(body)); err != nil {
+				return fmt.Errorf("delivery %d: %w", d.ID, err)
+			}
+			out = append(out, d)
+			ids = append(ids, d.ID)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i, d := range out {
+			if d.Message.EditOf == "" {
+				continue
+			}
+			err := tx.QueryRowContext(ctx, `SELECT desk_message_id FROM deliveries
+				WHERE message_id = ? AND channel = ? AND state = 'done'`, d.Message.EditOf, d.Channel).
+				Scan(&out[i].EditOfDeskMessageID)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		return deliveries.lease(ctx, tx, ids, opt.Owner, now.Add(opt.Lease))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claiming deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// CompleteDelivery marks a delivery done and keeps the lane's thread
+// reference (the newest the plugin returned) and the desk's message id.
+func (s *Store) CompleteDelivery(ctx context.Context, id int64, owner string, threadRef []byte, deskMessageID string) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		conv, channel, err := deliveries.finish(ctx, tx, id, owner, `state = 'done', desk_message_id = ?`, deskMessageID)
+		if err != nil || len(threadRef) == 0 {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO lanes (conversation_id, channel, thread_ref, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (conversation_id, channel) DO UPDATE SET thread_ref = excluded.thread_ref, updated_at = excluded.updated_at
+			WHERE thread_ref <> excluded.thread_ref`, conv, channel, threadRef, dbTime(time.Now()))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("completing delivery %d: %w", id, err)
+	}
+	return nil
+}
+
+// RetryDelivery records a failed attempt and schedules the next one.
+func (s *Store) RetryDelivery(ctx context.Context, id int64, owner string, next time.Time, lastErr string) error {
+	return deliveries.retry(ctx, s, id, owner, next, lastErr)
+}
+
+// FailDelivery gives up on a delivery; its lane moves on.
+func (s *Store) FailDelivery(ctx context.Context, id int64, owner string, lastErr string) error {
+	return deliveries.fail(ctx, s, id, owner, lastErr)
+}

@@ -1,0 +1,114 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/store/internal/ident"
+	"github.com/parley-dev/parley/host/store/internal/payload"
+	"github.com/parley-dev/parley/sdk"
+)
+
+// CommitInbound stores an update in one transaction; see store.Store.
+func (s *Store) CommitInbound(ctx context.Context, in store.Inbound) (store.CommitResult, error) {
+	var res store.CommitResult
+	now := nowOr(in.Time)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.ExecContext(ctx, `INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)
+			ON CONFLICT (update_id) DO NOTHING`, in.UpdateID, dbTime(time.Now()))
+		if err != nil {
+			return err
+		}
+		if n, _ := ins.RowsAffected(); n == 0 {
+			res.Duplicate = true
+			c, err := conversationWhere(ctx, tx, `c.chat_id = ?`, in.ChatID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			res.Conversation = c
+			return nil
+		}
+		if res.Conversation, res.Created, err = upsertConversation(ctx, tx, in, ident.Conversation); err != nil {
+			return err
+		}
+		for _, m := range in.Messages {
+			if m.ID == "" {
+				return errors.New("a message has no id")
+			}
+			if err := insertMessage(ctx, tx, res.Conversation.ID, m, in.Channels, now); err != nil {
+				return err
+			}
+		}
+		if in.Answer != nil {
+			a := *in.Answer
+			a.ConversationID = res.Conversation.ID
+			if _, _, err := insertReply(ctx, tx, "", res.Conversation.ID, a, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return store.CommitResult{}, fmt.Errorf("committing update %d: %w", in.UpdateID, err)
+	}
+	return res, nil
+}
+
+// insertMessage stores m and queues it to every channel, unless a message
+// with its id exists (a redelivered update the dedupe table no longer
+// knows, or a caller's retry): then nothing is queued again.
+func insertMessage(ctx context.Context, tx *sql.Tx, conversationID string, m sdk.Message, channels []string, now time.Time) error {
+	body, err := payload.EncodeMessage(m)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO messages (id, conversation_id, payload, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`, m.ID, conversationID, string(body), dbTime(now))
+	if err != nil {
+		return fmt.Errorf("storing message %s: %w", m.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	for _, ch := range channels {
+		if ch == "" {
+			return fmt.Errorf("queueing message %s: empty channel name", m.ID)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (conversation_id, channel, message_id, next_attempt_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, conversationID, ch, m.ID, dbTime(now), dbTime(now), dbTime(now))
+		if err != nil {
+			return fmt.Errorf("queueing message %s to %s: %w", m.ID, ch, err)
+		}
+	}
+	return nil
+}
+
+// TelegramOffset is one past the highest committed update id, 0 when none.
+func (s *Store) TelegramOffset(ctx context.Context) (int64, error) {
+	var off int64
+	if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(update_id) + 1, 0) FROM processed_updates`).Scan(&off); err != nil {
+		return 0, fmt.Errorf("reading the telegram offset: %w", err)
+	}
+	return off, nil
+}
+
+// EnqueueNotice stores a host notice as a message of the conversation and
+// queues it to the channels, behind what the lanes already hold.
+func (s *Store) EnqueueNotice(ctx context.Context, conversationID string, n sdk.Notice, channels []string) error {
+	now := time.Now()
+	m := sdk.Message{ID: ident.Notice(), Time: now, Kind: sdk.KindNotice, Text: n.Text, Notice: &n}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := conversationWhere(ctx, tx, `c.id = ?`, conversationID); err != nil {
+			return err
+		}
+		return insertMessage(ctx, tx, conversationID, m, channels, now)
+	})
+	if err != nil {
+		return fmt.Errorf("queueing notice %s to conversation %s: %w", n.Code, conversationID, err)
+	}
+	return nil
+}

@@ -1,0 +1,239 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+	"github.com/hashicorp/go-hclog"
+	"github.com/parley-dev/parley/host/store"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// ErrLocked is returned (wrapped) by Open when another process holds the
+// database.
+var ErrLocked = errors.New("database is in use by another process")
+
+// Options tune Open.
+type Options struct {
+	// Logger receives migration and recovery messages; silent when nil.
+	Logger hclog.Logger
+	// ReadConns is the size of the read pool [4].
+	ReadConns int
+	// BusyTimeout is how long a connection waits for a lock held by a
+	// checkpoint or another connection before failing [5s].
+	BusyTimeout time.Duration
+}
+
+// Store is a store.Store on one SQLite file. It is safe for concurrent use.
+type Store struct {
+	path  string
+	write *sql.DB // one connection: every write, in BEGIN IMMEDIATE transactions
+	read  *sql.DB // read-only pool
+	lock  *flock.Flock
+	log   hclog.Logger
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at dsn, a file path or a
+// "file:" URI, takes the process lock, applies pending migrations and
+// releases leases a previous process left behind.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = 4
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = 5 * time.Second
+	}
+	path, query, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+
+	// SQLite's own locks let two processes share a file, but two hosts
+	// would both poll Telegram and both work the outbox with leases each
+	// believes the other's crash released. Refuse the second one outright.
+	lock := flock.New(path + ".lock")
+	ok, err := lock.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("locking %s: %w", lock.Path(), err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: another parley is using %s; SQLite supports one replica, use PostgreSQL for more", ErrLocked, path)
+	}
+	s := &Store{path: path, lock: lock, log: opts.Logger}
+	if err := s.open(ctx, query, opts); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) open(ctx context.Context, query url.Values, opts Options) error {
+	common := func() url.Values {
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		q.Set("_busy_timeout", fmt.Sprint(opts.BusyTimeout.Milliseconds()))
+		q.Set("_foreign_keys", "on")
+		return q
+	}
+	wq := common()
+	// WAL lets readers proceed while the writer commits. synchronous=NORMAL
+	// in WAL mode fsyncs only at checkpoints: a committed transaction
+	// survives the process dying at any moment (kill -9), which is what
+	// Parley promises; a power loss may lose the last few transactions.
+	wq.Set("_journal_mode", "WAL")
+	wq.Set("_synchronous", "NORMAL")
+	wq.Set("_txlock", "immediate")
+	var err error
+	if s.write, err = sql.Open("sqlite", fileURI(s.path, wq)); err != nil {
+		return fmt.Errorf("opening %s: %w", s.path, err)
+	}
+	s.write.SetMaxOpenConns(1)
+	s.write.SetMaxIdleConns(1)
+	s.write.SetConnMaxLifetime(0)
+	s.write.SetConnMaxIdleTime(0)
+	// The first connection sets WAL mode and creates the file; do it before
+	// readers open so they never see a half-made database.
+	if err := s.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("opening %s: %w", s.path, err)
+	}
+
+	rq := common()
+	rq.Set("_query_only", "on")
+	if s.read, err = sql.Open("sqlite", fileURI(s.path, rq)); err != nil {
+		return fmt.Errorf("opening %s: %w", s.path, err)
+	}
+	s.read.SetMaxOpenConns(opts.ReadConns)
+	s.read.SetMaxIdleConns(opts.ReadConns)
+
+	if err := migrate(ctx, s.write, s.log); err != nil {
+		return fmt.Errorf("migrating %s: %w", s.path, err)
+	}
+	return s.releaseLeases(ctx)
+}
+
+// releaseLeases frees every row a previous process claimed. The file lock
+// proves that process is gone, so its in-flight work can be retried now
+// instead of after its leases run out.
+func (s *Store) releaseLeases(ctx context.Context) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, table := range []string{"deliveries", "replies"} {
+			res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET lease_owner = NULL, lease_until = NULL
+				WHERE state = 'pending' AND lease_owner IS NOT NULL`)
+			if err != nil {
+				return fmt.Errorf("releasing leases: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				s.log.Info("released work a previous run left in flight", "table", table, "rows", n)
+			}
+		}
+		return nil
+	})
+}
+
+// parseDSN splits a path or "file:" URI into an absolute path and the
+// URI's query parameters.
+func parseDSN(dsn string) (string, url.Values, error) {
+	path, query := dsn, url.Values{}
+	if strings.HasPrefix(dsn, "file:") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", nil, fmt.Errorf("sqlite dsn %q: %w", dsn, err)
+		}
+		path = u.Opaque
+		if path == "" {
+			path = u.Path
+		}
+		if path, err = url.PathUnescape(path); err != nil {
+			return "", nil, fmt.Errorf("sqlite dsn %q: %w", dsn, err)
+		}
+		query = u.Query()
+		if query.Get("mode") == "memory" {
+			return "", nil, fmt.Errorf("sqlite dsn %q: in-memory databases are not supported; use a file", dsn)
+		}
+	}
+	if path == "" || path == ":memory:" {
+		return "", nil, fmt.Errorf("sqlite dsn %q: a database file path is required", dsn)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("sqlite dsn %q: %w", dsn, err)
+	}
+	return abs, query, nil
+}
+
+// fileURI builds the URI the driver opens; as a URI the path may hold any
+// character ("?", "#", "%") without being mistaken for parameters.
+func fileURI(path string, q url.Values) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: q.Encode()}
+	if !strings.HasPrefix(u.Path, "/") {
+		u.Path = "/" + u.Path // Windows: file:///C:/...
+	}
+	return "file://" + u.EscapedPath() + "?" + u.RawQuery
+}
+
+// Ping checks the database answers on both pools.
+func (s *Store) Ping(ctx context.Context) error {
+	for _, db := range []*sql.DB{s.read, s.write} {
+		var one int
+		if err := db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+			return fmt.Errorf("sqlite %s: %w", s.path, err)
+		}
+	}
+	return nil
+}
+
+// Close closes the database and releases the process lock.
+func (s *Store) Close() error {
+	var errs []error
+	for _, db := range []*sql.DB{s.read, s.write} {
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Unlock())
+	}
+	return errors.Join(errs...)
+}
+
+// tx runs fn in a write transaction, committing when it returns nil.
+func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// Times are stored as Unix microseconds, the precision PostgreSQL keeps.
+func dbTime(t time.Time) int64 { return t.UnixMicro() }
+
+func goTime(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func nowOr(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
+}
