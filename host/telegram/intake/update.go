@@ -1,0 +1,61 @@
+package intake
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/mymmrac/telego"
+)
+
+// Update is one update from getUpdates, decoded on its own.
+type Update struct {
+	// ID is the update_id (0 only if the update has none, which Telegram never sends).
+	ID int64
+	// Raw is the update exactly as Telegram sent it, for storing or dead-lettering.
+	Raw json.RawMessage
+	// Update is the decoded update, nil when telego's types cannot decode it (a new union
+	// variant, an unknown ChatMember status, ...): store it as unsupported, keyed by ID.
+	Update *telego.Update
+	// DecodeErr says why Update is nil.
+	DecodeErr error
+}
+
+// decodeBatch splits getUpdates' result array and decodes each element separately.
+func decodeBatch(result json.RawMessage) ([]Update, error) {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(result, &raws); err != nil {
+		return nil, fmt.Errorf("getUpdates result is not an array: %w", err)
+	}
+	out := make([]Update, 0, len(raws))
+	for _, raw := range raws {
+		u := Update{Raw: raw}
+		var head struct {
+			UpdateID int64 `json:"update_id"`
+		}
+		if err := json.Unmarshal(raw, &head); err != nil {
+			u.DecodeErr = fmt.Errorf("decode update: %w", err)
+			out = append(out, u)
+			continue
+		}
+		u.ID = head.UpdateID
+		var tu telego.Update
+		if err := json.Unmarshal(raw, &tu); err != nil {
+			u.DecodeErr = fmt.Errorf("decode update %d: %w", u.ID, err)
+		} else {
+			u.Update = &tu
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// nextOffset is the offset that confirms batch: its highest update_id + 1.
+func nextOffset(current int64, batch []Update) int64 {
+	next := current
+	for _, u := range batch {
+		if u.ID+1 > next {
+			next = u.ID + 1
+		}
+	}
+	return next
+}
