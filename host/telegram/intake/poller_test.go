@@ -69,9 +69,9 @@ func fake(t *testing.T) *telegramtest.Server {
 func poller(s *telegramtest.Server, logs *logBuffer, offset int64, h func(context.Context, []intake.Update) error) *intake.Poller {
 	return &intake.Poller{
 		APIURL: s.URL(), Token: s.Token(), Timeout: time.Second,
-		Offset:  func(context.Context) (int64, error) { return offset, nil },
-		Handler: h,
-		Logger:  slog.New(slog.NewJSONHandler(logs, nil)),
+		Offset:     func(context.Context) (int64, error) { return offset, nil },
+		Handler:    h,
+		Logger:     slog.New(slog.NewJSONHandler(logs, nil)),
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, ConflictBackoff: 20 * time.Millisecond,
 	}
 }
