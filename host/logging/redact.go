@@ -1,0 +1,138 @@
+package logging
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Redacted replaces every secret in redacted text.
+const Redacted = "[redacted]"
+
+// botPath matches the bot<id>:<token> segment of Telegram Bot API and file
+// URLs.
+var botPath = regexp.MustCompile(`bot\d+:[\w-]+`)
+
+// Redactor removes secrets from text. It is safe for concurrent use.
+type Redactor struct {
+	replacer *strings.Replacer
+}
+
+// NewRedactor returns a Redactor for the given secrets; empty strings are
+// ignored.
+func NewRedactor(secrets []string) *Redactor {
+	var forms []string
+	for _, s := range secrets {
+		if s != "" {
+			forms = append(forms, encodings(s)...)
+		}
+	}
+	// Longest first, so that at any position strings.Replacer (which tries
+	// the old strings in argument order) removes a whole escaped form rather
+	// than a shorter form inside it.
+	slices.SortFunc(forms, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b) // equal forms side by side for Compact
+	})
+	forms = slices.Compact(forms)
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, Redacted)
+	}
+	return &Redactor{replacer: strings.NewReplacer(pairs...)}
+}
+
+// encodings returns the forms in which s can appear in a log line: as is,
+// as hclog's text format escapes values (quoted or in a multi-line block),
+// Go-quoted (%q, and hclog for some value types), escaped inside a JSON
+// string (hclog's JSON format, with and without HTML escaping), and
+// URL-escaped.
+func encodings(s string) []string {
+	forms := []string{s, hclogEscape(s, true), hclogEscape(s, false),
+		strings.Trim(strconv.Quote(s), `"`), strings.Trim(strconv.QuoteToASCII(s), `"`),
+		url.QueryEscape(s), url.PathEscape(s)}
+	if b, err := json.Marshal(s); err == nil {
+		forms = append(forms, string(b[1:len(b)-1]))
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err == nil {
+		b := bytes.TrimSpace(buf.Bytes())
+		forms = append(forms, string(b[1:len(b)-1]))
+	}
+	return forms
+}
+
+// Redact returns s with every secret and Telegram bot token path segment
+// replaced.
+func (r *Redactor) Redact(s string) string {
+	return botPath.ReplaceAllString(r.replacer.Replace(s), "bot"+Redacted)
+}
+
+// Writer returns an io.Writer that redacts each Write before passing it to
+// w. Each Write must hold whole lines, as hclog's are (it writes every
+// entry in one call); a secret split across two Writes would get through.
+func (r *Redactor) Writer(w io.Writer) io.Writer {
+	return &redactingWriter{r: r, w: w}
+}
+
+type redactingWriter struct {
+	r *Redactor
+	w io.Writer
+}
+
+func (rw *redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(rw.w, rw.r.Redact(string(p))); err != nil {
+		return 0, err
+	}
+	// Report the caller's length: the redacted text has another length, and
+	// a short count would make the caller see io.ErrShortWrite.
+	return len(p), nil
+}
+
+// hclogEscape escapes s the way hclog's text format writes a value that
+// needs quoting: quotes (when quotes is set) and non-printable runes are
+// escaped, backslashes are not. Mirrors go-hclog v1.6 writeEscapedForOutput,
+// which is unexported.
+func hclogEscape(s string, quotes bool) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case quotes && r == '"':
+			b.WriteString(`\"`)
+		case unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r == '\a':
+			b.WriteString(`\a`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\v':
+			b.WriteString(`\v`)
+		case r < ' ':
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r < 0x10000:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+	}
+	return b.String()
+}
