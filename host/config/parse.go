@@ -147,6 +147,11 @@ func (d *decoder) decode(tree map[string]any, keys []toml.Key) *Config {
 		}
 		i := slices.IndexFunc(secs, func(s section) bool { return s.name == name })
 		if i < 0 {
+			if owner := sectionOf(secs, name); owner != "" && suggest(name, top) == "" {
+				// A section key written above every [section] header lands at the root.
+				d.add([]string{name}, "unknown key", fmt.Sprintf("move it under [%s]", owner))
+				continue
+			}
 			d.unknown([]string{name}, top)
 			continue
 		}
@@ -170,6 +175,20 @@ func (d *decoder) decode(tree map[string]any, keys []toml.Key) *Config {
 		}
 	}
 	return c
+}
+
+// sectionOf returns the only section that has a key named key, or "".
+func sectionOf(secs []section, key string) string {
+	owner := ""
+	for _, s := range secs {
+		if slices.ContainsFunc(s.fields, func(f field) bool { return f.key == key }) {
+			if owner != "" {
+				return "" // listen is in [server] and [admin]: no single answer
+			}
+			owner = s.name
+		}
+	}
+	return owner
 }
 
 // channels fills c.Channels in file order.

@@ -86,6 +86,11 @@ func TestParseReportsProblem(t *testing.T) {
 			line: 3, key: "dispatc", message: "unknown key", fix: `did you mean "dispatch"?`,
 		},
 		{
+			name: "section key above its section",
+			text: "token = \"x\"\n[telegram]\n",
+			line: 1, key: "token", message: "unknown key", fix: "move it under [telegram]",
+		},
+		{
 			name: "unknown channel key",
 			text: minimal + "[channels.desk]\nplugn = \"webhook\"\n",
 			line: 4, key: "channels.desk.plugn", message: "unknown key", fix: `did you mean "plugin"?`,
