@@ -74,7 +74,11 @@ type unavailableError struct {
 }
 
 func (e *unavailableError) Error() string {
-	msg := fmt.Sprintf("plugin %s is %s", e.channel, e.state)
+	verb := "is"
+	if e.state == StateFailed {
+		verb = "has"
+	}
+	msg := fmt.Sprintf("plugin %s %s %s", e.channel, verb, e.state)
 	if e.cause != nil {
 		msg += ": " + e.cause.Error()
 	}

@@ -57,6 +57,7 @@ func (m *Manager) launch(ctx context.Context, spec Spec, log hclog.Logger, host 
 	}
 
 	inst := &instance{cmd: exec.Command(path), tail: &stderrTail{}}
+	isolate(inst.cmd)
 	// A plugin's stray writes to os.Stdout/os.Stderr arrive over go-plugin's
 	// stdio stream; they go to the channel's log like its hclog output.
 	stdio := log.StandardWriter(&hclog.StandardLoggerOptions{InferLevels: true})
@@ -285,13 +286,16 @@ func (inst *instance) stop(ctx context.Context, graceful bool, timeout time.Dura
 	case <-done:
 		return true
 	case <-time.After(time.Second):
-		// A child of the plugin still holds its stdout; go-plugin's reader
-		// goroutines end when that child does.
+		// Something outside the plugin's process group still holds its
+		// stdout; go-plugin's readers end when that does.
 		return false
 	}
 }
 
+// killProcess SIGKILLs the plugin and anything it spawned. cmd.Process is
+// set by go-plugin's Start, which has returned before any caller runs.
 func (inst *instance) killProcess() {
+	inst.killGroup()
 	if inst.cmd.Process != nil {
 		_ = inst.cmd.Process.Kill()
 	}
