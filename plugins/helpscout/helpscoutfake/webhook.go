@@ -3,14 +3,13 @@ package helpscoutfake
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/parley-dev/parley/sdk/signature"
 )
 
 // Reply is an agent's answer to add with [Server.AgentReply].
@@ -113,9 +112,7 @@ func (s *Server) Sign(body []byte) string {
 // Sign returns base64(HMAC-SHA1(secret, body)), Help Scout's webhook
 // signature.
 func Sign(secret string, body []byte) string {
-	mac := hmac.New(sha1.New, []byte(secret))
-	mac.Write(body)
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return signature.SignHMACSHA1Base64([]byte(secret), body)
 }
 
 // SendWebhook posts event with payload (encoded as Help Scout does, with

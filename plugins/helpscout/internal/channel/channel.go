@@ -1,0 +1,166 @@
+package channel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/parley-dev/parley/plugins/helpscout/internal/hsapi"
+	"github.com/parley-dev/parley/sdk"
+)
+
+// Name is the plugin's name, as in parley-channel-helpscout.
+const Name = "helpscout"
+
+// Options configure a [Channel].
+type Options struct {
+	// Version is reported by Describe.
+	Version string
+	// HTTPClient calls Help Scout; one with a 60 s timeout when nil.
+	HTTPClient *http.Client
+}
+
+// Channel is the Help Scout channel. Create it with [New].
+type Channel struct {
+	version string
+	http    *http.Client
+
+	mu sync.RWMutex
+	st *state // nil until Configure succeeds
+
+	cache *cache
+}
+
+// state is what Configure produced; it is replaced whole, never mutated, so
+// calls in flight keep a consistent view.
+type state struct {
+	cfg    config
+	api    *hsapi.Client
+	host   sdk.Host
+	log    hclog.Logger
+	hookOK bool
+}
+
+var (
+	_ sdk.Channel          = (*Channel)(nil)
+	_ sdk.AttachmentOpener = (*Channel)(nil)
+)
+
+// New returns an unconfigured channel.
+func New(o Options) *Channel {
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 60 * time.Second}
+	}
+	return &Channel{version: o.Version, http: o.HTTPClient, cache: newCache(10000)}
+}
+
+// Describe reports the plugin's name, capabilities and config keys.
+func (c *Channel) Describe(context.Context) (sdk.DescribeResponse, error) {
+	return sdk.DescribeResponse{
+		Name:        Name,
+		Version:     c.version,
+		Description: "Help Scout: each Telegram conversation is a chat conversation in a mailbox; agent replies come back by webhook",
+		Capabilities: sdk.Capabilities{
+			Threads: true, FileUpload: true, Webhooks: true, ReplyAttachments: true, Formatting: "html",
+		},
+		ConfigKeys: append([]sdk.ConfigKey(nil), configKeys...),
+	}, nil
+}
+
+// Configure validates the table, fetches a token (proving the app
+// credentials) and checks that the mailbox exists. Problems Help Scout
+// reports are per-key errors; an unreachable Help Scout is an error, so
+// the host tries again later.
+func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
+	log := req.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	cfg, errs := parseConfig(req.Config)
+	if len(errs) > 0 {
+		return sdk.ConfigureResponse{Errors: errs}, nil
+	}
+	api, err := hsapi.New(hsapi.Options{BaseURL: cfg.APIURL, AppID: cfg.AppID, AppSecret: cfg.AppSecret, HTTPClient: c.http})
+	if err != nil {
+		return sdk.ConfigureResponse{Errors: []sdk.ConfigError{{Key: "api_url", Message: err.Error()}}}, nil
+	}
+	if err := api.Authenticate(ctx); err != nil {
+		if st := hsapi.StatusOf(err); st >= 400 && st < 500 && st != http.StatusTooManyRequests {
+			return sdk.ConfigureResponse{Errors: []sdk.ConfigError{{Key: "app_secret",
+				Message: fmt.Sprintf("Help Scout refused the app_id/app_secret pair (HTTP %d): copy both from Your Profile → My Apps", st)}}}, nil
+		}
+		return sdk.ConfigureResponse{}, classify(err)
+	}
+	if _, err := api.Mailbox(ctx, cfg.MailboxID); err != nil {
+		switch hsapi.StatusOf(err) {
+		case http.StatusNotFound:
+			return sdk.ConfigureResponse{Errors: []sdk.ConfigError{{Key: "mailbox_id",
+				Message: fmt.Sprintf("no mailbox %d is visible to the app's user", cfg.MailboxID)}}}, nil
+		case http.StatusForbidden, http.StatusUnauthorized:
+			return sdk.ConfigureResponse{Errors: []sdk.ConfigError{{Key: "app_id",
+				Message: "Help Scout denied access to the Mailbox API: " + err.Error()}}}, nil
+		}
+		return sdk.ConfigureResponse{}, classify(err)
+	}
+	st := &state{cfg: cfg, api: api, host: req.Host, log: log, hookOK: req.HookBaseURL != ""}
+	if req.HookBaseURL == "" {
+		log.Warn("the host has no public URL: Help Scout cannot send agent replies until one is set")
+	} else {
+		log.Info("point a Help Scout webhook at this URL with event convo.agent.reply.created", "url", req.HookBaseURL)
+	}
+	if cfg.UploadFiles && req.Host == nil {
+		log.Warn("upload_files is on but the host offers no file access; files will be linked")
+	}
+	c.mu.Lock()
+	c.st = st
+	c.mu.Unlock()
+	return sdk.ConfigureResponse{}, nil
+}
+
+func (c *Channel) state() (*state, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.st == nil {
+		return nil, sdk.ErrNotConfigured
+	}
+	return c.st, nil
+}
+
+// classify turns a Help Scout failure into the SDK's retry markers: a 429
+// waits as long as Help Scout asked; a validation error (400), a refused
+// token or permission (401 after a refresh, 403) cannot be fixed by
+// retrying; everything else (5xx, network) is retried with backoff.
+func classify(err error) error {
+	var e *hsapi.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch {
+	case e.Status == http.StatusTooManyRequests:
+		return sdk.RetryAfter(err, e.RetryAfter)
+	case e.Status == http.StatusBadRequest, e.Status == http.StatusUnauthorized, e.Status == http.StatusForbidden,
+		e.Status == http.StatusRequestEntityTooLarge:
+		return sdk.Permanent(err)
+	}
+	return err
+}
+
+func formatID(id int64) []byte { return []byte(strconv.FormatInt(id, 10)) }
+
+func parseRef(ref []byte) (int64, error) {
+	id, err := strconv.ParseInt(string(ref), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, sdk.Permanent(fmt.Errorf("thread_ref %q is not a Help Scout conversation id", ref))
+	}
+	return id, nil
+}
+
+func asError(err error, target **hsapi.Error) bool { return errors.As(err, target) }

@@ -1,0 +1,15 @@
+// Command parley-channel-helpscout is Parley's Help Scout channel plugin.
+// The host starts it; run by hand it only explains that.
+package main
+
+import (
+	"github.com/parley-dev/parley/plugins/helpscout/internal/channel"
+	"github.com/parley-dev/parley/sdk"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	sdk.Serve(channel.New(channel.Options{Version: version}))
+}
