@@ -1,0 +1,152 @@
+package plugintest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/parley-dev/parley/sdk"
+)
+
+// RecordingHost is an [sdk.Host] that records every reply a plugin posts.
+// It is safe for concurrent use.
+type RecordingHost struct {
+	mu      sync.Mutex
+	replies []sdk.Reply
+	// changed is closed and replaced on every new reply, so waiters wake.
+	changed chan struct{}
+	seen    map[string]bool
+	convs   map[string]string
+	files   map[string]recordedFile
+}
+
+type recordedFile struct {
+	info sdk.FileInfo
+	data []byte
+}
+
+var _ sdk.Host = (*RecordingHost)(nil)
+
+// NewRecordingHost returns an empty RecordingHost.
+func NewRecordingHost() *RecordingHost {
+	return &RecordingHost{
+		changed: make(chan struct{}),
+		seen:    map[string]bool{},
+		convs:   map[string]string{},
+		files:   map[string]recordedFile{},
+	}
+}
+
+// PostReply records r. Like the real host it stores a reply once per
+// ExternalID (a repeat answers Duplicate) and resolves the conversation:
+// r.ConversationID when set, else an id assigned per distinct ThreadRef.
+func (h *RecordingHost) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReplyResult, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.PostReplyResult{}, err
+	}
+	if r.ConversationID == "" && len(r.ThreadRef) == 0 {
+		return sdk.PostReplyResult{}, sdk.Permanent(fmt.Errorf("reply %q has neither a thread ref nor a conversation id", r.ExternalID))
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	conv := r.ConversationID
+	if conv == "" {
+		key := string(r.ThreadRef)
+		if conv = h.convs[key]; conv == "" {
+			conv = "conv-" + strconv.Itoa(len(h.convs)+1)
+			h.convs[key] = conv
+		}
+	}
+	if r.ExternalID != "" && h.seen[r.ExternalID] {
+		return sdk.PostReplyResult{Duplicate: true, ConversationID: conv}, nil
+	}
+	if r.ExternalID != "" {
+		h.seen[r.ExternalID] = true
+	}
+	h.replies = append(h.replies, cloneReply(r))
+	close(h.changed)
+	h.changed = make(chan struct{})
+	return sdk.PostReplyResult{ConversationID: conv}, nil
+}
+
+func cloneReply(r sdk.Reply) sdk.Reply {
+	r.ThreadRef = bytes.Clone(r.ThreadRef)
+	r.Attachments = append([]sdk.ReplyAttachment(nil), r.Attachments...)
+	return r
+}
+
+// Replies returns a copy of the replies recorded so far, in order.
+func (h *RecordingHost) Replies() []sdk.Reply {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]sdk.Reply, len(h.replies))
+	for i, r := range h.replies {
+		out[i] = cloneReply(r)
+	}
+	return out
+}
+
+// Record adds replies a plugin returned from HandleWebhook, so a test can
+// treat replies the same whichever way they reached the host.
+func (h *RecordingHost) Record(ctx context.Context, replies ...sdk.Reply) error {
+	for _, r := range replies {
+		if _, err := h.PostReply(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WaitReplies waits until at least n replies are recorded and returns them,
+// or fails after timeout with the replies seen so far.
+func (h *RecordingHost) WaitReplies(n int, timeout time.Duration) ([]sdk.Reply, error) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		h.mu.Lock()
+		got, changed := len(h.replies), h.changed
+		h.mu.Unlock()
+		if got >= n {
+			return h.Replies(), nil
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			return h.Replies(), fmt.Errorf("got %d replies after %v, want %d", got, timeout, n)
+		}
+	}
+}
+
+// Reset forgets every recorded reply (registered files stay).
+func (h *RecordingHost) Reset() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.replies = nil
+	h.seen = map[string]bool{}
+}
+
+// AddFile registers a file that OpenFile serves under ref.
+func (h *RecordingHost) AddFile(ref, name, mime string, data []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.files[ref] = recordedFile{info: sdk.FileInfo{Name: name, MIMEType: mime, Size: int64(len(data))}, data: bytes.Clone(data)}
+}
+
+// OpenFile serves a file registered with AddFile; an unknown ref is a
+// permanent error, as the real host answers for a file it does not know.
+func (h *RecordingHost) OpenFile(ctx context.Context, ref string) (io.ReadCloser, sdk.FileInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, sdk.FileInfo{}, err
+	}
+	h.mu.Lock()
+	f, ok := h.files[ref]
+	h.mu.Unlock()
+	if !ok {
+		return nil, sdk.FileInfo{}, sdk.Permanent(fmt.Errorf("no file %q", ref))
+	}
+	return io.NopCloser(bytes.NewReader(f.data)), f.info, nil
+}
