@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +20,13 @@ func TestRunningChannelAnswersWithItsOwnConfig(t *testing.T) {
 	dir := t.TempDir()
 	path := install(t, dir, "echo", "echo")
 	opts, logs := fastOptions(dir)
+	var mu sync.Mutex
+	var observed []string
+	opts.Observe = func(channel, method string, took time.Duration, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		observed = append(observed, fmt.Sprintf("%s %s %v", channel, method, err))
+	}
 	m, err := start(t, opts, echoSpec("support", "hello"), echoSpec("sales", "howdy"))
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +61,11 @@ func TestRunningChannelAnswersWithItsOwnConfig(t *testing.T) {
 	if c := st.Calls["Deliver"]; c.Count != 1 || c.Errors != 0 {
 		t.Errorf("Deliver calls = %+v, want 1 without errors", c)
 	}
+	mu.Lock()
+	if got := strings.Join(observed, ", "); got != "support Deliver <nil>, sales Deliver <nil>, support HandleWebhook <nil>" {
+		t.Errorf("observed calls: %s", got)
+	}
+	mu.Unlock()
 	if _, ok := m.Channel("nope"); ok {
 		t.Error("Channel(unknown name) reported a channel")
 	}
