@@ -1,0 +1,267 @@
+package slackchannel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/parley-dev/parley/sdk"
+	"github.com/slack-go/slack"
+)
+
+// Name is the plugin's name in Describe.
+const Name = "slack"
+
+// Channel is the Slack desk: one thread per Telegram conversation in one
+// Slack channel. It implements [sdk.Channel] and [sdk.AttachmentOpener].
+type Channel struct {
+	version string
+	// httpClient is used for every Slack call; nil means slack-go's default.
+	httpClient *http.Client
+
+	// state is the configured workspace; nil until Configure succeeds.
+	state atomic.Pointer[state]
+	// events deduplicates Events API retries and Socket Mode redeliveries.
+	events *eventCache
+
+	mu     sync.Mutex // guards socket
+	socket *socketRunner
+}
+
+// state is everything one successful Configure learned.
+type state struct {
+	cfg         Config
+	api         *slack.Client
+	channelID   string
+	channelName string
+	botUserID   string
+	botID       string
+	appID       string
+	// customize is true when the app may post under the customer's name
+	// (chat:write.customize); without it the name goes into the text.
+	customize bool
+	host      sdk.Host
+	log       hclog.Logger
+	names     *nameCache
+}
+
+// Option configures a [Channel].
+type Option func(*Channel)
+
+// WithHTTPClient sets the HTTP client for Slack calls.
+func WithHTTPClient(c *http.Client) Option { return func(ch *Channel) { ch.httpClient = c } }
+
+// New returns an unconfigured Slack channel reporting version in Describe.
+func New(version string, opts ...Option) *Channel {
+	c := &Channel{version: version, events: newEventCache(10*time.Minute, 10000)}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Describe implements [sdk.Channel].
+func (c *Channel) Describe(context.Context) (sdk.DescribeResponse, error) {
+	return sdk.DescribeResponse{
+		Name:        Name,
+		Version:     c.version,
+		Description: "Slack: one thread per Telegram conversation in a Slack channel (Events API or Socket Mode)",
+		Capabilities: sdk.Capabilities{
+			Threads: true, FileUpload: true, Webhooks: true, Edits: true, OwnConnection: true,
+			ReplyAttachments: true, Formatting: "slack_mrkdwn",
+		},
+		ConfigKeys: slices.Clone(configKeys),
+	}, nil
+}
+
+// requiredScopes are the bot scopes the plugin cannot work without; the
+// history and read scopes depend on whether the channel is private.
+func requiredScopes(cfg Config, private bool) []string {
+	s := []string{"chat:write", "users:read", "files:read"}
+	if private {
+		s = append(s, "groups:history", "groups:read")
+	} else {
+		s = append(s, "channels:history", "channels:read")
+	}
+	if cfg.UploadFiles {
+		s = append(s, "files:write")
+	}
+	return s
+}
+
+var channelIDPattern = regexp.MustCompile(`^[CG][A-Z0-9]{6,}$`)
+
+// Configure implements [sdk.Channel]: it checks the table, calls auth.test,
+// finds the channel and checks the bot is in it, then (Socket Mode) opens
+// the websocket. Each problem is reported against its key.
+func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
+	cfg, errs := parseConfig(req.Config)
+	if len(errs) > 0 {
+		return sdk.ConfigureResponse{Errors: errs}, nil
+	}
+	if cfg.socketMode() && req.Host == nil {
+		return sdk.ConfigureResponse{Errors: []sdk.ConfigError{{Key: "app_token",
+			Message: "Socket Mode needs the host callback, which this host did not provide"}}}, nil
+	}
+	log := req.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	opts := []slack.Option{slack.OptionAPIURL(cfg.APIURL)}
+	if c.httpClient != nil {
+		opts = append(opts, slack.OptionHTTPClient(c.httpClient))
+	}
+	if cfg.AppToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))
+	}
+	api := slack.New(cfg.BotToken, opts...)
+
+	st := &state{cfg: cfg, api: api, host: req.Host, log: log}
+	st.names = newNameCache(api, 10*time.Minute)
+	resp, err := c.check(ctx, st)
+	if err != nil || len(resp.Errors) > 0 {
+		return resp, err
+	}
+	c.state.Store(st)
+	c.restartSocket(ctx, st)
+	log.Info("configured", "channel", "#"+st.channelName, "channel_id", st.channelID,
+		"socket_mode", cfg.socketMode(), "upload_files", cfg.UploadFiles, "customize", st.customize)
+	return sdk.ConfigureResponse{}, nil
+}
+
+// check asks Slack about the token and the channel, filling st.
+func (c *Channel) check(ctx context.Context, st *state) (sdk.ConfigureResponse, error) {
+	var resp sdk.ConfigureResponse
+	add := func(key, msg string) { resp.Errors = append(resp.Errors, sdk.ConfigError{Key: key, Message: msg}) }
+
+	auth, err := st.api.AuthTestContext(ctx)
+	if err != nil {
+		if code := slackCode(err); code != "" {
+			add("bot_token", fmt.Sprintf("Slack refused the token (%s): %s", code, hints[code]))
+			return resp, nil
+		}
+		// Not Slack's answer: a network or HTTP problem is worth retrying.
+		return resp, classify("auth.test", err)
+	}
+	st.botUserID, st.botID = auth.UserID, auth.BotID
+	if st.botID != "" {
+		if bot, err := st.api.GetBotInfoContext(ctx, slack.GetBotInfoParameters{Bot: st.botID}); err == nil {
+			st.appID = bot.AppID
+		}
+	}
+	var granted []string
+	scopeHeader := auth.Header.Get("X-OAuth-Scopes")
+	for _, s := range strings.Split(scopeHeader, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			granted = append(granted, s)
+		}
+	}
+	st.customize = slices.Contains(granted, "chat:write.customize")
+
+	ch, chErrs := c.findChannel(ctx, st)
+	if len(chErrs) > 0 {
+		resp.Errors = append(resp.Errors, chErrs...)
+	}
+	// Only check scopes when Slack told us the grant (it always does; a
+	// proxy might strip the header).
+	if scopeHeader != "" {
+		var missing []string
+		for _, s := range requiredScopes(st.cfg, ch != nil && ch.IsPrivate) {
+			if !slices.Contains(granted, s) {
+				missing = append(missing, s)
+			}
+		}
+		if len(missing) > 0 {
+			add("bot_token", "the app lacks scope "+strings.Join(missing, ", ")+
+				": add it under OAuth & Permissions, reinstall the app and update bot_token")
+		}
+	}
+	if ch == nil {
+		return resp, nil
+	}
+	switch {
+	case ch.IsArchived:
+		add("channel", fmt.Sprintf("#%s is archived; unarchive it or choose another channel", ch.Name))
+	case !ch.IsMember:
+		add("channel", fmt.Sprintf("the bot is not in #%s; type /invite @%s in the channel", ch.Name, auth.User))
+	}
+	st.channelID, st.channelName = ch.ID, ch.Name
+	return resp, nil
+}
+
+// findChannel resolves the configured channel by id or by name.
+func (c *Channel) findChannel(ctx context.Context, st *state) (*slack.Channel, []sdk.ConfigError) {
+	want := strings.TrimPrefix(strings.TrimSpace(st.cfg.Channel), "#")
+	fail := func(err error) (*slack.Channel, []sdk.ConfigError) {
+		code := slackCode(err)
+		switch code {
+		case "":
+			return nil, []sdk.ConfigError{{Key: "channel", Message: "could not look up the channel: " + err.Error()}}
+		case "missing_scope":
+			se, _ := errors.AsType[slack.SlackErrorResponse](err)
+			return nil, []sdk.ConfigError{{Key: "bot_token", Message: "the app lacks scope " + se.Needed +
+				" to look up the channel: add it and reinstall the app"}}
+		case "channel_not_found":
+			return nil, []sdk.ConfigError{{Key: "channel", Message: fmt.Sprintf(
+				"no channel %q the bot can see; for a private channel invite the app first", st.cfg.Channel)}}
+		}
+		return nil, []sdk.ConfigError{{Key: "channel", Message: fmt.Sprintf("Slack answered %s looking up the channel", code)}}
+	}
+	if channelIDPattern.MatchString(want) {
+		ch, err := st.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: want})
+		if err != nil {
+			return fail(err)
+		}
+		return ch, nil
+	}
+	params := &slack.GetConversationsParameters{Types: []string{"public_channel", "private_channel"},
+		ExcludeArchived: false, Limit: 200}
+	for {
+		list, cursor, err := st.api.GetConversationsContext(ctx, params)
+		if slackCode(err) == "missing_scope" && len(params.Types) == 2 {
+			// Without groups:read only public channels can be listed.
+			params.Types = []string{"public_channel"}
+			continue
+		}
+		if err != nil {
+			return fail(err)
+		}
+		for i := range list {
+			if strings.EqualFold(list[i].Name, want) {
+				return &list[i], nil
+			}
+		}
+		if cursor == "" {
+			return nil, []sdk.ConfigError{{Key: "channel", Message: fmt.Sprintf(
+				"no channel named #%s the bot can see; for a private channel invite the app first", want)}}
+		}
+		params.Cursor = cursor
+	}
+}
+
+// configured returns the current state or sdk.ErrNotConfigured.
+func (c *Channel) configured() (*state, error) {
+	st := c.state.Load()
+	if st == nil {
+		return nil, sdk.ErrNotConfigured
+	}
+	return st, nil
+}
+
+// Close stops the Socket Mode connection, if any.
+func (c *Channel) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.socket != nil {
+		c.socket.stop()
+		c.socket = nil
+	}
+}

@@ -1,0 +1,209 @@
+package slackchannel
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/format"
+	"github.com/slack-go/slack"
+)
+
+// escape makes untrusted text inert in mrkdwn: only &, < and > are control
+// characters, and escaping < also stops "<!channel>" pings.
+func escape(s string) string { return format.EscapeHTML(s) }
+
+// slackURL makes a URL safe inside <url|label>.
+var slackURL = strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C")
+
+// link is a mrkdwn link; the label may not contain "|" or ">".
+func link(target, label string) string {
+	return "<" + slackURL.Replace(target) + "|" + strings.NewReplacer("|", "¦").Replace(escape(label)) + ">"
+}
+
+// headerMessage is the thread parent: a header block with the customer's
+// name and a section of facts, plus the notification fallback text.
+func headerMessage(conv sdk.Conversation, ct sdk.Contact) (string, []slack.Block) {
+	name := ct.DisplayName()
+	var fields []*slack.TextBlockObject
+	field := func(label, value string) {
+		fields = append(fields, slack.NewTextBlockObject(slack.MarkdownType, "*"+label+"*\n"+value, false, false))
+	}
+	if ct.Username != "" {
+		field("Username", link("https://t.me/"+url.PathEscape(ct.Username), "@"+ct.Username))
+	}
+	if ct.LanguageCode != "" {
+		field("Language", escape(ct.LanguageCode))
+	}
+	field("Telegram ID", "`"+strconv.FormatInt(ct.TelegramUserID, 10)+"`")
+	if conv.StartPayload != "" {
+		field("Start payload", "`"+escape(conv.StartPayload)+"`")
+	}
+	if !conv.StartedAt.IsZero() {
+		// Slack renders <!date^...> in each reader's time zone; the
+		// fallback is UTC.
+		field("Started", fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>",
+			conv.StartedAt.Unix(), conv.StartedAt.UTC().Format("2006-01-02 15:04 UTC")))
+	}
+	if conv.Number > 0 {
+		field("Conversation", "#"+strconv.FormatInt(conv.Number, 10))
+	}
+	title := name
+	if len([]rune(title)) > 140 { // header blocks hold at most 150 characters
+		title = string([]rune(title)[:140]) + "…"
+	}
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "💬 "+title, true, false)),
+		slack.NewSectionBlock(nil, fields, nil),
+		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
+			"Reply in this thread to answer on Telegram. Messages starting with the internal prefix stay internal.", false, false)),
+	}
+	text := "New Telegram conversation: " + escape(name)
+	if ct.Username != "" {
+		text += " (@" + escape(ct.Username) + ")"
+	}
+	return text, blocks
+}
+
+// renderMessage renders a customer message (without its files) as mrkdwn:
+// formatted text, then marked context lines for everything that is not
+// plain text.
+func renderMessage(m sdk.Message) string {
+	var lines []string
+	mark := func(emoji, s string) { lines = append(lines, emoji+" _"+s+"_") }
+
+	if m.EditOf != "" {
+		mark("✏️", "edited")
+	}
+	if m.Forward != nil {
+		from := firstNonEmpty(m.Forward.From, "someone")
+		mark("↪️", "forwarded from "+escape(from))
+	}
+	if q := m.ReplyTo; q != nil && q.Text != "" {
+		who := "customer"
+		if q.FromBot {
+			who = "agent"
+		}
+		quoted := firstLine(q.Text, 200)
+		lines = append(lines, "> _replying to "+who+":_ "+escape(quoted))
+	}
+	if m.Notice != nil {
+		mark("⚠️", noticeText(m.Notice))
+		return strings.Join(lines, "\n")
+	}
+	body := format.ToSlackMrkdwn(m.Text, m.Entities)
+	switch m.Kind {
+	case sdk.KindLocation, sdk.KindVenue:
+		if l := m.Location; l != nil {
+			label := "📍 " + firstNonEmpty(strings.TrimSpace(l.Title+" "+l.Address),
+				fmt.Sprintf("%.5f, %.5f", l.Latitude, l.Longitude))
+			target := l.MapURL
+			if target == "" {
+				target = fmt.Sprintf("https://www.openstreetmap.org/?mlat=%f&mlon=%f#map=16/%f/%f",
+					l.Latitude, l.Longitude, l.Latitude, l.Longitude)
+			}
+			body = link(target, label)
+		}
+	case sdk.KindContact:
+		if sc := m.SharedContact; sc != nil {
+			who := strings.TrimSpace(sc.FirstName + " " + sc.LastName)
+			mark("📇", "contact: "+escape(firstNonEmpty(who, "unnamed"))+", "+escape(sc.PhoneNumber))
+			body = ""
+		}
+	case sdk.KindPoll:
+		if p := m.Poll; p != nil {
+			mark("📊", "poll: "+escape(p.Question))
+			for _, o := range p.Options {
+				lines = append(lines, "• "+escape(o))
+			}
+			body = ""
+		}
+	case sdk.KindSticker:
+		mark("🏷️", "sticker "+escape(m.StickerEmoji))
+		body = ""
+	case sdk.KindUnsupported:
+		mark("❔", "unsupported message: "+escape(firstNonEmpty(m.Text, "the bot cannot show it")))
+		body = ""
+	}
+	if body != "" {
+		lines = append(lines, body)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// noticeText is the line for a host notice.
+func noticeText(n *sdk.Notice) string {
+	if n.Text != "" {
+		return escape(n.Text)
+	}
+	switch n.Code {
+	case sdk.NoticeUserBlocked:
+		return "the user blocked the bot; replies will not reach them"
+	case sdk.NoticeDeliveryFailed, sdk.NoticeReplyFailed:
+		return "a reply could not be delivered to the user"
+	case sdk.NoticeFileTooLarge:
+		return "the user sent a file too large for the bot to fetch"
+	case sdk.NoticeAttachmentFailed:
+		return "a file of the reply could not be delivered"
+	}
+	return escape(n.Code)
+}
+
+// attachmentLines renders files as links, or only the too-large warnings
+// when withLinks is false (the files are uploaded instead).
+func attachmentLines(atts []sdk.Attachment, withLinks bool) string {
+	var lines []string
+	for _, a := range atts {
+		switch {
+		case a.TooLarge:
+			lines = append(lines, "⚠️ _file too large for Telegram bots to fetch: "+escape(fileLabel(a))+"_")
+		case withLinks:
+			lines = append(lines, linkLine(a))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// linkLine is "📎 <url|name> (size)".
+func linkLine(a sdk.Attachment) string {
+	name := firstNonEmpty(a.Name, a.Kind, "file")
+	line := "📎 " + link(a.URL, name)
+	if a.URL == "" {
+		line = "📎 " + escape(name)
+	}
+	if a.Size > 0 {
+		line += " (" + humanize.IBytes(uint64(a.Size)) + ")"
+	}
+	return line
+}
+
+func fileLabel(a sdk.Attachment) string {
+	s := firstNonEmpty(a.Name, a.Kind, "file")
+	if a.Size > 0 {
+		s += " (" + humanize.IBytes(uint64(a.Size)) + ")"
+	}
+	return s
+}
+
+func firstLine(s string, max int) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i] + " …"
+	}
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return s
+}
+
+func joinLines(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "\n" + b
+}
