@@ -38,7 +38,7 @@ type Poller struct {
 	DeleteWebhook bool
 
 	// Offset returns the offset to start from: the last durably handled update_id + 1, or 0. It
-	// is called once when Run starts (again after an error).
+	// is called when Run starts, and retried with backoff until it answers.
 	Offset func(ctx context.Context) (int64, error)
 	// Handler stores a batch durably. Returning nil confirms the batch; an error makes the poller
 	// back off and hand the same batch again, never skipping it.
@@ -59,6 +59,8 @@ func (p *Poller) defaults() {
 	if p.Timeout <= 0 {
 		p.Timeout = 25 * time.Second
 	}
+	// getUpdates takes whole seconds and 0 means a short poll: never let rounding make a busy loop.
+	p.Timeout = max(p.Timeout.Round(time.Second), time.Second)
 	if p.Limit <= 0 || p.Limit > 100 {
 		p.Limit = 100
 	}

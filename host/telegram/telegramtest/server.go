@@ -264,6 +264,12 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, p string) {
 		return
 	}
 	name := strings.ToLower(method)
+	for _, key := range jsonParams {
+		if v, ok := req.Params[key]; ok && strings.TrimSpace(v) != "" && !json.Valid([]byte(v)) {
+			writeError(w, badRequest("can't parse "+key+" JSON object"))
+			return
+		}
+	}
 	s.log.Debug("telegramtest call", "method", method)
 	s.countCall(name)
 	if f, ok := s.takeFault(name, req.Params); ok {
@@ -278,6 +284,10 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, p string) {
 	}
 	writeResult(w, result)
 }
+
+// jsonParams are the parameters that hold JSON objects or arrays (§1.2).
+var jsonParams = []string{"reply_markup", "entities", "caption_entities", "reply_parameters",
+	"allowed_updates", "link_preview_options", "commands", "media"}
 
 // described is a result that also carries a description (setWebhook's "Webhook was set").
 type described struct {

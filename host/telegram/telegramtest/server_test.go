@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -406,5 +407,20 @@ func TestWaitSent(t *testing.T) {
 	}
 	if _, err := s.WaitSent(3, 20*time.Millisecond); err == nil {
 		t.Fatal("WaitSent for a message never sent returned no error")
+	}
+}
+
+func TestMalformedJSONParameterRejected(t *testing.T) {
+	s := start(t, telegramtest.Options{})
+	u := s.AddUser(telego.User{})
+	body := "chat_id=" + fmt.Sprint(u.ID) + "&text=hi&reply_markup={broken"
+	resp, err := http.Post(s.URL()+"/bot"+s.Token()+"/sendMessage", "application/x-www-form-urlencoded", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(got), "can't parse reply_markup JSON object") || len(s.Sent()) != 0 {
+		t.Fatalf("%d %s", resp.StatusCode, got)
 	}
 }
