@@ -58,7 +58,7 @@ func (s *Server) AddFile(data []byte, name, mimeType string) (fileID, fileUnique
 
 // AddLargeFile registers a file of size bytes without holding them: getFile on it answers
 // "file is too big" when size is over 20 MB, as Telegram does, so no bytes are ever needed.
-// Below the limit its content is size zero bytes, generated on download.
+// At or under the limit it downloads as size zero bytes, generated on the fly.
 func (s *Server) AddLargeFile(size int64, name, mimeType string) (fileID, fileUniqueID string) {
 	f := s.addFile("documents", name, mimeType, nil, size)
 	return f.id, f.uniqueID
