@@ -113,8 +113,8 @@ func (m *Metrics) ReplyFailed(channel string, final bool) {
 	m.repliesFailed.WithLabelValues(label(channel), strconv.FormatBool(final)).Inc()
 }
 
-// TelegramCall records one Bot API call.
-func (m *Metrics) TelegramCall(method, result string, d time.Duration) {
+// Call records one Bot API call (sender.Observer).
+func (m *Metrics) Call(method, result string, d time.Duration) {
 	m.telegramCalls.WithLabelValues(method, result).Inc()
 	m.telegramLatency.WithLabelValues(method).Observe(d.Seconds())
 }

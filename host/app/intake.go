@@ -1,0 +1,108 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/parley-dev/parley/host/router"
+	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/telegram/intake"
+	"github.com/parley-dev/parley/host/telegram/normalize"
+	"github.com/parley-dev/parley/sdk"
+)
+
+// intakeHandler commits Telegram updates to the store. It is the only path
+// from Telegram into Parley (polling and webhook mode alike), and it returns
+// only after every update of the batch is committed: that is what lets the
+// caller confirm the batch to Telegram.
+type intakeHandler struct {
+	store    store.Store
+	router   *router.Router
+	welcome  string
+	opts     normalize.Options
+	notify   func()
+	log      hclog.Logger
+	observer IntakeObserver
+}
+
+// IntakeObserver counts updates (metrics).
+type IntakeObserver interface {
+	UpdateReceived(kind string)
+}
+
+func (h *intakeHandler) handle(ctx context.Context, batch []intake.Update) error {
+	committed := 0
+	for _, u := range batch {
+		fresh, err := h.commit(ctx, u)
+		if err != nil {
+			return fmt.Errorf("update %d: %w", u.ID, err)
+		}
+		if fresh {
+			committed++
+		}
+	}
+	if committed > 0 && h.notify != nil {
+		h.notify()
+	}
+	return nil
+}
+
+// commit stores one update; it reports whether anything new was stored.
+func (h *intakeHandler) commit(ctx context.Context, u intake.Update) (bool, error) {
+	var res normalize.Result
+	if u.Update == nil {
+		h.log.Warn("undecodable Telegram update; passing it on as unsupported", "update_id", u.ID, "error", u.DecodeErr)
+		res = normalize.Raw(u.ID, u.Raw, u.DecodeErr)
+	} else {
+		var err error
+		res, err = normalize.Update(*u.Update, h.opts)
+		if err != nil {
+			h.log.Warn("malformed Telegram update; passing it on as unsupported", "update_id", u.ID, "error", err)
+			res = normalize.Raw(u.ID, u.Raw, err)
+		}
+	}
+	in := store.Inbound{UpdateID: u.ID, Time: res.Time}
+	kind := "ignored"
+	if res.Kind != normalize.Private || res.ChatID == 0 {
+		// Still committed (with no chat), so the offset moves past it.
+		h.log.Info("ignored Telegram update", "update_id", u.ID, "reason", res.Reason)
+	} else {
+		kind = "message"
+		in.ChatID = res.ChatID
+		in.Contact = res.Contact
+		in.Channels = h.router.Channels()
+		if res.Message != nil {
+			in.Messages = []sdk.Message{*res.Message}
+			kind = string(res.Message.Kind)
+		}
+		if res.Start != nil {
+			kind = "start"
+			payload := res.Start.Payload
+			in.StartPayload = &payload
+			if h.welcome != "" {
+				in.Answer = &sdk.Reply{ExternalID: fmt.Sprintf("welcome:%d", u.ID), Text: h.welcome, Format: sdk.FormatPlain}
+			}
+		}
+	}
+	if h.observer != nil {
+		h.observer.UpdateReceived(kind)
+	}
+	cr, err := h.store.CommitInbound(ctx, in)
+	if err != nil {
+		return false, err
+	}
+	if cr.Duplicate {
+		return false, nil
+	}
+	if in.ChatID != 0 && cr.Conversation.Blocked {
+		// The user wrote again: they unblocked the bot.
+		if err := h.store.SetBlocked(ctx, cr.Conversation.ID, false); err != nil {
+			return true, err
+		}
+	}
+	if in.ChatID != 0 {
+		h.log.Debug("update committed", "update_id", u.ID, "conversation", cr.Conversation.ID, "kind", kind)
+	}
+	return true, nil
+}

@@ -1,0 +1,343 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/parley-dev/parley/host/admin"
+	"github.com/parley-dev/parley/host/config"
+	"github.com/parley-dev/parley/host/dispatch"
+	"github.com/parley-dev/parley/host/filelink"
+	"github.com/parley-dev/parley/host/httpserver"
+	"github.com/parley-dev/parley/host/logging"
+	"github.com/parley-dev/parley/host/metrics"
+	"github.com/parley-dev/parley/host/pluginhost"
+	"github.com/parley-dev/parley/host/router"
+	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/telegram/normalize"
+	"github.com/parley-dev/parley/sdk"
+)
+
+// ErrReported means the command already printed its problems.
+var ErrReported = errors.New("problems reported")
+
+// RunOptions adjust Run for tests, benchmarks and the demo.
+type RunOptions struct {
+	// Stderr receives the log (os.Stderr when nil).
+	Stderr io.Writer
+	// InProcess replaces plugin processes with in-process channels, by
+	// channel name (the benchmark's baseline without a plugin boundary).
+	InProcess map[string]sdk.Channel
+	// Ready is called once everything is listening.
+	Ready func(Addrs)
+}
+
+// Addrs are the addresses the host listens on.
+type Addrs struct {
+	Public net.Addr
+	Admin  net.Addr
+}
+
+// shutdownGrace bounds each stage of a graceful shutdown.
+const shutdownGrace = 10 * time.Second
+
+// Run runs the host until ctx is cancelled.
+func Run(ctx context.Context, cfg *config.Config, opts RunOptions) error {
+	stderr := opts.Stderr
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	log := logging.New(logging.Options{Level: cfg.Log.Level, Format: cfg.Log.Format, Output: stderr, Secrets: cfg.Secrets()})
+	h, err := newHost(ctx, cfg, log, opts)
+	if err != nil {
+		log.Error("start failed", "error", err)
+		return err
+	}
+	return h.run(ctx, opts.Ready)
+}
+
+// host is one running Parley host.
+type host struct {
+	cfg      *config.Config
+	log      hclog.Logger
+	store    store.Store
+	metrics  *metrics.Metrics
+	plugins  *pluginhost.Manager
+	channels channelSet
+	router   *router.Router
+	disp     *dispatch.Dispatcher
+	signer   *filelink.Signer
+	tg       *telegramClient
+}
+
+func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts RunOptions) (_ *host, err error) {
+	h := &host{cfg: cfg, log: log, metrics: metrics.New()}
+	defer func() {
+		if err != nil {
+			h.close()
+		}
+	}()
+	if h.store, err = openStore(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+	key, err := h.store.Secret(ctx, "file-link-key", randomBytes(32))
+	if err != nil {
+		return nil, fmt.Errorf("file link key: %w", err)
+	}
+	h.signer = filelink.New(key, cfg.Server.PublicURL, cfg.Files.LinkTTL.Duration)
+
+	if h.tg, err = newTelegramClient(cfg, log.Named("telegram"), h.metrics); err != nil {
+		return nil, err
+	}
+
+	var names []string
+	for _, ch := range cfg.EnabledChannels() {
+		names = append(names, ch.Name)
+	}
+	h.router = router.New(names)
+
+	h.disp = dispatch.New(dispatch.Config{
+		Store:    h.store,
+		Channels: &h.channels,
+		Telegram: h.tg,
+		Links:    h.signer,
+		Routes:   h.router,
+		Observer: h.metrics,
+		Logger:   log.Named("dispatch"),
+		Options: dispatch.Options{
+			Concurrency: cfg.Dispatch.Concurrency,
+			MaxAttempts: cfg.Dispatch.MaxAttempts,
+			Backoff:     dispatch.Backoff{Initial: cfg.Dispatch.InitialBackoff.Duration, Max: cfg.Dispatch.MaxBackoff.Duration},
+		},
+	})
+
+	h.plugins = pluginhost.New(pluginhost.Options{
+		Dir:          cfg.Plugins.Dir,
+		PublicURL:    cfg.Server.PublicURL,
+		StartTimeout: cfg.Plugins.StartTimeout.Duration,
+		Logger:       log,
+		Host: func(channel string) sdk.Host {
+			return &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg}
+		},
+		Observe: h.metrics.PluginCall,
+	})
+	var specs []pluginhost.Spec
+	for _, ch := range cfg.EnabledChannels() {
+		if impl, ok := opts.InProcess[ch.Name]; ok {
+			if err := configureInProcess(ctx, ch, impl, cfg, h); err != nil {
+				return nil, err
+			}
+			h.channels.set(ch.Name, impl)
+			continue
+		}
+		spec, err := specOf(ch)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, spec)
+	}
+	if err := h.plugins.Start(ctx, specs); err != nil {
+		return nil, err
+	}
+	h.channels.setFallback(h.plugins)
+	return h, nil
+}
+
+func (h *host) run(ctx context.Context, ready func(Addrs)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer h.close()
+
+	me, err := h.tg.getMe(ctx)
+	if err != nil {
+		return err
+	}
+	h.log.Info("Telegram bot ready", "bot", "@"+me.Username)
+
+	intakeLog := h.log.Named("intake")
+	handler := &intakeHandler{
+		store: h.store, router: h.router, welcome: h.cfg.Telegram.WelcomeMessage,
+		opts: normalize.Options{BotUsername: me.Username, BotID: me.ID}, notify: h.disp.Notify,
+		log: intakeLog, observer: h.metrics,
+	}
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 4)
+	var addrs Addrs
+	var addrMu sync.Mutex
+	readyCount := 0
+	listening := func(set func(net.Addr)) func(net.Addr) {
+		return func(a net.Addr) {
+			addrMu.Lock()
+			defer addrMu.Unlock()
+			set(a)
+			readyCount++
+			if readyCount == 2 && ready != nil {
+				ready(addrs)
+			}
+		}
+	}
+
+	public := httpserver.Handler(httpserver.Config{
+		Channels: &h.channels, Replies: h.store, Notify: h.disp.Notify, Signer: h.signer, Files: h.tg,
+		MaxBodyBytes: h.cfg.Server.MaxBodyBytes, Observer: h.metrics, Logger: h.log.Named("http"),
+	})
+	adminHandler := admin.Handler(admin.Config{
+		Registry: h.metrics.Registry,
+		Checks:   h.readyChecks(),
+		Logger:   h.log.Named("admin"),
+	})
+	start := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	start("public listener", func(ctx context.Context) error {
+		return httpserver.Serve(ctx, h.cfg.Server.Listen, public, shutdownGrace, listening(func(a net.Addr) { addrs.Public = a }))
+	})
+	start("admin listener", func(ctx context.Context) error {
+		return httpserver.Serve(ctx, h.cfg.Admin.Listen, adminHandler, shutdownGrace, listening(func(a net.Addr) { addrs.Admin = a }))
+	})
+	start("dispatcher", h.disp.Run)
+	start("backlog gauge", h.publishBacklog)
+	start("telegram intake", func(ctx context.Context) error {
+		return h.tg.poll(ctx, handler.handle, h.store.TelegramOffset, intakeLog)
+	})
+
+	h.log.Info("parley is running", "channels", strings.Join(h.router.Channels(), ","), "mode", h.cfg.Telegram.Mode)
+	select {
+	case <-ctx.Done():
+		h.log.Info("shutting down")
+	case err = <-errc:
+		h.log.Error("stopping after a fatal error", "error", err)
+	}
+	cancel()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(3 * shutdownGrace):
+		h.log.Warn("shutdown took too long; exiting anyway")
+	}
+	return err
+}
+
+// close stops plugins and closes the store.
+func (h *host) close() {
+	if h.plugins != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		if err := h.plugins.Close(ctx); err != nil {
+			h.log.Warn("stopping plugins", "error", err)
+		}
+	}
+	if h.store != nil {
+		_ = h.store.Close()
+	}
+}
+
+func (h *host) readyChecks() map[string]admin.Check {
+	checks := map[string]admin.Check{
+		"store": h.store.Ping,
+		"telegram": func(ctx context.Context) error {
+			_, err := h.tg.getMe(ctx)
+			return err
+		},
+	}
+	for _, name := range h.router.Channels() {
+		checks["channel "+name] = func(ctx context.Context) error {
+			if _, ok := h.channels.Channel(name); !ok {
+				return fmt.Errorf("channel %s is not running", name)
+			}
+			return nil
+		}
+	}
+	return checks
+}
+
+// publishBacklog refreshes the outbox gauges.
+func (h *host) publishBacklog(ctx context.Context) error {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		if b, err := h.store.Backlog(ctx); err == nil {
+			for _, row := range b {
+				var age time.Duration
+				if !row.OldestPending.IsZero() {
+					age = time.Since(row.OldestPending)
+				}
+				h.metrics.SetBacklog(row.Channel, row.Pending, row.Failed, age)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func randomBytes(n int) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		b := make([]byte, n)
+		_, err := rand.Read(b)
+		return b, err
+	}
+}
+
+// channelSet resolves channel names to in-process channels first, then to
+// plugin processes.
+type channelSet struct {
+	mu       sync.RWMutex
+	local    map[string]sdk.Channel
+	fallback interface {
+		Channel(string) (sdk.Channel, bool)
+	}
+}
+
+func (c *channelSet) setFallback(f interface {
+	Channel(string) (sdk.Channel, bool)
+}) {
+	c.mu.Lock()
+	c.fallback = f
+	c.mu.Unlock()
+}
+
+func (c *channelSet) set(name string, ch sdk.Channel) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.local == nil {
+		c.local = map[string]sdk.Channel{}
+	}
+	c.local[name] = ch
+}
+
+// Channel implements dispatch.Channels and httpserver.Channels.
+func (c *channelSet) Channel(name string) (sdk.Channel, bool) {
+	c.mu.RLock()
+	ch, ok := c.local[name]
+	fb := c.fallback
+	c.mu.RUnlock()
+	if ok {
+		return ch, true
+	}
+	if fb == nil {
+		return nil, false
+	}
+	return fb.Channel(name)
+}
+
+

@@ -1,0 +1,122 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/mymmrac/telego"
+	"github.com/parley-dev/parley/host/config"
+	"github.com/parley-dev/parley/host/dispatch"
+	"github.com/parley-dev/parley/host/httpserver"
+	"github.com/parley-dev/parley/host/telegram/files"
+	"github.com/parley-dev/parley/host/telegram/intake"
+	"github.com/parley-dev/parley/host/telegram/sender"
+	"github.com/parley-dev/parley/sdk"
+)
+
+// telegramClient is the host's one door to the Bot API: the sender for
+// replies, file access for links and uploads, getMe, and the poller.
+type telegramClient struct {
+	cfg    config.Telegram
+	bot    *telego.Bot
+	sender *sender.Sender
+	files  *files.Client
+	log    hclog.Logger
+}
+
+func newTelegramClient(cfg *config.Config, log hclog.Logger, obs sender.Observer) (*telegramClient, error) {
+	bot, err := telego.NewBot(cfg.Telegram.Token, telego.WithAPIServer(cfg.Telegram.APIURL), telego.WithDiscardLogger())
+	if err != nil {
+		// telego's error names the token's shape problem, never the token.
+		return nil, fmt.Errorf("telegram: %w", err)
+	}
+	return &telegramClient{
+		cfg:    cfg.Telegram,
+		bot:    bot,
+		sender: sender.New(bot, sender.Options{Observer: obs}),
+		files:  &files.Client{APIURL: cfg.Telegram.APIURL, Token: cfg.Telegram.Token, HTTPClient: &http.Client{}},
+		log:    log,
+	}, nil
+}
+
+// getMe asks Telegram who the bot is.
+func (t *telegramClient) getMe(ctx context.Context) (*telego.User, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	me, err := t.bot.GetMe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("telegram getMe: %s", redactToken(err.Error(), t.cfg.Token))
+	}
+	return me, nil
+}
+
+// poll runs long polling until ctx ends.
+func (t *telegramClient) poll(ctx context.Context, handler func(context.Context, []intake.Update) error,
+	offset func(context.Context) (int64, error), log hclog.Logger) error {
+	p := &intake.Poller{
+		APIURL:        t.cfg.APIURL,
+		Token:         t.cfg.Token,
+		Timeout:       t.cfg.PollTimeout.Duration,
+		DeleteWebhook: true,
+		Offset:        offset,
+		Handler:       handler,
+		Logger:        slog.New(hclogHandler{log}),
+	}
+	err := p.Run(ctx)
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// SendReply implements dispatch.Telegram.
+func (t *telegramClient) SendReply(ctx context.Context, chatID int64, r sdk.Reply, open dispatch.OpenAttachment) (dispatch.SendResult, error) {
+	res, err := t.sender.SendReply(ctx, chatID, r, sender.Opener(open))
+	out := dispatch.SendResult{MessageIDs: res.MessageIDs}
+	for _, f := range res.Failed {
+		out.Failed = append(out.Failed, dispatch.FailedAttachment{Name: f.Name, Reason: f.Reason})
+	}
+	return out, mapSendErr(err)
+}
+
+// EditReply implements dispatch.Telegram.
+func (t *telegramClient) EditReply(ctx context.Context, chatID, messageID int64, r sdk.Reply) error {
+	return mapSendErr(t.sender.EditText(ctx, chatID, messageID, r))
+}
+
+func mapSendErr(err error) error {
+	if err != nil && errors.Is(err, sender.ErrBlocked) {
+		return fmt.Errorf("%w: %v", dispatch.ErrUserBlocked, err)
+	}
+	return err
+}
+
+// Open implements httpserver.FileOpener.
+func (t *telegramClient) Open(ctx context.Context, fileID string) (io.ReadCloser, int64, error) {
+	rc, info, err := t.files.Open(ctx, fileID)
+	if err != nil {
+		if errors.Is(err, files.ErrTooLarge) {
+			return nil, 0, fmt.Errorf("%w: %v", httpserver.ErrFileTooLarge, err)
+		}
+		return nil, 0, err
+	}
+	return rc, info.Size, nil
+}
+
+// OpenFile implements FileSource (Host.OpenFile for plugins).
+func (t *telegramClient) OpenFile(ctx context.Context, fileID string) (io.ReadCloser, sdk.FileInfo, error) {
+	rc, info, err := t.files.Open(ctx, fileID)
+	if err != nil {
+		if errors.Is(err, files.ErrTooLarge) {
+			return nil, sdk.FileInfo{}, sdk.Permanent(err)
+		}
+		return nil, sdk.FileInfo{}, err
+	}
+	return rc, sdk.FileInfo{Name: info.Name, MIMEType: info.MIMEType, Size: info.Size}, nil
+}

@@ -1,0 +1,105 @@
+// Command parley is the Parley host: it runs the Telegram bot, the
+// conversations and the desk plugins.
+//
+//	parley run      --config FILE   run until SIGINT/SIGTERM
+//	parley check    --config FILE   validate config, start and configure every plugin, call getMe
+//	parley plugins  --config FILE   list channels and their plugins
+//	parley outbox   --config FILE [retry KIND:ID]   list pending and failed work, or retry one row
+//	parley version
+//
+// --config defaults to $PARLEY_CONFIG, then ./parley.toml.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/parley-dev/parley/host/app"
+	"github.com/parley-dev/parley/host/config"
+	"github.com/parley-dev/parley/host/version"
+)
+
+const usage = `parley — bridge a Telegram bot to your support desk.
+
+Usage:
+  parley run      [--config FILE]   run the host until SIGINT or SIGTERM
+  parley check    [--config FILE]   check config, plugins and the Telegram token; list every problem
+  parley plugins  [--config FILE]   list channels with plugin, binary, version, sha256 and status
+  parley outbox   [--config FILE] [--all]         list pending and failed deliveries and replies
+  parley outbox   [--config FILE] retry KIND:ID   retry one (KIND is delivery or reply)
+  parley version
+
+--config defaults to $PARLEY_CONFIG, then ./parley.toml.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	fs := flag.NewFlagSet("parley "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", config.DefaultPath(), "config file")
+	var err error
+	switch cmd {
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, version.String())
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "run":
+		if fs.Parse(rest) != nil {
+			return 2
+		}
+		err = withConfig(*configPath, func(cfg *config.Config) error { return app.Run(ctx, cfg, app.RunOptions{Stderr: stderr}) })
+	case "check":
+		if fs.Parse(rest) != nil {
+			return 2
+		}
+		err = withConfig(*configPath, func(cfg *config.Config) error { return app.Check(ctx, cfg, stdout) })
+	case "plugins":
+		if fs.Parse(rest) != nil {
+			return 2
+		}
+		err = withConfig(*configPath, func(cfg *config.Config) error { return app.ListPlugins(ctx, cfg, stdout) })
+	case "outbox":
+		all := fs.Bool("all", false, "include delivered rows")
+		if fs.Parse(rest) != nil {
+			return 2
+		}
+		err = withConfig(*configPath, func(cfg *config.Config) error { return app.Outbox(ctx, cfg, fs.Args(), *all, stdout) })
+	default:
+		fmt.Fprintf(stderr, "parley: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		if !errors.Is(err, app.ErrReported) {
+			fmt.Fprintf(stderr, "parley %s: %v\n", cmd, err)
+		}
+		return 1
+	}
+	return 0
+}
+
+func withConfig(path string, f func(*config.Config) error) error {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return err
+	}
+	return f(cfg)
+}
