@@ -339,5 +339,3 @@ func (c *channelSet) Channel(name string) (sdk.Channel, bool) {
 	}
 	return fb.Channel(name)
 }
-
-
