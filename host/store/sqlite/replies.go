@@ -202,4 +202,3 @@ func (s *Store) RetryReply(ctx context.Context, id int64, owner string, next tim
 func (s *Store) FailReply(ctx context.Context, id int64, owner string, lastErr string) error {
 	return replies.fail(ctx, s, id, owner, lastErr)
 }
-
