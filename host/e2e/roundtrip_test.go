@@ -57,4 +57,3 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal("the bot token appears in the log")
 	}
 }
-
