@@ -103,12 +103,27 @@ func (c *channel) check(ctx context.Context, inst *instance, ping bool) error {
 		if ctx.Err() != nil {
 			return nil // shutting down, not a failure
 		}
-		if inst.exited() {
+		// A dead process refuses connections before go-plugin has reaped
+		// it; give it a moment so the cause names the exit, not the ping.
+		if waitExit(ctx, inst, time.Second) {
 			return fmt.Errorf("plugin process %s", inst.exitReason())
 		}
 		return err
 	}
 	return nil
+}
+
+// waitExit reports whether inst exits within d. go-plugin exposes no exit
+// channel, so it polls.
+func waitExit(ctx context.Context, inst *instance, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for !inst.exited() {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
 }
 
 // restart replaces a dead or hung process, waiting a backoff that grows
