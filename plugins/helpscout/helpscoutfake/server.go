@@ -55,6 +55,9 @@ type Fault struct {
 	AfterCommit bool
 	// Drop closes the connection without an answer.
 	Drop bool
+	// Delay holds the answer back (or until the client gives up); with
+	// Status 0 the request is then served normally.
+	Delay time.Duration
 
 	re *regexp.Regexp
 }
@@ -327,6 +330,17 @@ func (s *Server) faulty(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f := s.takeFault(r)
 		if f == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if f.Delay > 0 {
+			select {
+			case <-time.After(f.Delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if f.Status == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -118,11 +118,25 @@ func Sign(secret string, body []byte) string {
 // SendWebhook posts event with payload (encoded as Help Scout does, with
 // escaped slashes and non-ASCII) to the webhook URL, signed.
 func (s *Server) SendWebhook(ctx context.Context, event string, payload any) (WebhookResult, error) {
-	body, err := helpScoutJSON(payload)
+	body, h, err := s.SignedWebhook(event, payload)
 	if err != nil {
 		return WebhookResult{}, err
 	}
-	return s.SendRawWebhook(ctx, event, body, s.Sign(body))
+	return s.SendRawWebhook(ctx, event, body, h.Get("X-HelpScout-Signature"))
+}
+
+// SignedWebhook builds the body and headers Help Scout would send for
+// event, for tests that hand the request to a channel directly.
+func (s *Server) SignedWebhook(event string, payload any) ([]byte, http.Header, error) {
+	body, err := helpScoutJSON(payload)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("X-HelpScout-Event", event)
+	h.Set("X-HelpScout-Signature", s.Sign(body))
+	return body, h, nil
 }
 
 // SendRawWebhook posts body as is with the given signature ("" for none),

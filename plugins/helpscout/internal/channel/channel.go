@@ -14,6 +14,9 @@ import (
 	"github.com/parley-dev/parley/sdk"
 )
 
+// cacheLimit bounds each id cache (see cache).
+const cacheLimit = 10000
+
 // Name is the plugin's name, as in parley-channel-helpscout.
 const Name = "helpscout"
 
@@ -32,8 +35,6 @@ type Channel struct {
 
 	mu sync.RWMutex
 	st *state // nil until Configure succeeds
-
-	cache *cache
 }
 
 // state is what Configure produced; it is replaced whole, never mutated, so
@@ -43,7 +44,8 @@ type state struct {
 	api    *hsapi.Client
 	host   sdk.Host
 	log    hclog.Logger
-	hookOK bool
+	// cache holds ids of this account only, so it goes with the config.
+	cache *cache
 }
 
 var (
@@ -59,7 +61,7 @@ func New(o Options) *Channel {
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 60 * time.Second}
 	}
-	return &Channel{version: o.Version, http: o.HTTPClient, cache: newCache(10000)}
+	return &Channel{version: o.Version, http: o.HTTPClient}
 }
 
 // Describe reports the plugin's name, capabilities and config keys.
@@ -110,7 +112,7 @@ func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.
 		}
 		return sdk.ConfigureResponse{}, classify(err)
 	}
-	st := &state{cfg: cfg, api: api, host: req.Host, log: log, hookOK: req.HookBaseURL != ""}
+	st := &state{cfg: cfg, api: api, host: req.Host, log: log, cache: newCache(cacheLimit)}
 	if req.HookBaseURL == "" {
 		log.Warn("the host has no public URL: Help Scout cannot send agent replies until one is set")
 	} else {

@@ -31,7 +31,7 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 	if len(req.ThreadRef) == 0 {
 		// A retried first delivery whose answer was lost must not open a
 		// second conversation.
-		if id, ok := getFrom(c.cache, c.cache.created, req.Message.ID); ok && req.Message.ID != "" {
+		if id, ok := getFrom(st.cache, st.cache.created, req.Message.ID); ok && req.Message.ID != "" {
 			return sdk.DeliverResponse{ThreadRef: formatID(id)}, nil
 		}
 		custID, err := c.customer(ctx, st, req.Contact)
@@ -77,21 +77,21 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 
 // customer finds or creates the Help Scout customer of a Telegram user.
 func (c *Channel) customer(ctx context.Context, st *state, ct sdk.Contact) (int64, error) {
-	if id, ok := getFrom(c.cache, c.cache.customers, ct.TelegramUserID); ok {
+	if id, ok := getFrom(st.cache, st.cache.customers, ct.TelegramUserID); ok {
 		return id, nil
 	}
 	id, err := st.api.CreateCustomer(ctx, newCustomer(ct))
 	if err != nil {
 		return 0, err
 	}
-	putIn(c.cache, c.cache.customers, ct.TelegramUserID, id)
+	putIn(st.cache, st.cache.customers, ct.TelegramUserID, id)
 	return id, nil
 }
 
 // conversationCustomer returns the customer of a conversation and the
 // conversation to write to (another one if it was merged).
 func (c *Channel) conversationCustomer(ctx context.Context, st *state, convID int64) (custID, target int64, err error) {
-	if id, ok := getFrom(c.cache, c.cache.convCustomer, convID); ok {
+	if id, ok := getFrom(st.cache, st.cache.convCustomer, convID); ok {
 		return id, convID, nil
 	}
 	target = convID
@@ -108,7 +108,7 @@ func (c *Channel) conversationCustomer(ctx context.Context, st *state, convID in
 		if err != nil {
 			return 0, 0, err
 		}
-		putIn(c.cache, c.cache.convCustomer, target, conv.PrimaryCustomer.ID)
+		putIn(st.cache, st.cache.convCustomer, target, conv.PrimaryCustomer.ID)
 		return conv.PrimaryCustomer.ID, target, nil
 	}
 	return 0, 0, fmt.Errorf("help scout: conversation %d: too many merge redirects", convID)
@@ -175,9 +175,9 @@ func (c *Channel) startConversation(ctx context.Context, st *state, req sdk.Deli
 	if err != nil {
 		return sdk.DeliverResponse{}, classify(err)
 	}
-	putIn(c.cache, c.cache.convCustomer, id, custID)
+	putIn(st.cache, st.cache.convCustomer, id, custID)
 	if previous == 0 {
-		putIn(c.cache, c.cache.created, req.Message.ID, id)
+		putIn(st.cache, st.cache.created, req.Message.ID, id)
 	} else {
 		note := fmt.Sprintf(`This Telegram conversation continues <a href="%s%d">conversation %d</a>, which was merged away or is full.`,
 			webConversationURL, previous, previous)
