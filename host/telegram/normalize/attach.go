@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/dustin/go-humanize"
 	"github.com/mymmrac/telego"
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/format"
 )
 
 // Attachment kinds as they appear in [sdk.Attachment.Kind].
@@ -145,7 +145,7 @@ func fileDetails(a sdk.Attachment) string {
 		parts = append(parts, duration(a.DurationSeconds))
 	}
 	if a.Size > 0 {
-		parts = append(parts, humanize.Bytes(uint64(a.Size)))
+		parts = append(parts, format.HumanSize(a.Size))
 	}
 	if a.TooLarge {
 		parts = append(parts, "too large to download")

@@ -2,21 +2,19 @@ package normalize
 
 import (
 	"math"
-	"net/url"
 	"strconv"
 
 	"github.com/mymmrac/telego"
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/format"
 )
 
 // location converts a Telegram location and links it on OpenStreetMap.
 func location(l telego.Location) sdk.Location {
-	lat, lon := coord(l.Latitude), coord(l.Longitude)
-	q := url.Values{"mlat": {lat}, "mlon": {lon}}
 	return sdk.Location{
 		Latitude:  l.Latitude,
 		Longitude: l.Longitude,
-		MapURL:    "https://www.openstreetmap.org/?" + q.Encode() + "#map=17/" + lat + "/" + lon,
+		MapURL:    format.MapLink(l.Latitude, l.Longitude),
 	}
 }
 

@@ -111,9 +111,9 @@ func TestContentKinds(t *testing.T) {
 				`{"file_id":"AgACph-l","file_unique_id":"AQADl","file_size":98775,"width":1280,"height":960},` +
 				`{"file_id":"AgACph-s","file_unique_id":"AQADs","file_size":1311,"width":90,"height":68}]`,
 			want: sdk.Message{
-				Kind: sdk.KindPhoto, Text: "🖼 Photo (99 kB)\nreceipt 🧾 total",
-				// The summary line is 15 runes plus the newline.
-				Entities:     []sdk.Entity{{Type: "bold", Offset: 16 + 10, Length: 5}},
+				Kind: sdk.KindPhoto, Text: "🖼 Photo (96.5 KB)\nreceipt 🧾 total",
+				// The summary line is 17 runes plus the newline.
+				Entities:     []sdk.Entity{{Type: "bold", Offset: 18 + 10, Length: 5}},
 				MediaGroupID: "13912345678901234",
 				Attachments: []sdk.Attachment{{
 					Name: "photo_AQADl.jpg", MIMEType: "image/jpeg", Size: 98775, FileRef: "AgACph-l",
@@ -123,15 +123,15 @@ func TestContentKinds(t *testing.T) {
 		},
 		{
 			name:  "document",
-			extra: `,"document":{"file_name":"report.pdf","mime_type":"application/pdf","file_id":"BQACdoc1","file_unique_id":"AgADdoc1","file_size":1200000}`,
+			extra: `,"document":{"file_name":"report.pdf","mime_type":"application/pdf","file_id":"BQACdoc1","file_unique_id":"AgADdoc1","file_size":1258291}`,
 			want: sdk.Message{Kind: sdk.KindDocument, Text: "📎 report.pdf (1.2 MB)", Attachments: []sdk.Attachment{{
-				Name: "report.pdf", MIMEType: "application/pdf", Size: 1200000, FileRef: "BQACdoc1", Kind: "document",
+				Name: "report.pdf", MIMEType: "application/pdf", Size: 1258291, FileRef: "BQACdoc1", Kind: "document",
 			}}},
 		},
 		{
 			name:  "document over 20 MB is flagged too large",
 			extra: `,"document":{"file_name":"Übersicht 2026.zip","file_id":"BQbig","file_unique_id":"AgBig","file_size":20971521}`,
-			want: sdk.Message{Kind: sdk.KindDocument, Text: "📎 Übersicht 2026.zip (21 MB, too large to download)", Attachments: []sdk.Attachment{{
+			want: sdk.Message{Kind: sdk.KindDocument, Text: "📎 Übersicht 2026.zip (20.0 MB, too large to download)", Attachments: []sdk.Attachment{{
 				Name: "Übersicht 2026.zip", MIMEType: "application/octet-stream", Size: 20971521, TooLarge: true,
 				FileRef: "BQbig", Kind: "document",
 			}}},
@@ -139,14 +139,14 @@ func TestContentKinds(t *testing.T) {
 		{
 			name:  "document of exactly 20 MB can still be fetched",
 			extra: `,"document":{"file_name":"a.bin","file_id":"BQ20","file_unique_id":"Ag20","file_size":20971520}`,
-			want: sdk.Message{Kind: sdk.KindDocument, Text: "📎 a.bin (21 MB)", Attachments: []sdk.Attachment{{
+			want: sdk.Message{Kind: sdk.KindDocument, Text: "📎 a.bin (20.0 MB)", Attachments: []sdk.Attachment{{
 				Name: "a.bin", MIMEType: "application/octet-stream", Size: 20971520, FileRef: "BQ20", Kind: "document",
 			}}},
 		},
 		{
 			name:  "voice",
 			extra: `,"voice":{"file_id":"AwACvoice","file_unique_id":"AgADv","duration":12,"mime_type":"audio/ogg","file_size":14000}`,
-			want: sdk.Message{Kind: sdk.KindVoice, Text: "🎤 Voice message (0:12, 14 kB)", Attachments: []sdk.Attachment{{
+			want: sdk.Message{Kind: sdk.KindVoice, Text: "🎤 Voice message (0:12, 13.7 KB)", Attachments: []sdk.Attachment{{
 				Name: "voice_AgADv.ogg", MIMEType: "audio/ogg", Size: 14000, FileRef: "AwACvoice", Kind: "voice", DurationSeconds: 12,
 			}}},
 		},
@@ -160,7 +160,7 @@ func TestContentKinds(t *testing.T) {
 		{
 			name:  "video",
 			extra: `,"caption":"look","video":{"file_id":"BAvid","file_unique_id":"AgVid","width":1920,"height":1080,"duration":3725,"file_size":5100000}`,
-			want: sdk.Message{Kind: sdk.KindVideo, Text: "🎬 Video (1:02:05, 5.1 MB)\nlook", Attachments: []sdk.Attachment{{
+			want: sdk.Message{Kind: sdk.KindVideo, Text: "🎬 Video (1:02:05, 4.9 MB)\nlook", Attachments: []sdk.Attachment{{
 				Name: "video_AgVid.mp4", MIMEType: "video/mp4", Size: 5100000, FileRef: "BAvid", Kind: "video",
 				Width: 1920, Height: 1080, DurationSeconds: 3725,
 			}}},
@@ -168,7 +168,7 @@ func TestContentKinds(t *testing.T) {
 		{
 			name:  "video note",
 			extra: `,"video_note":{"file_id":"DQnote","file_unique_id":"AgNote","length":240,"duration":9,"file_size":300000}`,
-			want: sdk.Message{Kind: sdk.KindVideoNote, Text: "📹 Video message (0:09, 300 kB)", Attachments: []sdk.Attachment{{
+			want: sdk.Message{Kind: sdk.KindVideoNote, Text: "📹 Video message (0:09, 293.0 KB)", Attachments: []sdk.Attachment{{
 				Name: "video_note_AgNote.mp4", MIMEType: "video/mp4", Size: 300000, FileRef: "DQnote", Kind: "video_note",
 				Width: 240, Height: 240, DurationSeconds: 9,
 			}}},
@@ -177,7 +177,7 @@ func TestContentKinds(t *testing.T) {
 			name: "animation wins over the document Telegram also sets",
 			extra: `,"animation":{"file_id":"CgAnim","file_unique_id":"AgAnim","width":320,"height":240,"duration":3,"file_name":"cat.mp4","mime_type":"video/mp4","file_size":80000},` +
 				`"document":{"file_id":"CgAnim","file_unique_id":"AgAnim","file_name":"cat.mp4","mime_type":"video/mp4","file_size":80000}`,
-			want: sdk.Message{Kind: sdk.KindAnimation, Text: "🎞 GIF (0:03, 80 kB)", Attachments: []sdk.Attachment{{
+			want: sdk.Message{Kind: sdk.KindAnimation, Text: "🎞 GIF (0:03, 78.1 KB)", Attachments: []sdk.Attachment{{
 				Name: "cat.mp4", MIMEType: "video/mp4", Size: 80000, FileRef: "CgAnim", Kind: "animation",
 				Width: 320, Height: 240, DurationSeconds: 3,
 			}}},
@@ -202,9 +202,9 @@ func TestContentKinds(t *testing.T) {
 			name:  "location",
 			extra: `,"location":{"latitude":52.52,"longitude":13.4}`,
 			want: sdk.Message{Kind: sdk.KindLocation,
-				Text: "📍 Location: 52.52, 13.4 https://www.openstreetmap.org/?mlat=52.52&mlon=13.4#map=17/52.52/13.4",
+				Text: "📍 Location: 52.52, 13.4 https://www.openstreetmap.org/?mlat=52.52&mlon=13.4#map=16/52.52/13.4",
 				Location: &sdk.Location{Latitude: 52.52, Longitude: 13.4,
-					MapURL: "https://www.openstreetmap.org/?mlat=52.52&mlon=13.4#map=17/52.52/13.4"},
+					MapURL: "https://www.openstreetmap.org/?mlat=52.52&mlon=13.4#map=16/52.52/13.4"},
 			},
 		},
 		{
@@ -212,9 +212,9 @@ func TestContentKinds(t *testing.T) {
 			extra: `,"location":{"latitude":48.8583701,"longitude":2.2944813},` +
 				`"venue":{"location":{"latitude":48.8583701,"longitude":2.2944813},"title":"Tour Eiffel","address":"Champ de Mars, Paris"}`,
 			want: sdk.Message{Kind: sdk.KindVenue,
-				Text: "📍 Tour Eiffel, Champ de Mars, Paris: 48.85837, 2.294481 https://www.openstreetmap.org/?mlat=48.85837&mlon=2.294481#map=17/48.85837/2.294481",
+				Text: "📍 Tour Eiffel, Champ de Mars, Paris: 48.85837, 2.294481 https://www.openstreetmap.org/?mlat=48.85837&mlon=2.294481#map=16/48.85837/2.294481",
 				Location: &sdk.Location{Latitude: 48.8583701, Longitude: 2.2944813, Title: "Tour Eiffel", Address: "Champ de Mars, Paris",
-					MapURL: "https://www.openstreetmap.org/?mlat=48.85837&mlon=2.294481#map=17/48.85837/2.294481"},
+					MapURL: "https://www.openstreetmap.org/?mlat=48.85837&mlon=2.294481#map=16/48.85837/2.294481"},
 			},
 		},
 		{
@@ -347,7 +347,7 @@ func TestReply(t *testing.T) {
 			name:  "to the user's own photo",
 			opts:  opts,
 			reply: `,"reply_to_message":{"message_id":11,"from":` + ann + `,"chat":` + annChat + `,"date":1767225000,"caption":"this one","photo":[{"file_id":"p","file_unique_id":"u","width":10,"height":10,"file_size":2000}]}`,
-			want:  sdk.Quote{MessageID: "tg:5551234:11", Text: "🖼 Photo (2.0 kB)\nthis one"},
+			want:  sdk.Quote{MessageID: "tg:5551234:11", Text: "🖼 Photo (2.0 KB)\nthis one"},
 		},
 		{
 			name:  "with a quoted fragment",
