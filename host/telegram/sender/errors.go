@@ -19,6 +19,7 @@ type BlockedError struct {
 	Description string
 }
 
+// Error says the user cannot be reached, with Telegram's reason.
 func (e *BlockedError) Error() string {
 	return "telegram: the user cannot be reached: " + e.Description
 }
