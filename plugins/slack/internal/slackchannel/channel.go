@@ -97,7 +97,8 @@ func requiredScopes(cfg Config, private bool) []string {
 	return s
 }
 
-var channelIDPattern = regexp.MustCompile(`^[CG][A-Z0-9]{6,}$`)
+// channelIDPattern tells ids from names: Slack channel names are lowercase.
+var channelIDPattern = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
 
 // Configure implements [sdk.Channel]: it checks the table, calls auth.test,
 // finds the channel and checks the bot is in it, then (Socket Mode) opens
