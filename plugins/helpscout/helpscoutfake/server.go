@@ -340,10 +340,6 @@ func (s *Server) faulty(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if f.Status == 0 {
-			next.ServeHTTP(w, r)
-			return
-		}
 		if f.AfterCommit {
 			next.ServeHTTP(httptest.NewRecorder(), r)
 		}
@@ -354,6 +350,12 @@ func (s *Server) faulty(next http.Handler) http.Handler {
 					return
 				}
 			}
+		}
+		if f.Status == 0 {
+			if !f.AfterCommit {
+				next.ServeHTTP(w, r)
+			}
+			return
 		}
 		for k, vs := range f.Header {
 			for _, v := range vs {

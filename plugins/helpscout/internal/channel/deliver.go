@@ -64,9 +64,10 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 			threadID, err = c.addThread(ctx, st, target, custID, req.Message, b)
 		}
 	}
-	switch hsapi.StatusOf(err) {
-	case 0:
+	if err == nil {
 		return sdk.DeliverResponse{ThreadRef: formatID(target), DeskMessageID: strconv.FormatInt(threadID, 10)}, nil
+	}
+	switch hsapi.StatusOf(err) {
 	case http.StatusNotFound, http.StatusPreconditionFailed:
 		st.log.Info("conversation cannot take more threads; starting a new one",
 			"conversation", target, "status", hsapi.StatusOf(err))
