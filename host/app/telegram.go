@@ -31,7 +31,13 @@ type telegramClient struct {
 }
 
 func newTelegramClient(cfg *config.Config, log hclog.Logger, obs sender.Observer) (*telegramClient, error) {
-	bot, err := telego.NewBot(cfg.Telegram.Token, telego.WithAPIServer(cfg.Telegram.APIURL), telego.WithDiscardLogger())
+	// net/http rather than telego's default fasthttp client: only net/http
+	// aborts a call when its context is cancelled, which shutdown relies on.
+	httpClient := &http.Client{Timeout: 5 * time.Minute, Transport: &http.Transport{
+		MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second,
+	}}
+	bot, err := telego.NewBot(cfg.Telegram.Token, telego.WithAPIServer(cfg.Telegram.APIURL),
+		telego.WithHTTPClient(httpClient), telego.WithDiscardLogger())
 	if err != nil {
 		// telego's error names the token's shape problem, never the token.
 		return nil, fmt.Errorf("telegram: %w", err)
@@ -40,7 +46,7 @@ func newTelegramClient(cfg *config.Config, log hclog.Logger, obs sender.Observer
 		cfg:    cfg.Telegram,
 		bot:    bot,
 		sender: sender.New(bot, sender.Options{Observer: obs}),
-		files:  &files.Client{APIURL: cfg.Telegram.APIURL, Token: cfg.Telegram.Token, HTTPClient: &http.Client{}},
+		files:  &files.Client{APIURL: cfg.Telegram.APIURL, Token: cfg.Telegram.Token, HTTPClient: httpClient},
 		log:    log,
 	}, nil
 }
