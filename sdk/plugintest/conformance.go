@@ -104,7 +104,7 @@ func checkDescribe(t *testing.T, h *Harness) sdk.DescribeResponse {
 }
 
 func checkConfigureEmpty(t *testing.T, h *Harness, d sdk.DescribeResponse) {
-	resp := h.Configure(t, map[string]any{})
+	resp := h.configure(t, map[string]any{}, nil)
 	var required []string
 	for _, k := range d.ConfigKeys {
 		if k.Required {
@@ -191,7 +191,7 @@ func checkCancellation(t *testing.T, h *Harness, ref []byte, opts ConformanceOpt
 			return err
 		},
 		"Configure": func(ctx context.Context) error {
-			_, err := h.Channel.Configure(ctx, sdk.ConfigureRequest{Config: mustJSON(t, opts.ValidConfig), Host: h.Host})
+			_, err := h.Channel.Configure(ctx, sdk.ConfigureRequest{Config: mustJSON(t, opts.ValidConfig)})
 			return err
 		},
 	}
@@ -213,8 +213,8 @@ func checkCancellation(t *testing.T, h *Harness, ref []byte, opts ConformanceOpt
 	if opts.HangingConfig == nil {
 		return
 	}
-	AssertConfigured(t, h.Configure(t, opts.HangingConfig))
-	defer AssertConfigured(t, h.Configure(t, opts.ValidConfig))
+	AssertConfigured(t, h.configure(t, opts.HangingConfig, nil))
+	defer func() { AssertConfigured(t, h.configure(t, opts.ValidConfig, nil)) }()
 	ctx, cancelSoon := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancelSoon()
 	err := withinPromptly(t, func() error {

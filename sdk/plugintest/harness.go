@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"runtime"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -55,8 +55,10 @@ func Serve(t testing.TB, ch sdk.Channel) *Harness {
 		t.Fatal("plugintest: the channel did not start serving within 30s")
 	}
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.VersionedPlugins(nil, nil),
+		HandshakeConfig: sdk.Handshake,
+		// A reattached client skips version negotiation, so it is handed
+		// the plugin set directly.
+		Plugins:          sdk.VersionedPlugins(nil, nil)[sdk.ProtocolVersion],
 		Reattach:         rc,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           testLogger(t, "host"),
@@ -124,10 +126,19 @@ func dispense(t testing.TB, client *plugin.Client) *Harness {
 // [AssertConfigured] or [AssertConfigErrors].
 func (h *Harness) Configure(t testing.TB, cfg any) sdk.ConfigureResponse {
 	t.Helper()
+	return h.configure(t, cfg, h.Host)
+}
+
+// configure is Configure with the Host to hand over. The suite hands the
+// RecordingHost over once: with the SDK as it stands, the plugin side
+// dials the host's broker id again on every Configure, and go-plugin's
+// broker answers one dial per id.
+func (h *Harness) configure(t testing.TB, cfg any, host sdk.Host) sdk.ConfigureResponse {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	resp, err := h.Channel.Configure(ctx, sdk.ConfigureRequest{
-		ChannelName: "test", Config: mustJSON(t, cfg), HookBaseURL: "http://127.0.0.1/hooks/test", Host: h.Host,
+		ChannelName: "test", Config: mustJSON(t, cfg), HookBaseURL: "http://127.0.0.1/hooks/test", Host: host,
 	})
 	if err != nil {
 		t.Fatalf("Configure: %v", err)

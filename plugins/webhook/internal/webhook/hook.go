@@ -1,0 +1,113 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/signature"
+)
+
+// ReplyPayload is the JSON body a receiver POSTs to the channel's webhook
+// to answer the Telegram user.
+type ReplyPayload struct {
+	ConversationID string `json:"conversation_id"`
+	// ID is the receiver's id of the reply; the host stores each id once.
+	ID          string                   `json:"id"`
+	Text        string                   `json:"text"`
+	Attachments []ReplyPayloadAttachment `json:"attachments,omitempty"`
+}
+
+// ReplyPayloadAttachment is a file the channel fetches (GET) and sends to
+// the user.
+type ReplyPayloadAttachment struct {
+	Name     string `json:"name"`
+	MIMEType string `json:"mime_type"`
+	URL      string `json:"url"`
+}
+
+// maxHookBody is the largest reply body accepted.
+const maxHookBody = 1 << 20
+
+// HandleWebhook implements sdk.Channel: a signed reply becomes one
+// sdk.Reply. The signature is checked over the exact bytes received,
+// before any parsing.
+func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
+	cfg, _, logger, err := c.current()
+	if err != nil {
+		return sdk.WebhookResponse{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return sdk.WebhookResponse{}, err
+	}
+	if req.Method != http.MethodPost {
+		resp := answer(http.StatusMethodNotAllowed, "only POST is accepted")
+		resp.Header["Allow"] = []string{http.MethodPost}
+		return resp, nil
+	}
+	if len(req.Body) > maxHookBody {
+		return answer(http.StatusRequestEntityTooLarge, "body is over 1 MiB"), nil
+	}
+	if err := signature.VerifyHMACSHA256(cfg.secret, req.Body, req.HeaderValue(SignatureHeader)); err != nil {
+		logger.Warn("rejected webhook", "reason", err.Error(), "remote", req.RemoteAddr)
+		return answer(http.StatusUnauthorized, SignatureHeader+": "+err.Error()), nil
+	}
+	reply, problem := parseReply(req.Body)
+	if problem != "" {
+		return answer(http.StatusBadRequest, problem), nil
+	}
+	return sdk.WebhookResponse{
+		Status:  http.StatusOK,
+		Header:  map[string][]string{"Content-Type": {"application/json"}},
+		Body:    []byte(`{"ok":true}`),
+		Replies: []sdk.Reply{reply},
+	}, nil
+}
+
+// parseReply validates a reply body; problem is a message for the sender.
+func parseReply(body []byte) (sdk.Reply, string) {
+	var p ReplyPayload
+	if err := json.Unmarshal(body, &p); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return sdk.Reply{}, fmt.Sprintf("field %q must be a %s", typeErr.Field, typeErr.Type)
+		}
+		return sdk.Reply{}, "body is not a JSON object"
+	}
+	switch {
+	case strings.TrimSpace(p.ConversationID) == "":
+		return sdk.Reply{}, `"conversation_id" is required`
+	case strings.TrimSpace(p.ID) == "":
+		return sdk.Reply{}, `"id" is required`
+	case strings.TrimSpace(p.Text) == "" && len(p.Attachments) == 0:
+		return sdk.Reply{}, `"text" or "attachments" is required`
+	}
+	r := sdk.Reply{ConversationID: p.ConversationID, ExternalID: p.ID, Text: p.Text, Format: sdk.FormatPlain}
+	for i, a := range p.Attachments {
+		if !httpURL(a.URL) {
+			return sdk.Reply{}, fmt.Sprintf(`"attachments[%d].url" must be an http or https URL`, i)
+		}
+		r.Attachments = append(r.Attachments, sdk.ReplyAttachment{Ref: a.URL, Name: a.Name, MIMEType: a.MIMEType})
+	}
+	return r, ""
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// answer is a JSON error response: {"ok":false,"error":"..."}.
+func answer(status int, msg string) sdk.WebhookResponse {
+	body, _ := json.Marshal(map[string]any{"ok": false, "error": msg})
+	return sdk.WebhookResponse{
+		Status: status,
+		Header: map[string][]string{"Content-Type": {"application/json"}},
+		Body:   body,
+	}
+}

@@ -1,0 +1,13 @@
+// Command parley-channel-webhook is Parley's reference channel plugin: it
+// POSTs each Telegram message as signed JSON to a URL and takes agent
+// replies back as signed JSON on its webhook. See README.md.
+package main
+
+import (
+	"github.com/parley-dev/parley/plugins/webhook/internal/webhook"
+	"github.com/parley-dev/parley/sdk"
+)
+
+func main() {
+	sdk.Serve(webhook.New())
+}
