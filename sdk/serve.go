@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"os"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
@@ -40,6 +41,9 @@ func Serve(ch Channel, opts ...ServeOption) {
 		cfg.logger = hclog.New(&hclog.LoggerOptions{
 			Level: hclog.Trace, Output: os.Stderr, JSONFormat: true,
 		})
+	}
+	if cfg.test == nil {
+		watchParent(cfg.logger, time.Second)
 	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
