@@ -40,10 +40,10 @@ type Channel struct {
 // state is what Configure produced; it is replaced whole, never mutated, so
 // calls in flight keep a consistent view.
 type state struct {
-	cfg    config
-	api    *hsapi.Client
-	host   sdk.Host
-	log    hclog.Logger
+	cfg  config
+	api  *hsapi.Client
+	host sdk.Host
+	log  hclog.Logger
 	// cache holds ids of this account only, so it goes with the config.
 	cache *cache
 }
