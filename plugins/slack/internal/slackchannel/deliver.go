@@ -68,8 +68,7 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 		opts = append(opts, slack.MsgOptionText(text, false))
 		ts, err := c.post(ctx, st, opts, fresh)
 		if err != nil {
-			resp := sdk.DeliverResponse{}
-			return resp, err
+			return sdk.DeliverResponse{}, err
 		}
 		deskID = ts
 	}
