@@ -47,7 +47,7 @@ func Example() {
 		Conversation: sdk.Conversation{ID: "c1"},
 		Contact:      sdk.Contact{FirstName: "Ivan"},
 		Message: sdk.Message{ID: "m1", Kind: sdk.KindText, Text: "Where is my order?",
-			Entities: []sdk.Entity{{Type: "bold", Offset: 11, Length: 2}}},
+			Entities: []sdk.Entity{{Type: "bold", Offset: 9, Length: 2}}},
 	})
 	fmt.Printf("thread %s\n", resp.ThreadRef)
 	// Output:
