@@ -1,0 +1,245 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mymmrac/telego"
+	"github.com/parley-dev/parley/host/internal/webhookdesk"
+)
+
+// pluginPID finds the webhook plugin process started by the running host.
+func (e *env) pluginPID() int {
+	e.mu.Lock()
+	host := 0
+	if e.cmd != nil {
+		host = e.cmd.Process.Pid
+	}
+	e.mu.Unlock()
+	bin := filepath.Join(binDir, "plugins", "parley-channel-webhook")
+	entries, _ := os.ReadDir("/proc")
+	for _, ent := range entries {
+		pid, err := strconv.Atoi(ent.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", ent.Name(), "cmdline"))
+		if err != nil || !strings.HasPrefix(string(cmdline), bin) {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", ent.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// Field 4 of /proc/pid/stat is the parent pid (after "pid (comm) state").
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(host) {
+			return pid
+		}
+	}
+	return 0
+}
+
+// Messages keep flowing while the host is killed with SIGKILL three times and
+// the plugin twice: every message reaches the desk, each conversation in
+// order, and a message delivered twice carries the same id both times.
+func TestCrashSafetyInbound(t *testing.T) {
+	const users, perUser = 50, 10
+	e := newEnv(t, "")
+	e.start()
+	ids := make([]int64, users)
+	for i := range ids {
+		ids[i] = e.tg.AddUser(telego.User{FirstName: fmt.Sprintf("User%d", i)}).ID
+	}
+
+	pushed := make(chan struct{})
+	go func() {
+		defer close(pushed)
+		for j := 0; j < perUser; j++ {
+			for i := 0; i < users; i++ {
+				e.tg.SendText(ids[i], fmt.Sprintf("u%d-m%d", i, j))
+			}
+			time.Sleep(150 * time.Millisecond)
+		}
+	}()
+
+	// Three host kills and two plugin kills while messages arrive.
+	for round := 0; round < 3; round++ {
+		time.Sleep(400 * time.Millisecond)
+		if round < 2 {
+			if pid := e.pluginPID(); pid != 0 {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			} else {
+				t.Errorf("round %d: no plugin process found to kill", round)
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+		e.kill()
+		e.start()
+	}
+	<-pushed
+
+	total := users * perUser
+	ok := e.desk.WaitFor(120*time.Second, func(r []webhookdesk.Delivery) bool {
+		seen := map[string]bool{}
+		for _, d := range r {
+			seen[d.Message.Text] = true
+		}
+		return len(seen) >= total
+	})
+	got := e.desk.Received()
+	if !ok {
+		t.Fatalf("only %d distinct of %d messages reached the desk\n%s", distinct(got), total, tail(e.Logs(), 40))
+	}
+
+	lastIndex := map[string]int{} // conversation -> last message number seen
+	idOf := map[string]string{}   // text -> message id
+	convOf := map[string]string{} // user prefix -> conversation
+	dups := 0
+	for _, d := range got {
+		user, n := parseText(t, d.Message.Text)
+		if c, ok := convOf[user]; ok && c != d.ConversationID {
+			t.Fatalf("user %s appears in two conversations", user)
+		}
+		convOf[user] = d.ConversationID
+		if prev, ok := idOf[d.Message.Text]; ok {
+			dups++
+			if prev != d.Message.ID {
+				t.Fatalf("duplicate of %q carries id %s, first had %s", d.Message.Text, d.Message.ID, prev)
+			}
+		}
+		idOf[d.Message.Text] = d.Message.ID
+		if last, ok := lastIndex[d.ConversationID]; ok && n < last {
+			t.Fatalf("conversation %s: message %d delivered after %d", d.ConversationID, n, last)
+		}
+		lastIndex[d.ConversationID] = n
+	}
+	if len(convOf) != users {
+		t.Fatalf("%d conversations, want %d", len(convOf), users)
+	}
+	t.Logf("%d messages, %d deliveries (%d duplicates) across 3 host and 2 plugin kills", total, len(got), dups)
+}
+
+// Agent replies keep flowing while the host is killed: every reply the host
+// accepted (2xx) reaches its user, in order per user.
+func TestCrashSafetyReplies(t *testing.T) {
+	const users, perUser = 50, 4
+	e := newEnv(t, "")
+	e.start()
+	ids := make([]int64, users)
+	for i := range ids {
+		ids[i] = e.tg.AddUser(telego.User{FirstName: fmt.Sprintf("User%d", i)}).ID
+		e.tg.SendText(ids[i], "hello")
+	}
+	if !e.desk.WaitCount(users, 30*time.Second) {
+		t.Fatalf("conversations not delivered\n%s", tail(e.Logs(), 30))
+	}
+	conv := map[int64]string{}
+	for _, d := range e.desk.Received() {
+		conv[d.Contact.TelegramUserID] = d.ConversationID
+	}
+
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for j := 0; j < perUser; j++ {
+			for i := 0; i < users; i++ {
+				r := webhookdesk.Reply{ConversationID: conv[ids[i]], ID: fmt.Sprintf("r-%d-%d", i, j), Text: fmt.Sprintf("u%d-m%d", i, j)}
+				// Like a real desk: retry until the host answers 2xx.
+				for attempt := 0; ; attempt++ {
+					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+					status, _, err := e.desk.SendReply(ctx, e.hookURL(), r)
+					cancel()
+					if err == nil && status == 200 {
+						break
+					}
+					if attempt > 200 {
+						t.Errorf("reply %s never accepted (last status %d, %v)", r.ID, status, err)
+						break
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
+		}
+	}()
+	for round := 0; round < 3; round++ {
+		time.Sleep(700 * time.Millisecond)
+		e.kill()
+		e.start()
+	}
+	<-sent
+
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		missing := 0
+		for i, id := range ids {
+			texts := map[string]bool{}
+			for _, s := range e.tg.SentTo(id) {
+				texts[s.Message.Text] = true
+			}
+			for j := 0; j < perUser; j++ {
+				if !texts[fmt.Sprintf("u%d-m%d", i, j)] {
+					missing++
+				}
+			}
+		}
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d replies never reached Telegram\n%s", missing, users*perUser, tail(e.Logs(), 30))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	dups := 0
+	for i, id := range ids {
+		last := -1
+		for _, s := range e.tg.SentTo(id) {
+			if s.Message.Text == "Welcome to support!" || !strings.HasPrefix(s.Message.Text, "u") {
+				continue
+			}
+			_, n := parseText(t, s.Message.Text)
+			if n < last {
+				t.Fatalf("user %d: reply %d arrived after %d", i, n, last)
+			}
+			if n == last {
+				dups++
+			}
+			last = n
+		}
+	}
+	t.Logf("%d replies across 3 host kills, %d sent twice", users*perUser, dups)
+}
+
+func parseText(t *testing.T, text string) (string, int) {
+	t.Helper()
+	user, m, ok := strings.Cut(text, "-m")
+	n, err := strconv.Atoi(m)
+	if !ok || err != nil {
+		t.Fatalf("unexpected text %q", text)
+	}
+	return user, n
+}
+
+func distinct(r []webhookdesk.Delivery) int {
+	seen := map[string]bool{}
+	for _, d := range r {
+		seen[d.Message.Text] = true
+	}
+	return len(seen)
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
