@@ -77,3 +77,16 @@ func TestFirstMessageWithPhotoUploadsIt(t *testing.T) {
 		t.Errorf("first thread files = %+v", th.Files)
 	}
 }
+
+func TestUploadIsReplayedAfterTokenRefresh(t *testing.T) {
+	e := setup(t, func(c map[string]any) { c["upload_files"] = true })
+	data := bytes.Repeat([]byte("0123456789"), 5000)
+	e.host.AddFile("f", "data.bin", "application/octet-stream", data)
+	ref := e.mustDeliver(t, text("m1", "hello"), nil)
+	e.fake.ExpireTokens() // the upload is answered 401, then sent again with a new token
+	e.mustDeliver(t, fileMessage("m2", sdk.Attachment{Name: "data.bin", Size: int64(len(data)), FileRef: "f", URL: "http://127.0.0.1/f"}), ref)
+	threads := e.conversation(t, ref).CustomerThreads()
+	if th := threads[len(threads)-1]; len(th.Files) != 1 || !bytes.Equal(th.Files[0].Data, data) {
+		t.Errorf("replayed upload lost the file: %d files", len(th.Files))
+	}
+}
