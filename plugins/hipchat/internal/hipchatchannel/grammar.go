@@ -1,0 +1,74 @@
+package hipchatchannel
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// grammar reads agent messages addressed to the plugin: "#42 text", or
+// "@<bot> #42 text" when a bot mention is configured.
+type grammar struct {
+	mention string
+	// pattern is the webhook pattern HipChat filters with: it matches what
+	// looks addressed to the plugin (a leading "#" or the bot mention), so
+	// mistakes reach the plugin and get a help answer, while ordinary
+	// chatter in the room never leaves HipChat.
+	pattern string
+	re      *regexp.Regexp
+}
+
+func newGrammar(mention string) *grammar {
+	p := `^\s*#`
+	if mention != "" {
+		p = `(?i)^\s*(?:@` + regexp.QuoteMeta(mention) + `\b|#)`
+	}
+	return &grammar{mention: mention, pattern: p, re: regexp.MustCompile(p)}
+}
+
+// verdict is what the grammar made of a message.
+type verdict int
+
+const (
+	// ignore: not addressed to the plugin (ordinary chatter).
+	ignore verdict = iota
+	// malformed: addressed to the plugin without a usable handle.
+	malformed
+	// reply: a handle and (possibly empty) text.
+	reply
+)
+
+// parse reads a message. For a reply it returns the conversation number
+// and the text after the handle, trimmed, with inner newlines kept.
+func (g *grammar) parse(msg string) (verdict, int64, string) {
+	// Webhooks registered without our pattern deliver everything: apply
+	// the same filter here.
+	if !g.re.MatchString(msg) {
+		return ignore, 0, ""
+	}
+	s := strings.TrimLeftFunc(msg, unicode.IsSpace)
+	if g.mention != "" && len(s) > len(g.mention) && s[0] == '@' && strings.EqualFold(s[1:1+len(g.mention)], g.mention) {
+		s = strings.TrimLeftFunc(s[1+len(g.mention):], unicode.IsSpace)
+	}
+	rest, ok := strings.CutPrefix(s, "#")
+	if !ok {
+		return malformed, 0, ""
+	}
+	end := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+	if end < 0 {
+		end = len(rest)
+	}
+	digits, text := rest[:end], rest[end:]
+	if text != "" {
+		if r := []rune(text)[0]; !unicode.IsSpace(r) && r != ':' && r != ',' {
+			return malformed, 0, "" // "#42abc", "#abc"
+		}
+		text = strings.TrimLeft(text, ":,")
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n <= 0 {
+		return malformed, 0, ""
+	}
+	return reply, n, strings.TrimSpace(text)
+}

@@ -1,0 +1,163 @@
+package hipchatchannel
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parley-dev/parley/plugins/hipchat/internal/hcapi"
+	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/format"
+)
+
+// HipChat's limits.
+const (
+	// messageLimit is the longest notification, counted after escaping.
+	messageLimit = 10000
+	// fromLimit keeps the "from" label within what every HipChat version
+	// and client accepted (25; the v2 API allowed more).
+	fromLimit = 25
+)
+
+// render turns one Telegram message into the notifications that show it in
+// the room, in order: the message itself (split when too long), then a red
+// alert for each file too large to link. Customer text is always escaped
+// HTML: in html format HipChat processes no @mentions and no emoticons.
+func render(req sdk.DeliverRequest, cfg Config) []hcapi.Notification {
+	m := req.Message
+	handle := "#" + strconv.FormatInt(req.Conversation.Number, 10)
+	from := format.Truncate(req.Contact.DisplayName(), fromLimit)
+	base := hcapi.Notification{MessageFormat: "html", Color: cfg.Color, Notify: *cfg.Notify, From: from}
+
+	if m.Kind == sdk.KindNotice {
+		text := m.Text
+		if m.Notice != nil && m.Notice.Text != "" {
+			text = m.Notice.Text
+		}
+		n := base
+		n.Color, n.Notify = "gray", false
+		return splitNotification(n, "<b>"+handle+"</b> ", br(format.EscapeHTML(text)), "")
+	}
+
+	header := "<b>" + handle + "</b> " + who(req.Contact)
+	if m.EditOf != "" {
+		header += " <i>(edited)</i>"
+	}
+	header += ":"
+
+	var body strings.Builder
+	if m.Forward != nil && m.Forward.From != "" {
+		body.WriteString("<i>Forwarded from " + format.EscapeHTML(m.Forward.From) + "</i><br>")
+	}
+	if m.ReplyTo != nil && m.ReplyTo.Text != "" {
+		body.WriteString("<i>↩ " + br(format.EscapeHTML(format.Truncate(m.ReplyTo.Text, 120))) + "</i><br>")
+	}
+	body.WriteString(format.ToHTML(m.Text, m.Entities))
+
+	var tail []string
+	if m.Location != nil {
+		link := m.Location.MapURL
+		if link == "" {
+			link = format.MapLink(m.Location.Latitude, m.Location.Longitude)
+		}
+		tail = append(tail, `📍 <a href="`+attr(link)+`">map</a>`)
+	}
+	if c := m.SharedContact; c != nil && c.PhoneNumber != "" {
+		tail = append(tail, "📇 "+format.EscapeHTML(strings.TrimSpace(c.FirstName+" "+c.LastName))+" "+format.EscapeHTML(c.PhoneNumber))
+	}
+	var alerts []hcapi.Notification
+	for _, a := range m.Attachments {
+		name := a.Name
+		if name == "" {
+			name = a.Kind
+		}
+		size := ""
+		if a.Size > 0 {
+			size = " (" + format.HumanSize(a.Size) + ")"
+		}
+		if a.TooLarge || a.URL == "" {
+			n := base
+			n.Color = "red"
+			n.Message = "<b>" + handle + "</b> " + who(req.Contact) + " sent <b>" + format.EscapeHTML(name) + "</b>" + size +
+				", too large for the bot to fetch: ask them to send it another way (a link, or smaller parts)."
+			alerts = append(alerts, n)
+			continue
+		}
+		tail = append(tail, `📎 <a href="`+attr(a.URL)+`">`+format.EscapeHTML(name)+"</a>"+size)
+	}
+	out := splitNotification(base, header+"<br>", body.String(), strings.Join(tail, "<br>"))
+	return append(out, alerts...)
+}
+
+// who is the customer as shown after the handle: name and @username. The
+// username is escaped HTML, so it pings nobody in the room.
+func who(c sdk.Contact) string {
+	s := format.EscapeHTML(c.DisplayName())
+	if c.Username != "" && c.DisplayName() != "@"+c.Username {
+		s += " (@" + format.EscapeHTML(c.Username) + ")"
+	}
+	return s
+}
+
+// splitNotification fits head+body+tail into notifications of at most
+// messageLimit characters. HipChat counts characters after escaping ("&amp;"
+// is five), while format.SplitHTML counts visible ones, so the split limit
+// shrinks until every escaped part fits. Parts are numbered "(1/3)" after
+// the head and each is valid HTML on its own.
+func splitNotification(base hcapi.Notification, head, body, tail string) []hcapi.Notification {
+	whole := head + body
+	if tail != "" {
+		if body != "" {
+			whole += "<br>"
+		}
+		whole += tail
+	}
+	if utf8.RuneCountInString(whole) <= messageLimit {
+		base.Message = whole
+		return []hcapi.Notification{base}
+	}
+	// SplitHTML treats <br> as an element that would be closed and reopened
+	// at cuts; as newlines it is a preferred cut point instead.
+	text := strings.ReplaceAll(body, "<br>", "\n")
+	room := messageLimit - utf8.RuneCountInString(head) - len(" (99/99)") - 16
+	for limit := room; limit > 100; limit = limit * 9 / 10 {
+		parts := format.SplitHTML(text, limit)
+		if tail != "" {
+			parts = append(parts, "")
+		}
+		out := make([]hcapi.Notification, 0, len(parts))
+		fits := true
+		for i, p := range parts {
+			msg := strings.ReplaceAll(p, "\n", "<br>")
+			if i == len(parts)-1 && tail != "" {
+				msg = tail
+			}
+			numbered := strings.TrimSuffix(head, ":<br>")
+			numbered = strings.TrimSuffix(numbered, " ")
+			label := " (" + strconv.Itoa(i+1) + "/" + strconv.Itoa(len(parts)) + ")"
+			if strings.HasSuffix(head, ":<br>") {
+				msg = numbered + label + ":<br>" + msg
+			} else {
+				msg = numbered + label + " " + msg
+			}
+			if utf8.RuneCountInString(msg) > messageLimit {
+				fits = false
+				break
+			}
+			n := base
+			n.Message = msg
+			out = append(out, n)
+		}
+		if fits {
+			return out
+		}
+	}
+	// Unreachable for real input (escaping at most sextuples a character);
+	// send the start rather than nothing.
+	base.Message = format.Truncate(whole, messageLimit)
+	return []hcapi.Notification{base}
+}
+
+func br(s string) string { return strings.ReplaceAll(s, "\n", "<br>") }
+
+func attr(s string) string { return strings.ReplaceAll(format.EscapeHTML(s), `"`, "&quot;") }
