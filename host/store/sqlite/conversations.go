@@ -103,9 +103,10 @@ func (s *Store) SetBlocked(ctx context.Context, conversationID string, blocked b
 }
 
 // upsertConversation finds the conversation of in.ChatID, creating it (with
-// the next Number) when new and refreshing the contact otherwise.
+// the next Number) when new and refreshing the contact otherwise. in.Time
+// must be set.
 func upsertConversation(ctx context.Context, tx *sql.Tx, in store.Inbound, newID func() string) (store.Conversation, bool, error) {
-	t := dbTime(nowOr(in.Time))
+	t := dbTime(in.Time)
 	c, err := conversationWhere(ctx, tx, `c.chat_id = ?`, in.ChatID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -16,7 +16,8 @@ import (
 // CommitInbound stores an update in one transaction; see store.Store.
 func (s *Store) CommitInbound(ctx context.Context, in store.Inbound) (store.CommitResult, error) {
 	var res store.CommitResult
-	now := nowOr(in.Time)
+	in.Time = nowOr(in.Time)
+	now := in.Time
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		ins, err := tx.ExecContext(ctx, `INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)
 			ON CONFLICT (update_id) DO NOTHING`, in.UpdateID, dbTime(time.Now()))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"fmt"
 	"io/fs"
 
 	"github.com/hashicorp/go-hclog"
@@ -18,11 +17,7 @@ var migrations embed.FS
 // its package-level functions, which keep the dialect and file system in
 // globals.
 func migrate(ctx context.Context, db *sql.DB, log hclog.Logger) error {
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := migrator(db)
 	if err != nil {
 		return err
 	}
@@ -36,19 +31,12 @@ func migrate(ctx context.Context, db *sql.DB, log hclog.Logger) error {
 	return nil
 }
 
-// schemaVersion is the newest migration applied.
-func schemaVersion(ctx context.Context, db *sql.DB) (int64, error) {
+// migrator is a goose Provider over the embedded migrations. Never Close
+// it: that would close db.
+func migrator(db *sql.DB) (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return 0, err
-	}
-	v, err := p.GetDBVersion(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("reading the schema version: %w", err)
-	}
-	return v, nil
+	return goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -175,3 +176,12 @@ func mustNot(t *testing.T, err, target error) {
 }
 
 func mkdirAll(dir string) error { return os.MkdirAll(dir, 0o755) }
+
+// schemaVersion is the newest migration applied.
+func schemaVersion(ctx context.Context, db *sql.DB) (int64, error) {
+	p, err := migrator(db)
+	if err != nil {
+		return 0, err
+	}
+	return p.GetDBVersion(ctx)
+}
