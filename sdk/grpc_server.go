@@ -29,9 +29,10 @@ type channelServer struct {
 	broker *plugin.GRPCBroker
 	logger hclog.Logger
 
-	mu       sync.Mutex
-	scrubber *secretScrubber
-	host     *hostClient
+	mu           sync.Mutex
+	scrubber     *secretScrubber
+	host         *hostClient
+	hostBrokerID uint32
 }
 
 func (s *channelServer) scrub(text string) string {
@@ -62,7 +63,14 @@ func (s *channelServer) Configure(ctx context.Context, req *channelv1.ConfigureR
 	defer s.recoverPanic("Configure", &err)
 	s.learnSecrets(ctx, req.GetConfigJson())
 	var host Host
-	if id := req.GetHostBrokerId(); id != 0 && s.broker != nil {
+	s.mu.Lock()
+	if s.host != nil && s.hostBrokerID == req.GetHostBrokerId() {
+		// The host serves one broker id per plugin process and go-plugin
+		// answers one dial per id: a second Configure reuses the connection.
+		host = s.host
+	}
+	s.mu.Unlock()
+	if id := req.GetHostBrokerId(); host == nil && id != 0 && s.broker != nil {
 		conn, err := s.broker.Dial(id)
 		if err != nil {
 			return nil, status.Errorf(codes.Unavailable, "dial host: %v", err)
@@ -71,6 +79,7 @@ func (s *channelServer) Configure(ctx context.Context, req *channelv1.ConfigureR
 		s.mu.Lock()
 		old := s.host
 		s.host = hc
+		s.hostBrokerID = id
 		s.mu.Unlock()
 		if old != nil {
 			_ = old.conn.Close()

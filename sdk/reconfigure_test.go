@@ -1,0 +1,50 @@
+package sdk_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/plugintest"
+)
+
+// echoHost is a channel that posts every delivered message back to the host
+// as a reply, through the Host it got in its latest Configure.
+type echoHost struct{ host sdk.Host }
+
+func (c *echoHost) Describe(context.Context) (sdk.DescribeResponse, error) {
+	return sdk.DescribeResponse{Name: "echohost", Version: "1"}, nil
+}
+
+func (c *echoHost) Configure(_ context.Context, r sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
+	c.host = r.Host
+	return sdk.ConfigureResponse{}, nil
+}
+
+func (c *echoHost) Deliver(ctx context.Context, r sdk.DeliverRequest) (sdk.DeliverResponse, error) {
+	_, err := c.host.PostReply(ctx, sdk.Reply{ConversationID: r.Conversation.ID, ExternalID: r.Message.ID, Text: r.Message.Text})
+	return sdk.DeliverResponse{ThreadRef: []byte(r.Conversation.ID)}, err
+}
+
+func (c *echoHost) HandleWebhook(context.Context, sdk.WebhookRequest) (sdk.WebhookResponse, error) {
+	return sdk.WebhookResponse{Status: 200}, nil
+}
+
+// A host reconfigures a plugin (after a config reload or a restart of its
+// own side); the plugin's callbacks must keep reaching the host.
+func TestReconfigureKeepsHostConnection(t *testing.T) {
+	h := plugintest.Serve(t, &echoHost{})
+	for i := 0; i < 3; i++ {
+		plugintest.AssertConfigured(t, h.Configure(t, map[string]any{}))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	msg := sdk.Message{ID: "m1", Kind: sdk.KindText, Text: "ping"}
+	if _, err := h.Channel.Deliver(ctx, plugintest.SampleDeliver(msg, nil)); err != nil {
+		t.Fatalf("Deliver after three Configure calls: %v", err)
+	}
+	if got := plugintest.AssertReplies(t, h.Host, 1, 5*time.Second); got[0].Text != "ping" {
+		t.Fatalf("reply text %q", got[0].Text)
+	}
+}
