@@ -253,3 +253,32 @@ func (s *Server) itemJSON(h HistoryItem) map[string]any {
 	}
 	return m
 }
+
+// RoomMessagePayload posts a message into a room like [Server.SendRoomMessage]
+// but, instead of delivering webhooks, returns the room_message body
+// HipChat would send, for tests that call a channel's HandleWebhook
+// directly.
+func (s *Server) RoomMessagePayload(room int64, m Message) ([]byte, error) {
+	s.mu.Lock()
+	rm, ok := s.rooms[room]
+	if m.UserID == 0 {
+		m.UserID = s.agent
+	}
+	u, userOK := s.users[m.UserID]
+	s.mu.Unlock()
+	if !ok || !userOK {
+		return nil, fmt.Errorf("hipchatfake: no room %d or user %d", room, m.UserID)
+	}
+	s.mu.Lock()
+	cu := *u
+	item := HistoryItem{ID: uuid(), Type: "message", Date: s.nowLocked(), Message: m.Text, MessageFormat: "text", FromUser: &cu}
+	s.history[room] = append(s.history[room], item)
+	r := *rm
+	s.mu.Unlock()
+	return json.Marshal(map[string]any{
+		"event":           "room_message",
+		"item":            map[string]any{"message": s.itemJSON(item), "room": s.roomJSON(&r)},
+		"oauth_client_id": s.oauth.id,
+		"webhook_id":      0,
+	})
+}

@@ -19,6 +19,10 @@ import (
 // Name is the channel's name in Describe.
 const Name = "hipchat"
 
+// probeTimeout bounds the token check in Configure: a slow HipChat must
+// not hold up the host's start.
+const probeTimeout = 5 * time.Second
+
 // Options configure a [Channel].
 type Options struct {
 	// Version is reported by Describe.
@@ -120,6 +124,8 @@ func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.
 // notify the room. A definite no is a config error; an unreachable server
 // is only logged, so a HipChat outage does not keep the channel down.
 func (c *Channel) probe(ctx context.Context, st *state) []sdk.ConfigError {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
 	err := st.client.ProbeNotify(ctx, st.cfg.Room)
 	switch hcapi.StatusOf(err) {
 	case 0:

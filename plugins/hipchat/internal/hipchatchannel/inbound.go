@@ -213,4 +213,3 @@ func notice(color, html string) sdk.WebhookResponse {
 		Body:   body,
 	}
 }
-
