@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -29,6 +30,12 @@ type Options struct {
 	// BusyTimeout is how long a connection waits for a lock held by a
 	// checkpoint or another connection before failing [5s].
 	BusyTimeout time.Duration
+	// Attach opens the database beside the host that owns it, for a
+	// short-lived command such as "parley outbox retry": no process lock,
+	// no migrations, and the running host's leases are left alone. The
+	// database must exist with the current schema. Never run a host on an
+	// attached store.
+	Attach bool
 }
 
 // Store is a store.Store on one SQLite file. It is safe for concurrent use.
@@ -44,7 +51,8 @@ var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database at dsn, a file path or a
 // "file:" URI, takes the process lock, applies pending migrations and
-// releases leases a previous process left behind.
+// releases leases a previous process left behind. With opts.Attach it only
+// opens an existing database; see Options.Attach.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
@@ -58,6 +66,18 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	path, query, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
+	}
+
+	if opts.Attach {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("no parley database at %s: %w", path, err)
+		}
+		s := &Store{path: path, log: opts.Logger}
+		if err := s.attach(ctx, query, opts); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+		return s, nil
 	}
 
 	// SQLite's own locks let two processes share a file, but two hosts
@@ -80,6 +100,37 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 }
 
 func (s *Store) open(ctx context.Context, query url.Values, opts Options) error {
+	if err := s.openPools(ctx, query, opts); err != nil {
+		return err
+	}
+	if err := migrate(ctx, s.write, s.log); err != nil {
+		return fmt.Errorf("migrating %s: %w", s.path, err)
+	}
+	return s.releaseLeases(ctx)
+}
+
+// attach opens the pools of a database a host may be running on.
+func (s *Store) attach(ctx context.Context, query url.Values, opts Options) error {
+	if err := s.openPools(ctx, query, opts); err != nil {
+		return err
+	}
+	p, err := migrator(s.write)
+	if err != nil {
+		return err
+	}
+	// Migrating under a running host (of an older version) could change
+	// the schema beneath it; only a host migrates.
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the schema version of %s: %w", s.path, err)
+	}
+	if pending {
+		return fmt.Errorf("the database at %s has an older schema: start parley once to migrate it", s.path)
+	}
+	return nil
+}
+
+func (s *Store) openPools(ctx context.Context, query url.Values, opts Options) error {
 	common := func() url.Values {
 		q := url.Values{}
 		for k, v := range query {
@@ -96,6 +147,9 @@ func (s *Store) open(ctx context.Context, query url.Values, opts Options) error 
 	// Parley promises; a power loss may lose the last few transactions.
 	wq.Set("_journal_mode", "WAL")
 	wq.Set("_synchronous", "NORMAL")
+	// One write connection already queues this process's writers; BEGIN
+	// IMMEDIATE also makes an attached command wait (busy_timeout) for the
+	// host's write lock up front instead of failing halfway.
 	wq.Set("_txlock", "immediate")
 	var err error
 	if s.write, err = sql.Open("sqlite", fileURI(s.path, wq)); err != nil {
@@ -118,11 +172,7 @@ func (s *Store) open(ctx context.Context, query url.Values, opts Options) error 
 	}
 	s.read.SetMaxOpenConns(opts.ReadConns)
 	s.read.SetMaxIdleConns(opts.ReadConns)
-
-	if err := migrate(ctx, s.write, s.log); err != nil {
-		return fmt.Errorf("migrating %s: %w", s.path, err)
-	}
-	return s.releaseLeases(ctx)
+	return nil
 }
 
 // releaseLeases frees every row a previous process claimed. The file lock

@@ -90,7 +90,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil || len(ds) != 1 || ds[0].Message.ID != "m1" {
 		t.Fatalf("claim after reopen: %v, %v; want m1 again", ds, err)
 	}
-	mustNot(t, s.CompleteDelivery(ctx, ds[0].ID, "old-process", nil, ""), store.ErrLeaseLost)
+	wantErr(t, s.CompleteDelivery(ctx, ds[0].ID, "old-process", nil, ""), store.ErrLeaseLost)
 }
 
 func TestMigrationsAreIdempotent(t *testing.T) {
@@ -168,7 +168,7 @@ func TestDSN(t *testing.T) {
 	}
 }
 
-func mustNot(t *testing.T, err, target error) {
+func wantErr(t *testing.T, err, target error) {
 	t.Helper()
 	if !errors.Is(err, target) {
 		t.Errorf("got %v, want %v", err, target)
@@ -184,4 +184,62 @@ func schemaVersion(ctx context.Context, db *sql.DB) (int64, error) {
 		return 0, err
 	}
 	return p.GetDBVersion(ctx)
+}
+
+func TestAttachBesideARunningHost(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	host := openTemp(t, path)
+	if _, err := host.CommitInbound(ctx, store.Inbound{UpdateID: 1, ChatID: 1, Channels: []string{"slack"},
+		Messages: []sdk.Message{{ID: "m1", Kind: sdk.KindText, Text: "hi"}, {ID: "m2", Kind: sdk.KindText, Text: "again"}}}); err != nil {
+		t.Fatal(err)
+	}
+	claim := func(owner string) []store.Delivery {
+		ds, err := host.ClaimDeliveries(ctx, store.ClaimOptions{Owner: owner, Limit: 10, Lease: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	ds := claim("host")
+	if err := host.FailDelivery(ctx, ds[0].ID, "host", "rejected"); err != nil {
+		t.Fatal(err)
+	}
+	m2 := claim("host") // in flight while the operator looks
+
+	tool, err := Open(ctx, path, Options{Attach: true})
+	if err != nil {
+		t.Fatalf("attaching beside a running host: %v", err)
+	}
+	rows, err := tool.Queue(ctx, 10, store.StateFailed)
+	if err != nil || len(rows) != 1 || rows[0].MessageID != "m1" {
+		t.Fatalf("the tool lists %+v, %v", rows, err)
+	}
+	if err := tool.RetryNow(ctx, "delivery", rows[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := tool.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The host keeps its lock and its lease, and sees the retried row.
+	if _, err := Open(ctx, path, Options{}); !errors.Is(err, ErrLocked) {
+		t.Errorf("after the tool closed a second host opened: %v", err)
+	}
+	wantErr(t, host.CompleteDelivery(ctx, m2[0].ID, "host", nil, ""), nil)
+	if ds := claim("host"); len(ds) != 1 || ds[0].Message.ID != "m1" {
+		t.Errorf("after the retry the host claimed %v", ds)
+	}
+
+	if _, err := Open(ctx, filepath.Join(t.TempDir(), "missing.db"), Options{Attach: true}); err == nil {
+		t.Error("attaching to a missing database succeeded")
+	}
+	// A database no host has migrated yet is not the tool's to change.
+	empty := filepath.Join(t.TempDir(), "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, empty, Options{Attach: true}); err == nil || !strings.Contains(err.Error(), "start parley once") {
+		t.Errorf("attaching to an unmigrated database: %v", err)
+	}
 }
