@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/format"
 	"github.com/parley-dev/parley/sdk/signature"
 )
 
@@ -105,7 +106,7 @@ func payloadOf(req sdk.DeliverRequest) DeliverPayload {
 	p := DeliverPayload{
 		ConversationID: req.Conversation.ID,
 		Message: PayloadMessage{
-			ID: m.ID, Kind: string(m.Kind), Text: m.Text, Time: m.Time.UTC().Format(time.RFC3339),
+			ID: m.ID, Kind: string(m.Kind), Text: format.TextWithContext(m), Time: m.Time.UTC().Format(time.RFC3339),
 			Attachments: []PayloadAttachment{},
 		},
 		Contact: PayloadContact{
