@@ -17,9 +17,18 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
-// ErrLocked is returned (wrapped) by Open when another process holds the
-// database.
+// ErrLocked matches (errors.Is) the error Open returns when another
+// process holds the database.
 var ErrLocked = errors.New("database is in use by another process")
+
+// lockedError names the contested file and points to the way out.
+type lockedError struct{ path string }
+
+func (e lockedError) Error() string {
+	return "another parley is using " + e.path + "; SQLite supports one replica, use PostgreSQL for more"
+}
+
+func (e lockedError) Is(target error) bool { return target == ErrLocked }
 
 // Options tune Open.
 type Options struct {
@@ -89,7 +98,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("locking %s: %w", lock.Path(), err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("%w: another parley is using %s; SQLite supports one replica, use PostgreSQL for more", ErrLocked, path)
+		return nil, lockedError{path}
 	}
 	s := &Store{path: path, lock: lock, log: opts.Logger}
 	if err := s.open(ctx, query, opts); err != nil {
