@@ -90,6 +90,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, flood bool, sc
 	}
 	s.mu.Unlock()
 	if r.URL.Query().Get("auth_test") == "true" {
+		// Nothing is executed, but the addressed room must exist.
+		if name := r.PathValue("room"); name != "" {
+			s.mu.Lock()
+			_, ok := s.roomLocked(name)
+			s.mu.Unlock()
+			if !ok {
+				writeError(rec, http.StatusNotFound, "Room not found")
+				return
+			}
+		}
 		writeJSON(rec, http.StatusAccepted, map[string]any{"success": map[string]any{"code": 202, "type": "Accepted", "message": "This auth_token has access to use this method."}})
 		return
 	}
