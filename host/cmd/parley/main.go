@@ -5,6 +5,7 @@
 //	parley check    --config FILE   validate config, start and configure every plugin, call getMe
 //	parley plugins  --config FILE   list channels and their plugins
 //	parley outbox   --config FILE [retry KIND:ID]   list pending and failed work, or retry one row
+//	parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]   the two-pane local demo
 //	parley version
 //
 // --config defaults to $PARLEY_CONFIG, then ./parley.toml.
@@ -22,6 +23,7 @@ import (
 
 	"github.com/parley-dev/parley/host/app"
 	"github.com/parley-dev/parley/host/config"
+	"github.com/parley-dev/parley/host/demo"
 	"github.com/parley-dev/parley/host/version"
 )
 
@@ -33,6 +35,9 @@ Usage:
   parley plugins  [--config FILE]   list channels with plugin, binary, version, sha256 and status
   parley outbox   [--config FILE] [--all]         list pending and failed deliveries and replies
   parley outbox   [--config FILE] retry KIND:ID   retry one (KIND is delivery or reply)
+  parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]
+                  run the host between a fake Telegram and a fake desk, with a two-pane
+                  web page to play customer and agent (defaults: 127.0.0.1:8400, webhook, bin/plugins)
   parley version
 
 --config defaults to $PARLEY_CONFIG, then ./parley.toml.
@@ -83,6 +88,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		err = withConfig(*configPath, func(cfg *config.Config) error { return app.Outbox(ctx, cfg, fs.Args(), *all, stdout) })
+	case "demo":
+		listen := fs.String("listen", "127.0.0.1:8400", "address of the demo page")
+		desk := fs.String("desk", "webhook", "desk to demo: webhook, slack, helpscout or hipchat")
+		pluginsDir := fs.String("plugins-dir", "bin/plugins", "directory of the parley-channel-* binaries")
+		if fs.Parse(rest) != nil {
+			return 2
+		}
+		err = demo.Run(ctx, demo.Options{Listen: *listen, Desk: *desk, PluginsDir: *pluginsDir, Stdout: stdout, Stderr: stderr})
 	default:
 		fmt.Fprintf(stderr, "parley: unknown command %q\n\n%s", cmd, usage)
 		return 2

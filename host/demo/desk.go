@@ -1,0 +1,174 @@
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parley-dev/parley/host/internal/webhookdesk"
+)
+
+// desk is the support desk behind the plugin: a fake of the real service
+// that the desk pane reads and answers through.
+type desk interface {
+	// Channel is the channel's table for the host configuration.
+	Channel() channelSpec
+	// Threads lists the desk's conversations, most recent activity last.
+	Threads() []deskThread
+	// Reply answers a thread as the agent, through the desk's webhook into
+	// the host.
+	Reply(ctx context.Context, threadID, text string) error
+	// Close stops the fake.
+	Close()
+}
+
+// channelSpec is one [channels.<Name>] table.
+type channelSpec struct {
+	Name, Plugin string
+	// Config is the TOML body of [channels.<Name>.config]; secrets are
+	// written as ${VAR} references resolved from Env, so they stay off disk.
+	Config string
+	Env    map[string]string
+}
+
+// deskThread is one conversation in the desk pane.
+type deskThread struct {
+	ID       string        `json:"id"`
+	Contact  string        `json:"contact"`
+	Messages []deskMessage `json:"messages"`
+}
+
+// deskMessage is one message in a desk thread.
+type deskMessage struct {
+	// From is "customer" or "agent".
+	From  string     `json:"from"`
+	Kind  string     `json:"kind,omitempty"`
+	Text  string     `json:"text"`
+	Files []deskFile `json:"files,omitempty"`
+	At    time.Time  `json:"at"`
+}
+
+// deskFile is an attachment as the desk got it.
+type deskFile struct {
+	Name string `json:"name"`
+	Size string `json:"size"`
+	// URL is the host's signed /files/ link; empty for a too-large file.
+	URL      string `json:"url,omitempty"`
+	TooLarge bool   `json:"too_large,omitempty"`
+}
+
+// webhookDesk is the webhook plugin's desk: it receives the plugin's signed
+// POSTs and answers with signed POSTs to the host's /hooks/<channel>.
+type webhookDesk struct {
+	d       *webhookdesk.Desk
+	secret  string
+	hookURL string
+
+	mu      sync.Mutex
+	replies []agentReply
+	seq     int
+}
+
+type agentReply struct {
+	thread string
+	msg    deskMessage
+}
+
+// webhookChannel is the channel name the demo gives the webhook desk.
+const webhookChannel = "desk"
+
+func newWebhookDesk(publicURL string) (*webhookDesk, error) {
+	secret := randomHex(24)
+	d := webhookdesk.New(secret)
+	if err := d.Start("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("webhook desk: %w", err)
+	}
+	return &webhookDesk{d: d, secret: secret, hookURL: publicURL + "/hooks/" + webhookChannel}, nil
+}
+
+func (w *webhookDesk) Channel() channelSpec {
+	return channelSpec{
+		Name: webhookChannel, Plugin: "webhook",
+		Config: fmt.Sprintf("url = %q\nsecret = \"${DEMO_DESK_SECRET}\"\ntimeout = \"5s\"\n", w.d.URL()),
+		Env:    map[string]string{"DEMO_DESK_SECRET": w.secret},
+	}
+}
+
+func (w *webhookDesk) Threads() []deskThread {
+	byID := map[string]*deskThread{}
+	var order []string
+	thread := func(id string) *deskThread {
+		t, ok := byID[id]
+		if !ok {
+			t = &deskThread{ID: id}
+			byID[id] = t
+			order = append(order, id)
+		}
+		return t
+	}
+	for _, del := range w.d.Received() {
+		t := thread(del.ConversationID)
+		t.Contact = contactName(del.Contact)
+		m := deskMessage{From: "customer", Kind: del.Message.Kind, Text: del.Message.Text, At: del.Received}
+		for _, a := range del.Message.Attachments {
+			m.Files = append(m.Files, deskFile{Name: a.Name, Size: humanSize(a.Size), URL: a.URL, TooLarge: a.TooLarge})
+		}
+		t.Messages = append(t.Messages, m)
+	}
+	w.mu.Lock()
+	for _, r := range w.replies {
+		t := thread(r.thread)
+		t.Messages = append(t.Messages, r.msg)
+	}
+	w.mu.Unlock()
+	out := make([]deskThread, 0, len(order))
+	for _, id := range order {
+		t := byID[id]
+		sortMessages(t.Messages)
+		out = append(out, *t)
+	}
+	return out
+}
+
+func (w *webhookDesk) Reply(ctx context.Context, threadID, text string) error {
+	w.mu.Lock()
+	w.seq++
+	id := fmt.Sprintf("agent-%d-%s", w.seq, randomHex(4))
+	w.mu.Unlock()
+	status, body, err := w.d.SendReply(ctx, w.hookURL, webhookdesk.Reply{ConversationID: threadID, ID: id, Text: text})
+	if err != nil {
+		return fmt.Errorf("posting the reply to the host: %w", err)
+	}
+	if status/100 != 2 {
+		return fmt.Errorf("the host answered the reply with %d: %s", status, body)
+	}
+	w.mu.Lock()
+	w.replies = append(w.replies, agentReply{thread: threadID, msg: deskMessage{From: "agent", Text: text, At: time.Now()}})
+	w.mu.Unlock()
+	return nil
+}
+
+func (w *webhookDesk) Close() { w.d.Close() }
+
+func contactName(c webhookdesk.Contact) string {
+	name := strings.TrimSpace(c.FirstName + " " + c.LastName)
+	if c.Username != "" {
+		name += " (@" + c.Username + ")"
+	}
+	return name
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+func sortMessages(ms []deskMessage) {
+	slices.SortStableFunc(ms, func(a, b deskMessage) int { return a.At.Compare(b.At) })
+}

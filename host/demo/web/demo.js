@@ -1,0 +1,163 @@
+// The demo page: polls /api/state and renders both panes; every action is a
+// small POST. Plain DOM code on purpose: no build step, nothing to install.
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+const threadBoxes = new Map(); // thread id -> {root, list, last}
+let lastChat = "";
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text; // never innerHTML: texts come from users
+  return e;
+}
+
+function clock(iso) {
+  const d = new Date(iso);
+  return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+function showError(msg) {
+  const e = $("#error");
+  e.textContent = msg;
+  e.hidden = false;
+  clearTimeout(showError.t);
+  showError.t = setTimeout(() => (e.hidden = true), 5000);
+}
+
+async function post(path, body, isForm) {
+  const opts = { method: "POST", headers: { "X-Parley-Demo": "1" }, body };
+  if (!isForm) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body || {});
+  }
+  const r = await fetch(path, opts);
+  if (!r.ok) {
+    const j = await r.json().catch(() => ({}));
+    showError(j.error || r.statusText);
+    return false;
+  }
+  refresh();
+  return true;
+}
+
+function renderChat(msgs) {
+  const key = JSON.stringify(msgs);
+  if (key === lastChat) return;
+  lastChat = key;
+  const box = $("#chat");
+  box.replaceChildren();
+  for (const m of msgs) {
+    const b = el("div", "msg " + m.from);
+    if (m.text) b.append(el("span", "text", m.text));
+    for (const f of m.files || []) b.append(el("span", "file", "📄 " + f));
+    b.append(el("time", "", clock(m.at)));
+    box.append(b);
+  }
+  box.scrollTop = box.scrollHeight;
+}
+
+function threadBox(t) {
+  let tb = threadBoxes.get(t.id);
+  if (tb) return tb;
+  const root = el("article", "thread");
+  root.dataset.thread = t.id;
+  const h = el("h3", "", t.contact || "Customer");
+  h.append(" ", el("small", "", "conversation " + t.id.slice(0, 8)));
+  const list = el("div", "dlist");
+  const form = el("form", "reply-box");
+  const ta = el("textarea", "reply-text");
+  ta.placeholder = "Answer as the agent…";
+  const btn = el("button", "reply-send", "Reply");
+  btn.type = "submit";
+  form.append(ta, btn);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const text = ta.value.trim();
+    if (!text) return;
+    btn.disabled = true;
+    if (await post("/api/desk/reply", { thread: t.id, text })) ta.value = "";
+    btn.disabled = false;
+  });
+  ta.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
+  });
+  root.append(h, list, form);
+  tb = { root, list, last: "" };
+  threadBoxes.set(t.id, tb);
+  return tb;
+}
+
+function renderDesk(threads) {
+  const desk = $("#desk");
+  if (threads.length === 0) return;
+  const empty = desk.querySelector(".empty");
+  if (empty) empty.remove();
+  for (const t of threads) {
+    const tb = threadBox(t);
+    if (!tb.root.isConnected) desk.prepend(tb.root);
+    const key = JSON.stringify(t.messages);
+    if (key === tb.last) continue;
+    tb.last = key;
+    tb.list.replaceChildren();
+    for (const m of t.messages) {
+      const d = el("div", "dmsg " + m.from);
+      const who = el("div", "who", m.from === "agent" ? "You (agent)" : t.contact || "Customer");
+      if (m.kind && m.kind !== "text") who.append(el("span", "kind", m.kind));
+      d.append(who);
+      if (m.text) d.append(el("div", "text", m.text));
+      for (const f of m.files || []) {
+        if (f.too_large) {
+          d.append(el("div", "too-large", "⚠ " + f.name + " (" + f.size + ") is too large for a bot to download: ask the customer for another way"));
+        } else {
+          const a = el("a", "file-link", "📄 " + f.name + " (" + f.size + ")");
+          a.href = f.url;
+          a.target = "_blank";
+          a.rel = "noopener";
+          d.append(el("div"), a);
+        }
+      }
+      d.append(el("time", "", clock(m.at)));
+      tb.list.append(d);
+    }
+  }
+}
+
+async function refresh() {
+  try {
+    const r = await fetch("/api/state", { cache: "no-store" });
+    if (!r.ok) return;
+    const s = await r.json();
+    $("#plugin").textContent = s.plugin;
+    $("#status-link").href = s.status_url;
+    renderChat(s.chat || []);
+    renderDesk(s.threads || []);
+  } catch (e) {
+    // The demo is stopping or restarting; the next poll tries again.
+  }
+}
+
+$("#chat-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const input = $("#chat-input");
+  const text = input.value.trim();
+  if (!text) return;
+  input.value = "";
+  await post("/api/chat/text", { text });
+});
+$("#send-file-btn").addEventListener("click", () => $("#file-input").click());
+$("#file-input").addEventListener("change", async (ev) => {
+  const f = ev.target.files[0];
+  if (!f) return;
+  const form = new FormData();
+  form.append("file", f);
+  await post("/api/chat/file", form, true);
+  ev.target.value = "";
+});
+$("#send-large").addEventListener("click", () => post("/api/chat/large"));
+// A fixed point rather than the browser's position: the demo asks for no permission.
+$("#send-location").addEventListener("click", () => post("/api/chat/location", { lat: 52.5163, lon: 13.3777 }));
+
+refresh();
+setInterval(refresh, 700);
