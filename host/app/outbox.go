@@ -17,7 +17,7 @@ import (
 // Outbox lists pending and failed deliveries and replies, or with args
 // "retry KIND:ID" makes one row ready again.
 func Outbox(ctx context.Context, cfg *config.Config, args []string, all bool, out io.Writer) error {
-	st, err := openStore(ctx, cfg, hclog.NewNullLogger())
+	st, err := openStore(ctx, cfg, hclog.NewNullLogger(), true)
 	if err != nil {
 		return err
 	}

@@ -86,7 +86,7 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 			h.close()
 		}
 	}()
-	if h.store, err = openStore(ctx, cfg, log); err != nil {
+	if h.store, err = openStore(ctx, cfg, log, false); err != nil {
 		return nil, err
 	}
 	key, err := h.store.Secret(ctx, "file-link-key", randomBytes(32))

@@ -13,11 +13,16 @@ import (
 	"github.com/parley-dev/parley/sdk"
 )
 
-// openStore opens the configured store driver.
-func openStore(ctx context.Context, cfg *config.Config, log hclog.Logger) (store.Store, error) {
+// openStore opens the configured store driver. attach opens it beside a
+// running host (for short CLI commands) instead of owning it.
+func openStore(ctx context.Context, cfg *config.Config, log hclog.Logger, attach bool) (store.Store, error) {
 	switch cfg.Store.Driver {
 	case "sqlite", "":
-		return sqlite.Open(ctx, cfg.Store.DSN, sqlite.Options{Logger: log.Named("store")})
+		st, err := sqlite.Open(ctx, cfg.Store.DSN, sqlite.Options{Logger: log.Named("store"), Attach: attach})
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
 	default:
 		return nil, fmt.Errorf("store driver %q is not available in this build", cfg.Store.Driver)
 	}

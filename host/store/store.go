@@ -59,8 +59,10 @@ func (c Conversation) SDK() sdk.Conversation {
 type Inbound struct {
 	// UpdateID is Telegram's update id; an update is committed once.
 	UpdateID int64
-	ChatID   int64
-	Contact  sdk.Contact
+	// ChatID is the private chat; 0 records only the update id (an update
+	// Parley ignores, such as a group message), so the offset moves past it.
+	ChatID  int64
+	Contact sdk.Contact
 	// StartPayload, when non-nil, is the /start deep-link payload to keep on
 	// the conversation ("" for a bare /start).
 	StartPayload *string

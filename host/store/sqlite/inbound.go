@@ -26,12 +26,18 @@ func (s *Store) CommitInbound(ctx context.Context, in store.Inbound) (store.Comm
 		}
 		if n, _ := ins.RowsAffected(); n == 0 {
 			res.Duplicate = true
+			if in.ChatID == 0 {
+				return nil
+			}
 			c, err := conversationWhere(ctx, tx, `c.chat_id = ?`, in.ChatID)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 			res.Conversation = c
 			return nil
+		}
+		if in.ChatID == 0 {
+			return nil // an ignored update: only its id is recorded, so the offset moves on
 		}
 		if res.Conversation, res.Created, err = upsertConversation(ctx, tx, in, ident.Conversation); err != nil {
 			return err

@@ -232,3 +232,25 @@ func testTelegramOffset(t *testing.T, e *env) {
 		}
 	}
 }
+
+// An ignored update (no chat) moves the offset on without creating a
+// conversation.
+func testIgnoredUpdate(t *testing.T, e *env) {
+	res := e.commit(40, 0, nil)
+	if res.Duplicate || res.Conversation.ID != "" {
+		t.Fatalf("ignored update: %+v", res)
+	}
+	if off, _ := e.s.TelegramOffset(e.ctx); off != 41 {
+		t.Fatalf("offset after an ignored update is %d, want 41", off)
+	}
+	if again := e.commit(40, 0, nil); !again.Duplicate {
+		t.Fatal("the same ignored update committed twice")
+	}
+	convs, err := e.s.Conversations(e.ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(convs) != 0 {
+		t.Fatalf("ignored updates created %d conversations", len(convs))
+	}
+}

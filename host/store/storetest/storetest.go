@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"CommitInbound/MessageIDsUnique", testMessageIDsUnique},
 		{"CommitInbound/Answer", testAnswer},
 		{"TelegramOffset", testTelegramOffset},
+		{"CommitInbound/IgnoredUpdate", testIgnoredUpdate},
 
 		{"Deliveries/RoundTrip", testDeliveryRoundTrip},
 		{"Deliveries/OneHeadPerLane", testOneHeadPerLane},
