@@ -159,6 +159,19 @@ type Backlog struct {
 	OldestPending time.Time
 }
 
+// Replica is one running host as it reports itself.
+type Replica struct {
+	// Owner is the replica's unique worker name (as in ClaimOptions.Owner).
+	Owner    string
+	Hostname string
+	PID      int
+	Version  string
+	// Leads lists the leadership leases it holds ("telegram-poller").
+	Leads     []string
+	StartedAt time.Time
+	SeenAt    time.Time
+}
+
 // ClaimOptions bound a claim.
 type ClaimOptions struct {
 	// Owner names the worker (unique per process).
@@ -233,6 +246,18 @@ type Store interface {
 
 	// Secret returns the named host secret, creating it with gen once.
 	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
+
+	// TryLead acquires or renews the named leadership lease for owner until
+	// now+ttl, and reports whether owner holds it. One replica polls
+	// Telegram this way; a dead leader's lease runs out and another takes
+	// over.
+	TryLead(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	// ReleaseLead gives the lease up if owner holds it (graceful shutdown).
+	ReleaseLead(ctx context.Context, name, owner string) error
+	// Heartbeat records that a replica is alive, with what it does.
+	Heartbeat(ctx context.Context, r Replica) error
+	// Replicas lists replicas seen within the given time, newest first.
+	Replicas(ctx context.Context, within time.Duration) ([]Replica, error)
 
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error

@@ -51,6 +51,8 @@ func Run(t *testing.T, open Opener) {
 		{"CommitInbound/Answer", testAnswer},
 		{"TelegramOffset", testTelegramOffset},
 		{"CommitInbound/IgnoredUpdate", testIgnoredUpdate},
+		{"Leadership", testLeadership},
+		{"Replicas", testReplicas},
 
 		{"Deliveries/RoundTrip", testDeliveryRoundTrip},
 		{"Deliveries/OneHeadPerLane", testOneHeadPerLane},
