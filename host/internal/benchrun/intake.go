@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mymmrac/telego"
+	"github.com/parley-dev/parley/host/internal/webhookdesk"
+)
+
+// intakeResult is one row of the user → desk table.
+type intakeResult struct {
+	Arm           arm
+	Conversations int
+	Messages      int
+	// Throughput is messages / (last received − first pushed).
+	Throughput float64
+	// P50 and P99 are push-to-desk latencies under the burst (queueing
+	// included).
+	P50, P99 time.Duration
+	// IdleP50 is the push-to-desk latency of single messages sent one at a
+	// time after the burst: the pipeline's own delay.
+	IdleP50 time.Duration
+	// Duplicates counts deliveries the desk got more than once.
+	Duplicates int
+	// HostRSS and PluginRSS are peak resident set sizes in bytes; 0 when
+	// not measurable in this arm.
+	HostRSS, PluginRSS int64
+}
+
+// idleProbes is how many one-at-a-time messages measure IdleP50.
+const idleProbes = 100
+
+// runIntake pushes messages spread round-robin over conversations into
+// fake Telegram as fast as it takes them, and times each one to the desk.
+func runIntake(ctx context.Context, wc worldConfig, conversations, messages int) (res intakeResult, err error) {
+	res = intakeResult{Arm: wc.arm, Conversations: conversations, Messages: messages}
+	if wc.arm != armBinary {
+		// Peak RSS of this process is only meaningful per scenario.
+		resetPeakRSS()
+	}
+	w, err := startWorld(ctx, wc)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if stopErr := w.stop(); stopErr != nil && err == nil {
+			err = fmt.Errorf("host: %w; log:\n%s", stopErr, w.logs.tail(4000))
+		}
+	}()
+
+	users := make([]int64, conversations)
+	for i := range users {
+		users[i] = w.tg.AddUser(telego.User{ID: int64(700000 + i), FirstName: "Bench", LastName: strconv.Itoa(i)}).ID
+	}
+	rec := newRecorder(messages, idleProbes)
+	w.desk.OnDeliver(rec.delivered)
+
+	pushed := make([]time.Time, messages)
+	for i := range messages {
+		pushed[i] = time.Now()
+		w.tg.SendText(users[i%conversations], "m"+strconv.Itoa(i))
+	}
+	timeout := 60*time.Second + time.Duration(messages)*5*time.Millisecond
+	if err := rec.wait(ctx, timeout); err != nil {
+		return res, fmt.Errorf("%w; log:\n%s", err, w.logs.tail(4000))
+	}
+	received, dups := rec.result()
+	res.Duplicates = dups
+	lat := make([]time.Duration, messages)
+	last := received[0]
+	for i, r := range received {
+		lat[i] = r.Sub(pushed[i])
+		if r.After(last) {
+			last = r
+		}
+	}
+	res.Throughput = float64(messages) / last.Sub(pushed[0]).Seconds()
+	res.P50, res.P99 = percentile(lat, 0.50), percentile(lat, 0.99)
+
+	// One message at a time: nothing queued ahead of it.
+	idle := make([]time.Duration, idleProbes)
+	for j := range idleProbes {
+		start := time.Now()
+		w.tg.SendText(users[j%conversations], "p"+strconv.Itoa(j))
+		at, err := rec.waitProbe(ctx, j, 30*time.Second)
+		if err != nil {
+			return res, err
+		}
+		idle[j] = at.Sub(start)
+	}
+	res.IdleP50 = percentile(idle, 0.50)
+
+	if wc.arm == armBinary {
+		res.HostRSS, _ = peakRSS(w.hostPID)
+	}
+	if wc.arm != armBaseline {
+		res.PluginRSS = pluginPeakRSS(w.hostPID)
+	}
+	return res, nil
+}
+
+// recorder collects the desk's deliveries: burst messages "m<i>" by index,
+// probes "p<j>" one by one.
+type recorder struct {
+	mu       sync.Mutex
+	received []time.Time
+	count    int
+	dups     int
+	done     chan struct{}
+	probes   []chan time.Time
+}
+
+func newRecorder(messages, probes int) *recorder {
+	r := &recorder{received: make([]time.Time, messages), done: make(chan struct{}), probes: make([]chan time.Time, probes)}
+	for i := range r.probes {
+		r.probes[i] = make(chan time.Time, 1)
+	}
+	return r
+}
+
+// delivered is the desk's OnDeliver callback.
+func (r *recorder) delivered(d webhookdesk.Delivery) {
+	text := d.Message.Text
+	if len(text) < 2 {
+		return
+	}
+	n, err := strconv.Atoi(text[1:])
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case strings.HasPrefix(text, "p") && n < len(r.probes):
+		select {
+		case r.probes[n] <- d.Received:
+		default:
+			r.dups++
+		}
+	case strings.HasPrefix(text, "m") && n < len(r.received):
+		if !r.received[n].IsZero() {
+			r.dups++
+			return
+		}
+		r.received[n] = d.Received
+		r.count++
+		if r.count == len(r.received) {
+			close(r.done)
+		}
+	}
+}
+
+// wait blocks until every burst message arrived.
+func (r *recorder) wait(ctx context.Context, timeout time.Duration) error {
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(timeout):
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return fmt.Errorf("only %d of %d messages reached the desk within %s", r.count, len(r.received), timeout)
+	}
+}
+
+func (r *recorder) waitProbe(ctx context.Context, j int, timeout time.Duration) (time.Time, error) {
+	select {
+	case at := <-r.probes[j]:
+		return at, nil
+	case <-ctx.Done():
+		return time.Time{}, ctx.Err()
+	case <-time.After(timeout):
+		return time.Time{}, fmt.Errorf("probe message %d did not reach the desk within %s", j, timeout)
+	}
+}
+
+func (r *recorder) result() ([]time.Time, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]time.Time(nil), r.received...), r.dups
+}

@@ -1,0 +1,118 @@
+// Command benchrun is `make bench`: it measures Parley end to end (fake
+// Telegram → host → webhook plugin → desk) at 1, 100 and 1,000 concurrent
+// conversations, beside an in-process baseline without the plugin boundary,
+// measures the rate-limited reply path, and writes the results as markdown.
+//
+// Every scenario starts from nothing: a fresh fake Telegram, a fresh desk, a
+// fresh SQLite file and a fresh host.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"syscall"
+	"time"
+)
+
+// options are the command line.
+type options struct {
+	out        string
+	messages   int
+	pluginsDir string
+	parleyBin  string
+	cpuProfile string
+	only       string
+}
+
+func main() {
+	var o options
+	fs := flag.NewFlagSet("benchrun", flag.ExitOnError)
+	fs.StringVar(&o.out, "out", "docs/bench.md", "markdown file to write (\"-\" for stdout)")
+	fs.IntVar(&o.messages, "messages", 6000, "messages pushed per scenario")
+	fs.StringVar(&o.pluginsDir, "plugins-dir", "bin/plugins", "directory holding parley-channel-webhook")
+	fs.StringVar(&o.parleyBin, "parley", "bin/parley", "the parley binary for the as-shipped rows")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (host in-process) to this file")
+	fs.StringVar(&o.only, "only", "", "run one arm only: baseline, plugin or binary (for profiling)")
+	_ = fs.Parse(os.Args[1:])
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "benchrun:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options, progress io.Writer) error {
+	if o.messages < 1000 {
+		return errors.New("-messages must be at least 1000 so that 1,000 conversations get a message each")
+	}
+	plugins, err := filepath.Abs(o.pluginsDir)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(plugins, "parley-channel-webhook")); err != nil {
+		return fmt.Errorf("no webhook plugin in %s (run `make build` first): %w", plugins, err)
+	}
+	parley, err := filepath.Abs(o.parleyBin)
+	if err != nil {
+		return err
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	rep := report{Machine: describeMachine(), Messages: o.messages, Started: time.Now()}
+	arms := []arm{armBaseline, armPlugin, armBinary}
+	if o.only != "" {
+		a, ok := armByName(o.only)
+		if !ok {
+			return fmt.Errorf("-only %q: want baseline, plugin or binary", o.only)
+		}
+		arms = []arm{a}
+	}
+	for _, conversations := range []int{1, 100, 1000} {
+		for _, a := range arms {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			fmt.Fprintf(progress, "benchrun: %-8s %4d conversations, %d messages ... ", a, conversations, o.messages)
+			res, err := runIntake(ctx, worldConfig{arm: a, pluginsDir: plugins, parleyBin: parley}, conversations, o.messages)
+			if err != nil {
+				fmt.Fprintln(progress, "failed")
+				return fmt.Errorf("%s, %d conversations: %w", a, conversations, err)
+			}
+			fmt.Fprintf(progress, "%.0f msg/s, p50 %s, p99 %s\n", res.Throughput, res.P50, res.P99)
+			rep.Intake = append(rep.Intake, res)
+		}
+	}
+	if o.only == "" {
+		for _, shape := range replyShapes {
+			fmt.Fprintf(progress, "benchrun: replies  %d to %d conversations ... ", shape.replies, shape.conversations)
+			res, err := runReplies(ctx, worldConfig{arm: armPlugin, pluginsDir: plugins, parleyBin: parley}, shape)
+			if err != nil {
+				fmt.Fprintln(progress, "failed")
+				return fmt.Errorf("replies: %w", err)
+			}
+			fmt.Fprintf(progress, "%.1f msg/s sustained, %d 429s\n", res.Sustained, res.Served429)
+			rep.Replies = append(rep.Replies, res)
+		}
+	}
+	rep.Elapsed = time.Since(rep.Started)
+	return writeReport(o.out, rep)
+}

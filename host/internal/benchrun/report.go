@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// machine describes where the benchmark ran.
+type machine struct {
+	Arch, CPU, Kernel, GoVersion string
+	Cores                        int
+}
+
+func describeMachine() machine {
+	m := machine{Arch: runtime.GOARCH, Cores: runtime.NumCPU(), GoVersion: runtime.Version(), CPU: "unknown"}
+	if out, err := exec.Command("uname", "-m").Output(); err == nil {
+		m.Arch = strings.TrimSpace(string(out))
+	}
+	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
+		m.Kernel = strings.TrimSpace(string(out))
+	}
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return m
+}
+
+// report is everything one `make bench` measured.
+type report struct {
+	Machine  machine
+	Messages int
+	Started  time.Time
+	Elapsed  time.Duration
+	Intake   []intakeResult
+	Replies  []replyResult
+}
+
+// find returns the intake row of an arm and conversation count.
+func (r report) find(a arm, conversations int) (intakeResult, bool) {
+	for _, row := range r.Intake {
+		if row.Arm == a && row.Conversations == conversations {
+			return row, true
+		}
+	}
+	return intakeResult{}, false
+}
+
+func writeReport(path string, r report) error {
+	var b strings.Builder
+	r.render(&b)
+	if path == "-" {
+		_, err := os.Stdout.WriteString(b.String())
+		return err
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+func (r report) render(b *strings.Builder) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	p("# Parley benchmark")
+	p("")
+	p("Written by `make bench` (`go run ./host/internal/benchrun`); do not edit by hand.")
+	p("")
+	p("| | |")
+	p("|---|---|")
+	p("| date | %s |", r.Started.UTC().Format("2006-01-02 15:04 MST"))
+	p("| machine | %s, %s |", r.Machine.Arch, r.Machine.Kernel)
+	p("| CPU | %s |", r.Machine.CPU)
+	p("| cores | %d |", r.Machine.Cores)
+	p("| Go | %s |", r.Machine.GoVersion)
+	p("| store | SQLite (WAL, synchronous=NORMAL), a fresh file per scenario |")
+	p("| messages per scenario | %d (plus %d one-at-a-time probes) |", r.Messages, idleProbes)
+	p("| whole run | %s |", r.Elapsed.Round(time.Second))
+	p("")
+	p("## User → desk: fake Telegram → host → webhook plugin → desk")
+	p("")
+	p("| conversations | arm | msg/s | p50 | p99 | idle p50 | host peak RSS | plugin peak RSS | duplicates |")
+	p("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, row := range r.Intake {
+		host, plugin := "—", "—"
+		if row.HostRSS > 0 {
+			host = mib(row.HostRSS)
+		}
+		if row.PluginRSS > 0 {
+			plugin = mib(row.PluginRSS)
+		}
+		p("| %d | %s | %.0f | %s | %s | %s | %s | %s | %d |", row.Conversations, row.Arm, row.Throughput,
+			ms(row.P50), ms(row.P99), ms(row.IdleP50), host, plugin, row.Duplicates)
+	}
+	p("")
+	p("Arms (identical config, store, fakes and host code; they differ only as said):")
+	p("")
+	p("- **baseline**: `app.Run` inside the benchmark process with the desk channel in-process")
+	p("  (`RunOptions.InProcess`): no plugin boundary.")
+	p("- **plugin**: the same `app.Run` inside the benchmark process, the desk channel being the real")
+	p("  `parley-channel-webhook` process over go-plugin gRPC. Baseline vs plugin is the boundary's cost.")
+	p("- **binary**: `bin/parley run` as a child process with its plugin, as shipped; its host RSS is the")
+	p("  host's alone (in the other arms the host shares its process with the fakes).")
+	p("")
+	p("msg/s is messages ÷ (last desk receipt − first push); all messages are pushed into fake Telegram")
+	p("at once, so p50/p99 include queueing behind the burst. *idle p50* is one message at a time after")
+	p("the burst: the pipeline's own delay (long poll → commit → dispatch → deliver).")
+	p("")
+	p("### Cost of the plugin boundary (same run)")
+	p("")
+	p("| conversations | baseline msg/s | plugin msg/s | boundary cost | idle p50 baseline → plugin |")
+	p("|---:|---:|---:|---:|---:|")
+	for _, n := range []int{1, 100, 1000} {
+		base, ok1 := r.find(armBaseline, n)
+		plug, ok2 := r.find(armPlugin, n)
+		if !ok1 || !ok2 {
+			continue
+		}
+		p("| %d | %.0f | %.0f | %+.1f%% | %s → %s |", n, base.Throughput, plug.Throughput,
+			(1-plug.Throughput/base.Throughput)*100, ms(base.IdleP50), ms(plug.IdleP50))
+	}
+	p("")
+	p("Boundary cost = 1 − plugin ÷ baseline throughput (target ≤ 25%%).")
+	p("")
+	if len(r.Replies) > 0 {
+		p("## Desk → user: replies through the rate limiter")
+		p("")
+		p("| replies | conversations | limit (msg/s) | sustained msg/s | overall msg/s | most in any 1 s | 429s from Telegram |")
+		p("|---:|---:|---:|---:|---:|---:|---:|")
+		for _, row := range r.Replies {
+			p("| %d | %d | %.0f | %.1f | %.1f | %d | %d |", row.Shape.replies, row.Shape.conversations, row.Shape.limit(),
+				row.Sustained, row.Overall, row.MaxPerSecond, row.Served429)
+		}
+		p("")
+		p("The sender allows %.0f message/s per chat with a burst of %d and %.0f/s for the bot. The limit is", perChatRate, perChatBurst, globalRate)
+		p("min(conversations × %.0f/s, %.0f/s); *sustained* is (replies − the burst the limiters let out at once) ÷", perChatRate, globalRate)
+		p("(last send − first send); *overall* is (replies − 1) ÷ the same span, bursts included. Replies go through the plugin arm (desk → `/hooks/desk` →")
+		p("plugin `HandleWebhook` → store → dispatcher → sender → fake Telegram).")
+		p("")
+	}
+}
+
+func ms(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%.0f s", d.Seconds())
+	case d >= time.Second:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	default:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	}
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
