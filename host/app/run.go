@@ -191,9 +191,18 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 		Channels: &h.channels, Replies: h.store, Notify: h.disp.Notify, Signer: h.signer, Files: h.tg,
 		MaxBodyBytes: h.cfg.Server.MaxBodyBytes, Observer: h.metrics, Logger: h.log.Named("http"),
 	})
+	intakeStatus := NewIntakeStatus(h.cfg.Telegram.Mode, time.Now())
+	status, err := admin.NewStatus(admin.StatusConfig{
+		Plugins: h.plugins.Status, Store: h.store, Intake: intakeStatus.State, Wake: h.disp.Notify,
+		Logger: h.log.Named("admin"),
+	})
+	if err != nil {
+		return err
+	}
 	adminHandler := admin.Handler(admin.Config{
 		Registry: h.metrics.Registry,
 		Checks:   h.readyChecks(),
+		Status:   status,
 		Logger:   h.log.Named("admin"),
 	})
 	start := func(name string, f func(context.Context) error) {
@@ -214,7 +223,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	start("dispatcher", h.disp.Run)
 	start("backlog gauge", h.publishBacklog)
 	start("telegram intake", func(ctx context.Context) error {
-		return h.tg.poll(ctx, handler.handle, h.store.TelegramOffset, intakeLog)
+		return h.tg.poll(ctx, intakeStatus.Observe(handler.handle), h.store.TelegramOffset, intakeLog)
 	})
 
 	h.log.Info("parley is running", "channels", strings.Join(h.router.Channels(), ","), "mode", h.cfg.Telegram.Mode)

@@ -1,0 +1,228 @@
+package admin
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/parley-dev/parley/host/pluginhost"
+	"github.com/parley-dev/parley/host/store"
+)
+
+// StatusStore is the part of the store the status page reads and acts on.
+type StatusStore interface {
+	Conversations(ctx context.Context, limit int) ([]store.Conversation, error)
+	Backlog(ctx context.Context) ([]store.Backlog, error)
+	Queue(ctx context.Context, limit int, states ...store.State) ([]store.QueueRow, error)
+	RetryNow(ctx context.Context, kind string, id int64) error
+}
+
+// IntakeState is what the status page says about Telegram intake.
+type IntakeState struct {
+	// Mode is "polling" or "webhook".
+	Mode string
+	// Since is when intake started.
+	Since time.Time
+	// LastBatch is when updates were last committed; zero if none yet.
+	LastBatch time.Time
+	// Updates counts the updates committed since Since.
+	Updates int64
+	// Offset is the next update id asked for; 0 before the first batch.
+	Offset int64
+	// LastError is the latest failure to commit a batch ("" if none), at
+	// LastErrorAt.
+	LastError   string
+	LastErrorAt time.Time
+}
+
+// StatusConfig gathers what the status page shows and acts on.
+type StatusConfig struct {
+	// Plugins reports every configured channel's plugin.
+	Plugins func() []pluginhost.Status
+	Store   StatusStore
+	// Intake reports the Telegram intake; nil leaves the section out.
+	Intake func() IntakeState
+	// Wake tells the dispatcher that work is ready (after a retry).
+	Wake   func()
+	Logger hclog.Logger
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+//go:embed templates/status.html
+var templatesFS embed.FS
+
+// csrfCookie holds the browser's nonce; the form carries its HMAC.
+const csrfCookie = "parley_admin_csrf"
+
+// listLimit bounds each table on the page.
+const listLimit = 50
+
+// statusPage serves /status and POST /status/retry.
+type statusPage struct {
+	c      StatusConfig
+	tmpl   *template.Template
+	secret []byte
+}
+
+// NewStatus returns the /status handler for Config.Status.
+//
+// Retrying is a state change, so its form is guarded against cross-site
+// requests: a random per-process secret signs a per-browser nonce kept in a
+// SameSite=Strict cookie, and the POST must carry that signature in a hidden
+// field (a signed double-submit token).
+func NewStatus(c StatusConfig) (http.Handler, error) {
+	if c.Plugins == nil || c.Store == nil {
+		return nil, errors.New("admin status: Plugins and Store are required")
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Wake == nil {
+		c.Wake = func() {}
+	}
+	if c.Logger == nil {
+		c.Logger = hclog.NewNullLogger()
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, fmt.Errorf("admin status: csrf secret: %w", err)
+	}
+	tmpl, err := template.New("status.html").Funcs(template.FuncMap{
+		"ago": func(t time.Time) string { return ago(c.Now(), t) },
+		"ms":  func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	}).ParseFS(templatesFS, "templates/status.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &statusPage{c: c, tmpl: tmpl, secret: secret}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /status", p.show)
+	mux.HandleFunc("POST /status/retry", p.retry)
+	return mux, nil
+}
+
+// view is the template's data.
+type view struct {
+	Now           time.Time
+	Plugins       []pluginhost.Status
+	Intake        *IntakeState
+	Backlog       []store.Backlog
+	Failed        []store.QueueRow
+	Conversations []store.Conversation
+	CSRF          string
+	Flash         string
+	Problems      []string
+}
+
+func (p *statusPage) show(w http.ResponseWriter, r *http.Request) {
+	nonce := p.nonce(w, r)
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	v := view{Now: p.c.Now(), Plugins: p.c.Plugins(), CSRF: p.sign(nonce), Flash: r.URL.Query().Get("flash")}
+	if p.c.Intake != nil {
+		in := p.c.Intake()
+		v.Intake = &in
+	}
+	// Each section is read on its own, so one failing query still leaves
+	// the rest of the page for the operator.
+	var err error
+	if v.Backlog, err = p.c.Store.Backlog(ctx); err != nil {
+		v.Problems = append(v.Problems, "backlog: "+err.Error())
+	}
+	sort.Slice(v.Backlog, func(i, j int) bool { return v.Backlog[i].Channel < v.Backlog[j].Channel })
+	if v.Failed, err = p.c.Store.Queue(ctx, listLimit, store.StateFailed); err != nil {
+		v.Problems = append(v.Problems, "failed deliveries: "+err.Error())
+	}
+	if v.Conversations, err = p.c.Store.Conversations(ctx, listLimit); err != nil {
+		v.Problems = append(v.Problems, "conversations: "+err.Error())
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	if err := p.tmpl.Execute(w, v); err != nil {
+		p.c.Logger.Warn("rendering the status page", "error", err)
+	}
+}
+
+func (p *statusPage) retry(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	cookie, err := r.Cookie(csrfCookie)
+	if err != nil || !hmac.Equal([]byte(r.PostForm.Get("csrf")), []byte(p.sign(cookie.Value))) {
+		http.Error(w, "invalid or missing CSRF token: reload the status page and try again", http.StatusForbidden)
+		return
+	}
+	kind := r.PostForm.Get("kind")
+	id, err := strconv.ParseInt(r.PostForm.Get("id"), 10, 64)
+	if (kind != "delivery" && kind != "reply") || err != nil {
+		http.Error(w, "kind must be delivery or reply and id a number", http.StatusBadRequest)
+		return
+	}
+	flash := fmt.Sprintf("%s %d queued for a retry now", kind, id)
+	switch err := p.c.Store.RetryNow(r.Context(), kind, id); {
+	case errors.Is(err, store.ErrNotFound):
+		flash = fmt.Sprintf("%s %d no longer exists", kind, id)
+	case err != nil:
+		p.c.Logger.Warn("retry from the status page", "kind", kind, "id", id, "error", err)
+		http.Error(w, "retry failed: "+err.Error(), http.StatusInternalServerError)
+		return
+	default:
+		p.c.Logger.Info("retry requested from the status page", "kind", kind, "id", id)
+		p.c.Wake()
+	}
+	// Post/redirect/get: a reload does not retry twice.
+	http.Redirect(w, r, "/status?flash="+url.QueryEscape(flash), http.StatusSeeOther)
+}
+
+// nonce returns the browser's CSRF nonce, issuing one on first visit.
+func (p *statusPage) nonce(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 16 {
+		return c.Value
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	v := base64.RawURLEncoding.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: v, Path: "/status", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	return v
+}
+
+func (p *statusPage) sign(nonce string) string {
+	m := hmac.New(sha256.New, p.secret)
+	m.Write([]byte(nonce))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// ago renders t relative to now for humans ("3m ago"); "never" for zero.
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return "in " + (-d).Round(time.Second).String()
+	case d < time.Second:
+		return "just now"
+	case d < time.Hour:
+		return d.Round(time.Second).String() + " ago"
+	case d < 48*time.Hour:
+		return d.Round(time.Minute).String() + " ago"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
