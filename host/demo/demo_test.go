@@ -1,0 +1,228 @@
+package demo_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/parley-dev/parley/host/demo"
+	"github.com/parley-dev/parley/host/internal/browsertest"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// pluginsDir holds parley-channel-webhook, built once for the test binary.
+var pluginsDir string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("demo: skipped in -short mode (it builds and runs the webhook plugin)")
+		os.Exit(0)
+	}
+	dir, err := os.MkdirTemp("", "parley-demo-plugins-")
+	if err != nil {
+		panic(err)
+	}
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "parley-channel-webhook"), "./plugins/webhook")
+	cmd.Dir = "../.."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "demo: building the webhook plugin: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	pluginsDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// startDemo runs the demo on a random port and returns its URLs; the demo
+// is stopped, and must have stopped cleanly, when the test ends.
+func startDemo(t *testing.T) demo.URLs {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan demo.URLs, 1)
+	done := make(chan error, 1)
+	var stdout strings.Builder
+	go func() {
+		done <- demo.Run(ctx, demo.Options{
+			Listen: "127.0.0.1:0", PluginsDir: pluginsDir, Stdout: &stdout, Stderr: io.Discard,
+			Ready: func(u demo.URLs) { ready <- u },
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("demo.Run after Ctrl-C: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("demo did not stop within 30s of cancellation")
+		}
+	})
+	select {
+	case u := <-ready:
+		if !strings.Contains(stdout.String(), u.Page) {
+			t.Errorf("the page URL %s is not printed; stdout:\n%s", u.Page, stdout.String())
+		}
+		return u
+	case err := <-done:
+		t.Fatalf("demo.Run: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("demo did not start within 60s")
+	}
+	return demo.URLs{}
+}
+
+// waitJS waits until the JavaScript expression is true in the page.
+func waitJS(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+func TestDemoPageRoundTrip(t *testing.T) {
+	b := browsertest.New(t)
+	urls := startDemo(t)
+
+	browsertest.Do(t, b, 20*time.Second, "opening the demo page", chromedp.Navigate(urls.Page))
+	waitJS(t, b, "the welcome message", `document.querySelector("#chat .msg.bot")?.innerText.includes("Parley demo")`)
+
+	// The customer writes in the chat pane; the desk pane gets it through
+	// the host and the plugin, under the customer's name.
+	const question = "Hello, where is my order #1234?"
+	browsertest.Do(t, b, 10*time.Second, "typing as the customer",
+		chromedp.SendKeys(chromedp.CSS("#chat-input"), question), chromedp.Click(chromedp.CSS("#chat-send")))
+	waitJS(t, b, "the question in the desk pane",
+		fmt.Sprintf(`[...document.querySelectorAll("#desk .dmsg.customer")].some(e => e.innerText.includes(%q))`, question))
+	if got := browsertest.Text(t, b, 5*time.Second, "#desk .thread h3"); !strings.Contains(got, "Ada Lovelace") {
+		t.Errorf("desk thread title = %q, want the contact's name", got)
+	}
+
+	// The agent answers in the desk pane; the chat pane shows the bot's message.
+	const answer = "It left our warehouse this morning."
+	browsertest.Do(t, b, 10*time.Second, "answering as the agent",
+		chromedp.SendKeys(chromedp.CSS("#desk .reply-text"), answer), chromedp.Click(chromedp.CSS("#desk .reply-send")))
+	waitJS(t, b, "the answer in the chat pane",
+		fmt.Sprintf(`[...document.querySelectorAll("#chat .msg.bot")].some(e => e.innerText.includes(%q))`, answer))
+
+	// A file: its desk link is the host's signed link and serves the bytes.
+	file := filepath.Join(t.TempDir(), "receipt.txt")
+	const content = "order 1234, paid in full"
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Do(t, b, 10*time.Second, "sending a file", chromedp.SetUploadFiles(chromedp.CSS("#file-input"), []string{file}))
+	waitJS(t, b, "the file link in the desk pane", `document.querySelector("#desk a.file-link")?.innerText.includes("receipt.txt")`)
+	href, err := chromedp.Run(b, chromedp.Evaluate[string](`document.querySelector("#desk a.file-link").href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(href, urls.Public+"/files/") {
+		t.Errorf("file link %q is not a host /files/ link under %s", href, urls.Public)
+	}
+	if got := httpGet(t, href); got != content {
+		t.Errorf("file link served %q, want %q", got, content)
+	}
+
+	// A too-large file becomes an alert, and a location its map link.
+	browsertest.Do(t, b, 10*time.Second, "sending a too-large file and a location",
+		chromedp.Click(chromedp.CSS("#send-large")), chromedp.Click(chromedp.CSS("#send-location")))
+	waitJS(t, b, "the too-large alert", `document.querySelector("#desk .too-large")?.innerText.includes("site-recording.mp4")`)
+	waitJS(t, b, "the location", `document.querySelector("#desk").innerText.includes("openstreetmap.org")`)
+	browsertest.Screenshot(t, b, "demo-page")
+
+	// The operator's page of the same host shows the plugin running.
+	browsertest.Do(t, b, 20*time.Second, "opening the status page", chromedp.Navigate(urls.Admin+"/status"))
+	if got := browsertest.Text(t, b, 10*time.Second, `#plugins tr[data-channel="desk"] .state`); got != "running" {
+		t.Errorf("plugin state on /status = %q, want running", got)
+	}
+	if got := browsertest.Text(t, b, 5*time.Second, "#conversations"); !strings.Contains(got, "Ada") {
+		t.Errorf("conversations table does not list the demo user:\n%s", got)
+	}
+	browsertest.Screenshot(t, b, "demo-status")
+
+	// What flowed is counted in /metrics.
+	fams := scrape(t, urls.Admin+"/metrics")
+	if got := counter(fams, "parley_messages_delivered_total", "channel", "desk"); got < 4 {
+		t.Errorf("parley_messages_delivered_total{channel=desk} = %v, want at least 4 (text, file, too-large, location)", got)
+	}
+	if got := counter(fams, "parley_replies_sent_total", "channel", "desk"); got < 1 {
+		t.Errorf("parley_replies_sent_total{channel=desk} = %v, want at least 1", got)
+	}
+}
+
+func TestDemoRefusesAMissingPluginAndUnknownDesk(t *testing.T) {
+	tests := []struct {
+		name string
+		opts demo.Options
+		want string
+	}{
+		{"missing plugin", demo.Options{PluginsDir: t.TempDir()}, "make build"},
+		{"unknown desk", demo.Options{Desk: "zendesk"}, `unknown desk "zendesk"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Listen, tt.opts.Stdout, tt.opts.Stderr = "127.0.0.1:0", io.Discard, io.Discard
+			err := demo.Run(t.Context(), tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("demo.Run = %v, want an error mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s: %s", url, resp.Status, b)
+	}
+	return string(b)
+}
+
+func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(httpGet(t, url)))
+	if err != nil {
+		t.Fatalf("parsing %s: %v", url, err)
+	}
+	return fams
+}
+
+// counter sums a counter's samples whose label has the given value.
+func counter(fams map[string]*dto.MetricFamily, name, label, value string) float64 {
+	f, ok := fams[name]
+	if !ok {
+		return -1
+	}
+	var sum float64
+	for _, m := range f.GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == label && l.GetValue() == value {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
+}
