@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -77,10 +78,14 @@ type host struct {
 	disp     *dispatch.Dispatcher
 	signer   *filelink.Signer
 	tg       *telegramClient
+	// owner names this replica in leases and heartbeats.
+	owner         string
+	leading       atomic.Bool
+	webhookSecret string
 }
 
 func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts RunOptions) (_ *host, err error) {
-	h := &host{cfg: cfg, log: log, metrics: metrics.New()}
+	h := &host{cfg: cfg, log: log, metrics: metrics.New(), owner: replicaName()}
 	defer func() {
 		if err != nil {
 			h.close()
@@ -94,6 +99,11 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 		return nil, fmt.Errorf("file link key: %w", err)
 	}
 	h.signer = filelink.New(key, cfg.Server.PublicURL, cfg.Files.LinkTTL.Duration)
+	if cfg.Telegram.Mode == config.ModeWebhook {
+		if err := h.loadWebhookSecret(ctx); err != nil {
+			return nil, err
+		}
+	}
 
 	if h.tg, err = newTelegramClient(cfg, log.Named("telegram"), h.metrics); err != nil {
 		return nil, err
@@ -114,6 +124,7 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 		Observer: h.metrics,
 		Logger:   log.Named("dispatch"),
 		Options: dispatch.Options{
+			Owner:       h.owner,
 			Concurrency: cfg.Dispatch.Concurrency,
 			MaxAttempts: cfg.Dispatch.MaxAttempts,
 			Backoff:     dispatch.Backoff{Initial: cfg.Dispatch.InitialBackoff.Duration, Max: cfg.Dispatch.MaxBackoff.Duration},
@@ -171,7 +182,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	}
 
 	var wg sync.WaitGroup
-	errc := make(chan error, 4)
+	errc := make(chan error, 8)
 	var addrs Addrs
 	var addrMu sync.Mutex
 	readyCount := 0
@@ -187,11 +198,13 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 		}
 	}
 
+	intakeStatus := NewIntakeStatus(h.cfg.Telegram.Mode, time.Now())
+	handle := intakeStatus.Observe(handler.handle)
 	public := httpserver.Handler(httpserver.Config{
 		Channels: &h.channels, Replies: h.store, Notify: h.disp.Notify, Signer: h.signer, Files: h.tg,
 		MaxBodyBytes: h.cfg.Server.MaxBodyBytes, Observer: h.metrics, Logger: h.log.Named("http"),
+		TelegramWebhookPath: h.cfg.Telegram.WebhookPath, TelegramWebhook: h.webhookHandler(handle),
 	})
-	intakeStatus := NewIntakeStatus(h.cfg.Telegram.Mode, time.Now())
 	status, err := admin.NewStatus(admin.StatusConfig{
 		Plugins: h.plugins.Status, Store: h.store, Intake: intakeStatus.State, Wake: h.disp.Notify,
 		Logger: h.log.Named("admin"),
@@ -222,9 +235,8 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	})
 	start("dispatcher", h.disp.Run)
 	start("backlog gauge", h.publishBacklog)
-	start("telegram intake", func(ctx context.Context) error {
-		return h.tg.poll(ctx, intakeStatus.Observe(handler.handle), h.store.TelegramOffset, intakeLog)
-	})
+	start("telegram intake", func(ctx context.Context) error { return h.runIntake(ctx, handle) })
+	start("heartbeat", h.heartbeat)
 
 	h.log.Info("parley is running", "channels", strings.Join(h.router.Channels(), ","), "mode", h.cfg.Telegram.Mode)
 	select {
@@ -297,6 +309,13 @@ func (h *host) publishBacklog(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// replicaName is unique per process: host name, pid and a random suffix.
+func replicaName() string {
+	hostname, _ := os.Hostname()
+	b, _ := randomBytes(4)()
+	return fmt.Sprintf("%s-%d-%x", hostname, os.Getpid(), b)
 }
 
 func randomBytes(n int) func() ([]byte, error) {

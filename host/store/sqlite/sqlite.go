@@ -184,7 +184,7 @@ func (s *Store) openPools(ctx context.Context, query url.Values, opts Options) e
 	return nil
 }
 
-// releaseLeases frees every row a previous process claimed. The file lock
+// releaseLeases frees every row and leadership a previous process held. The file lock
 // proves that process is gone, so its in-flight work can be retried now
 // instead of after its leases run out.
 func (s *Store) releaseLeases(ctx context.Context) error {
@@ -198,6 +198,11 @@ func (s *Store) releaseLeases(ctx context.Context) error {
 			if n, _ := res.RowsAffected(); n > 0 {
 				s.log.Info("released work a previous run left in flight", "table", table, "rows", n)
 			}
+		}
+		// Leaderships too: the Telegram poller lease of a killed process
+		// would otherwise hold polling back until it ran out.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM leaderships`); err != nil {
+			return fmt.Errorf("releasing leaderships: %w", err)
 		}
 		return nil
 	})

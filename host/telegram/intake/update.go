@@ -28,25 +28,31 @@ func decodeBatch(result json.RawMessage) ([]Update, error) {
 	}
 	out := make([]Update, 0, len(raws))
 	for _, raw := range raws {
-		u := Update{Raw: raw}
-		var head struct {
-			UpdateID int64 `json:"update_id"`
-		}
-		if err := json.Unmarshal(raw, &head); err != nil {
-			u.DecodeErr = fmt.Errorf("decode update: %w", err)
-			out = append(out, u)
-			continue
-		}
-		u.ID = head.UpdateID
-		var tu telego.Update
-		if err := json.Unmarshal(raw, &tu); err != nil {
-			u.DecodeErr = fmt.Errorf("decode update %d: %w", u.ID, err)
-		} else {
-			u.Update = &tu
-		}
-		out = append(out, u)
+		out = append(out, Decode(raw))
 	}
 	return out, nil
+}
+
+// Decode decodes one update as Telegram sent it (a getUpdates element or a
+// webhook body). It never fails: what telego cannot decode comes back with
+// Update nil and DecodeErr set, keyed by its update_id when that is readable.
+func Decode(raw json.RawMessage) Update {
+	u := Update{Raw: raw}
+	var head struct {
+		UpdateID int64 `json:"update_id"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		u.DecodeErr = fmt.Errorf("decode update: %w", err)
+		return u
+	}
+	u.ID = head.UpdateID
+	var tu telego.Update
+	if err := json.Unmarshal(raw, &tu); err != nil {
+		u.DecodeErr = fmt.Errorf("decode update %d: %w", u.ID, err)
+	} else {
+		u.Update = &tu
+	}
+	return u
 }
 
 // nextOffset is the offset that confirms batch: its highest update_id + 1.
