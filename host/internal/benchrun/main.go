@@ -17,6 +17,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -29,17 +31,19 @@ type options struct {
 	parleyBin  string
 	cpuProfile string
 	only       string
+	convs      string
 }
 
 func main() {
 	var o options
 	fs := flag.NewFlagSet("benchrun", flag.ExitOnError)
 	fs.StringVar(&o.out, "out", "docs/bench.md", "markdown file to write (\"-\" for stdout)")
-	fs.IntVar(&o.messages, "messages", 6000, "messages pushed per scenario")
+	fs.IntVar(&o.messages, "messages", 3000, "messages pushed per scenario")
 	fs.StringVar(&o.pluginsDir, "plugins-dir", "bin/plugins", "directory holding parley-channel-webhook")
 	fs.StringVar(&o.parleyBin, "parley", "bin/parley", "the parley binary for the as-shipped rows")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (host in-process) to this file")
 	fs.StringVar(&o.only, "only", "", "run one arm only: baseline, plugin or binary (for profiling)")
+	fs.StringVar(&o.convs, "conversations", "1,100,1000", "comma-separated conversation counts to run")
 	_ = fs.Parse(os.Args[1:])
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -51,9 +55,6 @@ func main() {
 }
 
 func run(ctx context.Context, o options, progress io.Writer) error {
-	if o.messages < 1000 {
-		return errors.New("-messages must be at least 1000 so that 1,000 conversations get a message each")
-	}
 	plugins, err := filepath.Abs(o.pluginsDir)
 	if err != nil {
 		return err
@@ -86,7 +87,11 @@ func run(ctx context.Context, o options, progress io.Writer) error {
 		}
 		arms = []arm{a}
 	}
-	for _, conversations := range []int{1, 100, 1000} {
+	counts, err := parseCounts(o.convs, o.messages)
+	if err != nil {
+		return err
+	}
+	for _, conversations := range counts {
 		for _, a := range arms {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -115,4 +120,21 @@ func run(ctx context.Context, o options, progress io.Writer) error {
 	}
 	rep.Elapsed = time.Since(rep.Started)
 	return writeReport(o.out, rep)
+}
+
+// parseCounts reads -conversations; every count must be at most messages so
+// each conversation gets a message.
+func parseCounts(list string, messages int) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-conversations: %q is not a positive number", f)
+		}
+		if n > messages {
+			return nil, errors.New("-messages must be at least the largest -conversations count")
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

@@ -141,11 +141,77 @@ func (r report) render(b *strings.Builder) {
 		p("")
 		p("The sender allows %.0f message/s per chat with a burst of %d and %.0f/s for the bot. The limit is", perChatRate, perChatBurst, globalRate)
 		p("min(conversations × %.0f/s, %.0f/s); *sustained* is (replies − the burst the limiters let out at once) ÷", perChatRate, globalRate)
-		p("(last send − first send); *overall* is (replies − 1) ÷ the same span, bursts included. Replies go through the plugin arm (desk → `/hooks/desk` →")
+		p("(last send − first send); *overall* is (replies − 1) ÷ the same span, bursts included. The fake does")
+		p("not enforce Telegram's limits itself, so *most in any 1 s* is the independent check (≤ burst + rate).")
+		p("Replies go through the plugin arm (desk → `/hooks/desk` →")
 		p("plugin `HandleWebhook` → store → dispatcher → sender → fake Telegram).")
 		p("")
 	}
+	r.renderBounds(p)
 }
+
+// renderBounds is the "what bounds it" section: the targets checked against
+// this run, then what profiling showed.
+func (r report) renderBounds(p func(string, ...any)) {
+	p("## Targets and what bounds them")
+	p("")
+	best := 0.0
+	for _, row := range r.Intake {
+		if row.Arm != armBaseline {
+			best = max(best, row.Throughput)
+		}
+	}
+	verdict := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "**not met**"
+	}
+	p("- ≥ 2,000 msg/s end to end with SQLite: best end-to-end row %.0f msg/s — %s.", best, verdict(best >= 2000))
+	worst := 0.0
+	for _, n := range []int{1, 100, 1000} {
+		base, ok1 := r.find(armBaseline, n)
+		plug, ok2 := r.find(armPlugin, n)
+		if ok1 && ok2 {
+			worst = max(worst, 1-plug.Throughput/base.Throughput)
+		}
+	}
+	p("- plugin boundary ≤ 25%% of the baseline: worst %.1f%% — %s.", worst*100, verdict(worst <= 0.25))
+	zero := true
+	for _, row := range r.Replies {
+		zero = zero && row.Served429 == 0
+	}
+	p("- reply path at the limit with zero 429s: %s (see the reply table).", verdict(zero && len(r.Replies) > 0))
+	p("")
+	p(boundsText)
+}
+
+// boundsText is what `benchrun -only baseline -conversations 1000
+// -messages 6000 -cpuprofile cpu.prof` showed (2 cores, Go 1.26); profile
+// again and update it when the store or the dispatcher changes.
+const boundsText = `**The store's single writer bounds throughput, not the plugin boundary.** The baseline and
+the plugin arm land within a few percent of each other, and both stay far below 2,000 msg/s.
+
+- *One SQLite writer, one statement at a time.* The SQLite driver keeps one write connection
+  (` + "`host/store/sqlite`" + `, ` + "`SetMaxOpenConns(1)`" + `), and every message takes three write
+  transactions on it: ` + "`CommitInbound`" + ` (intake, one transaction per update: 33% of CPU at 1,000
+  conversations), ` + "`ClaimDeliveries`" + ` (16%) and ` + "`CompleteDelivery`" + ` (18%); ` + "`(*Store).tx`" + ` is 66% of
+  all CPU. The process used ~1 of the 2 cores (profile: 9.9 s of samples in 9.6 s): the writer is
+  serial, so the second core mostly idles.
+- *SQL is parsed on every call.* ` + "`sqlite3Prepare`" + ` (modernc.org/sqlite) is 28% of CPU: each
+  ` + "`tx.QueryContext`/`ExecContext`" + ` with a query string prepares the statement again. Statements
+  prepared once per connection (` + "`tx.StmtContext`" + `) would remove most of it.
+- *The claim query scans the backlog.* ` + "`claimDeliveries`" + ` walks pending rows in id order and checks
+  "head of its lane" per row, so with one busy conversation every claim visits the whole backlog
+  (O(backlog) per message): the 1-conversation row falls as ` + "`-messages`" + ` grows (244 msg/s at 2,000,
+  172 msg/s at 4,000 in trial runs). Messages of one conversation are delivered one after another by
+  design (order per lane), so that row is also bounded by 1 ÷ the per-message round trip.
+- *Intake is one transaction per update.* Batching a getUpdates batch (≤ 100 updates) into one
+  transaction needs a batch method on ` + "`store.Store`" + `; the dispatcher also claims one slot per
+  completed delivery under load, which a short claim coalescing would cut.
+- gRPC, JSON and HTTP together are a small share next to SQLite; the plugin process's peak RSS is
+  in the table.
+`
 
 func ms(d time.Duration) string {
 	switch {
