@@ -61,9 +61,11 @@ func newWorld(t *testing.T) *world {
 			return []pluginhost.Status{{Name: "desk", Plugin: "webhook", Version: "1.0.0", State: pluginhost.StateRunning, Restarts: 2,
 				LastError: "plugin exited: signal: killed", StartedAt: time.Now().Add(-time.Minute)}}
 		},
-		Store:  st,
-		Intake: func() admin.IntakeState { return admin.IntakeState{Mode: "polling", Since: time.Now(), Offset: 2, Updates: 1} },
-		Wake:   func() { w.wakes.Add(1) },
+		Store: st,
+		Intake: func() admin.IntakeState {
+			return admin.IntakeState{Mode: "polling", Since: time.Now(), Offset: 2, Updates: 1}
+		},
+		Wake: func() { w.wakes.Add(1) },
 	})
 	if err != nil {
 		t.Fatal(err)
