@@ -51,8 +51,11 @@ func build(dir string) error {
 		return err
 	}
 	targets := map[string]string{
-		"parley":                         "./host/cmd/parley",
-		"plugins/parley-channel-webhook": "./plugins/webhook",
+		"parley":                           "./host/cmd/parley",
+		"plugins/parley-channel-webhook":   "./plugins/webhook",
+		"plugins/parley-channel-slack":     "./plugins/slack",
+		"plugins/parley-channel-helpscout": "./plugins/helpscout",
+		"plugins/parley-channel-hipchat":   "./plugins/hipchat",
 	}
 	for out, pkg := range targets {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)
@@ -80,11 +83,31 @@ type env struct {
 	cmd       *exec.Cmd
 	logs      *bytes.Buffer
 	extraTOML string
+	opts      envOptions
+}
+
+// envOptions change the world newEnvWith builds.
+type envOptions struct {
+	// Channels is the TOML of the [channels.*] tables; empty means the
+	// webhook desk as [channels.desk].
+	Channels string
+	// Env are extra environment variables for parley (secrets the
+	// channels' config reads with ${NAME}).
+	Env map[string]string
+	// ExtraTOML is appended to the config.
+	ExtraTOML string
 }
 
 const deskSecret = "desk-secret-for-e2e-0123456789"
 
 func newEnv(t *testing.T, extraTOML string) *env {
+	t.Helper()
+	return newEnvWith(t, envOptions{ExtraTOML: extraTOML})
+}
+
+// newEnvWith is newEnv with other channels than the webhook desk (which
+// still runs, unused, so e.desk is never nil).
+func newEnvWith(t *testing.T, opts envOptions) *env {
 	t.Helper()
 	tg := telegramtest.New(telegramtest.Options{})
 	if err := tg.Start(); err != nil {
@@ -96,7 +119,7 @@ func newEnv(t *testing.T, extraTOML string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(desk.Close)
-	e := &env{t: t, tg: tg, desk: desk, dir: t.TempDir(), secret: deskSecret, logs: &bytes.Buffer{}, extraTOML: extraTOML}
+	e := &env{t: t, tg: tg, desk: desk, dir: t.TempDir(), secret: deskSecret, logs: &bytes.Buffer{}, extraTOML: opts.ExtraTOML, opts: opts}
 	e.public = "http://" + freeAddr(t)
 	e.admin = "http://" + freeAddr(t)
 	e.writeConfig()
@@ -142,19 +165,28 @@ max_backoff = "1s"
 [log]
 level = "debug"
 
-[channels.desk]
+%s
+%s
+`, e.tg.URL(), strings.TrimPrefix(e.public, "http://"), e.public, strings.TrimPrefix(e.admin, "http://"),
+		filepath.Join(e.dir, "parley.db"), filepath.Join(binDir, "plugins"), e.channelsTOML(), e.extraTOML)
+	e.config = filepath.Join(e.dir, "parley.toml")
+	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// channelsTOML is the [channels.*] part of the config.
+func (e *env) channelsTOML() string {
+	if e.opts.Channels != "" {
+		return e.opts.Channels
+	}
+	return fmt.Sprintf(`[channels.desk]
 plugin = "webhook"
 [channels.desk.config]
 url = %q
 secret = "${E2E_DESK_SECRET}"
 timeout = "5s"
-%s
-`, e.tg.URL(), strings.TrimPrefix(e.public, "http://"), e.public, strings.TrimPrefix(e.admin, "http://"),
-		filepath.Join(e.dir, "parley.db"), filepath.Join(binDir, "plugins"), e.desk.URL(), e.extraTOML)
-	e.config = filepath.Join(e.dir, "parley.toml")
-	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
-		e.t.Fatal(err)
-	}
+`, e.desk.URL())
 }
 
 // start runs parley and waits until its public listener answers.
@@ -164,6 +196,9 @@ func (e *env) start() {
 	defer e.mu.Unlock()
 	cmd := exec.Command(filepath.Join(binDir, "parley"), "run", "--config", e.config)
 	cmd.Env = append(os.Environ(), "E2E_TELEGRAM_TOKEN="+e.tg.Token(), "E2E_DESK_SECRET="+e.secret)
+	for k, v := range e.opts.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	cmd.Stdout = &lockedWriter{w: e.logs, mu: &e.logMu}
 	cmd.Stderr = cmd.Stdout
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
