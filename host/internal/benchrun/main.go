@@ -78,7 +78,7 @@ func run(ctx context.Context, o options, progress io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 
-	rep := report{Machine: describeMachine(), Messages: o.messages, Started: time.Now()}
+	rep := report{Machine: describeMachine(), Messages: o.messages, Started: time.Now(), LoadBefore: loadAverage()}
 	arms := []arm{armBaseline, armPlugin, armBinary}
 	if o.only != "" {
 		a, ok := armByName(o.only)
@@ -119,6 +119,7 @@ func run(ctx context.Context, o options, progress io.Writer) error {
 		}
 	}
 	rep.Elapsed = time.Since(rep.Started)
+	rep.LoadAfter = loadAverage()
 	return writeReport(o.out, rep)
 }
 
