@@ -4,6 +4,7 @@
 //	parley run      --config FILE   run until SIGINT/SIGTERM
 //	parley check    --config FILE   validate config, start and configure every plugin, call getMe
 //	parley plugins  --config FILE   list channels and their plugins
+//	parley status   --config FILE   replicas, the Telegram poller, backlog per channel
 //	parley outbox   --config FILE [retry KIND:ID]   list pending and failed work, or retry one row
 //	parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]   the two-pane local demo
 //	parley version
@@ -33,6 +34,7 @@ Usage:
   parley run      [--config FILE]   run the host until SIGINT or SIGTERM
   parley check    [--config FILE]   check config, plugins and the Telegram token; list every problem
   parley plugins  [--config FILE]   list channels with plugin, binary, version, sha256 and status
+  parley status   [--config FILE]   replicas alive, which one polls Telegram, backlog per channel
   parley outbox   [--config FILE] [--all]         list pending and failed deliveries and replies
   parley outbox   [--config FILE] retry KIND:ID   retry one (KIND is delivery or reply)
   parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]
@@ -82,6 +84,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		err = withConfig(*configPath, func(cfg *config.Config) error { return app.ListPlugins(ctx, cfg, stdout) })
+	case "status":
+		if fs.Parse(rest) != nil {
+			return 2
+		}
+		err = withConfig(*configPath, func(cfg *config.Config) error { return app.Status(ctx, cfg, stdout) })
 	case "outbox":
 		all := fs.Bool("all", false, "include delivered rows")
 		if fs.Parse(rest) != nil {
