@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -21,7 +22,7 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// pluginsDir holds parley-channel-webhook, built once for the test binary.
+// pluginsDir holds the webhook and slack plugins, built once for the test binary.
 var pluginsDir string
 
 func TestMain(m *testing.M) {
@@ -34,11 +35,13 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "parley-channel-webhook"), "./plugins/webhook")
-	cmd.Dir = "../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "demo: building the webhook plugin: %v\n%s", err, out)
-		os.Exit(1)
+	for _, p := range []string{"webhook", "slack"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "parley-channel-"+p), "./plugins/"+p)
+		cmd.Dir = "../.."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "demo: building the %s plugin: %v\n%s", p, err, out)
+			os.Exit(1)
+		}
 	}
 	pluginsDir = dir
 	code := m.Run()
@@ -48,7 +51,7 @@ func TestMain(m *testing.M) {
 
 // startDemo runs the demo on a random port and returns its URLs; the demo
 // is stopped, and must have stopped cleanly, when the test ends.
-func startDemo(t *testing.T) demo.URLs {
+func startDemo(t *testing.T, desk string) demo.URLs {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan demo.URLs, 1)
@@ -56,7 +59,7 @@ func startDemo(t *testing.T) demo.URLs {
 	var stdout strings.Builder
 	go func() {
 		done <- demo.Run(ctx, demo.Options{
-			Listen: "127.0.0.1:0", PluginsDir: pluginsDir, Stdout: &stdout, Stderr: io.Discard,
+			Listen: "127.0.0.1:0", Desk: desk, PluginsDir: pluginsDir, Stdout: &stdout, Stderr: io.Discard,
 			Ready: func(u demo.URLs) { ready <- u },
 		})
 	}()
@@ -97,7 +100,7 @@ func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 
 func TestDemoPageRoundTrip(t *testing.T) {
 	b := browsertest.New(t)
-	urls := startDemo(t)
+	urls := startDemo(t, "webhook")
 
 	browsertest.Do(t, b, 20*time.Second, "opening the demo page", chromedp.Navigate(urls.Page))
 	waitJS(t, b, "the welcome message", `document.querySelector("#chat .msg.bot")?.innerText.includes("Parley demo")`)
@@ -166,6 +169,81 @@ func TestDemoPageRoundTrip(t *testing.T) {
 	}
 }
 
+// TestDemoDesksThroughTheAPI plays both panes through the page's JSON API,
+// for each desk the demo wires.
+func TestDemoDesksThroughTheAPI(t *testing.T) {
+	for _, desk := range []string{"webhook", "slack"} {
+		t.Run(desk, func(t *testing.T) {
+			urls := startDemo(t, desk)
+			// A cross-site form cannot set the demo header: refused, nothing sent.
+			resp, err := http.Post(urls.Page+"api/chat/text", "text/plain", strings.NewReader(`{"text":"forged"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("POST without %s: %s, want 403", "X-Parley-Demo", resp.Status)
+			}
+			post(t, urls.Page+"api/chat/text", `{"text":"Is the shop open on Sunday?"}`)
+			var st pageState
+			waitState(t, urls.Page, &st, "the question at the desk", func() bool {
+				return len(st.Threads) == 1 && strings.Contains(fmt.Sprint(st.Threads[0].Messages), "open on Sunday") &&
+					!strings.Contains(fmt.Sprint(st.Chat), "forged")
+			})
+			post(t, urls.Page+"api/desk/reply", fmt.Sprintf(`{"thread":%q,"text":"Yes, from 10 to 4."}`, st.Threads[0].ID))
+			waitState(t, urls.Page, &st, "the answer in the chat", func() bool {
+				last := st.Chat[len(st.Chat)-1]
+				return last.From == "bot" && last.Text == "Yes, from 10 to 4."
+			})
+		})
+	}
+}
+
+// pageState is the part of /api/state the tests read.
+type pageState struct {
+	Chat []struct {
+		From, Text string
+	}
+	Threads []struct {
+		ID       string
+		Messages []struct{ From, Text string }
+	}
+}
+
+func post(t *testing.T, url, body string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("X-Parley-Demo", "1")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("POST %s: %s: %s", url, resp.Status, b)
+	}
+}
+
+func waitState(t *testing.T, page string, st *pageState, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		*st = pageState{}
+		if err := json.Unmarshal([]byte(httpGet(t, page+"api/state")), st); err != nil {
+			t.Fatal(err)
+		}
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within 20s; state: %+v", what, *st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func TestDemoRefusesAMissingPluginAndUnknownDesk(t *testing.T) {
 	tests := []struct {
 		name string
@@ -174,6 +252,7 @@ func TestDemoRefusesAMissingPluginAndUnknownDesk(t *testing.T) {
 	}{
 		{"missing plugin", demo.Options{PluginsDir: t.TempDir()}, "make build"},
 		{"unknown desk", demo.Options{Desk: "zendesk"}, `unknown desk "zendesk"`},
+		{"desk not wired yet", demo.Options{Desk: "hipchat"}, "no wiring for the hipchat fake"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
