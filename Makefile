@@ -43,6 +43,7 @@ proto:
 
 ## proto-check: fail when the committed generated code is stale
 proto-check:
+	$(BUF) lint
 	@tmp=$$(mktemp -d); cp -r proto $$tmp/; \
 	$(BUF) generate; \
 	if ! diff -r $$tmp/proto proto >/dev/null; then \
