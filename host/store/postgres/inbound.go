@@ -1,0 +1,124 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/store/internal/ident"
+	"github.com/parley-dev/parley/host/store/internal/payload"
+	"github.com/parley-dev/parley/sdk"
+)
+
+// CommitInbound stores an update in one transaction; see store.Store.
+// Two replicas committing the same update id at once are serialised by
+// the processed_updates key: the second waits, then sees a duplicate.
+func (s *Store) CommitInbound(ctx context.Context, in store.Inbound) (store.CommitResult, error) {
+	var res store.CommitResult
+	in.Time = nowOr(in.Time)
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		res = store.CommitResult{}
+		tag, err := tx.Exec(ctx, `INSERT INTO processed_updates (update_id, processed_at) VALUES ($1, $2)
+			ON CONFLICT (update_id) DO NOTHING`, in.UpdateID, time.Now())
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			res.Duplicate = true
+			if in.ChatID == 0 {
+				return nil
+			}
+			c, err := conversationWhere(ctx, tx, `c.chat_id = $1`, in.ChatID, "")
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			res.Conversation = c
+			return nil
+		}
+		if in.ChatID == 0 {
+			return nil // an ignored update: only its id is recorded, so the offset moves on
+		}
+		if res.Conversation, res.Created, err = upsertConversation(ctx, tx, in, ident.Conversation); err != nil {
+			return err
+		}
+		for _, m := range in.Messages {
+			if m.ID == "" {
+				return errors.New("a message has no id")
+			}
+			if err := insertMessage(ctx, tx, res.Conversation.ID, m, in.Channels, in.Time); err != nil {
+				return err
+			}
+		}
+		if in.Answer != nil {
+			a := *in.Answer
+			a.ConversationID = res.Conversation.ID
+			if _, _, err := insertReply(ctx, tx, "", res.Conversation.ID, a, in.Time); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return store.CommitResult{}, fmt.Errorf("committing update %d: %w", in.UpdateID, err)
+	}
+	return res, nil
+}
+
+// insertMessage stores m and queues it to every channel, unless a message
+// with its id exists (a redelivered update the dedupe table no longer
+// knows, or a caller's retry): then nothing is queued again. The caller
+// holds the conversation's lock (lockConversation).
+func insertMessage(ctx context.Context, tx pgx.Tx, conversationID string, m sdk.Message, channels []string, now time.Time) error {
+	body, err := payload.EncodeMessage(m)
+	if err != nil {
+		return err
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO messages (id, conversation_id, payload, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO NOTHING`, m.ID, conversationID, string(body), now)
+	if err != nil {
+		return fmt.Errorf("storing message %s: %w", m.ID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil
+	}
+	for _, ch := range channels {
+		if ch == "" {
+			return fmt.Errorf("queueing message %s: empty channel name", m.ID)
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO deliveries (conversation_id, channel, message_id, next_attempt_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $4, $4)`, conversationID, ch, m.ID, now)
+		if err != nil {
+			return fmt.Errorf("queueing message %s to %s: %w", m.ID, ch, err)
+		}
+	}
+	return nil
+}
+
+// TelegramOffset is one past the highest committed update id, 0 when none.
+func (s *Store) TelegramOffset(ctx context.Context) (int64, error) {
+	var off int64
+	if err := s.pool.QueryRow(ctx, `SELECT COALESCE(MAX(update_id) + 1, 0) FROM processed_updates`).Scan(&off); err != nil {
+		return 0, fmt.Errorf("reading the telegram offset: %w", err)
+	}
+	return off, nil
+}
+
+// EnqueueNotice stores a host notice as a message of the conversation and
+// queues it to the channels, behind what the lanes already hold.
+func (s *Store) EnqueueNotice(ctx context.Context, conversationID string, n sdk.Notice, channels []string) error {
+	now := time.Now()
+	m := sdk.Message{ID: ident.Notice(), Time: now, Kind: sdk.KindNotice, Text: n.Text, Notice: &n}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := lockConversation(ctx, tx, conversationID); err != nil {
+			return err
+		}
+		return insertMessage(ctx, tx, conversationID, m, channels, now)
+	})
+	if err != nil {
+		return fmt.Errorf("queueing notice %s to conversation %s: %w", n.Code, conversationID, err)
+	}
+	return nil
+}

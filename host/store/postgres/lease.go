@@ -1,0 +1,133 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/parley-dev/parley/host/store"
+)
+
+// queue names one of the two work tables.
+type queue struct {
+	table string // "deliveries" or "replies"
+	kind  string // "delivery" or "reply", as in store.QueueRow.Kind
+	// sameLane matches a pending row p of the lane of row d.
+	sameLane string
+}
+
+var (
+	deliveries = queue{table: "deliveries", kind: "delivery",
+		sameLane: `p.conversation_id = d.conversation_id AND p.channel = d.channel`}
+	replies = queue{table: "replies", kind: "reply",
+		sameLane: `p.conversation_id = d.conversation_id`}
+)
+
+func checkClaim(opt store.ClaimOptions) error {
+	if opt.Owner == "" {
+		return errors.New("claim: an owner is required")
+	}
+	if opt.Lease <= 0 {
+		return fmt.Errorf("claim: lease must be positive, got %s", opt.Lease)
+	}
+	return nil
+}
+
+// claim leases the claimable head of up to limit lanes, oldest first, and
+// returns their ids in order.
+//
+// The head of a lane is its pending row with the smallest id, and only a
+// ready (next_attempt_at reached), unleased head is claimable, which keeps
+// every lane in order and one row per lane in flight. Done and failed rows
+// are not pending, so they never hold a lane back: a message that failed
+// for good must not silence a customer's conversation forever; it stays
+// listed (Queue) until an operator retries it (RetryNow).
+//
+// Several replicas claim at once. The first statement locks candidate
+// heads with SKIP LOCKED, so claimers pass each other's rows by instead of
+// queueing behind them; a candidate another claimer leased and committed
+// meanwhile is re-read by PostgreSQL and dropped, its lease now being
+// live. The second statement, on a fresh snapshot, keeps only candidates
+// still at the head of their lane: a row an operator put back (RetryNow)
+// after the first statement's snapshot comes first again.
+func (q queue) claim(ctx context.Context, tx pgx.Tx, limit int, owner string, now, until time.Time) ([]int64, error) {
+	head := `NOT EXISTS (SELECT 1 FROM ` + q.table + ` p WHERE ` + q.sameLane + ` AND p.state = 'pending' AND p.id < d.id)`
+	rows, err := tx.Query(ctx, `SELECT d.id FROM `+q.table+` d
+		WHERE d.state = 'pending'
+		  AND d.next_attempt_at <= $1
+		  AND (d.lease_until IS NULL OR d.lease_until < $1)
+		  AND `+head+`
+		ORDER BY d.id
+		LIMIT $2
+		FOR UPDATE OF d SKIP LOCKED`, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	candidates, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(candidates) == 0 {
+		return nil, err
+	}
+	rows, err = tx.Query(ctx, `UPDATE `+q.table+` d SET lease_owner = $2, lease_until = $3, updated_at = $4
+		WHERE d.id = ANY($1) AND `+head+`
+		RETURNING d.id`, candidates, owner, until, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("leasing %s rows: %w", q.kind, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("leasing %s rows: %w", q.kind, err)
+	}
+	return ids, nil
+}
+
+// finish applies set (with its args, numbered from $3) to a pending row
+// the owner holds and releases the lease, returning the row's lane. The
+// lease may have run out: as long as nobody claimed the row since, the
+// owner still holds it, and finishing it spares a needless second
+// delivery. A concurrent claim of the same row is serialised by its row
+// lock; whichever commits second sees the other's owner.
+func (q queue) finish(ctx context.Context, tx pgx.Tx, id int64, owner, set string, args ...any) (conversationID, channel string, err error) {
+	args = append([]any{id, owner}, args...)
+	args = append(args, time.Now())
+	err = tx.QueryRow(ctx, `UPDATE `+q.table+` SET `+set+fmt.Sprintf(`, lease_owner = NULL, lease_until = NULL, updated_at = $%d`, len(args))+`
+		WHERE id = $1 AND state = 'pending' AND lease_owner = $2
+		RETURNING conversation_id, channel`, args...).Scan(&conversationID, &channel)
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return conversationID, channel, err
+	}
+	var one int
+	switch err := tx.QueryRow(ctx, `SELECT 1 FROM `+q.table+` WHERE id = $1`, id).Scan(&one); {
+	case errors.Is(err, pgx.ErrNoRows):
+		return "", "", store.ErrNotFound
+	case err != nil:
+		return "", "", err
+	}
+	return "", "", store.ErrLeaseLost
+}
+
+// retry records a failed attempt and schedules the next.
+func (q queue) retry(ctx context.Context, s *Store, id int64, owner string, next time.Time, lastErr string) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		_, _, err := q.finish(ctx, tx, id, owner, `attempts = attempts + 1, next_attempt_at = $3, last_error = $4`,
+			next, truncateError(lastErr))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("scheduling a retry of %s %d: %w", q.kind, id, err)
+	}
+	return nil
+}
+
+// fail records the last attempt and gives up on the row.
+func (q queue) fail(ctx context.Context, s *Store, id int64, owner, lastErr string) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		_, _, err := q.finish(ctx, tx, id, owner, `state = 'failed', attempts = attempts + 1, last_error = $3`, truncateError(lastErr))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("failing %s %d: %w", q.kind, id, err)
+	}
+	return nil
+}
