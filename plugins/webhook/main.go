@@ -4,7 +4,7 @@
 package main
 
 import (
-	"github.com/parley-dev/parley/plugins/webhook/internal/webhook"
+	"github.com/parley-dev/parley/plugins/webhook/webhook"
 	"github.com/parley-dev/parley/sdk"
 )
 

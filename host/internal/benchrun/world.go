@@ -19,6 +19,7 @@ import (
 	"github.com/parley-dev/parley/host/config"
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
+	"github.com/parley-dev/parley/plugins/webhook/webhook"
 	"github.com/parley-dev/parley/sdk"
 )
 
@@ -178,7 +179,7 @@ func (w *world) startInProcess(ctx context.Context, a arm, toml string, env map[
 	}
 	opts := app.RunOptions{Stderr: w.logs}
 	if a == armBaseline {
-		opts.InProcess = map[string]sdk.Channel{channelName: newBaselineChannel()}
+		opts.InProcess = map[string]sdk.Channel{channelName: webhook.New()}
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	w.cancel = cancel

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/parley-dev/parley/plugins/webhook/internal/webhook"
+	"github.com/parley-dev/parley/plugins/webhook/webhook"
 	"github.com/parley-dev/parley/sdk"
 	"github.com/parley-dev/parley/sdk/plugintest"
 	"github.com/parley-dev/parley/sdk/signature"

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-dev/parley/plugins/webhook/internal/webhook"
+	"github.com/parley-dev/parley/plugins/webhook/webhook"
 	"github.com/parley-dev/parley/sdk"
 	"github.com/parley-dev/parley/sdk/plugintest"
 	"github.com/parley-dev/parley/sdk/signature"
