@@ -9,6 +9,7 @@ import (
 	"github.com/parley-dev/parley/host/config"
 	"github.com/parley-dev/parley/host/pluginhost"
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/store/postgres"
 	"github.com/parley-dev/parley/host/store/sqlite"
 	"github.com/parley-dev/parley/sdk"
 )
@@ -19,6 +20,14 @@ func openStore(ctx context.Context, cfg *config.Config, log hclog.Logger, attach
 	switch cfg.Store.Driver {
 	case "sqlite", "":
 		st, err := sqlite.Open(ctx, cfg.Store.DSN, sqlite.Options{Logger: log.Named("store"), Attach: attach})
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	case "postgres":
+		// Replicas share the database, so there is nothing to attach
+		// beside: a short CLI command opens it like a host does.
+		st, err := postgres.Open(ctx, cfg.Store.DSN, postgres.Options{Logger: log.Named("store")})
 		if err != nil {
 			return nil, err
 		}
