@@ -22,20 +22,20 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// pluginsDir holds the webhook and slack plugins, built once for the test binary.
+// pluginsDir holds every desk's plugin, built once for the test binary.
 var pluginsDir string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if testing.Short() {
-		fmt.Println("demo: skipped in -short mode (it builds and runs the webhook plugin)")
+		fmt.Println("demo: skipped in -short mode (it builds and runs the desk plugins)")
 		os.Exit(0)
 	}
 	dir, err := os.MkdirTemp("", "parley-demo-plugins-")
 	if err != nil {
 		panic(err)
 	}
-	for _, p := range []string{"webhook", "slack"} {
+	for _, p := range []string{"webhook", "slack", "helpscout", "hipchat"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "parley-channel-"+p), "./plugins/"+p)
 		cmd.Dir = "../.."
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -172,7 +172,7 @@ func TestDemoPageRoundTrip(t *testing.T) {
 // TestDemoDesksThroughTheAPI plays both panes through the page's JSON API,
 // for each desk the demo wires.
 func TestDemoDesksThroughTheAPI(t *testing.T) {
-	for _, desk := range []string{"webhook", "slack"} {
+	for _, desk := range []string{"webhook", "slack", "helpscout", "hipchat"} {
 		t.Run(desk, func(t *testing.T) {
 			urls := startDemo(t, desk)
 			// A cross-site form cannot set the demo header: refused, nothing sent.
@@ -252,7 +252,7 @@ func TestDemoRefusesAMissingPluginAndUnknownDesk(t *testing.T) {
 	}{
 		{"missing plugin", demo.Options{PluginsDir: t.TempDir()}, "make build"},
 		{"unknown desk", demo.Options{Desk: "zendesk"}, `unknown desk "zendesk"`},
-		{"desk not wired yet", demo.Options{Desk: "hipchat"}, "no wiring for the hipchat fake"},
+		{"missing Help Scout plugin", demo.Options{Desk: "helpscout", PluginsDir: t.TempDir()}, "no helpscout plugin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

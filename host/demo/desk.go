@@ -38,14 +38,18 @@ type channelSpec struct {
 
 // deskThread is one conversation in the desk pane.
 type deskThread struct {
-	ID       string        `json:"id"`
-	Contact  string        `json:"contact"`
+	ID      string `json:"id"`
+	Contact string `json:"contact"`
+	// Label is how the desk names the conversation ("#42"); the page shows
+	// the start of ID when empty.
+	Label    string        `json:"label,omitempty"`
 	Messages []deskMessage `json:"messages"`
 }
 
 // deskMessage is one message in a desk thread.
 type deskMessage struct {
-	// From is "customer" or "agent".
+	// From is "customer", "agent" or "note" (a desk-internal note, such as
+	// a host notice).
 	From  string     `json:"from"`
 	Kind  string     `json:"kind,omitempty"`
 	Text  string     `json:"text"`
