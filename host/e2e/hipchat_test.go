@@ -141,7 +141,7 @@ func TestHipChatHandles(t *testing.T) {
 	if n := len(e.tg.SentTo(bo.ID)); n != 1 {
 		t.Errorf("Bo got %d messages, want 1", n)
 	}
-	assertNoBotToken(t, e)
+	assertNoSecrets(t, e, fake.Token(), hcWebhookSecret)
 }
 
 // agentSays returns a function that types text into the room as the agent
@@ -204,5 +204,5 @@ func TestHipChatUnknownHandle(t *testing.T) {
 	if got := waitSentTo(t, e, ann.ID, 1); got[0].Message.Text != "still here" {
 		t.Errorf("Ann got %q", got[0].Message.Text)
 	}
-	assertNoBotToken(t, e)
+	assertNoSecrets(t, e, fake.Token(), hcWebhookSecret)
 }

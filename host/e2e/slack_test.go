@@ -97,10 +97,18 @@ func waitSentTo(t *testing.T, e *env, chat int64, n int) []telegramtest.Sent {
 // before a test counts what arrived.
 func settle() { time.Sleep(1500 * time.Millisecond) }
 
-func assertNoBotToken(t *testing.T, e *env) {
+// assertNoSecrets checks that neither the bot token nor any of a desk's
+// secrets appears in the host log (plugins' output included).
+func assertNoSecrets(t *testing.T, e *env, secrets ...string) {
 	t.Helper()
-	if strings.Contains(e.Logs(), e.tg.Token()) {
-		t.Fatal("the bot token appears in the host log")
+	logs := e.Logs()
+	if strings.Contains(logs, e.tg.Token()) {
+		t.Error("the bot token appears in the host log")
+	}
+	for _, s := range secrets {
+		if strings.Contains(logs, s) {
+			t.Errorf("the secret %.6s… appears in the host log", s)
+		}
 	}
 }
 
@@ -231,7 +239,7 @@ func TestSlackEventsAPI(t *testing.T) {
 	if echoes < 4 { // two headers and two customer messages at least
 		t.Errorf("%d echo events delivered, want at least 4", echoes)
 	}
-	assertNoBotToken(t, e)
+	assertNoSecrets(t, e, slackfake.BotToken, slackfake.AppToken, slackfake.SigningSecret)
 }
 
 // Socket Mode: the plugin holds the websocket; a reply arrives, and after
@@ -280,5 +288,5 @@ func TestSlackSocketModeReconnect(t *testing.T) {
 		}
 		t.Errorf("Ann got %d messages, want 2: a redelivered envelope was sent twice", n)
 	}
-	assertNoBotToken(t, e)
+	assertNoSecrets(t, e, slackfake.BotToken, slackfake.AppToken, slackfake.SigningSecret)
 }
