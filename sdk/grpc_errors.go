@@ -32,7 +32,10 @@ func toStatus(err error, scrub func(string) string) error {
 	if err == nil {
 		return nil
 	}
-	msg := scrub(err.Error())
+	msg := err.Error()
+	if scrub != nil {
+		msg = scrub(msg)
+	}
 	if d, ok := RetryHint(err); ok {
 		st := status.New(codes.Unavailable, msg)
 		if withInfo, e := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(d)}); e == nil {

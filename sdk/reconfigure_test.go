@@ -2,6 +2,9 @@ package sdk_test
 
 import (
 	"context"
+	"errors"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,5 +49,35 @@ func TestReconfigureKeepsHostConnection(t *testing.T) {
 	}
 	if got := plugintest.AssertReplies(t, h.Host, 1, 5*time.Second); got[0].Text != "ping" {
 		t.Fatalf("reply text %q", got[0].Text)
+	}
+}
+
+// failingHost refuses every call, as the host does for a reply to an
+// unknown conversation.
+type failingHost struct{}
+
+func (failingHost) PostReply(context.Context, sdk.Reply) (sdk.PostReplyResult, error) {
+	return sdk.PostReplyResult{}, sdk.Permanent(errors.New("unknown conversation c_x"))
+}
+
+func (failingHost) OpenFile(context.Context, string) (io.ReadCloser, sdk.FileInfo, error) {
+	return nil, sdk.FileInfo{}, errors.New("no such file")
+}
+
+// A host-side error reaches the plugin as an error with its marker, and
+// the host keeps serving.
+func TestHostErrorsCrossTheBoundary(t *testing.T) {
+	h := plugintest.Serve(t, &echoHost{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := h.Channel.Configure(ctx, sdk.ConfigureRequest{Config: []byte("{}"), Host: failingHost{}})
+	if err != nil || len(resp.Errors) > 0 {
+		t.Fatalf("configure: %v %v", resp, err)
+	}
+	for i := 0; i < 2; i++ {
+		_, err = h.Channel.Deliver(ctx, plugintest.SampleDeliver(sdk.Message{ID: "m", Kind: sdk.KindText, Text: "x"}, nil))
+		if err == nil || !sdk.IsPermanent(err) || !strings.Contains(err.Error(), "unknown conversation") {
+			t.Fatalf("deliver %d: err = %v, want the host's permanent error", i, err)
+		}
 	}
 }

@@ -181,9 +181,6 @@ func expectHelp(t *testing.T, e *env, fake *hipchatfake.Server, say func(string)
 // A handle no conversation has is explained in red in the room, and parley
 // keeps running.
 func TestHipChatUnknownHandle(t *testing.T) {
-	t.Skip("host crashes: sdk/grpc_client.go hostServer.PostReply calls toStatus(err, nil) and " +
-		"toStatus (sdk/grpc_errors.go:35) calls the nil scrub func when the host's PostReply fails " +
-		"(here: reply for an unknown conversation), a nil dereference that kills parley")
 	e, fake := newHipChatEnv(t)
 	e.start()
 	if !waitUntil(30*time.Second, func() bool { return len(fake.Webhooks(fake.RoomID())) == 1 }) {
