@@ -32,11 +32,20 @@ type IntakeObserver interface {
 }
 
 func (h *intakeHandler) handle(ctx context.Context, batch []intake.Update) error {
+	ins := make([]store.Inbound, len(batch))
+	kinds := make([]string, len(batch))
+	for i, u := range batch {
+		ins[i], kinds[i] = h.inbound(u)
+	}
+	results, err := h.commitAll(ctx, ins)
+	if err != nil {
+		return err
+	}
 	committed := 0
-	for _, u := range batch {
-		fresh, err := h.commit(ctx, u)
+	for i, cr := range results {
+		fresh, err := h.committed(ctx, ins[i], kinds[i], cr)
 		if err != nil {
-			return fmt.Errorf("update %d: %w", u.ID, err)
+			return fmt.Errorf("update %d: %w", ins[i].UpdateID, err)
 		}
 		if fresh {
 			committed++
@@ -48,8 +57,27 @@ func (h *intakeHandler) handle(ctx context.Context, batch []intake.Update) error
 	return nil
 }
 
-// commit stores one update; it reports whether anything new was stored.
-func (h *intakeHandler) commit(ctx context.Context, u intake.Update) (bool, error) {
+// commitAll stores the batch in one transaction when the store can
+// (store.InboundBatcher: intake then costs one write per getUpdates batch,
+// not one per update), else update by update.
+func (h *intakeHandler) commitAll(ctx context.Context, ins []store.Inbound) ([]store.CommitResult, error) {
+	if b, ok := h.store.(store.InboundBatcher); ok && len(ins) > 1 {
+		return b.CommitInbounds(ctx, ins)
+	}
+	out := make([]store.CommitResult, len(ins))
+	for i, in := range ins {
+		cr, err := h.store.CommitInbound(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("update %d: %w", in.UpdateID, err)
+		}
+		out[i] = cr
+	}
+	return out, nil
+}
+
+// inbound normalises one update into what the store commits, and names
+// its kind for the metrics.
+func (h *intakeHandler) inbound(u intake.Update) (store.Inbound, string) {
 	var res normalize.Result
 	if u.Update == nil {
 		h.log.Warn("undecodable Telegram update; passing it on as unsupported", "update_id", u.ID, "error", u.DecodeErr)
@@ -88,10 +116,12 @@ func (h *intakeHandler) commit(ctx context.Context, u intake.Update) (bool, erro
 	if h.observer != nil {
 		h.observer.UpdateReceived(kind)
 	}
-	cr, err := h.store.CommitInbound(ctx, in)
-	if err != nil {
-		return false, err
-	}
+	return in, kind
+}
+
+// committed finishes one committed update; it reports whether anything new
+// was stored.
+func (h *intakeHandler) committed(ctx context.Context, in store.Inbound, kind string, cr store.CommitResult) (bool, error) {
 	if cr.Duplicate {
 		return false, nil
 	}
@@ -101,8 +131,8 @@ func (h *intakeHandler) commit(ctx context.Context, u intake.Update) (bool, erro
 			return true, err
 		}
 	}
-	if in.ChatID != 0 {
-		h.log.Debug("update committed", "update_id", u.ID, "conversation", cr.Conversation.ID, "kind", kind)
+	if in.ChatID != 0 && h.log.IsDebug() {
+		h.log.Debug("update committed", "update_id", in.UpdateID, "conversation", cr.Conversation.ID, "kind", kind)
 	}
 	return true, nil
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,7 +16,7 @@ import (
 func seed(tb testing.TB, s *Store, from, lanes, perLane int, state store.State) {
 	tb.Helper()
 	ctx := context.Background()
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		now := dbTime(time.Now().Add(-time.Hour))
 		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
 			INSERT INTO conversations (id, number, chat_id, started_at, updated_at)

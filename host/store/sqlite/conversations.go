@@ -105,7 +105,7 @@ func (s *Store) SetBlocked(ctx context.Context, conversationID string, blocked b
 // upsertConversation finds the conversation of in.ChatID, creating it (with
 // the next Number) when new and refreshing the contact otherwise. in.Time
 // must be set.
-func upsertConversation(ctx context.Context, tx *sql.Tx, in store.Inbound, newID func() string) (store.Conversation, bool, error) {
+func upsertConversation(ctx context.Context, tx *wtx, in store.Inbound, newID func() string) (store.Conversation, bool, error) {
 	t := dbTime(in.Time)
 	c, err := conversationWhere(ctx, tx, `c.chat_id = ?`, in.ChatID)
 	switch {

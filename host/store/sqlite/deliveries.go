@@ -45,7 +45,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, opt store.ClaimOptions) ([]
 	}
 	now := nowOr(opt.Now)
 	var out []store.Delivery
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx, claimDeliveries, dbTime(now), opt.Limit)
 		if err != nil {
@@ -93,20 +93,53 @@ func (s *Store) ClaimDeliveries(ctx context.Context, opt store.ClaimOptions) ([]
 // CompleteDelivery marks a delivery done and keeps the lane's thread
 // reference (the newest the plugin returned) and the desk's message id.
 func (s *Store) CompleteDelivery(ctx context.Context, id int64, owner string, threadRef []byte, deskMessageID string) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		conv, channel, err := deliveries.finish(ctx, tx, id, owner, `state = 'done', desk_message_id = ?`, deskMessageID)
-		if err != nil || len(threadRef) == 0 {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO lanes (conversation_id, channel, thread_ref, updated_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (conversation_id, channel) DO UPDATE SET thread_ref = excluded.thread_ref, updated_at = excluded.updated_at
-			WHERE thread_ref <> excluded.thread_ref`, conv, channel, threadRef, dbTime(time.Now()))
-		return err
+	err := s.tx(ctx, func(tx *wtx) error {
+		return completeDelivery(ctx, tx, owner, store.Completion{ID: id, ThreadRef: threadRef, DeskMessageID: deskMessageID})
 	})
 	if err != nil {
 		return fmt.Errorf("completing delivery %d: %w", id, err)
 	}
 	return nil
+}
+
+// CompleteDeliveries records a batch of completions in one transaction;
+// see store.DeliveryCompleter.
+func (s *Store) CompleteDeliveries(ctx context.Context, owner string, cs []store.Completion) ([]error, error) {
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	var errs []error
+	err := s.tx(ctx, func(tx *wtx) error {
+		errs = make([]error, len(cs))
+		for i, c := range cs {
+			err := completeDelivery(ctx, tx, owner, c)
+			switch {
+			case errors.Is(err, store.ErrLeaseLost) || errors.Is(err, store.ErrNotFound):
+				// finish changed nothing for this row; the others go on.
+				errs[i] = fmt.Errorf("completing delivery %d: %w", c.ID, err)
+			case err != nil:
+				return fmt.Errorf("delivery %d: %w", c.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("completing deliveries: %w", err)
+	}
+	return errs, nil
+}
+
+var _ store.DeliveryCompleter = (*Store)(nil)
+
+func completeDelivery(ctx context.Context, tx *wtx, owner string, c store.Completion) error {
+	conv, channel, err := deliveries.finish(ctx, tx, c.ID, owner, `state = 'done', desk_message_id = ?`, c.DeskMessageID)
+	if err != nil || len(c.ThreadRef) == 0 {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO lanes (conversation_id, channel, thread_ref, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (conversation_id, channel) DO UPDATE SET thread_ref = excluded.thread_ref, updated_at = excluded.updated_at
+		WHERE thread_ref <> excluded.thread_ref`, conv, channel, c.ThreadRef, dbTime(time.Now()))
+	return err
 }
 
 // RetryDelivery records a failed attempt and schedules the next one.

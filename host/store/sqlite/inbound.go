@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -16,51 +15,93 @@ import (
 // CommitInbound stores an update in one transaction; see store.Store.
 func (s *Store) CommitInbound(ctx context.Context, in store.Inbound) (store.CommitResult, error) {
 	var res store.CommitResult
-	in.Time = nowOr(in.Time)
-	now := in.Time
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.ExecContext(ctx, `INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)
-			ON CONFLICT (update_id) DO NOTHING`, in.UpdateID, dbTime(time.Now()))
-		if err != nil {
-			return err
-		}
-		if n, _ := ins.RowsAffected(); n == 0 {
-			res.Duplicate = true
-			if in.ChatID == 0 {
-				return nil
-			}
-			c, err := conversationWhere(ctx, tx, `c.chat_id = ?`, in.ChatID)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
+	err := s.tx(ctx, func(tx *wtx) error {
+		var err error
+		res, err = commitInbound(ctx, tx, in)
+		return err
+	})
+	if err != nil {
+		return store.CommitResult{}, err
+	}
+	return res, nil
+}
+
+// CommitInbounds stores a batch of updates in one transaction; see
+// store.InboundBatcher. One transaction per getUpdates batch instead of one
+// per update is what lets intake keep up with the single writer.
+func (s *Store) CommitInbounds(ctx context.Context, ins []store.Inbound) ([]store.CommitResult, error) {
+	if len(ins) == 0 {
+		return nil, nil
+	}
+	out := make([]store.CommitResult, len(ins))
+	err := s.tx(ctx, func(tx *wtx) error {
+		for i, in := range ins {
+			res, err := commitInbound(ctx, tx, in)
+			if err != nil {
 				return err
 			}
-			res.Conversation = c
-			return nil
-		}
-		if in.ChatID == 0 {
-			return nil // an ignored update: only its id is recorded, so the offset moves on
-		}
-		if res.Conversation, res.Created, err = upsertConversation(ctx, tx, in, ident.Conversation); err != nil {
-			return err
-		}
-		for _, m := range in.Messages {
-			if m.ID == "" {
-				return errors.New("a message has no id")
-			}
-			if err := insertMessage(ctx, tx, res.Conversation.ID, m, in.Channels, now); err != nil {
-				return err
-			}
-		}
-		if in.Answer != nil {
-			a := *in.Answer
-			a.ConversationID = res.Conversation.ID
-			if _, _, err := insertReply(ctx, tx, "", res.Conversation.ID, a, now); err != nil {
-				return err
-			}
+			out[i] = res
 		}
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+var _ store.InboundBatcher = (*Store)(nil)
+
+// commitInbound stores one update inside tx; the error names the update.
+func commitInbound(ctx context.Context, tx *wtx, in store.Inbound) (store.CommitResult, error) {
+	res, err := commitInboundTx(ctx, tx, in)
+	if err != nil {
 		return store.CommitResult{}, fmt.Errorf("committing update %d: %w", in.UpdateID, err)
+	}
+	return res, nil
+}
+
+func commitInboundTx(ctx context.Context, tx *wtx, in store.Inbound) (store.CommitResult, error) {
+	var res store.CommitResult
+	in.Time = nowOr(in.Time)
+	now := in.Time
+	ins, err := tx.ExecContext(ctx, `INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)
+		ON CONFLICT (update_id) DO NOTHING`, in.UpdateID, dbTime(time.Now()))
+	if err != nil {
+		return res, err
+	}
+	if n, _ := ins.RowsAffected(); n == 0 {
+		res.Duplicate = true
+		if in.ChatID == 0 {
+			return res, nil
+		}
+		c, err := conversationWhere(ctx, tx, `c.chat_id = ?`, in.ChatID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return res, err
+		}
+		res.Conversation = c
+		return res, nil
+	}
+	if in.ChatID == 0 {
+		return res, nil // an ignored update: only its id is recorded, so the offset moves on
+	}
+	if res.Conversation, res.Created, err = upsertConversation(ctx, tx, in, ident.Conversation); err != nil {
+		return res, err
+	}
+	for _, m := range in.Messages {
+		if m.ID == "" {
+			return res, errors.New("a message has no id")
+		}
+		if err := insertMessage(ctx, tx, res.Conversation.ID, m, in.Channels, now); err != nil {
+			return res, err
+		}
+	}
+	if in.Answer != nil {
+		a := *in.Answer
+		a.ConversationID = res.Conversation.ID
+		if _, _, err := insertReply(ctx, tx, "", res.Conversation.ID, a, now); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }
@@ -68,7 +109,7 @@ func (s *Store) CommitInbound(ctx context.Context, in store.Inbound) (store.Comm
 // insertMessage stores m and queues it to every channel, unless a message
 // with its id exists (a redelivered update the dedupe table no longer
 // knows, or a caller's retry): then nothing is queued again.
-func insertMessage(ctx context.Context, tx *sql.Tx, conversationID string, m sdk.Message, channels []string, now time.Time) error {
+func insertMessage(ctx context.Context, tx *wtx, conversationID string, m sdk.Message, channels []string, now time.Time) error {
 	body, err := payload.EncodeMessage(m)
 	if err != nil {
 		return err
@@ -108,7 +149,7 @@ func (s *Store) TelegramOffset(ctx context.Context) (int64, error) {
 func (s *Store) EnqueueNotice(ctx context.Context, conversationID string, n sdk.Notice, channels []string) error {
 	now := time.Now()
 	m := sdk.Message{ID: ident.Notice(), Time: now, Kind: sdk.KindNotice, Text: n.Text, Notice: &n}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		if _, err := conversationWhere(ctx, tx, `c.id = ?`, conversationID); err != nil {
 			return err
 		}

@@ -3,9 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -37,19 +37,19 @@ func checkClaim(opt store.ClaimOptions) error {
 	return nil
 }
 
-// lease gives the rows ids to owner until the given time.
-func (q queue) lease(ctx context.Context, tx *sql.Tx, ids []int64, owner string, until time.Time) error {
+// lease gives the rows ids to owner until the given time. The ids travel
+// as one JSON array so the statement's text is the same for any number of
+// rows and stays prepared (see stmtCache).
+func (q queue) lease(ctx context.Context, tx *wtx, ids []int64, owner string, until time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	args := []any{owner, dbTime(until), dbTime(time.Now())}
-	marks := make([]string, len(ids))
-	for i, id := range ids {
-		marks[i] = "?"
-		args = append(args, id)
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE `+q.table+` SET lease_owner = ?, lease_until = ?, updated_at = ?
-		WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...)
+	_, err = tx.ExecContext(ctx, `UPDATE `+q.table+` SET lease_owner = ?, lease_until = ?, updated_at = ?
+		WHERE id IN (SELECT value FROM json_each(?))`, owner, dbTime(until), dbTime(time.Now()), string(list))
 	if err != nil {
 		return fmt.Errorf("leasing %s rows: %w", q.kind, err)
 	}
@@ -60,7 +60,7 @@ func (q queue) lease(ctx context.Context, tx *sql.Tx, ids []int64, owner string,
 // releases the lease, returning the row's lane. The lease may have run
 // out: as long as nobody claimed the row since, the owner still holds it,
 // and finishing it spares a needless second delivery.
-func (q queue) finish(ctx context.Context, tx *sql.Tx, id int64, owner, set string, args ...any) (conversationID, channel string, err error) {
+func (q queue) finish(ctx context.Context, tx *wtx, id int64, owner, set string, args ...any) (conversationID, channel string, err error) {
 	args = append(args, dbTime(time.Now()), id, owner)
 	err = tx.QueryRowContext(ctx, `UPDATE `+q.table+` SET `+set+`, lease_owner = NULL, lease_until = NULL, updated_at = ?
 		WHERE id = ? AND state = 'pending' AND lease_owner = ?
@@ -80,7 +80,7 @@ func (q queue) finish(ctx context.Context, tx *sql.Tx, id int64, owner, set stri
 
 // retry records a failed attempt and schedules the next.
 func (q queue) retry(ctx context.Context, s *Store, id int64, owner string, next time.Time, lastErr string) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		_, _, err := q.finish(ctx, tx, id, owner, `attempts = attempts + 1, next_attempt_at = ?, last_error = ?`,
 			dbTime(next), truncateError(lastErr))
 		return err
@@ -93,7 +93,7 @@ func (q queue) retry(ctx context.Context, s *Store, id int64, owner string, next
 
 // fail records the last attempt and gives up on the row.
 func (q queue) fail(ctx context.Context, s *Store, id int64, owner, lastErr string) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		_, _, err := q.finish(ctx, tx, id, owner, `state = 'failed', attempts = attempts + 1, last_error = ?`, truncateError(lastErr))
 		return err
 	})

@@ -71,7 +71,7 @@ func (s *Store) RetryNow(ctx context.Context, kind string, id int64) error {
 		return fmt.Errorf("retry: unknown kind %q (want %q or %q)", kind, deliveries.kind, replies.kind)
 	}
 	now := dbTime(time.Now())
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE `+q.table+` SET state = 'pending', attempts = 0,
 			next_attempt_at = MIN(next_attempt_at, ?1), updated_at = ?1
 			WHERE id = ?2 AND state IN ('pending', 'failed')`, now, id)

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"time"
@@ -19,7 +18,7 @@ func (s *Store) TryLead(ctx context.Context, name, owner string, ttl time.Durati
 	}
 	now := time.Now()
 	held := false
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO leaderships (name, owner, until_us) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until_us = excluded.until_us
 			WHERE leaderships.owner = excluded.owner OR leaderships.until_us < ?`,
@@ -36,7 +35,7 @@ func (s *Store) TryLead(ctx context.Context, name, owner string, ttl time.Durati
 
 // ReleaseLead implements store.Store.
 func (s *Store) ReleaseLead(ctx context.Context, name, owner string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM leaderships WHERE name = ? AND owner = ?`, name, owner)
 		return err
 	})
@@ -49,7 +48,7 @@ func (s *Store) Heartbeat(ctx context.Context, r store.Replica) error {
 		return err
 	}
 	seen := nowOr(r.SeenAt)
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO replicas (owner, hostname, pid, version, leads, started_at_us, seen_at_us)
 			VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (owner) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid, version = excluded.version,

@@ -17,7 +17,7 @@ import (
 func (s *Store) CommitReplies(ctx context.Context, channel string, rs []sdk.Reply) ([]store.ReplyResult, error) {
 	now := time.Now()
 	var out []store.ReplyResult
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		out = out[:0]
 		for _, r := range rs {
 			if r.ExternalID == "" {
@@ -49,7 +49,7 @@ func (s *Store) CommitReplies(ctx context.Context, channel string, rs []sdk.Repl
 
 // resolveReply finds the conversation a reply names, by id or by the thread
 // reference the channel returned from Deliver.
-func resolveReply(ctx context.Context, tx *sql.Tx, channel string, r sdk.Reply) (string, error) {
+func resolveReply(ctx context.Context, tx *wtx, channel string, r sdk.Reply) (string, error) {
 	var id string
 	var err error
 	switch {
@@ -84,7 +84,7 @@ func quoteRef(ref []byte) string {
 
 // insertReply queues r unless (channel, external id) is stored already; it
 // reports a duplicate and the conversation of the stored reply.
-func insertReply(ctx context.Context, tx *sql.Tx, channel, conversationID string, r sdk.Reply, now time.Time) (bool, string, error) {
+func insertReply(ctx context.Context, tx *wtx, channel, conversationID string, r sdk.Reply, now time.Time) (bool, string, error) {
 	body, err := payload.EncodeReply(r)
 	if err != nil {
 		return false, "", err
@@ -126,7 +126,7 @@ func (s *Store) ClaimReplies(ctx context.Context, opt store.ClaimOptions) ([]sto
 	}
 	now := nowOr(opt.Now)
 	var out []store.OutgoingReply
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx, claimReplies, dbTime(now), opt.Limit)
 		if err != nil {
@@ -183,7 +183,7 @@ func (s *Store) CompleteReply(ctx context.Context, id int64, owner string, teleg
 	if err != nil {
 		return err
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *wtx) error {
 		_, _, err := replies.finish(ctx, tx, id, owner, `state = 'done', telegram_message_ids = ?`, string(ids))
 		return err
 	})

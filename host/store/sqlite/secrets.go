@@ -20,7 +20,7 @@ func (s *Store) Secret(ctx context.Context, name string, gen func() ([]byte, err
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("reading secret %s: %w", name, err)
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *wtx) error {
 		err := tx.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err

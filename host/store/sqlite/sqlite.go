@@ -54,6 +54,8 @@ type Store struct {
 	read  *sql.DB // read-only pool
 	lock  *flock.Flock
 	log   hclog.Logger
+	// stmts are the write connection's prepared statements.
+	stmts *stmtCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -168,6 +170,7 @@ func (s *Store) openPools(ctx context.Context, query url.Values, opts Options) e
 	s.write.SetMaxIdleConns(1)
 	s.write.SetConnMaxLifetime(0)
 	s.write.SetConnMaxIdleTime(0)
+	s.stmts = &stmtCache{db: s.write}
 	// The first connection sets WAL mode and creates the file; do it before
 	// readers open so they never see a half-made database.
 	if err := s.write.PingContext(ctx); err != nil {
@@ -188,7 +191,7 @@ func (s *Store) openPools(ctx context.Context, query url.Values, opts Options) e
 // proves that process is gone, so its in-flight work can be retried now
 // instead of after its leases run out.
 func (s *Store) releaseLeases(ctx context.Context) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *wtx) error {
 		for _, table := range []string{"deliveries", "replies"} {
 			res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET lease_owner = NULL, lease_until = NULL
 				WHERE state = 'pending' AND lease_owner IS NOT NULL`)
@@ -263,6 +266,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the database and releases the process lock.
 func (s *Store) Close() error {
 	var errs []error
+	if s.stmts != nil {
+		s.stmts.close()
+	}
 	for _, db := range []*sql.DB{s.read, s.write} {
 		if db != nil {
 			errs = append(errs, db.Close())
@@ -275,16 +281,24 @@ func (s *Store) Close() error {
 }
 
 // tx runs fn in a write transaction, committing when it returns nil.
-func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+// Statements fn ran unprepared are prepared once the transaction has
+// released the connection (see stmtCache).
+func (s *Store) tx(ctx context.Context, fn func(tx *wtx) error) (err error) {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
+	tx := &wtx{Tx: sqlTx, cache: s.stmts}
+	defer func() {
+		if len(tx.missed) > 0 {
+			s.stmts.prepare(context.WithoutCancel(ctx), tx.missed)
+		}
+	}()
 	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
+		_ = sqlTx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	return nil

@@ -51,6 +51,8 @@ func Run(t *testing.T, open Opener) {
 		{"CommitInbound/Answer", testAnswer},
 		{"TelegramOffset", testTelegramOffset},
 		{"CommitInbound/IgnoredUpdate", testIgnoredUpdate},
+		{"CommitInbounds/InOrder", testBatchInboundInOrder},
+		{"CommitInbounds/Atomic", testBatchInboundAtomic},
 		{"Leadership", testLeadership},
 		{"Replicas", testReplicas},
 
@@ -67,6 +69,7 @@ func Run(t *testing.T, open Opener) {
 		{"Deliveries/Edits", testDeliveryEdits},
 		{"Deliveries/Notices", testNotices},
 		{"Deliveries/ClaimOptions", testClaimOptions},
+		{"CompleteDeliveries", testBatchComplete},
 
 		{"Replies/ByThreadAndConversation", testRepliesResolve},
 		{"Replies/Dedupe", testReplyDedupe},
