@@ -73,8 +73,10 @@ type Options struct {
 	// MaxAttempts before a row is marked failed [12].
 	MaxAttempts int
 	Backoff     Backoff
-	// Lease is how long a claimed row stays ours [5m]; it must outlast
-	// CallTimeout so a slow call is never worked on twice.
+	// Lease is how long a claimed delivery stays ours [CallTimeout+15s]; a
+	// reply's lease is 3*CallTimeout longer (its call may upload files). It
+	// outlasts the call so a slow call is not worked on twice, and is short
+	// so a replica that dies hands its lanes over within it.
 	Lease time.Duration
 	// CallTimeout bounds one Deliver call [30s]; a reply (uploads) gets 4x.
 	CallTimeout time.Duration
@@ -92,11 +94,11 @@ func (o *Options) defaults() {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 12
 	}
-	if o.Lease <= 0 {
-		o.Lease = 5 * time.Minute
-	}
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = 30 * time.Second
+	}
+	if o.Lease <= 0 {
+		o.Lease = o.CallTimeout + 15*time.Second
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 500 * time.Millisecond
@@ -248,16 +250,13 @@ func runLoop[T any](ctx, work context.Context, d *Dispatcher, wakeCh chan struct
 	}
 }
 
-func (d *Dispatcher) claimOpts(n int) store.ClaimOptions {
-	return store.ClaimOptions{Owner: d.opts.Owner, Limit: n, Lease: d.opts.Lease}
-}
-
 func (d *Dispatcher) claimDeliveries(ctx context.Context, n int) ([]store.Delivery, error) {
-	return d.store.ClaimDeliveries(ctx, d.claimOpts(n))
+	return d.store.ClaimDeliveries(ctx, store.ClaimOptions{Owner: d.opts.Owner, Limit: n, Lease: d.opts.Lease})
 }
 
 func (d *Dispatcher) claimReplies(ctx context.Context, n int) ([]store.OutgoingReply, error) {
-	return d.store.ClaimReplies(ctx, d.claimOpts(n))
+	lease := d.opts.Lease + 3*d.opts.CallTimeout
+	return d.store.ClaimReplies(ctx, store.ClaimOptions{Owner: d.opts.Owner, Limit: n, Lease: lease})
 }
 
 type nopObserver struct{}
