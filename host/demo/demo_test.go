@@ -187,14 +187,34 @@ func TestDemoDesksThroughTheAPI(t *testing.T) {
 			post(t, urls.Page+"api/chat/text", `{"text":"Is the shop open on Sunday?"}`)
 			var st pageState
 			waitState(t, urls.Page, &st, "the question at the desk", func() bool {
-				return len(st.Threads) == 1 && strings.Contains(fmt.Sprint(st.Threads[0].Messages), "open on Sunday") &&
+				return len(st.Threads) == 1 && hasMessage(st.Threads[0].Messages, "customer", "Is the shop open on Sunday?") &&
 					!strings.Contains(fmt.Sprint(st.Chat), "forged")
 			})
-			post(t, urls.Page+"api/desk/reply", fmt.Sprintf(`{"thread":%q,"text":"Yes, from 10 to 4."}`, st.Threads[0].ID))
-			waitState(t, urls.Page, &st, "the answer in the chat", func() bool {
+			if th := st.Threads[0]; !strings.Contains(th.Contact, "Ada") {
+				t.Errorf("desk thread %+v does not name the customer", th)
+			}
+			// The desk's markup (Help Scout HTML, HipChat's "#N" header) is
+			// not what the pane shows.
+			if got := fmt.Sprint(st.Threads[0].Messages); strings.ContainsAny(got, "<>") {
+				t.Errorf("desk messages carry markup: %s", got)
+			}
+			post(t, urls.Page+"api/desk/reply", fmt.Sprintf(`{"thread":%q,"text":"Yes, from 10 to 4.\nAnd <b>not</b> on holidays."}`, st.Threads[0].ID))
+			const answer = "Yes, from 10 to 4.\nAnd <b>not</b> on holidays."
+			waitState(t, urls.Page, &st, "the answer in the chat and at the desk", func() bool {
 				last := st.Chat[len(st.Chat)-1]
-				return last.From == "bot" && last.Text == "Yes, from 10 to 4."
+				return last.From == "bot" && last.Text == answer && hasMessage(st.Threads[0].Messages, "agent", answer)
 			})
+			// An unknown thread is refused, and says so.
+			req, _ := http.NewRequest(http.MethodPost, urls.Page+"api/desk/reply", strings.NewReader(`{"thread":"999999","text":"hello?"}`))
+			req.Header.Set("X-Parley-Demo", "1")
+			resp, err = http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadGateway {
+				t.Errorf("reply to an unknown thread: %s, want 502", resp.Status)
+			}
 		})
 	}
 }
@@ -205,9 +225,21 @@ type pageState struct {
 		From, Text string
 	}
 	Threads []struct {
-		ID       string
-		Messages []struct{ From, Text string }
+		ID, Contact string
+		Messages    []deskMessage
 	}
+}
+
+type deskMessage struct{ From, Text string }
+
+// hasMessage reports whether a desk thread holds text from from.
+func hasMessage(ms []deskMessage, from, text string) bool {
+	for _, m := range ms {
+		if m.From == from && m.Text == text {
+			return true
+		}
+	}
+	return false
 }
 
 func post(t *testing.T, url, body string) {

@@ -6,14 +6,16 @@ import (
 	"strings"
 
 	xhtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // The plugins write files into desk HTML in one shape, "📎 <a href=URL>name</a> (size)",
 // and Help Scout's too-large alert as "⚠️ <b>name</b> (size) is too large…".
-// Matching those shapes lifts them out as the pane's file links and alerts.
+// Matching those shapes lifts them out, with the line break after them, as
+// the pane's file links and alerts.
 var (
-	fileLinkRE = regexp.MustCompile(`📎 <a href="([^"]*)">([^<]*)</a>(?: \(([0-9.]+ [KMG]?B)\))?`)
-	tooLargeRE = regexp.MustCompile(`⚠️ <b>([^<]*)</b>(?: \(([0-9.]+ [KMG]?B)\))? is too large[^<]*`)
+	fileLinkRE = regexp.MustCompile(`📎 <a href="([^"]*)">([^<]*)</a>(?: \(([0-9.]+ [KMG]?B)\))?(?:<br>)?`)
+	tooLargeRE = regexp.MustCompile(`⚠️ <b>([^<]*)</b>(?: \(([0-9.]+ [KMG]?B)\))? is too large[^<]*(?:<br>)?`)
 )
 
 // fromHTML turns the HTML a desk shows (a Help Scout thread, a HipChat
@@ -37,7 +39,7 @@ func fromHTML(s string) (string, []deskFile) {
 // htmlText is the visible text of an HTML fragment: <br> and block ends are
 // line breaks, a link is its text followed by its target.
 func htmlText(s string) string {
-	nodes, err := xhtml.ParseFragment(strings.NewReader(s), &xhtml.Node{Type: xhtml.ElementNode, Data: "div"})
+	nodes, err := xhtml.ParseFragment(strings.NewReader(s), &xhtml.Node{Type: xhtml.ElementNode, Data: "div", DataAtom: atom.Div})
 	if err != nil {
 		// The tokenizer accepts any input; keep the raw text rather than nothing.
 		return s

@@ -44,7 +44,7 @@ func (s *slackDesk) Threads() []deskThread {
 			if m.User == slackfake.AgentUserID {
 				from = "agent"
 			}
-			dm := deskMessage{From: from, Text: m.Text, At: slackTime(m.TS)}
+			dm := deskMessage{From: from, Text: slackUnescape.Replace(m.Text), At: slackTime(m.TS)}
 			for _, f := range m.Files {
 				dm.Files = append(dm.Files, deskFile{Name: f})
 			}
@@ -56,7 +56,7 @@ func (s *slackDesk) Threads() []deskThread {
 }
 
 func (s *slackDesk) Reply(ctx context.Context, threadID, text string) error {
-	_, d, err := s.f.AgentReply(ctx, slackfake.ChannelID, threadID, slackfake.AgentUserID, text)
+	_, d, err := s.f.AgentReply(ctx, slackfake.ChannelID, threadID, slackfake.AgentUserID, slackEscape.Replace(text))
 	if err != nil {
 		return fmt.Errorf("slack agent reply: %w", err)
 	}
@@ -67,6 +67,13 @@ func (s *slackDesk) Reply(ctx context.Context, threadID, text string) error {
 }
 
 func (s *slackDesk) Close() { s.f.Close() }
+
+// A Slack client sends what the agent types with &, < and > escaped, the
+// only escaping Slack's text format has; the pane shows them as typed.
+var (
+	slackEscape   = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	slackUnescape = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
+)
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
