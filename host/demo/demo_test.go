@@ -337,3 +337,62 @@ func counter(fams map[string]*dto.MetricFamily, name, label, value string) float
 	}
 	return sum
 }
+
+// TestDemoPageRendersTheDesks plays the Help Scout and HipChat desks in the
+// browser: the desk pane shows each desk's conversation with its handle,
+// files as the host's links, the too-large alert and the map link, and the
+// agent's answer goes through the desk into the chat.
+func TestDemoPageRendersTheDesks(t *testing.T) {
+	for _, tt := range []struct{ desk, label string }{
+		{"helpscout", " · Do you ship to Norway? · active"}, // "#<number> · subject · status"
+		{"hipchat", "#1"},
+	} {
+		t.Run(tt.desk, func(t *testing.T) {
+			b := browsertest.New(t)
+			urls := startDemo(t, tt.desk)
+			browsertest.Do(t, b, 20*time.Second, "opening the demo page", chromedp.Navigate(urls.Page))
+			waitJS(t, b, "the desk's name", fmt.Sprintf(`document.querySelector("#plugin").innerText === %q`, tt.desk))
+
+			const question = "Do you ship to Norway?"
+			browsertest.Do(t, b, 10*time.Second, "typing as the customer",
+				chromedp.SendKeys(chromedp.CSS("#chat-input"), question), chromedp.Click(chromedp.CSS("#chat-send")))
+			waitJS(t, b, "the question in the desk pane",
+				fmt.Sprintf(`[...document.querySelectorAll("#desk .dmsg.customer .text")].some(e => e.innerText === %q)`, question))
+			if got := browsertest.Text(t, b, 5*time.Second, "#desk .thread h3"); !strings.Contains(got, "Ada Lovelace") || !strings.Contains(got, tt.label) {
+				t.Errorf("desk thread title = %q, want the contact's name and %q", got, tt.label)
+			}
+
+			file := filepath.Join(t.TempDir(), "route.txt")
+			const content = "Oslo, then Bergen"
+			if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			browsertest.Do(t, b, 10*time.Second, "sending a file, a too-large file and a location",
+				chromedp.SetUploadFiles(chromedp.CSS("#file-input"), []string{file}))
+			waitJS(t, b, "the file link in the desk pane", `document.querySelector("#desk a.file-link")?.innerText.includes("route.txt")`)
+			browsertest.Do(t, b, 10*time.Second, "sending a too-large file and a location",
+				chromedp.Click(chromedp.CSS("#send-large")), chromedp.Click(chromedp.CSS("#send-location")))
+			waitJS(t, b, "the too-large alert", `document.querySelector("#desk .too-large")?.innerText.includes("site-recording.mp4")`)
+			waitJS(t, b, "the map link", `[...document.querySelectorAll("#desk .dmsg a")].some(a => a.href.startsWith("https://www.openstreetmap.org/"))`)
+			href, err := chromedp.Run(b, chromedp.Evaluate[string](`document.querySelector("#desk a.file-link").href`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(href, urls.Public+"/files/") {
+				t.Errorf("file link %q is not a host /files/ link under %s", href, urls.Public)
+			}
+			if got := httpGet(t, href); got != content {
+				t.Errorf("file link served %q, want %q", got, content)
+			}
+
+			const answer = "Yes, in 3 to 5 days."
+			browsertest.Do(t, b, 10*time.Second, "answering as the agent",
+				chromedp.SendKeys(chromedp.CSS("#desk .reply-text"), answer), chromedp.Click(chromedp.CSS("#desk .reply-send")))
+			waitJS(t, b, "the answer in the chat pane",
+				fmt.Sprintf(`[...document.querySelectorAll("#chat .msg.bot")].some(e => e.innerText.includes(%q))`, answer))
+			waitJS(t, b, "the answer in the desk pane",
+				fmt.Sprintf(`[...document.querySelectorAll("#desk .dmsg.agent .text")].some(e => e.innerText === %q)`, answer))
+			browsertest.Screenshot(t, b, "demo-"+tt.desk)
+		})
+	}
+}

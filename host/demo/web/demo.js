@@ -5,12 +5,38 @@
 const $ = (sel) => document.querySelector(sel);
 const threadBoxes = new Map(); // thread id -> {root, list, last}
 let lastChat = "";
+let plugin = "";
+
+// What the desk pane is, per desk plugin.
+const deskViews = {
+  webhook: { sub: "conversations the webhook plugin delivered", reply: "Answer as the agent…" },
+  slack: { sub: "Slack channel: one thread per conversation", reply: "Answer in the thread…" },
+  helpscout: { sub: "Help Scout mailbox: chat conversations and their threads", reply: "Reply to the customer…" },
+  hipchat: { sub: "HipChat room: notifications by #handle", reply: "Type into the room (sent as #N …)" },
+};
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
   if (text !== undefined) e.textContent = text; // never innerHTML: texts come from users
   return e;
+}
+
+// linkify appends text with its http(s) addresses as links, built from
+// text nodes only.
+function linkify(parent, text) {
+  for (const part of text.split(/(https?:\/\/[^\s()]+)/)) {
+    if (/^https?:\/\//.test(part)) {
+      const a = el("a", "", part);
+      a.href = part;
+      a.target = "_blank";
+      a.rel = "noopener";
+      parent.append(a);
+    } else if (part) {
+      parent.append(part);
+    }
+  }
+  return parent;
 }
 
 function clock(iso) {
@@ -64,11 +90,11 @@ function threadBox(t) {
   const root = el("article", "thread");
   root.dataset.thread = t.id;
   const h = el("h3", "", t.contact || "Customer");
-  h.append(" ", el("small", "", "conversation " + t.id.slice(0, 8)));
+  h.append(" ", el("small", "", t.label || "conversation " + t.id.slice(0, 8)));
   const list = el("div", "dlist");
   const form = el("form", "reply-box");
   const ta = el("textarea", "reply-text");
-  ta.placeholder = "Answer as the agent…";
+  ta.placeholder = (deskViews[plugin] || deskViews.webhook).reply.replace("#N", t.label || "#N");
   const btn = el("button", "reply-send", "Reply");
   btn.type = "submit";
   form.append(ta, btn);
@@ -102,11 +128,11 @@ function renderDesk(threads) {
     tb.last = key;
     tb.list.replaceChildren();
     for (const m of t.messages) {
-      const d = el("div", "dmsg " + m.from);
-      const who = el("div", "who", m.from === "agent" ? "You (agent)" : t.contact || "Customer");
+      const d = el("div", "dmsg " + m.from + (m.kind ? " kind-" + m.kind : ""));
+      const who = el("div", "who", m.from === "agent" ? "You (agent)" : m.from === "note" ? "Note" : t.contact || "Customer");
       if (m.kind && m.kind !== "text") who.append(el("span", "kind", m.kind));
       d.append(who);
-      if (m.text) d.append(el("div", "text", m.text));
+      if (m.text) d.append(linkify(el("div", "text"), m.text));
       for (const f of m.files || []) {
         if (f.too_large) {
           d.append(el("div", "too-large", "⚠ " + f.name + " (" + f.size + ") is too large for a bot to download: ask the customer for another way"));
@@ -129,7 +155,11 @@ async function refresh() {
     const r = await fetch("/api/state", { cache: "no-store" });
     if (!r.ok) return;
     const s = await r.json();
-    $("#plugin").textContent = s.plugin;
+    if (s.plugin !== plugin) {
+      plugin = s.plugin;
+      $("#plugin").textContent = plugin;
+      $("#desk-sub").textContent = (deskViews[plugin] || deskViews.webhook).sub;
+    }
     $("#status-link").href = s.status_url;
     renderChat(s.chat || []);
     renderDesk(s.threads || []);
