@@ -20,19 +20,19 @@ import (
 // for good must not silence a customer's conversation forever; it stays
 // listed (Queue) until an operator retries it (RetryNow).
 //
-// The walk goes through deliveries_pending in id order and stops after
-// Limit heads; the head test is one probe of deliveries_pending_lane.
+// delivery_heads holds each lane's head (triggers keep it; see migration
+// 00003), so the walk visits heads only, in id order, and stops after
+// Limit claimable ones: one busy lane's backlog costs the claim nothing.
+// CROSS JOIN keeps delivery_heads the outer loop.
 const claimDeliveries = `SELECT ` + conversationCols + `, d.id, d.channel, d.attempts, d.created_at, m.payload, l.thread_ref
-	FROM deliveries d INDEXED BY deliveries_pending
+	FROM delivery_heads h
+	CROSS JOIN deliveries d ON d.id = h.delivery_id
 	JOIN messages m ON m.id = d.message_id
 	JOIN conversations c ON c.id = d.conversation_id
 	LEFT JOIN lanes l ON l.conversation_id = d.conversation_id AND l.channel = d.channel
-	WHERE d.state = 'pending'
-	  AND d.next_attempt_at <= ?1
+	WHERE d.next_attempt_at <= ?1
 	  AND (d.lease_until IS NULL OR d.lease_until < ?1)
-	  AND d.id = (SELECT MIN(p.id) FROM deliveries p
-	              WHERE p.conversation_id = d.conversation_id AND p.channel = d.channel AND p.state = 'pending')
-	ORDER BY d.id
+	ORDER BY h.delivery_id
 	LIMIT ?2`
 
 // ClaimDeliveries leases the head of up to opt.Limit ready lanes.
