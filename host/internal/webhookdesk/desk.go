@@ -9,8 +9,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/parley-dev/parley/sdk/signature"
 )
 
 // Attachment is a file as the webhook plugin describes it.
@@ -246,8 +246,4 @@ func (d *Desk) Post(ctx context.Context, hookURL string, body []byte, signature 
 }
 
 // Sign returns the X-Parley-Signature value for body.
-func Sign(secret, body []byte) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
-}
+func Sign(secret, body []byte) string { return signature.SignHMACSHA256(secret, body) }
