@@ -8,4 +8,11 @@
 // delivered, grouped by conversation, with a reply box that answers through
 // the desk's real webhook into the host. Nothing between the two edges is
 // simulated.
+//
+// Each desk is read the way its agents see it: the webhook desk's signed
+// deliveries, Slack threads, Help Scout conversations and their threads,
+// HipChat room notifications grouped by their "#N" handle. The reply box
+// answers the way an agent would: a signed webhook POST, a Slack thread
+// reply, a Help Scout agent reply (and its signed webhook), a "#N text"
+// room message.
 package demo
