@@ -134,7 +134,8 @@ func (h *hipChatDesk) Reply(ctx context.Context, threadID, text string) error {
 	for _, d := range ds {
 		switch {
 		case d.Err != "":
-			return fmt.Errorf("HipChat's webhook to the host failed: %s", d.Err)
+			// The error names the webhook URL, whose last segment is the secret.
+			return fmt.Errorf("HipChat's webhook to the host failed: %s", strings.ReplaceAll(d.Err, h.secret, "<webhook_secret>"))
 		case d.Status/100 != 2:
 			return fmt.Errorf("the host answered HipChat's webhook with %d: %s", d.Status, d.Response)
 		case len(d.Response) > 0:
