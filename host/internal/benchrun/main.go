@@ -32,6 +32,7 @@ type options struct {
 	cpuProfile string
 	only       string
 	convs      string
+	postgres   bool
 }
 
 func main() {
@@ -44,6 +45,7 @@ func main() {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (host in-process) to this file")
 	fs.StringVar(&o.only, "only", "", "run one arm only: baseline, plugin or binary (for profiling)")
 	fs.StringVar(&o.convs, "conversations", "1,100,1000", "comma-separated conversation counts to run")
+	fs.BoolVar(&o.postgres, "postgres", os.Getenv(postgresEnv) != "", "also measure 1, 2 and 3 replicas on PostgreSQL ("+postgresEnv+"; default on when it is set)")
 	_ = fs.Parse(os.Args[1:])
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -117,6 +119,9 @@ func run(ctx context.Context, o options, progress io.Writer) error {
 			fmt.Fprintf(progress, "%.1f msg/s sustained, %d 429s\n", res.Sustained, res.Served429)
 			rep.Replies = append(rep.Replies, res)
 		}
+	}
+	if rep.Postgres, err = runPostgres(ctx, o, plugins, parley, rep, progress); err != nil {
+		return err
 	}
 	rep.Elapsed = time.Since(rep.Started)
 	rep.LoadAfter = loadAverage()

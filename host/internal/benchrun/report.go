@@ -48,6 +48,7 @@ type report struct {
 	LoadBefore, LoadAfter string
 	Intake                []intakeResult
 	Replies               []replyResult
+	Postgres              pgSection
 }
 
 // find returns the intake row of an arm and conversation count.
@@ -167,6 +168,7 @@ func (r report) render(b *strings.Builder) {
 		p("")
 	}
 	r.renderBounds(p)
+	r.Postgres.render(p, r.Machine.Cores)
 }
 
 // renderBounds is the "what bounds it" section: the targets checked against

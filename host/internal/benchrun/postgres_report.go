@@ -1,0 +1,177 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// saturated is the share of the machine's cores above which the run counts
+// as CPU-bound: the rest is scheduling slack, not headroom.
+const saturated = 0.9
+
+// render writes the PostgreSQL section: the replica rows, the
+// one-replica comparison with SQLite, where the CPU went and what bounds
+// it, each claim computed from this run's numbers.
+func (s pgSection) render(p func(string, ...any), cores int) {
+	if s.Skipped == "" && len(s.Rows) == 0 {
+		return // -postgres=false
+	}
+	p("## PostgreSQL: 1, 2 and 3 replicas on one database")
+	p("")
+	if s.Skipped != "" {
+		p("%s", s.Skipped)
+		p("")
+		return
+	}
+	first := s.Rows[0]
+	p("As-shipped `bin/parley run` processes, `driver = \"postgres\"`, all on one fresh database per row")
+	p("(the PostgreSQL server on this machine), each with its own `parley-channel-webhook`; fake Telegram")
+	p("and the desk run in the benchmark process as in the *binary* rows. %d conversations, %d messages", first.Conversations, first.Messages)
+	p("(plus %d probes), the same burst as the SQLite rows. Telegram is polled, so one replica — the", idleProbes)
+	p("holder of the poller lease — commits all intake; deliveries are shared through lane claims.")
+	p("")
+	p("| replicas | msg/s | vs 1 replica | p50 | p99 | idle p50 | host peak RSS per replica | plugin peak RSS per replica | duplicates |")
+	p("|---:|---:|---:|---:|---:|---:|---|---|---:|")
+	for _, row := range s.Rows {
+		p("| %d | %.0f | %.2f× | %s | %s | %s | %s | %s | %d |", row.Replicas, row.Throughput, row.Throughput/first.Throughput,
+			ms(row.P50), ms(row.P99), ms(row.IdleP50), mibList(row.ReplicaRSS), mibList(row.PluginRSS), row.Duplicates)
+	}
+	p("")
+
+	if one, ok := s.row(1); ok && s.SQLite.Throughput > 0 {
+		sq := s.SQLite
+		p("### SQLite vs PostgreSQL, one replica (same run)")
+		p("")
+		p("| store | msg/s | p50 | p99 | idle p50 | host peak RSS |")
+		p("|---|---:|---:|---:|---:|---:|")
+		p("| SQLite | %.0f | %s | %s | %s | %s |", sq.Throughput, ms(sq.P50), ms(sq.P99), ms(sq.IdleP50), mib(sq.HostRSS))
+		p("| PostgreSQL | %.0f | %s | %s | %s | %s |", one.Throughput, ms(one.P50), ms(one.P99), ms(one.IdleP50), mibList(one.ReplicaRSS))
+		p("")
+		p("PostgreSQL ÷ SQLite throughput, one replica: **%.2f**.", one.Throughput/sq.Throughput)
+		p("")
+	}
+
+	p("### Where the CPU went during the burst")
+	p("")
+	p("Cores in use (CPU-seconds ÷ burst seconds, from `/proc`), of the machine's %d:", cores)
+	p("")
+	p("| replicas | parley hosts | plugins | PostgreSQL server | benchmark (fakes) | everything else | machine busy | CPU ms per message: hosts / PostgreSQL |")
+	p("|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, row := range s.Rows {
+		u := row.CPU
+		p("| %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f / %.2f |", row.Replicas, u.cores(u.Replicas), u.cores(u.Plugins),
+			u.cores(u.Postgres), u.cores(u.Bench), u.cores(u.other()), u.cores(u.Busy),
+			perMessage(u.Replicas, row.Messages), perMessage(u.Postgres, row.Messages))
+	}
+	p("")
+	p("*PostgreSQL server* is the backends connected to the row's database plus the server's own processes")
+	p("(WAL writer, checkpointer …); *everything else* is the machine's busy time outside the groups: other")
+	p("work on this shared machine.")
+	p("")
+	p("### What bounds it")
+	p("")
+	for _, line := range s.bounds(cores) {
+		p("%s", line)
+	}
+	p("")
+}
+
+// row returns the row with n replicas.
+func (s pgSection) row(n int) (pgResult, bool) {
+	for _, r := range s.Rows {
+		if r.Replicas == n {
+			return r, true
+		}
+	}
+	return pgResult{}, false
+}
+
+// bounds says what limited the rows, as bullet points derived from the
+// measurements: whether the cores were saturated, who used them, how
+// throughput moved with replicas and how PostgreSQL compares to SQLite.
+func (s pgSection) bounds(cores int) []string {
+	if len(s.Rows) == 0 || cores < 1 {
+		return nil
+	}
+	first, last := s.Rows[0], s.Rows[len(s.Rows)-1]
+	var out []string
+	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+
+	var busyRows []string
+	for _, r := range s.Rows {
+		if r.CPU.cores(r.CPU.Busy) >= saturated*float64(cores) {
+			busyRows = append(busyRows, fmt.Sprint(r.Replicas))
+		}
+	}
+	u := last.CPU
+	top, topName := u.Replicas, "the parley hosts"
+	for _, g := range []struct {
+		v    float64
+		name string
+	}{{u.Postgres, "the PostgreSQL server"}, {u.Plugins, "the plugins"}, {u.Bench, "the benchmark's fakes"}, {u.other(), "other work on the machine"}} {
+		if g.v > top {
+			top, topName = g.v, g.name
+		}
+	}
+	scale := last.Throughput / first.Throughput
+	switch {
+	case len(busyRows) == len(s.Rows):
+		add("- **The machine's %d cores bound every row.** They were ≥ %.0f%% busy throughout (%.2f of %d at %d",
+			cores, saturated*100, u.cores(u.Busy), cores, last.Replicas)
+		add("  replicas): each replica adds a host, a plugin and PostgreSQL backends that compete for the same")
+		add("  cores, so %d replicas deliver %.2f× one replica's throughput here. On separate machines the", last.Replicas, scale)
+		add("  replicas would not share cores; this run cannot show that scaling.")
+	case len(busyRows) > 0:
+		add("- **The cores saturate from %s replica(s) on**: there the machine was ≥ %.0f%% busy, so further replicas",
+			strings.Join(busyRows, ", "), saturated*100)
+		add("  only add processes competing for the same %d cores; %d replicas deliver %.2f× one replica's throughput.", cores, last.Replicas, scale)
+	default:
+		add("- **Not the cores**: the machine stayed below %.0f%% busy in every row (%.2f of %d cores at %d replicas),",
+			saturated*100, u.cores(u.Busy), cores, last.Replicas)
+		add("  yet %d replicas deliver %.2f× one replica's throughput: the messages wait on round trips and", last.Replicas, scale)
+		add("  commits (intake through the one polling replica, a claim and a completion per delivery), not on CPU.")
+	}
+	add("- At %d replicas the largest consumer was %s (%.2f cores); the parley hosts used %.2f ms of CPU",
+		last.Replicas, topName, u.cores(top), perMessage(u.Replicas, last.Messages))
+	add("  per message in all, PostgreSQL %.2f ms (%.2f ms and %.2f ms with one replica).",
+		perMessage(u.Postgres, last.Messages), perMessage(first.CPU.Replicas, first.Messages), perMessage(first.CPU.Postgres, first.Messages))
+	if one, ok := s.row(1); ok && s.SQLite.Throughput > 0 {
+		ratio := one.Throughput / s.SQLite.Throughput
+		word := "slower than"
+		if ratio >= 1 {
+			word = "as fast as or faster than"
+		}
+		add("- One replica on PostgreSQL runs %.2f× SQLite's throughput (%s): every store call is a network", ratio, word)
+		add("  round trip to another process and a commit waits for PostgreSQL's WAL flush, where SQLite is a")
+		add("  library call in the host's own process. PostgreSQL is for running several replicas, not for speed on one.")
+	}
+	if steal := u.cores(u.Steal); steal >= 0.05 {
+		add("- The hypervisor took %.2f cores from this machine during the %d-replica burst (steal time).", steal, last.Replicas)
+	}
+	return out
+}
+
+// perMessage is CPU-seconds spread over n messages, in milliseconds.
+func perMessage(seconds float64, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return seconds / float64(n) * 1000
+}
+
+// mibList is one peak RSS per process, "44, 45, 44 MiB"; a dash for a
+// process that could not be read.
+func mibList(sizes []int64) string {
+	if len(sizes) == 0 {
+		return "—"
+	}
+	parts := make([]string, len(sizes))
+	for i, n := range sizes {
+		if n <= 0 {
+			parts[i] = "—"
+			continue
+		}
+		parts[i] = fmt.Sprintf("%.0f", float64(n)/(1<<20))
+	}
+	return strings.Join(parts, ", ") + " MiB"
+}
