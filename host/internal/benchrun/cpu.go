@@ -38,9 +38,12 @@ func (u cpuUse) cores(s float64) float64 {
 	return s / u.Wall
 }
 
+// ours is the CPU the installation and its fakes used.
+func (u cpuUse) ours() float64 { return u.Replicas + u.Plugins + u.Postgres + u.Bench }
+
 // other is the machine's busy time not spent by any group we measured.
 func (u cpuUse) other() float64 {
-	return max(0, u.Busy-u.Replicas-u.Plugins-u.Postgres-u.Bench)
+	return max(0, u.Busy-u.ours())
 }
 
 // cpuGroup names which part of the installation a process belongs to.

@@ -87,8 +87,9 @@ func (s pgSection) row(n int) (pgResult, bool) {
 }
 
 // bounds says what limited the rows, as bullet points derived from the
-// measurements: whether the cores were saturated, who used them, how
-// throughput moved with replicas and how PostgreSQL compares to SQLite.
+// measurements: whether the cores were saturated, what one message costs
+// in CPU and where, how throughput moved with replicas, and how
+// PostgreSQL compares to SQLite.
 func (s pgSection) bounds(cores int) []string {
 	if len(s.Rows) == 0 || cores < 1 {
 		return nil
@@ -97,53 +98,53 @@ func (s pgSection) bounds(cores int) []string {
 	var out []string
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 
-	var busyRows []string
+	saturatedRows := 0
 	for _, r := range s.Rows {
 		if r.CPU.cores(r.CPU.Busy) >= saturated*float64(cores) {
-			busyRows = append(busyRows, fmt.Sprint(r.Replicas))
+			saturatedRows++
 		}
 	}
-	u := last.CPU
-	top, topName := u.Replicas, "the parley hosts"
-	for _, g := range []struct {
-		v    float64
-		name string
-	}{{u.Postgres, "the PostgreSQL server"}, {u.Plugins, "the plugins"}, {u.Bench, "the benchmark's fakes"}, {u.other(), "other work on the machine"}} {
-		if g.v > top {
-			top, topName = g.v, g.name
-		}
-	}
+	u, u1 := last.CPU, first.CPU
 	scale := last.Throughput / first.Throughput
 	switch {
-	case len(busyRows) == len(s.Rows):
-		add("- **The machine's %d cores bound every row.** They were ≥ %.0f%% busy throughout (%.2f of %d at %d",
+	case saturatedRows == len(s.Rows):
+		add("- **The machine's %d cores bound every row**: ≥ %.0f%% busy in each (%.2f of %d at %d replicas).",
 			cores, saturated*100, u.cores(u.Busy), cores, last.Replicas)
-		add("  replicas): each replica adds a host, a plugin and PostgreSQL backends that compete for the same")
-		add("  cores, so %d replicas deliver %.2f× one replica's throughput here. On separate machines the", last.Replicas, scale)
-		add("  replicas would not share cores; this run cannot show that scaling.")
-	case len(busyRows) > 0:
-		add("- **The cores saturate from %s replica(s) on**: there the machine was ≥ %.0f%% busy, so further replicas",
-			strings.Join(busyRows, ", "), saturated*100)
-		add("  only add processes competing for the same %d cores; %d replicas deliver %.2f× one replica's throughput.", cores, last.Replicas, scale)
+		add("  Every replica adds a host, a plugin and PostgreSQL backends on the same cores, so %d replicas", last.Replicas)
+		add("  deliver %.2f× one replica's throughput, and mostly by taking a larger share of the contended", scale)
+		add("  cores (Parley, PostgreSQL and the fakes used %.2f cores with 1 replica, %.2f with %d). Replicas on separate",
+			u1.cores(u1.ours()), u.cores(u.ours()), last.Replicas)
+		add("  machines would not share cores; this machine cannot show that scaling.")
+	case saturatedRows > 0:
+		add("- **The cores saturate in %d of %d rows** (≥ %.0f%% of %d busy); %d replicas deliver %.2f× one",
+			saturatedRows, len(s.Rows), saturated*100, cores, last.Replicas, scale)
+		add("  replica's throughput: further replicas only add processes competing for the same cores.")
 	default:
-		add("- **Not the cores**: the machine stayed below %.0f%% busy in every row (%.2f of %d cores at %d replicas),",
+		add("- **Not the cores**: the machine stayed below %.0f%% busy in every row (%.2f of %d at %d replicas),",
 			saturated*100, u.cores(u.Busy), cores, last.Replicas)
-		add("  yet %d replicas deliver %.2f× one replica's throughput: the messages wait on round trips and", last.Replicas, scale)
-		add("  commits (intake through the one polling replica, a claim and a completion per delivery), not on CPU.")
+		add("  yet %d replicas deliver %.2f× one replica's throughput: messages wait on round trips and commits", last.Replicas, scale)
+		add("  (intake through the one polling replica, a claim and a completion per delivery), not on CPU.")
 	}
-	add("- At %d replicas the largest consumer was %s (%.2f cores); the parley hosts used %.2f ms of CPU",
-		last.Replicas, topName, u.cores(top), perMessage(u.Replicas, last.Messages))
-	add("  per message in all, PostgreSQL %.2f ms (%.2f ms and %.2f ms with one replica).",
-		perMessage(u.Postgres, last.Messages), perMessage(first.CPU.Replicas, first.Messages), perMessage(first.CPU.Postgres, first.Messages))
+	if other := u.cores(u.other()); other >= 0.1*float64(cores) {
+		add("- Other work on this shared machine took %.2f of the %d cores during the %d-replica burst", other, cores, last.Replicas)
+		add("  (load average in the header): Parley and PostgreSQL got what was left.")
+	}
+	per := perMessage(u1.ours(), first.Messages)
+	if per > 0 {
+		add("- **One message costs %.1f ms of CPU** with one replica: hosts %.2f, plugins %.2f, PostgreSQL %.2f,",
+			per, perMessage(u1.Replicas, first.Messages), perMessage(u1.Plugins, first.Messages), perMessage(u1.Postgres, first.Messages))
+		add("  fakes %.2f ms (%.1f ms at %d replicas); PostgreSQL's share is %.0f%%. At that cost all %d cores",
+			perMessage(u1.Bench, first.Messages), perMessage(u.ours(), last.Messages), last.Replicas, u1.Postgres/u1.ours()*100, cores)
+		add("  of this machine would carry at most ≈ %.0f msg/s, however many replicas share them.", float64(cores)*1000/per)
+	}
 	if one, ok := s.row(1); ok && s.SQLite.Throughput > 0 {
 		ratio := one.Throughput / s.SQLite.Throughput
-		word := "slower than"
-		if ratio >= 1 {
-			word = "as fast as or faster than"
+		add("- One replica on PostgreSQL delivers %.2f× SQLite's throughput. Each store call is a round trip to", ratio)
+		add("  the server's processes, whose CPU is in the table, and each commit waits for its WAL flush;")
+		add("  SQLite runs inside the host's process.")
+		if ratio < 1 {
+			add("  On one machine PostgreSQL buys running several replicas, not speed.")
 		}
-		add("- One replica on PostgreSQL runs %.2f× SQLite's throughput (%s): every store call is a network", ratio, word)
-		add("  round trip to another process and a commit waits for PostgreSQL's WAL flush, where SQLite is a")
-		add("  library call in the host's own process. PostgreSQL is for running several replicas, not for speed on one.")
 	}
 	if steal := u.cores(u.Steal); steal >= 0.05 {
 		add("- The hypervisor took %.2f cores from this machine during the %d-replica burst (steal time).", steal, last.Replicas)
@@ -162,16 +163,18 @@ func perMessage(seconds float64, n int) float64 {
 // mibList is one peak RSS per process, "44, 45, 44 MiB"; a dash for a
 // process that could not be read.
 func mibList(sizes []int64) string {
-	if len(sizes) == 0 {
-		return "—"
-	}
 	parts := make([]string, len(sizes))
+	known := false
 	for i, n := range sizes {
 		if n <= 0 {
 			parts[i] = "—"
 			continue
 		}
+		known = true
 		parts[i] = fmt.Sprintf("%.0f", float64(n)/(1<<20))
+	}
+	if !known {
+		return "—"
 	}
 	return strings.Join(parts, ", ") + " MiB"
 }
