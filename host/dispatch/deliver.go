@@ -16,6 +16,10 @@ var errChannelDown = errors.New("channel is not running")
 
 // deliver hands one stored message to its channel's plugin.
 func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) {
+	if d.completions != nil {
+		d.completions.begin()
+		defer d.completions.end()
+	}
 	log := d.log.With("conversation", del.Conversation.ID, "channel", del.Channel,
 		"message", del.Message.ID, "delivery", del.ID)
 	ch, ok := d.channels.Channel(del.Channel)
@@ -55,7 +59,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) {
 	if len(ref) == 0 {
 		ref = del.ThreadRef
 	}
-	if err := d.store.CompleteDelivery(ctx, del.ID, d.opts.Owner, ref, resp.DeskMessageID); err != nil {
+	if err := d.completeDelivery(ctx, del.ID, ref, resp.DeskMessageID); err != nil {
 		if errors.Is(err, store.ErrLeaseLost) {
 			log.Warn("delivered after the lease ran out; another worker may deliver it again", "error", err)
 			return
@@ -65,6 +69,15 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) {
 	}
 	d.observer.Delivered(del.Channel, time.Since(del.CreatedAt))
 	log.Debug("delivered", "attempt", del.Attempts+1)
+}
+
+// completeDelivery records a delivery done: grouped with others finishing
+// at the same time when the store allows, else on its own.
+func (d *Dispatcher) completeDelivery(ctx context.Context, id int64, threadRef []byte, deskMessageID string) error {
+	if d.completions == nil {
+		return d.store.CompleteDelivery(ctx, id, d.opts.Owner, threadRef, deskMessageID)
+	}
+	return d.completions.complete(ctx, store.Completion{ID: id, ThreadRef: threadRef, DeskMessageID: deskMessageID})
 }
 
 // deliveryFailed schedules the next attempt, or gives up.

@@ -85,6 +85,13 @@ type Options struct {
 	PollInterval time.Duration
 	// Grace is how long in-flight work may finish after shutdown begins [5s].
 	Grace time.Duration
+	// CompleteWindow is the longest a finished delivery waits for others
+	// to share its store transaction [1ms]; only while other deliveries
+	// are in progress, and only with a store.DeliveryCompleter.
+	CompleteWindow time.Duration
+	// CompleteBatch is the most deliveries recorded in one transaction
+	// [Concurrency].
+	CompleteBatch int
 }
 
 func (o *Options) defaults() {
@@ -106,6 +113,12 @@ func (o *Options) defaults() {
 	if o.Grace <= 0 {
 		o.Grace = 5 * time.Second
 	}
+	if o.CompleteWindow <= 0 {
+		o.CompleteWindow = time.Millisecond
+	}
+	if o.CompleteBatch <= 0 {
+		o.CompleteBatch = o.Concurrency
+	}
 	if o.Owner == "" {
 		o.Owner = fmt.Sprintf("parley-%d", time.Now().UnixNano())
 	}
@@ -124,6 +137,9 @@ type Dispatcher struct {
 
 	wakeDeliveries chan struct{}
 	wakeReplies    chan struct{}
+	// completions groups delivery completions; nil when the store cannot
+	// complete several in one transaction.
+	completions *completer
 }
 
 // Config gathers a Dispatcher's dependencies.
@@ -147,11 +163,15 @@ func New(c Config) *Dispatcher {
 	if c.Observer == nil {
 		c.Observer = nopObserver{}
 	}
-	return &Dispatcher{
+	d := &Dispatcher{
 		store: c.Store, channels: c.Channels, telegram: c.Telegram, links: c.Links, routes: c.Routes,
 		observer: c.Observer, log: c.Logger, opts: c.Options,
 		wakeDeliveries: make(chan struct{}, 1), wakeReplies: make(chan struct{}, 1),
 	}
+	if dc, ok := c.Store.(store.DeliveryCompleter); ok {
+		d.completions = newCompleter(dc, c.Options.Owner, c.Options.CompleteBatch, c.Options.CompleteWindow)
+	}
+	return d
 }
 
 // Notify wakes the dispatcher after new work was committed, so it does not
@@ -175,6 +195,14 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	// (bounded by Grace) instead of cutting a delivery in half.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	if d.completions != nil {
+		// Stopped only after every delivery worker has returned, so no
+		// completion is ever handed in with nobody to commit it.
+		stop := make(chan struct{})
+		stopped := make(chan struct{})
+		go func() { defer close(stopped); d.completions.run(work, stop) }()
+		defer func() { close(stop); <-stopped }()
+	}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {

@@ -1,0 +1,133 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/parley-dev/parley/host/store"
+)
+
+// completer records finished deliveries in groups: a small group commit.
+// Under load, many deliveries finish within a millisecond of each other,
+// and one transaction for all of them costs the store's single writer
+// about what one transaction for each of them did.
+//
+// A delivery's worker waits until its completion is committed, and the row
+// stays leased until then, so its lane's next row becomes claimable only
+// after the commit: grouping never reorders a lane.
+type completer struct {
+	store store.DeliveryCompleter
+	owner string
+	// max is the most rows in one transaction; window is the longest the
+	// first row of a group waits for others.
+	max    int
+	window time.Duration
+	reqs   chan completion
+	// working counts deliveries between begin and end: the workers that
+	// may still hand in a completion. When all of them already wait in
+	// the group, nothing more can join it and it commits at once, so an
+	// idle host adds no delay.
+	working atomic.Int64
+	// ended wakes a gathering group when a delivery ends without joining
+	// it (it failed, or its own group just committed), so the group
+	// re-checks whether anyone is left to wait for.
+	ended chan struct{}
+}
+
+// completion is one row handed in and the channel its result goes back on.
+type completion struct {
+	c    store.Completion
+	done chan error
+}
+
+func newCompleter(s store.DeliveryCompleter, owner string, max int, window time.Duration) *completer {
+	return &completer{store: s, owner: owner, max: max, window: window, reqs: make(chan completion), ended: make(chan struct{}, 1)}
+}
+
+// begin and end bracket one delivery's work.
+func (c *completer) begin() { c.working.Add(1) }
+
+func (c *completer) end() {
+	c.working.Add(-1)
+	select {
+	case c.ended <- struct{}{}:
+	default:
+	}
+}
+
+// complete hands a completion in and returns once the group holding it is
+// committed: nil, the row's own error (store.ErrLeaseLost, ...) or the
+// transaction's.
+func (c *completer) complete(ctx context.Context, comp store.Completion) error {
+	r := completion{c: comp, done: make(chan error, 1)}
+	select {
+	case c.reqs <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-r.done
+}
+
+// run commits groups until stop is closed. It runs on the dispatcher's
+// work context, so groups in flight at shutdown still commit within the
+// grace period.
+func (c *completer) run(ctx context.Context, stop <-chan struct{}) {
+	timer := time.NewTimer(c.window)
+	defer timer.Stop()
+	var group []completion
+	for {
+		select {
+		case <-stop:
+			return
+		case r := <-c.reqs:
+			group = c.gather(append(group[:0], r), timer)
+			c.commit(ctx, group)
+		}
+	}
+}
+
+// gather adds to group what arrives before the window closes, the group
+// is full, or no other delivery is in progress.
+func (c *completer) gather(group []completion, timer *time.Timer) []completion {
+	timer.Reset(c.window)
+	defer timer.Stop()
+	for len(group) < c.max {
+		select {
+		case r := <-c.reqs:
+			group = append(group, r)
+			continue
+		default:
+		}
+		if c.working.Load() <= int64(len(group)) {
+			return group // every worker that could join already has
+		}
+		select {
+		case r := <-c.reqs:
+			group = append(group, r)
+		case <-c.ended:
+		case <-timer.C:
+			return group
+		}
+	}
+	return group
+}
+
+func (c *completer) commit(ctx context.Context, group []completion) {
+	cs := make([]store.Completion, len(group))
+	for i, r := range group {
+		cs[i] = r.c
+	}
+	errs, err := c.store.CompleteDeliveries(ctx, c.owner, cs)
+	if err == nil && len(errs) != len(cs) {
+		err = fmt.Errorf("the store returned %d results for %d completions", len(errs), len(cs))
+	}
+	for i, r := range group {
+		if err != nil {
+			r.done <- err
+			continue
+		}
+		r.done <- errs[i]
+	}
+}
