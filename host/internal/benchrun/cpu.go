@@ -28,6 +28,9 @@ type cpuUse struct {
 	Busy float64
 	// Steal is time the hypervisor gave to other guests.
 	Steal float64
+	// Iowait is idle time with disk I/O outstanding: commits waiting for
+	// their flush, among others.
+	Iowait float64
 }
 
 // cores returns s CPU-seconds as cores in use over the burst.
@@ -185,5 +188,6 @@ func (s cpuSnapshot) since(before cpuSnapshot, wall float64) cpuUse {
 	busy := func(c procfs.CPUStat) float64 { return c.User + c.Nice + c.System + c.IRQ + c.SoftIRQ }
 	u.Busy = busy(s.total) - busy(before.total)
 	u.Steal = s.total.Steal - before.total.Steal
+	u.Iowait = s.total.Iowait - before.total.Iowait
 	return u
 }

@@ -6,8 +6,12 @@ import (
 )
 
 // saturated is the share of the machine's cores above which the run counts
-// as CPU-bound: the rest is scheduling slack, not headroom.
-const saturated = 0.9
+// as CPU-bound: the rest is scheduling slack, not headroom. Below minBusy
+// the cores are not what limits it.
+const (
+	saturated = 0.9
+	minBusy   = 0.6
+)
 
 // render writes the PostgreSQL section: the replica rows, the
 // one-replica comparison with SQLite, where the CPU went and what bounds
@@ -98,36 +102,44 @@ func (s pgSection) bounds(cores int) []string {
 	var out []string
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 
-	saturatedRows := 0
-	for _, r := range s.Rows {
-		if r.CPU.cores(r.CPU.Busy) >= saturated*float64(cores) {
-			saturatedRows++
-		}
-	}
 	u, u1 := last.CPU, first.CPU
 	scale := last.Throughput / first.Throughput
-	switch {
-	case saturatedRows == len(s.Rows):
+	busiest, idlest := 0.0, float64(cores)
+	for _, r := range s.Rows {
+		busiest = max(busiest, r.CPU.cores(r.CPU.Busy))
+		idlest = min(idlest, r.CPU.cores(r.CPU.Busy))
+	}
+	switch share := idlest / float64(cores); {
+	case share >= saturated:
 		add("- **The machine's %d cores bound every row**: ≥ %.0f%% busy in each (%.2f of %d at %d replicas).",
 			cores, saturated*100, u.cores(u.Busy), cores, last.Replicas)
 		add("  Every replica adds a host, a plugin and PostgreSQL backends on the same cores, so %d replicas", last.Replicas)
-		add("  deliver %.2f× one replica's throughput, and mostly by taking a larger share of the contended", scale)
-		add("  cores (Parley, PostgreSQL and the fakes used %.2f cores with 1 replica, %.2f with %d). Replicas on separate",
-			u1.cores(u1.ours()), u.cores(u.ours()), last.Replicas)
-		add("  machines would not share cores; this machine cannot show that scaling.")
-	case saturatedRows > 0:
-		add("- **The cores saturate in %d of %d rows** (≥ %.0f%% of %d busy); %d replicas deliver %.2f× one",
-			saturatedRows, len(s.Rows), saturated*100, cores, last.Replicas, scale)
-		add("  replica's throughput: further replicas only add processes competing for the same cores.")
+		add("  deliver %.2f× one replica's throughput (Parley, PostgreSQL and the fakes used %.2f cores with", scale, u1.cores(u1.ours()))
+		add("  1 replica, %.2f with %d). Replicas on separate machines would not share cores; this machine", u.cores(u.ours()), last.Replicas)
+		add("  cannot show that scaling.")
+	case share >= minBusy:
+		add("- **Mostly the cores**: the machine was %.2f–%.2f of its %d cores busy in every row, and %d replicas",
+			idlest, busiest, cores, last.Replicas)
+		add("  deliver %.2f× one replica's throughput (Parley, PostgreSQL and the fakes used %.2f cores with 1", scale, u1.cores(u1.ours()))
+		add("  replica, %.2f with %d): replicas on the same cores add processes, not capacity. The idle rest", u.cores(u.ours()), last.Replicas)
+		add("  is time messages wait on round trips and commits (disk wait at %d replicas: %.2f cores of iowait).",
+			last.Replicas, u.cores(u.Iowait))
 	default:
-		add("- **Not the cores**: the machine stayed below %.0f%% busy in every row (%.2f of %d at %d replicas),",
-			saturated*100, u.cores(u.Busy), cores, last.Replicas)
-		add("  yet %d replicas deliver %.2f× one replica's throughput: messages wait on round trips and commits", last.Replicas, scale)
-		add("  (intake through the one polling replica, a claim and a completion per delivery), not on CPU.")
+		add("- **Not the cores**: the machine was at most %.2f of its %d cores busy in any row, yet %d replicas",
+			busiest, cores, last.Replicas)
+		add("  deliver %.2f× one replica's throughput: messages wait on round trips and commits (intake through", scale)
+		add("  the one polling replica, a claim and a completion per delivery; %.2f cores of iowait at %d replicas).",
+			u.cores(u.Iowait), last.Replicas)
 	}
-	if other := u.cores(u.other()); other >= 0.1*float64(cores) {
-		add("- Other work on this shared machine took %.2f of the %d cores during the %d-replica burst", other, cores, last.Replicas)
-		add("  (load average in the header): Parley and PostgreSQL got what was left.")
+	var others []string
+	for _, r := range s.Rows {
+		if other := r.CPU.cores(r.CPU.other()); other >= 0.1*float64(cores) {
+			others = append(others, fmt.Sprintf("%.2f cores at %d replica(s)", other, r.Replicas))
+		}
+	}
+	if len(others) > 0 {
+		add("- Other work on this shared machine took %s of its %d (load average in the header):", strings.Join(others, ", "), cores)
+		add("  Parley and PostgreSQL got what was left, which lowers those rows.")
 	}
 	per := perMessage(u1.ours(), first.Messages)
 	if per > 0 {

@@ -48,7 +48,7 @@ func TestCPUSince(t *testing.T) {
 			13: {groupPostgres, 4.0}, // exits during the burst
 			14: {groupBench, 0.25},
 		},
-		total: procfs.CPUStat{User: 100, System: 50, Idle: 1000, Steal: 1},
+		total: procfs.CPUStat{User: 100, System: 50, Idle: 1000, Steal: 1, Iowait: 2},
 	}
 	after := cpuSnapshot{
 		procs: map[int]procCPU{
@@ -59,10 +59,10 @@ func TestCPUSince(t *testing.T) {
 			16: {groupReplica, 1.0},  // a second replica
 			14: {groupBench, 0.75},
 		},
-		total: procfs.CPUStat{User: 105, System: 53, Idle: 1010, Steal: 1.5},
+		total: procfs.CPUStat{User: 105, System: 53, Idle: 1010, Steal: 1.5, Iowait: 2.25},
 	}
 	u := after.since(before, 4)
-	want := cpuUse{Wall: 4, Replicas: 3, Plugins: 0.5, Postgres: 2, Bench: 0.5, Busy: 8, Steal: 0.5}
+	want := cpuUse{Wall: 4, Replicas: 3, Plugins: 0.5, Postgres: 2, Bench: 0.5, Busy: 8, Steal: 0.5, Iowait: 0.25}
 	if u != want {
 		t.Fatalf("since = %+v, want %+v", u, want)
 	}
@@ -126,17 +126,23 @@ func TestBounds(t *testing.T) {
 			s:    section(1.95, 200, 240, 260),
 			want: []string{
 				"cores bound every row", "3 replicas", "1.30× one replica's throughput",
-				"Other work on this shared machine took 0.95 of the 2 cores",
+				"Other work on this shared machine took 0.95 cores at 1 replica(s), 0.95 cores at 2 replica(s), 0.95 cores at 3 replica(s) of its 2",
 				"One message costs 10.0 ms of CPU", "PostgreSQL 5.00", "share is 50%", "≈ 200 msg/s",
 				"0.50× SQLite's throughput", "not speed",
 			},
 			dontWant: []string{"Not the cores"},
 		},
 		{
+			name:     "mostly busy cores",
+			s:        section(1.6, 250, 330, 340),
+			want:     []string{"Mostly the cores", "1.60–1.60 of its 2 cores", "1.36× one replica's throughput", "took 0.60 cores at 1 replica(s)"},
+			dontWant: []string{"bound every row", "Not the cores"},
+		},
+		{
 			name:     "idle cores",
 			s:        section(1.0, 200, 200, 200),
 			want:     []string{"Not the cores", "1.00× one replica's throughput"},
-			dontWant: []string{"bound every row", "Other work"},
+			dontWant: []string{"bound every row", "Mostly", "Other work"},
 		},
 		{
 			name:     "faster than SQLite",
