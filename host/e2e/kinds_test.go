@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -83,6 +84,17 @@ func TestEveryKindReachesTheDesk(t *testing.T) {
 	fwd.ForwardOrigin = &telego.MessageOriginUser{Type: "user", Date: time.Now().Unix() - 60, SenderUser: telego.User{ID: 999, FirstName: "Dan"}}
 	e.tg.PushMessage(fwd)
 	wants = append(wants, want{kind: "text", contains: []string{"look at this", "Dan"}})
+
+	// An album arrives as its files, in order.
+	for i, caption := range []string{"album part one", "album part two"} {
+		id, uid := e.tg.AddFile(photoBytes, fmt.Sprintf("a%d.jpg", i), "image/jpeg")
+		part := msg()
+		part.MediaGroupID = "album-1"
+		part.Caption = caption
+		part.Photo = []telego.PhotoSize{{FileID: id, FileUniqueID: uid, Width: 64, Height: 48, FileSize: len(photoBytes)}}
+		e.tg.PushMessage(part)
+		wants = append(wants, want{kind: "photo", contains: []string{caption}, files: 1})
+	}
 
 	dice := msg()
 	dice.Dice = &telego.Dice{Emoji: "🎲", Value: 4}
