@@ -28,9 +28,12 @@ test: build
 test-short:
 	$(GO) test -short ./...
 
+# PostgreSQL rows of the benchmark use the machine's local server unless told otherwise.
+BENCH_POSTGRES_DSN ?= $(or $(PARLEY_TEST_POSTGRES_DSN),postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
+
 ## bench: end-to-end benchmarks; writes docs/bench.md
 bench: build
-	$(GO) run ./host/internal/benchrun -out docs/bench.md
+	PARLEY_TEST_POSTGRES_DSN='$(BENCH_POSTGRES_DSN)' $(GO) run ./host/internal/benchrun -out docs/bench.md
 
 ## demo: build everything and open the two-pane demo in a browser
 demo: build
