@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/sdk"
@@ -104,47 +103,42 @@ func (s *Store) SetBlocked(ctx context.Context, conversationID string, blocked b
 
 // upsertConversation finds the conversation of in.ChatID, creating it (with
 // the next Number) when new and refreshing the contact otherwise. in.Time
-// must be set.
+// must be set. One statement does it (it runs for every update): the
+// insert takes a fresh id, and a conflict on chat_id updates the existing
+// row instead, so the returned id tells which happened.
 func upsertConversation(ctx context.Context, tx *wtx, in store.Inbound, newID func() string) (store.Conversation, bool, error) {
 	t := dbTime(in.Time)
-	c, err := conversationWhere(ctx, tx, `c.chat_id = ?`, in.ChatID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		payload := ""
-		if in.StartPayload != nil {
-			payload = *in.StartPayload
-		}
-		ct := in.Contact
-		_, err := tx.ExecContext(ctx, `INSERT INTO conversations (id, number, chat_id, telegram_user_id,
-			first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at)
-			VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM conversations), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			newID(), in.ChatID, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username, ct.LanguageCode,
-			ct.PhotoURL, payload, t, t)
-		if err != nil {
-			return c, false, fmt.Errorf("creating the conversation of chat %d: %w", in.ChatID, err)
-		}
-		c, err = conversationWhere(ctx, tx, `c.chat_id = ?`, in.ChatID)
-		return c, true, err
-	case err != nil:
-		return c, false, err
+	payload := ""
+	if in.StartPayload != nil {
+		payload = *in.StartPayload
 	}
-
-	set := []string{`updated_at = MAX(updated_at, ?)`}
-	args := []any{t}
+	ct := in.Contact
 	// An update without a sender (a channel post, a service message) must
 	// not wipe the contact we know.
-	if ct := in.Contact; ct != (sdk.Contact{}) {
-		set = append(set, `telegram_user_id = ?, first_name = ?, last_name = ?, username = ?, language_code = ?, photo_url = ?`)
-		args = append(args, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username, ct.LanguageCode, ct.PhotoURL)
+	hasContact := ct != (sdk.Contact{})
+	id := newID()
+	c, err := scanConversation(tx.QueryRowContext(ctx, upsertConversationSQL,
+		id, in.ChatID, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username, ct.LanguageCode,
+		ct.PhotoURL, payload, t, hasContact, in.StartPayload != nil))
+	if err != nil {
+		return c, false, fmt.Errorf("storing the conversation of chat %d: %w", in.ChatID, err)
 	}
-	if in.StartPayload != nil {
-		set = append(set, `start_payload = ?`)
-		args = append(args, *in.StartPayload)
-	}
-	args = append(args, c.ID)
-	if _, err := tx.ExecContext(ctx, `UPDATE conversations SET `+strings.Join(set, ", ")+` WHERE id = ?`, args...); err != nil {
-		return c, false, fmt.Errorf("updating conversation %s: %w", c.ID, err)
-	}
-	c, err = conversationWhere(ctx, tx, `c.id = ?`, c.ID)
-	return c, false, err
+	return c, c.ID == id, nil
 }
+
+// upsertConversationSQL returns conversationCols, named bare: RETURNING
+// cannot use the "c" alias.
+const upsertConversationSQL = `INSERT INTO conversations AS c (id, number, chat_id, telegram_user_id,
+	first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at)
+	VALUES (?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM conversations), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+	ON CONFLICT (chat_id) DO UPDATE SET
+		updated_at = MAX(c.updated_at, excluded.updated_at),
+		telegram_user_id = CASE WHEN ?11 THEN excluded.telegram_user_id ELSE c.telegram_user_id END,
+		first_name = CASE WHEN ?11 THEN excluded.first_name ELSE c.first_name END,
+		last_name = CASE WHEN ?11 THEN excluded.last_name ELSE c.last_name END,
+		username = CASE WHEN ?11 THEN excluded.username ELSE c.username END,
+		language_code = CASE WHEN ?11 THEN excluded.language_code ELSE c.language_code END,
+		photo_url = CASE WHEN ?11 THEN excluded.photo_url ELSE c.photo_url END,
+		start_payload = CASE WHEN ?12 THEN excluded.start_payload ELSE c.start_payload END
+	RETURNING id, number, chat_id, telegram_user_id, first_name, last_name,
+		username, language_code, photo_url, start_payload, blocked, started_at, updated_at`
