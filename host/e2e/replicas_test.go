@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/mymmrac/telego"
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
+	"github.com/parley-dev/parley/plugins/slack/slackfake"
 )
 
 // replica is one parley process of a multi-replica installation.
@@ -116,6 +117,9 @@ func (r *replica) start(t *testing.T, e *env) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, "parley"), "run", "--config", r.config)
 	cmd.Env = append(os.Environ(), "E2E_TELEGRAM_TOKEN="+e.tg.Token(), "E2E_DESK_SECRET="+e.secret)
+	for k, v := range e.opts.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	cmd.Stdout = &lockedWriter{w: &r.logs, mu: &r.mu}
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
@@ -353,4 +357,59 @@ func TestReplicasWebhook(t *testing.T) {
 func listenAndServe(s *http.Server, addr string) error {
 	s.Addr = addr
 	return s.ListenAndServe()
+}
+
+// Slack Socket Mode in every replica: Slack spreads envelopes over the
+// replicas' connections, and each agent reply still reaches its user once;
+// each customer gets one thread however many replicas deliver.
+func TestReplicasSlackSocketMode(t *testing.T) {
+	dsn := postgresDSN(t)
+	e, fake := newSlackEnv(t, true)
+	rs := e.replicas(t, 2, dsn, "polling", "")
+	for _, r := range rs {
+		r.start(t, e)
+	}
+	if !fake.WaitFor(30*time.Second, func() bool { _, open := fake.SocketConnections(); return open >= 2 }) {
+		t.Fatalf("both replicas' plugins did not open Socket Mode\n%s", rs[0].Logs())
+	}
+	const users, replies = 4, 10
+	ids := make([]int64, users)
+	roots := make([]string, users)
+	for i := range ids {
+		ids[i] = e.tg.AddUser(telego.User{FirstName: fmt.Sprintf("S%d", i)}).ID
+		e.tg.SendText(ids[i], fmt.Sprintf("question from %d", i))
+		roots[i] = waitRoot(t, e, fake, i+1, fmt.Sprintf("question from %d", i)).TS
+	}
+	ctx := slackCtx(t)
+	for j := 0; j < replies; j++ {
+		for i := range ids {
+			if _, _, err := fake.AgentReply(ctx, slackfake.ChannelID, roots[i], slackfake.AgentUserID, fmt.Sprintf("u%d-m%d", i, j)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Replies that reach different replicas in the same instant are sent in
+	// the order they were committed, which may differ from Slack's: what
+	// must hold is that each one arrives, to the right user, exactly once.
+	for i, id := range ids {
+		seen := map[string]bool{}
+		for _, s := range waitSentTo(t, e, id, replies) {
+			if !strings.HasPrefix(s.Message.Text, fmt.Sprintf("u%d-", i)) || seen[s.Message.Text] {
+				t.Fatalf("user %d got %q (wrong user or twice)", i, s.Message.Text)
+			}
+			seen[s.Message.Text] = true
+		}
+	}
+	settle()
+	for _, id := range ids {
+		if n := len(e.tg.SentTo(id)); n != replies {
+			t.Fatalf("a user got %d messages, want %d: a reply was sent twice", n, replies)
+		}
+	}
+	if n := len(fake.Roots(slackfake.ChannelID)); n != users {
+		t.Fatalf("%d Slack threads for %d customers", n, users)
+	}
+	if !fake.WaitFor(30*time.Second, func() bool { return len(fake.Unacked()) == 0 }) {
+		t.Errorf("envelopes never acknowledged: %v", fake.Unacked())
+	}
 }
