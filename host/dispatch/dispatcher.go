@@ -92,6 +92,10 @@ type Options struct {
 	// CompleteBatch is the most deliveries recorded in one transaction
 	// [Concurrency].
 	CompleteBatch int
+	// ClaimWindow is the longest the claim loop waits for a quarter of
+	// the workers to be free before claiming for fewer, while the others
+	// are busy [1ms].
+	ClaimWindow time.Duration
 }
 
 func (o *Options) defaults() {
@@ -118,6 +122,9 @@ func (o *Options) defaults() {
 	}
 	if o.CompleteBatch <= 0 {
 		o.CompleteBatch = o.Concurrency
+	}
+	if o.ClaimWindow <= 0 {
+		o.ClaimWindow = time.Millisecond
 	}
 	if o.Owner == "" {
 		o.Owner = fmt.Sprintf("parley-%d", time.Now().UnixNano())
@@ -236,6 +243,9 @@ func runLoop[T any](ctx, work context.Context, d *Dispatcher, wakeCh chan struct
 	defer timer.Stop()
 	failures := 0
 	for {
+		if !awaitSlots(ctx, sem, wakeCh, timer, d.opts.ClaimWindow) {
+			return
+		}
 		free := cap(sem) - len(sem)
 		claimed := 0
 		if free > 0 {
@@ -276,6 +286,36 @@ func runLoop[T any](ctx, work context.Context, d *Dispatcher, wakeCh chan struct
 		case <-timer.C:
 		}
 	}
+}
+
+// awaitSlots lets slots of busy workers gather before a claim: under load
+// workers finish a few at a time (a completion group commits at once), and
+// claiming for each as it frees costs one store transaction per row. It
+// waits, at most window, while some but fewer than a quarter of the slots
+// are free and others are still working; an idle loop claims at once. It
+// reports false when ctx is done.
+func awaitSlots(ctx context.Context, sem, wakeCh chan struct{}, timer *time.Timer, window time.Duration) bool {
+	enough := max(1, cap(sem)/4)
+	free := cap(sem) - len(sem)
+	if free == 0 || free >= enough || len(sem) == 0 {
+		return true
+	}
+	deadline := time.Now().Add(window)
+	for free < enough && len(sem) > 0 {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		timer.Reset(left)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-wakeCh:
+		case <-timer.C:
+		}
+		free = cap(sem) - len(sem)
+	}
+	return true
 }
 
 func (d *Dispatcher) claimDeliveries(ctx context.Context, n int) ([]store.Delivery, error) {
