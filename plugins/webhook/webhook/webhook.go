@@ -62,6 +62,10 @@ func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.ResponseHeaderTimeout = cfg.timeout
+	// The host delivers up to dispatch.concurrency messages at once to the
+	// one receiver; Go's default of 2 idle connections per host would open
+	// and close a connection for most of them.
+	transport.MaxIdleConnsPerHost = 64
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.cfg = &cfg
