@@ -40,7 +40,7 @@ func Serve(ch Channel, opts ...ServeOption) {
 		// stdout belongs to the handshake; logs go to stderr as JSON so the
 		// host can re-level them under the channel's name.
 		cfg.logger = hclog.New(&hclog.LoggerOptions{
-			Level: hclog.Trace, Output: os.Stderr, JSONFormat: true,
+			Level: levelFromEnv(), Output: os.Stderr, JSONFormat: true,
 		})
 	}
 	if cfg.test == nil {
@@ -82,4 +82,19 @@ func startCPUProfile(logger hclog.Logger, path string) (stop func()) {
 		pprof.StopCPUProfile()
 		_ = f.Close()
 	}
+}
+
+// LogLevelEnv names the environment variable a host may set to the level
+// it shows a plugin's logs at ("info", "debug", ...). Every line a plugin
+// writes is formatted, piped to the host and parsed there before the host
+// drops what is below its level; at one debug line per delivery that is a
+// measurable share of both processes' CPU. Unset or unknown means trace:
+// everything is sent and the host filters.
+const LogLevelEnv = "PARLEY_PLUGIN_LOG_LEVEL"
+
+func levelFromEnv() hclog.Level {
+	if l := hclog.LevelFromString(os.Getenv(LogLevelEnv)); l != hclog.NoLevel {
+		return l
+	}
+	return hclog.Trace
 }

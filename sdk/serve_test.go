@@ -1,0 +1,27 @@
+package sdk
+
+import (
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+func TestPluginLogLevelFollowsEnvironment(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want hclog.Level
+	}{
+		{"", hclog.Trace},
+		{"info", hclog.Info},
+		{"DEBUG", hclog.Debug},
+		{"warn", hclog.Warn},
+		{"loud", hclog.Trace},
+	} {
+		t.Run(tc.env, func(t *testing.T) {
+			t.Setenv(LogLevelEnv, tc.env)
+			if got := levelFromEnv(); got != tc.want {
+				t.Errorf("%s=%q: level %s, want %s", LogLevelEnv, tc.env, got, tc.want)
+			}
+		})
+	}
+}
