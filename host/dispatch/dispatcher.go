@@ -236,9 +236,29 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // runLoop claims rows while there is capacity and hands each to process.
 func runLoop[T any](ctx, work context.Context, d *Dispatcher, wakeCh chan struct{}, kind string,
 	claim func(context.Context, int) ([]T, error), process func(context.Context, T)) {
-	var inflight sync.WaitGroup
-	defer inflight.Wait()
 	sem := make(chan struct{}, d.opts.Concurrency)
+	// A fixed set of workers rather than a goroutine per row: a delivery's
+	// call path (gRPC to the plugin) is deep, and a fresh goroutine grows
+	// and copies its stack on every row, about 4% of the host's CPU under
+	// load. A worker's stack stays grown. The buffer holds every claimed row
+	// (a row is only claimed for a free slot), so handing one over never
+	// blocks; workers drain it before returning, as each row had its own
+	// goroutine before.
+	jobs := make(chan T, d.opts.Concurrency)
+	var workers sync.WaitGroup
+	for range d.opts.Concurrency {
+		workers.Go(func() {
+			for it := range jobs {
+				process(work, it)
+				<-sem
+				wake(wakeCh)
+			}
+		})
+	}
+	defer func() {
+		close(jobs)
+		workers.Wait()
+	}()
 	timer := time.NewTimer(d.opts.PollInterval)
 	defer timer.Stop()
 	failures := 0
@@ -259,13 +279,7 @@ func runLoop[T any](ctx, work context.Context, d *Dispatcher, wakeCh chan struct
 			claimed = len(items)
 			for _, it := range items {
 				sem <- struct{}{}
-				inflight.Add(1)
-				go func() {
-					defer inflight.Done()
-					process(work, it)
-					<-sem
-					wake(wakeCh)
-				}()
+				jobs <- it
 			}
 		}
 		if ctx.Err() != nil {
