@@ -103,7 +103,7 @@ func levelFromEnv() hclog.Level {
 // streamWorkers is how many calls the plugin's gRPC server runs on
 // long-lived goroutines; more at once each get a goroutine of their own, as
 // by default. It matches the host's default dispatch concurrency.
-const streamWorkers = 32
+const streamWorkers = 64
 
 // newGRPCServer is go-plugin's default server (opts carry its TLS) with
 // stream workers: by default every call gets a fresh goroutine whose stack

@@ -116,7 +116,7 @@ func Default() *Config {
 		Store:    Store{Driver: DriverSQLite, DSN: "parley.db"},
 		Plugins:  Plugins{Dir: "./plugins", StartTimeout: Duration{10 * time.Second}},
 		Files:    Files{LinkTTL: Duration{168 * time.Hour}},
-		Dispatch: Dispatch{MaxAttempts: 12, Concurrency: 32, InitialBackoff: Duration{time.Second}, MaxBackoff: Duration{5 * time.Minute}},
+		Dispatch: Dispatch{MaxAttempts: 12, Concurrency: 64, InitialBackoff: Duration{time.Second}, MaxBackoff: Duration{5 * time.Minute}},
 		Log:      Log{Level: "info", Format: FormatText},
 	}
 }

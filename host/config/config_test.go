@@ -49,7 +49,7 @@ func TestDefaultsFillOmittedKeys(t *testing.T) {
 		{"plugins.start_timeout", c.Plugins.StartTimeout.Duration, 10 * time.Second},
 		{"files.link_ttl", c.Files.LinkTTL.Duration, 168 * time.Hour},
 		{"dispatch.max_attempts", c.Dispatch.MaxAttempts, 12},
-		{"dispatch.concurrency", c.Dispatch.Concurrency, 32},
+		{"dispatch.concurrency", c.Dispatch.Concurrency, 64},
 		{"dispatch.initial_backoff", c.Dispatch.InitialBackoff.Duration, time.Second},
 		{"dispatch.max_backoff", c.Dispatch.MaxBackoff.Duration, 5 * time.Minute},
 		{"log.level", c.Log.Level, "info"},

@@ -68,7 +68,7 @@ type Observer interface {
 type Options struct {
 	// Owner names this worker in leases (unique per process).
 	Owner string
-	// Concurrency is how many lanes are worked on at once [32].
+	// Concurrency is how many lanes are worked on at once [64].
 	Concurrency int
 	// MaxAttempts before a row is marked failed [12].
 	MaxAttempts int
@@ -100,7 +100,7 @@ type Options struct {
 
 func (o *Options) defaults() {
 	if o.Concurrency <= 0 {
-		o.Concurrency = 32
+		o.Concurrency = 64
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 12
