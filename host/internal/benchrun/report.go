@@ -188,15 +188,18 @@ func (r report) renderBounds(p func(string, ...any)) {
 		return "**not met**"
 	}
 	p("- ≥ 2,000 msg/s end to end with SQLite: best end-to-end row %.0f msg/s — %s.", best, verdict(best >= 2000))
-	worst := 0.0
+	// Each row on its own: one conversation is a single ordered lane, bound
+	// by round-trip latency, and must not hide behind the busy rows.
+	var costs []string
 	for _, n := range []int{1, 100, 1000} {
 		base, ok1 := r.find(armBaseline, n)
 		plug, ok2 := r.find(armPlugin, n)
 		if ok1 && ok2 {
-			worst = max(worst, 1-plug.Throughput/base.Throughput)
+			cost := 1 - plug.Throughput/base.Throughput
+			costs = append(costs, fmt.Sprintf("%d conversation(s) %.1f%% — %s", n, cost*100, verdict(cost <= 0.25)))
 		}
 	}
-	p("- plugin boundary ≤ 25%% of the baseline: worst %.1f%% — %s.", worst*100, verdict(worst <= 0.25))
+	p("- plugin boundary ≤ 25%% of the baseline: %s.", strings.Join(costs, "; "))
 	zero := true
 	for _, row := range r.Replies {
 		zero = zero && row.Served429 == 0
@@ -210,35 +213,30 @@ func (r report) renderBounds(p func(string, ...any)) {
 // -messages 3000 -cpuprofile cpu.prof` showed (2 cores, Go 1.26, load
 // average about 1); profile again and update it when the store or the
 // dispatcher changes.
-const boundsText = `**The SQLite writer still bounds the baseline arm (about 1.4 of the 2 cores busy); the plugin
-arm is bound as much by the webhook plugin's desk connections.** Each
-message used to take three write transactions of its own, each statement parsed anew; now
-intake commits a getUpdates batch (≤ 100 updates) in one transaction, the dispatcher records
-completions in groups (about 8 rows per transaction under load) and claims for several free
-workers at once (about 5 rows per claim), hot statements run prepared, and the claim walks only
-the head of each lane. Profile of the baseline arm at 1,000 conversations (1.48 s, 2.10 s of
-samples):
+const boundsText = `**The two cores bound it, and the single SQLite writer is the largest share of the host's
+work.** Each message used to take three write transactions of its own, each statement parsed
+anew; now intake commits a getUpdates batch (≤ 100 updates) in one transaction, the dispatcher
+records completions in groups and claims for several free workers at once, hot statements run
+prepared, and the claim walks only the head of each lane. Profiles (baseline and plugin arms,
+1,000 conversations; host and plugin profiled separately with PARLEY_PLUGIN_CPUPROFILE):
 
-- *The writer is serial.* ` + "`(*Store).tx`" + ` is 41% of CPU: intake (` + "`CommitInbounds`" + `) 16%,
-  completions (` + "`CompleteDeliveries`" + `) 12%, claims 10%. SQLite's own VDBE is most of it. A
+- *Host plus plugin use about 0.8–0.9 ms of CPU per message*, and the fakes of Telegram and the
+  desk share the same 2 cores; at that cost the cores carry roughly 2,000 msg/s.
+- *The writer is serial.* ` + "`(*Store).tx`" + ` is about 45% of the host's CPU: intake
+  (` + "`CommitInbounds`" + `) about 20%, completions (` + "`CompleteDeliveries`" + `) 15%, claims 15%. A
   100-update intake transaction holds the one write connection for 10–30 ms, during which the
   dispatcher's claims and completions wait: intake and delivery alternate rather than overlap.
-- *System calls are 19%:* WAL writes at every commit, and HTTP between fake Telegram, host, plugin
-  and desk.
-- *The plugin arm pays for new desk connections.* The webhook plugin's HTTP transport keeps Go's
-  default of 2 idle connections per host for up to 32 concurrent deliveries, so most deliveries
-  dial a new connection, which the desk (in the host's process here) must accept: ` + "`net/http`" + `'s
-  connection serving is 18% of the host's CPU in the plugin arm, the desk's handler 5% of it. With
-  ` + "`MaxIdleConnsPerHost`" + ` raised to 64 in the plugin, trial runs of the plugin arm at 1,000
-  conversations went from about 1,400 to 1,750–1,830 msg/s. gRPC itself is about 4% of the
-  host's CPU. The boundary's share grew because the baseline got faster, not the boundary slower.
-- *Statement parsing is down from 28% to 5%.* What remains is SQLite re-preparing the claim
-  query inside ` + "`sqlite3_step`" + ` (` + "`sqlite3Reprepare`" + `), not the driver.
-- JSON (Telegram updates, message payloads, the desk's webhooks) is about 9%; logging costs
-  nothing measurable (hclog drops filtered levels before formatting).
+- *The plugin's own work is mostly transport*: its HTTP client to the desk (13–20% of the plugin's
+  CPU), gRPC framing, system calls (11–17%) and the scheduler; the webhook code itself (JSON, HMAC)
+  is about 5%. Plugins log at the host's level, so debug lines are never formatted and piped.
+- *Concurrency 64 (the default) against 32*: each claim and completion transaction covers more rows
+  and more calls are in flight to hide the hop's latency; in trial runs it raised the plugin arm by
+  7–29%.
+- JSON (Telegram updates, payloads, the desk's webhooks) is about 9% of the host; logging at info
+  costs nothing measurable.
 - One conversation is delivered strictly in order, one message at a time, so that row is bounded
-  by 1 ÷ the per-message round trip (claim → deliver → commit), not by the writer; the claim no
-  longer walks the conversation's backlog, so it no longer slows as the backlog grows.
+  by 1 ÷ the per-message round trip (claim → deliver → commit), not by the CPU; the plugin hop adds
+  a gRPC round trip to each message, which is why the boundary costs most there.
 - Throughput moves with the machine's other load (see the load average above): on a busy machine
   the baseline arm measured 1,100–1,350 msg/s, on a quiet one 2,100–2,400 msg/s.
 `

@@ -136,7 +136,7 @@ func startWorld(ctx context.Context, wc worldConfig) (_ *world, err error) {
 }
 
 // configTemplate is the host config of every scenario: SQLite, polling,
-// info logs, defaults everywhere else (dispatch concurrency 32, the
+// info logs, defaults everywhere else (dispatch concurrency 64, the
 // sender's rate limits).
 const configTemplate = `
 [telegram]
