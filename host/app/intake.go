@@ -113,9 +113,6 @@ func (h *intakeHandler) inbound(u intake.Update) (store.Inbound, string) {
 			}
 		}
 	}
-	if h.observer != nil {
-		h.observer.UpdateReceived(kind)
-	}
 	return in, kind
 }
 
@@ -124,6 +121,11 @@ func (h *intakeHandler) inbound(u intake.Update) (store.Inbound, string) {
 func (h *intakeHandler) committed(ctx context.Context, in store.Inbound, kind string, cr store.CommitResult) (bool, error) {
 	if cr.Duplicate {
 		return false, nil
+	}
+	// Counted once committed, so a batch retried after a failed commit (or
+	// redelivered by Telegram) is not counted twice.
+	if h.observer != nil {
+		h.observer.UpdateReceived(kind)
 	}
 	if in.ChatID != 0 && cr.Conversation.Blocked {
 		// The user wrote again: they unblocked the bot.
