@@ -129,12 +129,20 @@ func (h *host) webhookHandler(handle func(context.Context, []intake.Update) erro
 	if h.cfg.Telegram.Mode != config.ModeWebhook {
 		return nil
 	}
-	return &intake.WebhookHandler{
+	wh := &intake.WebhookHandler{
 		Secret:  h.webhookSecret,
 		Handler: handle,
 		MaxBody: h.cfg.Server.MaxBodyBytes,
 		Logger:  slog.New(hclogHandler{h.log.Named("intake")}),
 	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !h.intakeReady.Load() {
+			w.Header().Set("Retry-After", "5")
+			http.Error(w, "starting: Telegram not reached yet", http.StatusServiceUnavailable)
+			return
+		}
+		wh.ServeHTTP(w, r)
+	})
 }
 
 // loadWebhookSecret reads (or creates once) the secret_token every replica

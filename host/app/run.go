@@ -79,8 +79,11 @@ type host struct {
 	signer   *filelink.Signer
 	tg       *telegramClient
 	// owner names this replica in leases and heartbeats.
-	owner         string
-	leading       atomic.Bool
+	owner   string
+	leading atomic.Bool
+	// intakeReady is set once Telegram answered getMe; webhook requests
+	// before that get 503 and Telegram retries them.
+	intakeReady   atomic.Bool
 	webhookSecret string
 }
 
@@ -168,17 +171,11 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	defer cancel()
 	defer h.close()
 
-	me, err := h.tg.getMe(ctx)
-	if err != nil {
-		return err
-	}
-	h.log.Info("Telegram bot ready", "bot", "@"+me.Username)
-
 	intakeLog := h.log.Named("intake")
 	handler := &intakeHandler{
 		store: h.store, router: h.router, welcome: h.cfg.Telegram.WelcomeMessage,
-		opts: normalize.Options{BotUsername: me.Username, BotID: me.ID}, notify: h.disp.Notify,
-		log: intakeLog, observer: h.metrics,
+		notify: h.disp.Notify,
+		log:    intakeLog, observer: h.metrics,
 	}
 
 	var wg sync.WaitGroup
@@ -235,7 +232,16 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	})
 	start("dispatcher", h.disp.Run)
 	start("backlog gauge", h.publishBacklog)
-	start("telegram intake", func(ctx context.Context) error { return h.runIntake(ctx, handle) })
+	start("telegram intake", func(ctx context.Context) error {
+		me, err := h.tg.waitForTelegram(ctx)
+		if err != nil || me == nil {
+			return err
+		}
+		h.log.Info("Telegram bot ready", "bot", "@"+me.Username)
+		handler.opts = normalize.Options{BotUsername: me.Username, BotID: me.ID}
+		h.intakeReady.Store(true) // publishes handler.opts to webhook requests
+		return h.runIntake(ctx, handle)
+	})
 	start("heartbeat", h.heartbeat)
 
 	h.log.Info("parley is running", "channels", strings.Join(h.router.Channels(), ","), "mode", h.cfg.Telegram.Mode)

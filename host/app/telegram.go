@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/mymmrac/telego"
+	ta "github.com/mymmrac/telego/telegoapi"
 	"github.com/parley-dev/parley/host/config"
 	"github.com/parley-dev/parley/host/dispatch"
 	"github.com/parley-dev/parley/host/httpserver"
@@ -57,9 +58,40 @@ func (t *telegramClient) getMe(ctx context.Context) (*telego.User, error) {
 	defer cancel()
 	me, err := t.bot.GetMe(ctx)
 	if err != nil {
+		var apiErr *ta.Error
+		if errors.As(err, &apiErr) && apiErr.ErrorCode == http.StatusUnauthorized {
+			return nil, errTokenRejected
+		}
 		return nil, fmt.Errorf("telegram getMe: %s", redactToken(err.Error(), t.cfg.Token))
 	}
 	return me, nil
+}
+
+// errTokenRejected is fatal: no retry fixes a revoked or mistyped token.
+var errTokenRejected = errors.New("Telegram rejected the bot token (401 Unauthorized): check telegram.token, or create a new token with @BotFather")
+
+// waitForTelegram asks getMe until Telegram answers, so a Telegram outage
+// at start delays intake instead of stopping the host (desk replies are
+// still stored and the outbox still drains meanwhile). It returns nil, nil
+// when ctx ends first.
+func (t *telegramClient) waitForTelegram(ctx context.Context) (*telego.User, error) {
+	wait := time.Second
+	for {
+		me, err := t.getMe(ctx)
+		if err == nil || errors.Is(err, errTokenRejected) {
+			return me, err
+		}
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		t.log.Warn("Telegram is not reachable; retrying", "error", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Minute)
+	}
 }
 
 // poll runs long polling until ctx ends.
