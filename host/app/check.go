@@ -47,6 +47,13 @@ func Check(ctx context.Context, cfg *config.Config, out io.Writer) error {
 		}
 	}
 
+	if cfg.Server.PublicURL == "" {
+		problems = append(problems, problem{
+			what: "server.public_url is not set: desks get file links without a host, which no agent can open, and desk webhooks have no address",
+			fix:  "set server.public_url to the https URL that reaches server.listen (through your reverse proxy)",
+		})
+	}
+
 	if p := checkStoreLocation(cfg); p != nil {
 		problems = append(problems, *p)
 	} else {

@@ -102,6 +102,9 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 		return nil, fmt.Errorf("file link key: %w", err)
 	}
 	h.signer = filelink.New(key, cfg.Server.PublicURL, cfg.Files.LinkTTL.Duration)
+	if cfg.Server.PublicURL == "" {
+		log.Warn("server.public_url is not set: file links handed to desks are relative and will not open outside this machine")
+	}
 	if cfg.Telegram.Mode == config.ModeWebhook {
 		if err := h.loadWebhookSecret(ctx); err != nil {
 			return nil, err

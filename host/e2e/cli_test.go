@@ -86,6 +86,15 @@ func TestOperatorCommands(t *testing.T) {
 		t.Fatalf("status lacks the channel backlog:\n%s", out)
 	}
 
+	// Without a public URL, file links would not open: check says so.
+	good := readFile(t, e.config)
+	writeFile(t, e.config, regexp.MustCompile(`(?m)^public_url = .*$`).ReplaceAllString(good, ""))
+	out, code = e.parley(t, "check")
+	if code == 0 || !strings.Contains(out, "server.public_url is not set") || !strings.Contains(out, "fix:") {
+		t.Fatalf("check without public_url (exit %d):\n%s", code, out)
+	}
+	writeFile(t, e.config, good)
+
 	// A bad config line is an error naming the line, with nothing started.
 	bad := strings.Replace(readFile(t, e.config), "[store]", "[store]\ndriverr = \"sqlite\"", 1)
 	writeFile(t, e.config, bad)
