@@ -270,6 +270,9 @@ func TestExampleConfig(t *testing.T) {
 	// must say exactly what Default says.
 	want := Default()
 	want.Telegram.Token = testToken
+	// public_url has no default; the example shows one so that it passes
+	// `parley check`, which requires it for working file links.
+	want.Server.PublicURL = "https://parley.example.com"
 	want.Channels = c.Channels
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("example differs from the defaults:\n got %+v\nwant %+v", c, want)

@@ -119,3 +119,39 @@ func writeFile(t *testing.T, p, s string) {
 		t.Fatal(err)
 	}
 }
+
+// The shipped config.example.toml passes `parley check` but for the
+// Telegram call (this machine cannot reach Telegram, and the token is made
+// up).
+func TestExampleConfigPassesCheck(t *testing.T) {
+	dir := t.TempDir()
+	example, err := filepath.Abs("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "parley.toml"), readFile(t, example))
+	if err := os.Symlink(filepath.Join(binDir, "plugins"), filepath.Join(dir, "plugins")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(binDir, "parley"), "check", "--config", "parley.toml")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"PARLEY_TELEGRAM_TOKEN=123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"PARLEY_WEBHOOK_SECRET=example-secret-value",
+		// Any Telegram call fails fast instead of waiting on the network.
+		"HTTPS_PROXY=http://127.0.0.1:1", "HTTP_PROXY=http://127.0.0.1:1")
+	b, _ := cmd.CombinedOutput()
+	out := string(b)
+	var fails []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "FAIL") {
+			fails = append(fails, line)
+		}
+	}
+	if len(fails) != 1 || !strings.Contains(fails[0], "telegram") {
+		t.Fatalf("check of config.example.toml should fail only on the Telegram call:\n%s", out)
+	}
+	if !strings.Contains(out, "ok    channel webhook: plugin webhook") {
+		t.Fatalf("the example's webhook channel was not configured:\n%s", out)
+	}
+}
