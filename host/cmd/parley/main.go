@@ -102,6 +102,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if fs.Parse(rest) != nil {
 			return 2
 		}
+		configSet := false
+		fs.Visit(func(f *flag.Flag) { configSet = configSet || f.Name == "config" })
+		if configSet {
+			fmt.Fprintln(stderr, "parley demo: --config is not used: the demo builds its own config around its fakes")
+			return 2
+		}
 		err = demo.Run(ctx, demo.Options{Listen: *listen, Desk: *desk, PluginsDir: *pluginsDir, Stdout: stdout, Stderr: stderr})
 	default:
 		fmt.Fprintf(stderr, "parley: unknown command %q\n\n%s", cmd, usage)
