@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +31,19 @@ type intakeResult struct {
 	// HostRSS and PluginRSS are peak resident set sizes in bytes; 0 when
 	// not measurable in this arm.
 	HostRSS, PluginRSS int64
+	// MinThroughput and MaxThroughput span every run of this arm when the
+	// row is the median of several.
+	MinThroughput, MaxThroughput float64
+}
+
+// medianRun returns the run with the median throughput, carrying the
+// spread of all runs.
+func medianRun(runs []intakeResult) intakeResult {
+	sorted := append([]intakeResult(nil), runs...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Throughput < sorted[j].Throughput })
+	m := sorted[len(sorted)/2]
+	m.MinThroughput, m.MaxThroughput = sorted[0].Throughput, sorted[len(sorted)-1].Throughput
+	return m
 }
 
 // idleProbes is how many one-at-a-time messages measure IdleP50.

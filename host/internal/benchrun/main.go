@@ -33,6 +33,7 @@ type options struct {
 	only       string
 	convs      string
 	postgres   bool
+	repeat     int
 }
 
 func main() {
@@ -40,6 +41,7 @@ func main() {
 	fs := flag.NewFlagSet("benchrun", flag.ExitOnError)
 	fs.StringVar(&o.out, "out", "docs/bench.md", "markdown file to write (\"-\" for stdout)")
 	fs.IntVar(&o.messages, "messages", 3000, "messages pushed per scenario")
+	fs.IntVar(&o.repeat, "repeat", 3, "rounds of every arm, alternated; the report keeps each arm's median run")
 	fs.StringVar(&o.pluginsDir, "plugins-dir", "bin/plugins", "directory holding parley-channel-webhook")
 	fs.StringVar(&o.parleyBin, "parley", "bin/parley", "the parley binary for the as-shipped rows")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (host in-process) to this file")
@@ -93,19 +95,29 @@ func run(ctx context.Context, o options, progress io.Writer) error {
 	if err != nil {
 		return err
 	}
+	rep.Repeat = max(o.repeat, 1)
 	for _, conversations := range counts {
+		// The arms take turns, round after round, so a burst of other load
+		// on this shared machine hits every arm alike; each arm's median run
+		// is reported, with the spread of all its runs.
+		runs := map[arm][]intakeResult{}
+		for round := 0; round < rep.Repeat; round++ {
+			for _, a := range arms {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				fmt.Fprintf(progress, "benchrun: %-8s %4d conversations, %d messages, round %d ... ", a, conversations, o.messages, round+1)
+				res, err := runIntake(ctx, worldConfig{arm: a, pluginsDir: plugins, parleyBin: parley}, conversations, o.messages)
+				if err != nil {
+					fmt.Fprintln(progress, "failed")
+					return fmt.Errorf("%s, %d conversations: %w", a, conversations, err)
+				}
+				fmt.Fprintf(progress, "%.0f msg/s, p50 %s, p99 %s\n", res.Throughput, res.P50, res.P99)
+				runs[a] = append(runs[a], res)
+			}
+		}
 		for _, a := range arms {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			fmt.Fprintf(progress, "benchrun: %-8s %4d conversations, %d messages ... ", a, conversations, o.messages)
-			res, err := runIntake(ctx, worldConfig{arm: a, pluginsDir: plugins, parleyBin: parley}, conversations, o.messages)
-			if err != nil {
-				fmt.Fprintln(progress, "failed")
-				return fmt.Errorf("%s, %d conversations: %w", a, conversations, err)
-			}
-			fmt.Fprintf(progress, "%.0f msg/s, p50 %s, p99 %s\n", res.Throughput, res.P50, res.P99)
-			rep.Intake = append(rep.Intake, res)
+			rep.Intake = append(rep.Intake, medianRun(runs[a]))
 		}
 	}
 	if o.only == "" {

@@ -41,8 +41,10 @@ func describeMachine() machine {
 type report struct {
 	Machine  machine
 	Messages int
-	Started  time.Time
-	Elapsed  time.Duration
+	// Repeat is how many runs of each arm a row is the median of.
+	Repeat  int
+	Started time.Time
+	Elapsed time.Duration
 	// LoadBefore and LoadAfter are /proc/loadavg's first three fields:
 	// other work on the machine skews every number here.
 	LoadBefore, LoadAfter string
@@ -104,8 +106,11 @@ func (r report) render(b *strings.Builder) {
 	p("")
 	p("## User → desk: fake Telegram → host → webhook plugin → desk")
 	p("")
-	p("| conversations | arm | msg/s | p50 | p99 | idle p50 | host peak RSS | plugin peak RSS | duplicates |")
-	p("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+	p("Each arm ran %d time(s), the arms taking turns; every row is the arm's median run, with the", r.Repeat)
+	p("range of all its runs.")
+	p("")
+	p("| conversations | arm | msg/s (median) | range | p50 | p99 | idle p50 | host peak RSS | plugin peak RSS | duplicates |")
+	p("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, row := range r.Intake {
 		host, plugin := "—", "—"
 		if row.HostRSS > 0 {
@@ -114,8 +119,8 @@ func (r report) render(b *strings.Builder) {
 		if row.PluginRSS > 0 {
 			plugin = mib(row.PluginRSS)
 		}
-		p("| %d | %s | %.0f | %s | %s | %s | %s | %s | %d |", row.Conversations, row.Arm, row.Throughput,
-			ms(row.P50), ms(row.P99), ms(row.IdleP50), host, plugin, row.Duplicates)
+		p("| %d | %s | %.0f | %.0f–%.0f | %s | %s | %s | %s | %s | %d |", row.Conversations, row.Arm, row.Throughput,
+			row.MinThroughput, row.MaxThroughput, ms(row.P50), ms(row.P99), ms(row.IdleP50), host, plugin, row.Duplicates)
 	}
 	p("")
 	p("Arms (identical config, store, fakes and host code; they differ only as said):")

@@ -108,3 +108,14 @@ func TestParseCounts(t *testing.T) {
 		}
 	}
 }
+
+func TestMedianRunKeepsTheSpread(t *testing.T) {
+	runs := []intakeResult{{Throughput: 2100, Duplicates: 1}, {Throughput: 1500}, {Throughput: 3000}}
+	m := medianRun(runs)
+	if m.Throughput != 2100 || m.Duplicates != 1 || m.MinThroughput != 1500 || m.MaxThroughput != 3000 {
+		t.Fatalf("median of %v = %+v", runs, m)
+	}
+	if one := medianRun(runs[:1]); one.Throughput != 2100 || one.MinThroughput != 2100 || one.MaxThroughput != 2100 {
+		t.Fatalf("single run = %+v", one)
+	}
+}
