@@ -43,3 +43,8 @@ func (h *hostService) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReply
 func (h *hostService) OpenFile(ctx context.Context, fileRef string) (io.ReadCloser, sdk.FileInfo, error) {
 	return h.files.OpenFile(ctx, fileRef)
 }
+
+// hostFor is the Host one channel's plugin (or in-process channel) calls.
+func (h *host) hostFor(channel string) sdk.Host {
+	return &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg}
+}

@@ -142,10 +142,8 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 		PublicURL:    cfg.Server.PublicURL,
 		StartTimeout: cfg.Plugins.StartTimeout.Duration,
 		Logger:       log,
-		Host: func(channel string) sdk.Host {
-			return &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg}
-		},
-		Observe: h.metrics.PluginCall,
+		Host:         h.hostFor,
+		Observe:      h.metrics.PluginCall,
 	})
 	var specs []pluginhost.Spec
 	for _, ch := range cfg.EnabledChannels() {

@@ -58,7 +58,7 @@ func configureInProcess(ctx context.Context, ch config.Channel, impl sdk.Channel
 	}
 	resp, err := impl.Configure(ctx, sdk.ConfigureRequest{
 		ChannelName: ch.Name, Config: raw, HookBaseURL: hook,
-		Host:   &hostService{channel: ch.Name, store: h.store, notify: h.disp.Notify, files: h.tg},
+		Host:   h.hostFor(ch.Name),
 		Logger: h.log.Named("channel." + ch.Name),
 	})
 	if err != nil {

@@ -8,7 +8,6 @@ package webhookdesk
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -126,7 +125,7 @@ func (d *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	if !hmac.Equal([]byte(r.Header.Get("X-Parley-Signature")), []byte(Sign(d.secret, body))) {
+	if signature.VerifyHMACSHA256(d.secret, body, r.Header.Get("X-Parley-Signature")) != nil {
 		d.mu.Lock()
 		d.badSigs++
 		d.mu.Unlock()
