@@ -36,3 +36,28 @@ type DeliveryCompleter interface {
 	// recorded.
 	CompleteDeliveries(ctx context.Context, owner string, cs []Completion) ([]error, error)
 }
+
+// RunClaimer claims lanes a run at a time: a lane's head together with the
+// pending rows queued behind it, so a worker can hand a plugin a burst of
+// one conversation in a single call instead of one round trip per message.
+//
+// A run is leased as a whole, and its rows are worked on in order by the
+// worker holding its head. While that worker holds the head's lease nobody
+// can claim the lane; once the head is claimable again (its lease expired
+// or released) nobody is working on the lane, so a claim takes the rows
+// behind the head whatever their leases say.
+type RunClaimer interface {
+	// ClaimDeliveryRuns is ClaimDeliveries that also leases, behind each
+	// claimed head, up to run-1 of the pending rows that follow it in its
+	// lane. opt.Limit still counts lanes. The rows of a lane are adjacent
+	// in the result, head first, in id order, and share the head's
+	// Conversation and ThreadRef. A run ends before an edit whose original
+	// is still pending in the lane: the edit needs the original's desk
+	// message id, which only its delivery tells.
+	ClaimDeliveryRuns(ctx context.Context, opt ClaimOptions, run int) ([]Delivery, error)
+	// ReleaseDeliveries gives back the leases owner holds on rows it did
+	// not attempt (the end of a run cut short), changing nothing else: the
+	// rows keep their attempts and schedule. Rows owner does not hold are
+	// left alone.
+	ReleaseDeliveries(ctx context.Context, owner string, ids []int64) error
+}

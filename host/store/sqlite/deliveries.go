@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -35,51 +36,55 @@ const claimDeliveries = `SELECT ` + conversationCols + `, d.id, d.channel, d.att
 	ORDER BY h.delivery_id
 	LIMIT ?2`
 
+// claimFollowers selects the pending rows behind a lane's head, in order.
+const claimFollowers = `SELECT d.id, d.attempts, d.created_at, m.payload
+	FROM deliveries d INDEXED BY deliveries_pending_lane
+	JOIN messages m ON m.id = d.message_id
+	WHERE d.conversation_id = ? AND d.channel = ? AND d.state = 'pending' AND d.id > ?
+	ORDER BY d.id
+	LIMIT ?`
+
 // ClaimDeliveries leases the head of up to opt.Limit ready lanes.
 func (s *Store) ClaimDeliveries(ctx context.Context, opt store.ClaimOptions) ([]store.Delivery, error) {
+	return s.ClaimDeliveryRuns(ctx, opt, 1)
+}
+
+// ClaimDeliveryRuns leases the head of up to opt.Limit ready lanes, each
+// with up to run-1 rows behind it; see store.RunClaimer.
+func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, run int) ([]store.Delivery, error) {
 	if err := checkClaim(opt); err != nil {
 		return nil, err
 	}
 	if opt.Limit <= 0 {
 		return nil, nil
 	}
+	run = max(run, 1)
 	now := nowOr(opt.Now)
 	var out []store.Delivery
 	err := s.tx(ctx, func(tx *wtx) error {
 		out = out[:0]
-		rows, err := tx.QueryContext(ctx, claimDeliveries, dbTime(now), opt.Limit)
+		heads, err := claimHeads(ctx, tx, now, opt.Limit)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		var ids []int64
-		for rows.Next() {
-			var d store.Delivery
-			var created int64
-			var body string
-			d.Conversation, err = scanConversation(rows, &d.ID, &d.Channel, &d.Attempts, &created, &body, &d.ThreadRef)
-			if err != nil {
-				return err
+		ids := make([]int64, 0, len(heads))
+		for _, h := range heads {
+			if h.Message.EditOf != "" {
+				if _, h.EditOfDeskMessageID, err = originalDelivery(ctx, tx, h.Message.EditOf, h.Channel); err != nil {
+					return err
+				}
 			}
-			d.CreatedAt = goTime(created)
-			if d.Message, err = payload.DecodeMessage([]byte(body)); err != nil {
-				return fmt.Errorf("delivery %d: %w", d.ID, err)
-			}
-			out = append(out, d)
-			ids = append(ids, d.ID)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for i, d := range out {
-			if d.Message.EditOf == "" {
+			out = append(out, h)
+			ids = append(ids, h.ID)
+			if run == 1 {
 				continue
 			}
-			err := tx.QueryRowContext(ctx, `SELECT desk_message_id FROM deliveries
-				WHERE message_id = ? AND channel = ? AND state = 'done'`, d.Message.EditOf, d.Channel).
-				Scan(&out[i].EditOfDeskMessageID)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			n := len(out)
+			if out, err = appendFollowers(ctx, tx, out, h, run-1); err != nil {
 				return err
+			}
+			for _, f := range out[n:] {
+				ids = append(ids, f.ID)
 			}
 		}
 		return deliveries.lease(ctx, tx, ids, opt.Owner, now.Add(opt.Lease))
@@ -89,6 +94,117 @@ func (s *Store) ClaimDeliveries(ctx context.Context, opt store.ClaimOptions) ([]
 	}
 	return out, nil
 }
+
+// claimHeads reads the claimable lane heads (see claimDeliveries).
+func claimHeads(ctx context.Context, tx *wtx, now time.Time, limit int) ([]store.Delivery, error) {
+	rows, err := tx.QueryContext(ctx, claimDeliveries, dbTime(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var heads []store.Delivery
+	for rows.Next() {
+		var d store.Delivery
+		var created int64
+		var body string
+		d.Conversation, err = scanConversation(rows, &d.ID, &d.Channel, &d.Attempts, &created, &body, &d.ThreadRef)
+		if err != nil {
+			return nil, err
+		}
+		d.CreatedAt = goTime(created)
+		if d.Message, err = payload.DecodeMessage([]byte(body)); err != nil {
+			return nil, fmt.Errorf("delivery %d: %w", d.ID, err)
+		}
+		heads = append(heads, d)
+	}
+	return heads, rows.Err()
+}
+
+// appendFollowers appends up to n pending rows behind head in its lane,
+// stopping before an edit whose original is still pending.
+func appendFollowers(ctx context.Context, tx *wtx, out []store.Delivery, head store.Delivery, n int) ([]store.Delivery, error) {
+	rows, err := tx.QueryContext(ctx, claimFollowers, head.Conversation.ID, head.Channel, head.ID, n)
+	if err != nil {
+		return out, err
+	}
+	var run []store.Delivery
+	for rows.Next() {
+		d := store.Delivery{Conversation: head.Conversation, Channel: head.Channel, ThreadRef: head.ThreadRef}
+		var created int64
+		var body string
+		if err := rows.Scan(&d.ID, &d.Attempts, &created, &body); err != nil {
+			rows.Close()
+			return out, err
+		}
+		d.CreatedAt = goTime(created)
+		if d.Message, err = payload.DecodeMessage([]byte(body)); err != nil {
+			rows.Close()
+			return out, fmt.Errorf("delivery %d: %w", d.ID, err)
+		}
+		run = append(run, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	for _, d := range run {
+		if d.Message.EditOf != "" {
+			pending, deskID, err := originalDelivery(ctx, tx, d.Message.EditOf, d.Channel)
+			if err != nil {
+				return out, err
+			}
+			if pending {
+				break
+			}
+			d.EditOfDeskMessageID = deskID
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// originalDelivery looks up the delivery of an edited message's original to
+// the channel: whether it is still pending, and the desk's id for it once
+// done (empty when it failed or was never routed there).
+func originalDelivery(ctx context.Context, tx *wtx, messageID, channel string) (pending bool, deskMessageID string, err error) {
+	var state string
+	var deskID sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT state, desk_message_id FROM deliveries
+		WHERE message_id = ? AND channel = ?`, messageID, channel).Scan(&state, &deskID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, "", nil
+	case err != nil:
+		return false, "", err
+	case state == "done":
+		return false, deskID.String, nil
+	}
+	return state == "pending", "", nil
+}
+
+// ReleaseDeliveries gives back owner's leases on rows it did not attempt;
+// see store.RunClaimer.
+func (s *Store) ReleaseDeliveries(ctx context.Context, owner string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	err = s.tx(ctx, func(tx *wtx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_owner = NULL, lease_until = NULL, updated_at = ?
+			WHERE id IN (SELECT value FROM json_each(?)) AND state = 'pending' AND lease_owner = ?`,
+			dbTime(time.Now()), string(list), owner)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("releasing deliveries: %w", err)
+	}
+	return nil
+}
+
+var _ store.RunClaimer = (*Store)(nil)
 
 // CompleteDelivery marks a delivery done and keeps the lane's thread
 // reference (the newest the plugin returned) and the desk's message id.

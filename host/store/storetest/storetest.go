@@ -70,6 +70,10 @@ func Run(t *testing.T, open Opener) {
 		{"Deliveries/Notices", testNotices},
 		{"Deliveries/ClaimOptions", testClaimOptions},
 		{"CompleteDeliveries", testBatchComplete},
+		{"Runs/Claim", testRuns},
+		{"Runs/StopBeforePendingEdit", testRunStopsBeforePendingEdit},
+		{"Runs/Release", testRunRelease},
+		{"Runs/AfterExpiry", testRunAfterExpiry},
 
 		{"Replies/ByThreadAndConversation", testRepliesResolve},
 		{"Replies/Dedupe", testReplyDedupe},
