@@ -9,14 +9,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	plugin "github.com/hashicorp/go-plugin"
 	channelv1 "github.com/parley-dev/parley/proto/parley/channel/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // ChannelClient is a Channel that lives in another process. It also
@@ -26,6 +29,11 @@ type ChannelClient struct {
 	client channelv1.ChannelClient
 	broker *plugin.GRPCBroker
 
+	// batch is whether the plugin serves DeliverBatch, as its Describe
+	// said; until then, and for plugins built before the RPC, a batch goes
+	// item by item through Deliver.
+	batch atomic.Bool
+
 	mu         sync.Mutex
 	hostServed uint32
 	hostImpl   *hostServer
@@ -34,6 +42,7 @@ type ChannelClient struct {
 var _ interface {
 	Channel
 	AttachmentOpener
+	BatchDeliverer
 } = (*ChannelClient)(nil)
 
 // Describe implements Channel.
@@ -42,6 +51,7 @@ func (c *ChannelClient) Describe(ctx context.Context) (DescribeResponse, error) 
 	if err != nil {
 		return DescribeResponse{}, fromStatus(err)
 	}
+	c.batch.Store(resp.GetCapabilities().GetDeliverBatch())
 	return describeFromProto(resp), nil
 }
 
@@ -51,6 +61,7 @@ func (c *ChannelClient) ProtocolVersion(ctx context.Context) (uint32, error) {
 	if err != nil {
 		return 0, fromStatus(err)
 	}
+	c.batch.Store(resp.GetCapabilities().GetDeliverBatch())
 	return resp.GetProtocolVersion(), nil
 }
 
@@ -107,6 +118,42 @@ func (c *ChannelClient) Deliver(ctx context.Context, req DeliverRequest) (Delive
 		return DeliverResponse{}, fromStatus(err)
 	}
 	return DeliverResponse{ThreadRef: resp.GetThreadRef(), DeskMessageID: resp.GetDeskMessageId()}, nil
+}
+
+// DeliverBatch implements BatchDeliverer: one round trip for the whole
+// batch when the plugin serves it (see Describe), else a Deliver per item.
+// A failed call is reported as the failure of the first item: nothing is
+// known to have been delivered.
+func (c *ChannelClient) DeliverBatch(ctx context.Context, req DeliverBatchRequest) DeliverBatchResponse {
+	if !c.batch.Load() {
+		return deliverEach(ctx, c.Deliver, req)
+	}
+	p := &channelv1.DeliverBatchRequest{
+		Conversation: conversationToProto(req.Conversation), Contact: contactToProto(req.Contact),
+		ThreadRef: req.ThreadRef, Items: make([]*channelv1.DeliverBatchItem, len(req.Items)),
+	}
+	if req.Budget > 0 {
+		p.TimeBudget = durationpb.New(req.Budget)
+	}
+	for i, it := range req.Items {
+		p.Items[i] = &channelv1.DeliverBatchItem{Message: messageToProto(it.Message), EditOfDeskMessageId: it.EditOfDeskMessageID}
+	}
+	resp, err := c.client.DeliverBatch(ctx, p)
+	if err != nil {
+		return DeliverBatchResponse{Err: fromStatus(err)}
+	}
+	out := DeliverBatchResponse{Delivered: make([]DeliverResponse, len(resp.GetDelivered()))}
+	for i, d := range resp.GetDelivered() {
+		out.Delivered[i] = DeliverResponse{ThreadRef: d.GetThreadRef(), DeskMessageID: d.GetDeskMessageId()}
+	}
+	if f := resp.GetFailure(); f != nil {
+		out.Err = failureFromProto(f)
+	}
+	if len(out.Delivered) > len(req.Items) {
+		// A plugin may not report more than it was given; trust none of it.
+		return DeliverBatchResponse{Err: fmt.Errorf("plugin reported %d deliveries for a batch of %d", len(out.Delivered), len(req.Items))}
+	}
+	return out
 }
 
 // HandleWebhook implements Channel.

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	channelv1 "github.com/parley-dev/parley/proto/parley/channel/v1"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -125,4 +126,41 @@ func (s *secretScrubber) scrub(text string) string {
 		text = strings.ReplaceAll(text, v, "[redacted]")
 	}
 	return text
+}
+
+// failureToProto carries a Deliver error inside a DeliverBatchResponse: the
+// fields of the status toStatus makes of it.
+func failureToProto(err error, scrub func(string) string) *channelv1.DeliverFailure {
+	st, _ := status.FromError(toStatus(err, scrub))
+	f := &channelv1.DeliverFailure{Code: int32(st.Code()), Message: st.Message()}
+	for _, det := range st.Details() {
+		switch d := det.(type) {
+		case *errdetails.RetryInfo:
+			f.RetryDelay = d.GetRetryDelay()
+		case *errdetails.ErrorInfo:
+			f.Reason = d.GetReason()
+		}
+	}
+	return f
+}
+
+// failureFromProto is the inverse of failureToProto: the error a Deliver
+// call would have returned.
+func failureFromProto(f *channelv1.DeliverFailure) error {
+	st := status.New(codes.Code(f.GetCode()), f.GetMessage())
+	if f.GetRetryDelay() != nil {
+		if withInfo, e := st.WithDetails(&errdetails.RetryInfo{RetryDelay: f.GetRetryDelay()}); e == nil {
+			st = withInfo
+		}
+	}
+	if f.GetReason() != "" {
+		if withInfo, e := st.WithDetails(&errdetails.ErrorInfo{Reason: f.GetReason(), Domain: errorDomain}); e == nil {
+			st = withInfo
+		}
+	}
+	if st.Code() == codes.OK {
+		// A failure always means an error, even from a confused plugin.
+		return fromStatus(status.Error(codes.Unknown, f.GetMessage()))
+	}
+	return fromStatus(st.Err())
 }

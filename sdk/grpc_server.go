@@ -56,7 +56,9 @@ func (s *channelServer) Describe(ctx context.Context, _ *channelv1.DescribeReque
 	if err != nil {
 		return nil, toStatus(err, s.scrub)
 	}
-	return describeToProto(d), nil
+	p := describeToProto(d)
+	p.Capabilities.DeliverBatch = true
+	return p, nil
 }
 
 func (s *channelServer) Configure(ctx context.Context, req *channelv1.ConfigureRequest) (_ *channelv1.ConfigureResponse, err error) {
@@ -138,6 +140,37 @@ func (s *channelServer) Deliver(ctx context.Context, req *channelv1.DeliverReque
 		return nil, toStatus(err, s.scrub)
 	}
 	return &channelv1.DeliverResponse{ThreadRef: resp.ThreadRef, DeskMessageId: resp.DeskMessageID}, nil
+}
+
+// DeliverBatch serves a batch through the author's Deliver, item by item,
+// so every plugin takes batches without writing a line for them.
+func (s *channelServer) DeliverBatch(ctx context.Context, req *channelv1.DeliverBatchRequest) (*channelv1.DeliverBatchResponse, error) {
+	batch := DeliverBatchRequest{
+		Conversation: conversationFromProto(req.GetConversation()),
+		Contact:      contactFromProto(req.GetContact()),
+		ThreadRef:    req.GetThreadRef(),
+		Items:        make([]BatchItem, len(req.GetItems())),
+		Budget:       req.GetTimeBudget().AsDuration(),
+	}
+	for i, it := range req.GetItems() {
+		batch.Items[i] = BatchItem{Message: messageFromProto(it.GetMessage()), EditOfDeskMessageID: it.GetEditOfDeskMessageId()}
+	}
+	out := deliverEach(ctx, s.deliverOne, batch)
+	resp := &channelv1.DeliverBatchResponse{Delivered: make([]*channelv1.DeliverResponse, len(out.Delivered))}
+	for i, d := range out.Delivered {
+		resp.Delivered[i] = &channelv1.DeliverResponse{ThreadRef: d.ThreadRef, DeskMessageId: d.DeskMessageID}
+	}
+	if out.Err != nil {
+		resp.Failure = failureToProto(out.Err, s.scrub)
+	}
+	return resp, nil
+}
+
+// deliverOne is one item of a batch: a panic fails that item, not the
+// batch, so the items delivered before it are still reported.
+func (s *channelServer) deliverOne(ctx context.Context, req DeliverRequest) (_ DeliverResponse, err error) {
+	defer s.recoverPanic("Deliver", &err)
+	return s.impl.Deliver(ctx, req)
 }
 
 func (s *channelServer) HandleWebhook(ctx context.Context, req *channelv1.HandleWebhookRequest) (_ *channelv1.HandleWebhookResponse, err error) {

@@ -36,10 +36,11 @@ type completer struct {
 	ended chan struct{}
 }
 
-// completion is one row handed in and the channel its result goes back on.
+// completion is what one worker hands in (the rows of its run that were
+// delivered) and the channel their results go back on.
 type completion struct {
-	c    store.Completion
-	done chan error
+	cs   []store.Completion
+	done chan []error
 }
 
 func newCompleter(s store.DeliveryCompleter, owner string, max int, window time.Duration) *completer {
@@ -57,17 +58,25 @@ func (c *completer) end() {
 	}
 }
 
-// complete hands a completion in and returns once the group holding it is
-// committed: nil, the row's own error (store.ErrLeaseLost, ...) or the
-// transaction's.
-func (c *completer) complete(ctx context.Context, comp store.Completion) error {
-	r := completion{c: comp, done: make(chan error, 1)}
+// complete hands completions in and returns once the group holding them is
+// committed, with one result per row: nil, the row's own error
+// (store.ErrLeaseLost, ...) or the transaction's.
+func (c *completer) complete(ctx context.Context, cs []store.Completion) []error {
+	r := completion{cs: cs, done: make(chan []error, 1)}
 	select {
 	case c.reqs <- r:
 	case <-ctx.Done():
-		return ctx.Err()
+		return repeatErr(ctx.Err(), len(cs))
 	}
 	return <-r.done
+}
+
+func repeatErr(err error, n int) []error {
+	errs := make([]error, n)
+	for i := range errs {
+		errs[i] = err
+	}
+	return errs
 }
 
 // run commits groups until stop is closed. It runs on the dispatcher's
@@ -93,10 +102,15 @@ func (c *completer) run(ctx context.Context, stop <-chan struct{}) {
 func (c *completer) gather(group []completion, timer *time.Timer) []completion {
 	timer.Reset(c.window)
 	defer timer.Stop()
-	for len(group) < c.max {
+	rows := 0
+	for _, r := range group {
+		rows += len(r.cs)
+	}
+	for rows < c.max {
 		select {
 		case r := <-c.reqs:
 			group = append(group, r)
+			rows += len(r.cs)
 			continue
 		default:
 		}
@@ -106,6 +120,7 @@ func (c *completer) gather(group []completion, timer *time.Timer) []completion {
 		select {
 		case r := <-c.reqs:
 			group = append(group, r)
+			rows += len(r.cs)
 		case <-c.ended:
 		case <-timer.C:
 			return group
@@ -115,19 +130,20 @@ func (c *completer) gather(group []completion, timer *time.Timer) []completion {
 }
 
 func (c *completer) commit(ctx context.Context, group []completion) {
-	cs := make([]store.Completion, len(group))
-	for i, r := range group {
-		cs[i] = r.c
+	var cs []store.Completion
+	for _, r := range group {
+		cs = append(cs, r.cs...)
 	}
 	errs, err := c.store.CompleteDeliveries(ctx, c.owner, cs)
 	if err == nil && len(errs) != len(cs) {
 		err = fmt.Errorf("the store returned %d results for %d completions", len(errs), len(cs))
 	}
-	for i, r := range group {
+	for _, r := range group {
 		if err != nil {
-			r.done <- err
+			r.done <- repeatErr(err, len(r.cs))
 			continue
 		}
-		r.done <- errs[i]
+		r.done <- errs[:len(r.cs):len(r.cs)]
+		errs = errs[len(r.cs):]
 	}
 }

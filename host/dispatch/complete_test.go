@@ -227,7 +227,9 @@ func TestGroupedCompletionsKeepLaneOrder(t *testing.T) {
 		lane[chat] = append(lane[chat], req.Message.ID)
 		return sdk.DeliverResponse{DeskMessageID: "d-" + req.Message.ID}, nil
 	}}
-	run(t, s, ch, dispatch.Options{Concurrency: 4, CompleteWindow: 5 * time.Millisecond})
+	// One row per call: runs hand a lane's next rows out before the first
+	// is recorded, on purpose (runs_test.go checks them).
+	run(t, s, ch, dispatch.Options{Concurrency: 4, CompleteWindow: 5 * time.Millisecond, RunLength: 1})
 	waitDone(t, s)
 
 	mu.Lock()

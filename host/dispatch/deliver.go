@@ -15,60 +15,118 @@ import (
 // after a config fix.
 var errChannelDown = errors.New("channel is not running")
 
-// deliver hands one stored message to its channel's plugin.
-func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) {
+// deliver hands a run of one lane (its head, and the rows claimed behind
+// it) to the lane's channel in one call, and records how far it got: the
+// delivered rows done, the row that failed scheduled for a retry (or failed
+// for good), the rest given back to the lane untouched.
+func (d *Dispatcher) deliver(ctx context.Context, run []store.Delivery) {
 	if d.completions != nil {
 		d.completions.begin()
 		defer d.completions.end()
 	}
-	ch, ok := d.channels.Channel(del.Channel)
+	head := run[0]
+	ch, ok := d.channels.Channel(head.Channel)
 	if !ok {
-		d.deliveryFailed(ctx, del, fmt.Errorf("%w: %s", errChannelDown, del.Channel))
+		d.deliveryFailed(ctx, head, fmt.Errorf("%w: %s", errChannelDown, head.Channel))
+		d.release(ctx, run[1:])
 		return
 	}
-	msg := del.Message
-	if d.links != nil && len(msg.Attachments) > 0 {
-		msg.Attachments = append([]sdk.Attachment(nil), msg.Attachments...)
-		for i, a := range msg.Attachments {
-			if !a.TooLarge && a.FileRef != "" {
-				msg.Attachments[i].URL = d.links.Link(a)
+	req := sdk.DeliverBatchRequest{
+		Conversation: head.Conversation.SDK(),
+		Contact:      head.Conversation.Contact,
+		ThreadRef:    head.ThreadRef,
+		Items:        make([]sdk.BatchItem, len(run)),
+	}
+	for i, del := range run {
+		req.Items[i] = sdk.BatchItem{Message: d.withLinks(del.Message), EditOfDeskMessageID: del.EditOfDeskMessageID}
+	}
+	timeout := d.opts.CallTimeout
+	if len(run) > 1 {
+		// The last item may start just before the budget runs out, and gets
+		// a whole call's time like any other.
+		req.Budget = d.opts.RunBudget
+		timeout += d.opts.RunBudget
+	}
+	callCtx, cancel := context.WithTimeout(ctx, timeout)
+	resp := sdk.DeliverBatch(callCtx, ch, req)
+	cancel()
+
+	n := min(len(resp.Delivered), len(run))
+	d.recordDelivered(ctx, run[:n], resp.Delivered, head.ThreadRef)
+	rest := run[n:]
+	switch {
+	case len(rest) == 0:
+		return
+	case resp.Err != nil && ctx.Err() != nil:
+		// Shutdown cut the call short: not the desk's fault, and the rows
+		// stay leased to us; the next start (or lease expiry) retries them.
+		d.deliveryLog(rest[0]).Debug("delivery interrupted by shutdown", "undelivered", len(rest))
+	case resp.Err != nil:
+		d.deliveryFailed(ctx, rest[0], resp.Err)
+		d.release(ctx, rest[1:])
+	default:
+		d.release(ctx, rest) // the run's time budget ran out first
+	}
+}
+
+// withLinks returns msg with a file link for each attachment the desk can
+// fetch through the host.
+func (d *Dispatcher) withLinks(msg sdk.Message) sdk.Message {
+	if d.links == nil || len(msg.Attachments) == 0 {
+		return msg
+	}
+	msg.Attachments = append([]sdk.Attachment(nil), msg.Attachments...)
+	for i, a := range msg.Attachments {
+		if !a.TooLarge && a.FileRef != "" {
+			msg.Attachments[i].URL = d.links.Link(a)
+		}
+	}
+	return msg
+}
+
+// recordDelivered marks the delivered rows of a run done, each with the
+// lane's thread as it stood after it.
+func (d *Dispatcher) recordDelivered(ctx context.Context, rows []store.Delivery, results []sdk.DeliverResponse, ref []byte) {
+	if len(rows) == 0 {
+		return
+	}
+	cs := make([]store.Completion, len(rows))
+	for i, del := range rows {
+		if r := results[i].ThreadRef; len(r) > 0 {
+			ref = r
+		}
+		cs[i] = store.Completion{ID: del.ID, ThreadRef: ref, DeskMessageID: results[i].DeskMessageID}
+	}
+	errs := d.completeDeliveries(ctx, cs)
+	for i, del := range rows {
+		switch err := errs[i]; {
+		case errors.Is(err, store.ErrLeaseLost):
+			d.deliveryLog(del).Warn("delivered after the lease ran out; another worker may deliver it again", "error", err)
+		case err != nil:
+			d.deliveryLog(del).Error("recording a delivery failed; it will be delivered again", "error", err)
+		default:
+			d.observer.Delivered(del.Channel, time.Since(del.CreatedAt))
+			if d.log.IsDebug() {
+				d.deliveryLog(del).Debug("delivered", "attempt", del.Attempts+1)
 			}
 		}
 	}
-	callCtx, cancel := context.WithTimeout(ctx, d.opts.CallTimeout)
-	resp, err := ch.Deliver(callCtx, sdk.DeliverRequest{
-		Conversation:        del.Conversation.SDK(),
-		Contact:             del.Conversation.Contact,
-		Message:             msg,
-		ThreadRef:           del.ThreadRef,
-		EditOfDeskMessageID: del.EditOfDeskMessageID,
-	})
-	cancel()
-	if err != nil {
-		if ctx.Err() != nil {
-			// Shutdown cut the call short: not the desk's fault, and the row
-			// stays leased to us; the next start (or lease expiry) retries it.
-			d.deliveryLog(del).Debug("delivery interrupted by shutdown")
-			return
-		}
-		d.deliveryFailed(ctx, del, err)
+}
+
+// release gives the rows of a run that were not attempted back to their
+// lane, so it goes on from them at once instead of after their lease.
+func (d *Dispatcher) release(ctx context.Context, rows []store.Delivery) {
+	rc, ok := d.store.(store.RunClaimer)
+	if len(rows) == 0 || !ok {
 		return
 	}
-	ref := resp.ThreadRef
-	if len(ref) == 0 {
-		ref = del.ThreadRef
+	ids := make([]int64, len(rows))
+	for i, del := range rows {
+		ids[i] = del.ID
 	}
-	if err := d.completeDelivery(ctx, del.ID, ref, resp.DeskMessageID); err != nil {
-		if errors.Is(err, store.ErrLeaseLost) {
-			d.deliveryLog(del).Warn("delivered after the lease ran out; another worker may deliver it again", "error", err)
-			return
-		}
-		d.deliveryLog(del).Error("recording a delivery failed; it will be delivered again", "error", err)
-		return
-	}
-	d.observer.Delivered(del.Channel, time.Since(del.CreatedAt))
-	if d.log.IsDebug() {
-		d.deliveryLog(del).Debug("delivered", "attempt", del.Attempts+1)
+	if err := rc.ReleaseDeliveries(ctx, d.opts.Owner, ids); err != nil {
+		d.deliveryLog(rows[0]).Error("giving back the rest of a run failed; its lane waits for the lease to run out",
+			"rows", len(rows), "error", err)
 	}
 }
 
@@ -81,13 +139,18 @@ func (d *Dispatcher) deliveryLog(del store.Delivery) hclog.Logger {
 		"message", del.Message.ID, "delivery", del.ID)
 }
 
-// completeDelivery records a delivery done: grouped with others finishing
-// at the same time when the store allows, else on its own.
-func (d *Dispatcher) completeDelivery(ctx context.Context, id int64, threadRef []byte, deskMessageID string) error {
-	if d.completions == nil {
-		return d.store.CompleteDelivery(ctx, id, d.opts.Owner, threadRef, deskMessageID)
+// completeDeliveries records deliveries done, with one result per row:
+// grouped with others finishing at the same time when the store allows,
+// else one by one.
+func (d *Dispatcher) completeDeliveries(ctx context.Context, cs []store.Completion) []error {
+	if d.completions != nil {
+		return d.completions.complete(ctx, cs)
 	}
-	return d.completions.complete(ctx, store.Completion{ID: id, ThreadRef: threadRef, DeskMessageID: deskMessageID})
+	errs := make([]error, len(cs))
+	for i, c := range cs {
+		errs[i] = d.store.CompleteDelivery(ctx, c.ID, d.opts.Owner, c.ThreadRef, c.DeskMessageID)
+	}
+	return errs
 }
 
 // deliveryFailed schedules the next attempt, or gives up.

@@ -92,6 +92,16 @@ type Options struct {
 	// CompleteBatch is the most deliveries recorded in one transaction
 	// [Concurrency].
 	CompleteBatch int
+	// RunLength is the most rows of one lane handed to its channel in one
+	// call [32], when the store claims runs (store.RunClaimer): a
+	// conversation's backlog costs one round trip to the plugin per run
+	// instead of one per message. 1 turns runs off.
+	RunLength int
+	// RunBudget is how long a run may keep starting new items [250ms]; the
+	// rest go back to the lane. It keeps a run to a slow desk inside the
+	// call deadline and the lease, and bounds how long the first row of a
+	// run waits for its completion to be recorded.
+	RunBudget time.Duration
 	// ClaimWindow is the longest the claim loop waits for a quarter of
 	// the workers to be free before claiming for fewer, while the others
 	// are busy [1ms].
@@ -122,6 +132,12 @@ func (o *Options) defaults() {
 	}
 	if o.CompleteBatch <= 0 {
 		o.CompleteBatch = o.Concurrency
+	}
+	if o.RunLength <= 0 {
+		o.RunLength = 32
+	}
+	if o.RunBudget <= 0 {
+		o.RunBudget = 250 * time.Millisecond
 	}
 	if o.ClaimWindow <= 0 {
 		o.ClaimWindow = time.Millisecond
@@ -332,8 +348,32 @@ func awaitSlots(ctx context.Context, sem, wakeCh chan struct{}, timer *time.Time
 	return true
 }
 
-func (d *Dispatcher) claimDeliveries(ctx context.Context, n int) ([]store.Delivery, error) {
-	return d.store.ClaimDeliveries(ctx, store.ClaimOptions{Owner: d.opts.Owner, Limit: n, Lease: d.opts.Lease})
+// claimDeliveries claims the work of up to n lanes: a run of each when the
+// store claims runs, else its head alone.
+func (d *Dispatcher) claimDeliveries(ctx context.Context, n int) ([][]store.Delivery, error) {
+	opt := store.ClaimOptions{Owner: d.opts.Owner, Limit: n, Lease: d.opts.Lease}
+	var rows []store.Delivery
+	var err error
+	if rc, ok := d.store.(store.RunClaimer); ok && d.opts.RunLength > 1 {
+		rows, err = rc.ClaimDeliveryRuns(ctx, opt, d.opts.RunLength)
+	} else {
+		rows, err = d.store.ClaimDeliveries(ctx, opt)
+	}
+	return lanes(rows), err
+}
+
+// lanes splits claimed rows into runs: the rows of a lane are adjacent.
+func lanes(rows []store.Delivery) [][]store.Delivery {
+	var runs [][]store.Delivery
+	for i := 0; i < len(rows); {
+		j := i + 1
+		for j < len(rows) && rows[j].Conversation.ID == rows[i].Conversation.ID && rows[j].Channel == rows[i].Channel {
+			j++
+		}
+		runs = append(runs, rows[i:j:j])
+		i = j
+	}
+	return runs
 }
 
 func (d *Dispatcher) claimReplies(ctx context.Context, n int) ([]store.OutgoingReply, error) {

@@ -19,6 +19,7 @@ type Handle struct{ c *channel }
 var _ interface {
 	sdk.Channel
 	sdk.AttachmentOpener
+	sdk.BatchDeliverer
 } = (*Handle)(nil)
 
 // Name is the channel's name.
@@ -45,6 +46,18 @@ func (h *Handle) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deliv
 	return call(ctx, h.c, "Deliver", func(cc *sdk.ChannelClient) (sdk.DeliverResponse, error) {
 		return cc.Deliver(ctx, req)
 	})
+}
+
+// DeliverBatch implements sdk.BatchDeliverer. The failure of an item is
+// looked at as a failed call's error is (a lost process or configuration
+// becomes a "restarting" error); the items delivered before it stand.
+func (h *Handle) DeliverBatch(ctx context.Context, req sdk.DeliverBatchRequest) sdk.DeliverBatchResponse {
+	resp, err := call(ctx, h.c, "DeliverBatch", func(cc *sdk.ChannelClient) (sdk.DeliverBatchResponse, error) {
+		r := cc.DeliverBatch(ctx, req)
+		return r, r.Err
+	})
+	resp.Err = err
+	return resp
 }
 
 // HandleWebhook implements sdk.Channel.

@@ -21,6 +21,7 @@ package channelv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -321,7 +322,9 @@ type Capabilities struct {
 	ReplyAttachments bool `protobuf:"varint,6,opt,name=reply_attachments,json=replyAttachments,proto3" json:"reply_attachments,omitempty"`
 	// The markup dialect the desk renders: "slack_mrkdwn", "html", "markdown",
 	// "plain". Informational.
-	Formatting    string `protobuf:"bytes,7,opt,name=formatting,proto3" json:"formatting,omitempty"`
+	Formatting string `protobuf:"bytes,7,opt,name=formatting,proto3" json:"formatting,omitempty"`
+	// The plugin serves DeliverBatch. Set by the SDK, not by plugin authors.
+	DeliverBatch  bool `protobuf:"varint,8,opt,name=deliver_batch,json=deliverBatch,proto3" json:"deliver_batch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -403,6 +406,13 @@ func (x *Capabilities) GetFormatting() string {
 		return x.Formatting
 	}
 	return ""
+}
+
+func (x *Capabilities) GetDeliverBatch() bool {
+	if x != nil {
+		return x.DeliverBatch
+	}
+	return false
 }
 
 type ConfigKey struct {
@@ -1727,6 +1737,269 @@ func (x *DeliverResponse) GetDeskMessageId() string {
 	return ""
 }
 
+type DeliverBatchRequest struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Conversation *Conversation          `protobuf:"bytes,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
+	Contact      *Contact               `protobuf:"bytes,2,opt,name=contact,proto3" json:"contact,omitempty"`
+	// The lane's thread reference before the first item: empty when the
+	// conversation has not reached this channel yet.
+	ThreadRef []byte `protobuf:"bytes,3,opt,name=thread_ref,json=threadRef,proto3" json:"thread_ref,omitempty"`
+	// Oldest first.
+	Items []*DeliverBatchItem `protobuf:"bytes,4,rep,name=items,proto3" json:"items,omitempty"`
+	// No item is started once this much time has passed since the call began
+	// (unset: no limit), so a batch to a slow desk ends inside the host's
+	// deadline. The first item is always attempted.
+	TimeBudget    *durationpb.Duration `protobuf:"bytes,5,opt,name=time_budget,json=timeBudget,proto3" json:"time_budget,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeliverBatchRequest) Reset() {
+	*x = DeliverBatchRequest{}
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeliverBatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeliverBatchRequest) ProtoMessage() {}
+
+func (x *DeliverBatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeliverBatchRequest.ProtoReflect.Descriptor instead.
+func (*DeliverBatchRequest) Descriptor() ([]byte, []int) {
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DeliverBatchRequest) GetConversation() *Conversation {
+	if x != nil {
+		return x.Conversation
+	}
+	return nil
+}
+
+func (x *DeliverBatchRequest) GetContact() *Contact {
+	if x != nil {
+		return x.Contact
+	}
+	return nil
+}
+
+func (x *DeliverBatchRequest) GetThreadRef() []byte {
+	if x != nil {
+		return x.ThreadRef
+	}
+	return nil
+}
+
+func (x *DeliverBatchRequest) GetItems() []*DeliverBatchItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *DeliverBatchRequest) GetTimeBudget() *durationpb.Duration {
+	if x != nil {
+		return x.TimeBudget
+	}
+	return nil
+}
+
+type DeliverBatchItem struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Message *Message               `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	// As DeliverRequest.edit_of_desk_message_id.
+	EditOfDeskMessageId string `protobuf:"bytes,2,opt,name=edit_of_desk_message_id,json=editOfDeskMessageId,proto3" json:"edit_of_desk_message_id,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *DeliverBatchItem) Reset() {
+	*x = DeliverBatchItem{}
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeliverBatchItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeliverBatchItem) ProtoMessage() {}
+
+func (x *DeliverBatchItem) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeliverBatchItem.ProtoReflect.Descriptor instead.
+func (*DeliverBatchItem) Descriptor() ([]byte, []int) {
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *DeliverBatchItem) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+func (x *DeliverBatchItem) GetEditOfDeskMessageId() string {
+	if x != nil {
+		return x.EditOfDeskMessageId
+	}
+	return ""
+}
+
+type DeliverBatchResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The results of the first len(delivered) items, in order.
+	Delivered []*DeliverResponse `protobuf:"bytes,1,rep,name=delivered,proto3" json:"delivered,omitempty"`
+	// Why item len(delivered) failed. Unset when every item was delivered, or
+	// when the budget ran out before the next one was started.
+	Failure       *DeliverFailure `protobuf:"bytes,2,opt,name=failure,proto3" json:"failure,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeliverBatchResponse) Reset() {
+	*x = DeliverBatchResponse{}
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeliverBatchResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeliverBatchResponse) ProtoMessage() {}
+
+func (x *DeliverBatchResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeliverBatchResponse.ProtoReflect.Descriptor instead.
+func (*DeliverBatchResponse) Descriptor() ([]byte, []int) {
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *DeliverBatchResponse) GetDelivered() []*DeliverResponse {
+	if x != nil {
+		return x.Delivered
+	}
+	return nil
+}
+
+func (x *DeliverBatchResponse) GetFailure() *DeliverFailure {
+	if x != nil {
+		return x.Failure
+	}
+	return nil
+}
+
+// DeliverFailure is the error a Deliver of the item would have returned, in
+// the terms of a gRPC status, so both RPCs carry errors alike.
+type DeliverFailure struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A google.rpc.Code value.
+	Code    int32  `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// google.rpc.RetryInfo's delay, when the desk said when to try again.
+	RetryDelay *durationpb.Duration `protobuf:"bytes,3,opt,name=retry_delay,json=retryDelay,proto3" json:"retry_delay,omitempty"`
+	// google.rpc.ErrorInfo's reason, e.g. "NOT_CONFIGURED".
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeliverFailure) Reset() {
+	*x = DeliverFailure{}
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeliverFailure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeliverFailure) ProtoMessage() {}
+
+func (x *DeliverFailure) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeliverFailure.ProtoReflect.Descriptor instead.
+func (*DeliverFailure) Descriptor() ([]byte, []int) {
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *DeliverFailure) GetCode() int32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
+}
+
+func (x *DeliverFailure) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *DeliverFailure) GetRetryDelay() *durationpb.Duration {
+	if x != nil {
+		return x.RetryDelay
+	}
+	return nil
+}
+
+func (x *DeliverFailure) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type HandleWebhookRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Method string                 `protobuf:"bytes,1,opt,name=method,proto3" json:"method,omitempty"`
@@ -1742,7 +2015,7 @@ type HandleWebhookRequest struct {
 
 func (x *HandleWebhookRequest) Reset() {
 	*x = HandleWebhookRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[20]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1754,7 +2027,7 @@ func (x *HandleWebhookRequest) String() string {
 func (*HandleWebhookRequest) ProtoMessage() {}
 
 func (x *HandleWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[20]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1767,7 +2040,7 @@ func (x *HandleWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleWebhookRequest.ProtoReflect.Descriptor instead.
 func (*HandleWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{20}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *HandleWebhookRequest) GetMethod() string {
@@ -1821,7 +2094,7 @@ type HeaderValues struct {
 
 func (x *HeaderValues) Reset() {
 	*x = HeaderValues{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[21]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1833,7 +2106,7 @@ func (x *HeaderValues) String() string {
 func (*HeaderValues) ProtoMessage() {}
 
 func (x *HeaderValues) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[21]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1846,7 +2119,7 @@ func (x *HeaderValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValues.ProtoReflect.Descriptor instead.
 func (*HeaderValues) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{21}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *HeaderValues) GetValues() []string {
@@ -1870,7 +2143,7 @@ type HandleWebhookResponse struct {
 
 func (x *HandleWebhookResponse) Reset() {
 	*x = HandleWebhookResponse{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[22]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1882,7 +2155,7 @@ func (x *HandleWebhookResponse) String() string {
 func (*HandleWebhookResponse) ProtoMessage() {}
 
 func (x *HandleWebhookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[22]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1895,7 +2168,7 @@ func (x *HandleWebhookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleWebhookResponse.ProtoReflect.Descriptor instead.
 func (*HandleWebhookResponse) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{22}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *HandleWebhookResponse) GetStatus() int32 {
@@ -1949,7 +2222,7 @@ type Reply struct {
 
 func (x *Reply) Reset() {
 	*x = Reply{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[23]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1961,7 +2234,7 @@ func (x *Reply) String() string {
 func (*Reply) ProtoMessage() {}
 
 func (x *Reply) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[23]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1974,7 +2247,7 @@ func (x *Reply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reply.ProtoReflect.Descriptor instead.
 func (*Reply) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{23}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Reply) GetThreadRef() []byte {
@@ -2046,7 +2319,7 @@ type ReplyAttachment struct {
 
 func (x *ReplyAttachment) Reset() {
 	*x = ReplyAttachment{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[24]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2058,7 +2331,7 @@ func (x *ReplyAttachment) String() string {
 func (*ReplyAttachment) ProtoMessage() {}
 
 func (x *ReplyAttachment) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[24]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2071,7 +2344,7 @@ func (x *ReplyAttachment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplyAttachment.ProtoReflect.Descriptor instead.
 func (*ReplyAttachment) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{24}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ReplyAttachment) GetRef() string {
@@ -2111,7 +2384,7 @@ type PostReplyRequest struct {
 
 func (x *PostReplyRequest) Reset() {
 	*x = PostReplyRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[25]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2123,7 +2396,7 @@ func (x *PostReplyRequest) String() string {
 func (*PostReplyRequest) ProtoMessage() {}
 
 func (x *PostReplyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[25]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2136,7 +2409,7 @@ func (x *PostReplyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostReplyRequest.ProtoReflect.Descriptor instead.
 func (*PostReplyRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{25}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *PostReplyRequest) GetReply() *Reply {
@@ -2158,7 +2431,7 @@ type PostReplyResponse struct {
 
 func (x *PostReplyResponse) Reset() {
 	*x = PostReplyResponse{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[26]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2170,7 +2443,7 @@ func (x *PostReplyResponse) String() string {
 func (*PostReplyResponse) ProtoMessage() {}
 
 func (x *PostReplyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[26]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2183,7 +2456,7 @@ func (x *PostReplyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostReplyResponse.ProtoReflect.Descriptor instead.
 func (*PostReplyResponse) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{26}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *PostReplyResponse) GetDuplicate() bool {
@@ -2209,7 +2482,7 @@ type OpenFileRequest struct {
 
 func (x *OpenFileRequest) Reset() {
 	*x = OpenFileRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[27]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2221,7 +2494,7 @@ func (x *OpenFileRequest) String() string {
 func (*OpenFileRequest) ProtoMessage() {}
 
 func (x *OpenFileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[27]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2234,7 +2507,7 @@ func (x *OpenFileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenFileRequest.ProtoReflect.Descriptor instead.
 func (*OpenFileRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{27}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *OpenFileRequest) GetFileRef() string {
@@ -2253,7 +2526,7 @@ type OpenAttachmentRequest struct {
 
 func (x *OpenAttachmentRequest) Reset() {
 	*x = OpenAttachmentRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[28]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2265,7 +2538,7 @@ func (x *OpenAttachmentRequest) String() string {
 func (*OpenAttachmentRequest) ProtoMessage() {}
 
 func (x *OpenAttachmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[28]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2278,7 +2551,7 @@ func (x *OpenAttachmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenAttachmentRequest.ProtoReflect.Descriptor instead.
 func (*OpenAttachmentRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{28}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *OpenAttachmentRequest) GetRef() string {
@@ -2302,7 +2575,7 @@ type FileChunk struct {
 
 func (x *FileChunk) Reset() {
 	*x = FileChunk{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[29]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2314,7 +2587,7 @@ func (x *FileChunk) String() string {
 func (*FileChunk) ProtoMessage() {}
 
 func (x *FileChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[29]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2327,7 +2600,7 @@ func (x *FileChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileChunk.ProtoReflect.Descriptor instead.
 func (*FileChunk) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{29}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *FileChunk) GetData() []byte {
@@ -2362,7 +2635,7 @@ var File_parley_channel_v1_channel_proto protoreflect.FileDescriptor
 
 const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\n" +
-	"\x1fparley/channel/v1/channel.proto\x12\x11parley.channel.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x11\n" +
+	"\x1fparley/channel/v1/channel.proto\x12\x11parley.channel.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x11\n" +
 	"\x0fDescribeRequest\"\x91\x02\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -2371,7 +2644,7 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\fcapabilities\x18\x04 \x01(\v2\x1f.parley.channel.v1.CapabilitiesR\fcapabilities\x12=\n" +
 	"\vconfig_keys\x18\x05 \x03(\v2\x1c.parley.channel.v1.ConfigKeyR\n" +
 	"configKeys\x12 \n" +
-	"\vdescription\x18\x06 \x01(\tR\vdescription\"\xef\x01\n" +
+	"\vdescription\x18\x06 \x01(\tR\vdescription\"\x94\x02\n" +
 	"\fCapabilities\x12\x18\n" +
 	"\athreads\x18\x01 \x01(\bR\athreads\x12\x1f\n" +
 	"\vfile_upload\x18\x02 \x01(\bR\n" +
@@ -2382,7 +2655,8 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\x11reply_attachments\x18\x06 \x01(\bR\x10replyAttachments\x12\x1e\n" +
 	"\n" +
 	"formatting\x18\a \x01(\tR\n" +
-	"formatting\"\x8f\x01\n" +
+	"formatting\x12#\n" +
+	"\rdeliver_batch\x18\b \x01(\bR\fdeliverBatch\"\x8f\x01\n" +
 	"\tConfigKey\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x1a\n" +
@@ -2490,7 +2764,27 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\x0fDeliverResponse\x12\x1d\n" +
 	"\n" +
 	"thread_ref\x18\x01 \x01(\fR\tthreadRef\x12&\n" +
-	"\x0fdesk_message_id\x18\x02 \x01(\tR\rdeskMessageId\"\xc1\x02\n" +
+	"\x0fdesk_message_id\x18\x02 \x01(\tR\rdeskMessageId\"\xa6\x02\n" +
+	"\x13DeliverBatchRequest\x12C\n" +
+	"\fconversation\x18\x01 \x01(\v2\x1f.parley.channel.v1.ConversationR\fconversation\x124\n" +
+	"\acontact\x18\x02 \x01(\v2\x1a.parley.channel.v1.ContactR\acontact\x12\x1d\n" +
+	"\n" +
+	"thread_ref\x18\x03 \x01(\fR\tthreadRef\x129\n" +
+	"\x05items\x18\x04 \x03(\v2#.parley.channel.v1.DeliverBatchItemR\x05items\x12:\n" +
+	"\vtime_budget\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"timeBudget\"~\n" +
+	"\x10DeliverBatchItem\x124\n" +
+	"\amessage\x18\x01 \x01(\v2\x1a.parley.channel.v1.MessageR\amessage\x124\n" +
+	"\x17edit_of_desk_message_id\x18\x02 \x01(\tR\x13editOfDeskMessageId\"\x95\x01\n" +
+	"\x14DeliverBatchResponse\x12@\n" +
+	"\tdelivered\x18\x01 \x03(\v2\".parley.channel.v1.DeliverResponseR\tdelivered\x12;\n" +
+	"\afailure\x18\x02 \x01(\v2!.parley.channel.v1.DeliverFailureR\afailure\"\x92\x01\n" +
+	"\x0eDeliverFailure\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12:\n" +
+	"\vretry_delay\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"retryDelay\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\xc1\x02\n" +
 	"\x14HandleWebhookRequest\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1b\n" +
@@ -2569,11 +2863,12 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"TextFormat\x12\x1b\n" +
 	"\x17TEXT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11TEXT_FORMAT_PLAIN\x10\x01\x12\x1d\n" +
-	"\x19TEXT_FORMAT_TELEGRAM_HTML\x10\x022\xc8\x03\n" +
+	"\x19TEXT_FORMAT_TELEGRAM_HTML\x10\x022\xa9\x04\n" +
 	"\aChannel\x12S\n" +
 	"\bDescribe\x12\".parley.channel.v1.DescribeRequest\x1a#.parley.channel.v1.DescribeResponse\x12V\n" +
 	"\tConfigure\x12#.parley.channel.v1.ConfigureRequest\x1a$.parley.channel.v1.ConfigureResponse\x12P\n" +
-	"\aDeliver\x12!.parley.channel.v1.DeliverRequest\x1a\".parley.channel.v1.DeliverResponse\x12b\n" +
+	"\aDeliver\x12!.parley.channel.v1.DeliverRequest\x1a\".parley.channel.v1.DeliverResponse\x12_\n" +
+	"\fDeliverBatch\x12&.parley.channel.v1.DeliverBatchRequest\x1a'.parley.channel.v1.DeliverBatchResponse\x12b\n" +
 	"\rHandleWebhook\x12'.parley.channel.v1.HandleWebhookRequest\x1a(.parley.channel.v1.HandleWebhookResponse\x12Z\n" +
 	"\x0eOpenAttachment\x12(.parley.channel.v1.OpenAttachmentRequest\x1a\x1c.parley.channel.v1.FileChunk0\x012\xae\x01\n" +
 	"\x04Host\x12V\n" +
@@ -2593,7 +2888,7 @@ func file_parley_channel_v1_channel_proto_rawDescGZIP() []byte {
 }
 
 var file_parley_channel_v1_channel_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_parley_channel_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_parley_channel_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_parley_channel_v1_channel_proto_goTypes = []any{
 	(Kind)(0),                     // 0: parley.channel.v1.Kind
 	(TextFormat)(0),               // 1: parley.channel.v1.TextFormat
@@ -2617,26 +2912,31 @@ var file_parley_channel_v1_channel_proto_goTypes = []any{
 	(*Notice)(nil),                // 19: parley.channel.v1.Notice
 	(*DeliverRequest)(nil),        // 20: parley.channel.v1.DeliverRequest
 	(*DeliverResponse)(nil),       // 21: parley.channel.v1.DeliverResponse
-	(*HandleWebhookRequest)(nil),  // 22: parley.channel.v1.HandleWebhookRequest
-	(*HeaderValues)(nil),          // 23: parley.channel.v1.HeaderValues
-	(*HandleWebhookResponse)(nil), // 24: parley.channel.v1.HandleWebhookResponse
-	(*Reply)(nil),                 // 25: parley.channel.v1.Reply
-	(*ReplyAttachment)(nil),       // 26: parley.channel.v1.ReplyAttachment
-	(*PostReplyRequest)(nil),      // 27: parley.channel.v1.PostReplyRequest
-	(*PostReplyResponse)(nil),     // 28: parley.channel.v1.PostReplyResponse
-	(*OpenFileRequest)(nil),       // 29: parley.channel.v1.OpenFileRequest
-	(*OpenAttachmentRequest)(nil), // 30: parley.channel.v1.OpenAttachmentRequest
-	(*FileChunk)(nil),             // 31: parley.channel.v1.FileChunk
-	nil,                           // 32: parley.channel.v1.HandleWebhookRequest.HeadersEntry
-	nil,                           // 33: parley.channel.v1.HandleWebhookResponse.HeadersEntry
-	(*timestamppb.Timestamp)(nil), // 34: google.protobuf.Timestamp
+	(*DeliverBatchRequest)(nil),   // 22: parley.channel.v1.DeliverBatchRequest
+	(*DeliverBatchItem)(nil),      // 23: parley.channel.v1.DeliverBatchItem
+	(*DeliverBatchResponse)(nil),  // 24: parley.channel.v1.DeliverBatchResponse
+	(*DeliverFailure)(nil),        // 25: parley.channel.v1.DeliverFailure
+	(*HandleWebhookRequest)(nil),  // 26: parley.channel.v1.HandleWebhookRequest
+	(*HeaderValues)(nil),          // 27: parley.channel.v1.HeaderValues
+	(*HandleWebhookResponse)(nil), // 28: parley.channel.v1.HandleWebhookResponse
+	(*Reply)(nil),                 // 29: parley.channel.v1.Reply
+	(*ReplyAttachment)(nil),       // 30: parley.channel.v1.ReplyAttachment
+	(*PostReplyRequest)(nil),      // 31: parley.channel.v1.PostReplyRequest
+	(*PostReplyResponse)(nil),     // 32: parley.channel.v1.PostReplyResponse
+	(*OpenFileRequest)(nil),       // 33: parley.channel.v1.OpenFileRequest
+	(*OpenAttachmentRequest)(nil), // 34: parley.channel.v1.OpenAttachmentRequest
+	(*FileChunk)(nil),             // 35: parley.channel.v1.FileChunk
+	nil,                           // 36: parley.channel.v1.HandleWebhookRequest.HeadersEntry
+	nil,                           // 37: parley.channel.v1.HandleWebhookResponse.HeadersEntry
+	(*timestamppb.Timestamp)(nil), // 38: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 39: google.protobuf.Duration
 }
 var file_parley_channel_v1_channel_proto_depIdxs = []int32{
 	4,  // 0: parley.channel.v1.DescribeResponse.capabilities:type_name -> parley.channel.v1.Capabilities
 	5,  // 1: parley.channel.v1.DescribeResponse.config_keys:type_name -> parley.channel.v1.ConfigKey
 	8,  // 2: parley.channel.v1.ConfigureResponse.errors:type_name -> parley.channel.v1.ConfigError
-	34, // 3: parley.channel.v1.Conversation.started_at:type_name -> google.protobuf.Timestamp
-	34, // 4: parley.channel.v1.Message.time:type_name -> google.protobuf.Timestamp
+	38, // 3: parley.channel.v1.Conversation.started_at:type_name -> google.protobuf.Timestamp
+	38, // 4: parley.channel.v1.Message.time:type_name -> google.protobuf.Timestamp
 	0,  // 5: parley.channel.v1.Message.kind:type_name -> parley.channel.v1.Kind
 	12, // 6: parley.channel.v1.Message.entities:type_name -> parley.channel.v1.Entity
 	13, // 7: parley.channel.v1.Message.attachments:type_name -> parley.channel.v1.Attachment
@@ -2646,37 +2946,47 @@ var file_parley_channel_v1_channel_proto_depIdxs = []int32{
 	17, // 11: parley.channel.v1.Message.forward:type_name -> parley.channel.v1.Forward
 	18, // 12: parley.channel.v1.Message.reply_to:type_name -> parley.channel.v1.Quote
 	19, // 13: parley.channel.v1.Message.notice:type_name -> parley.channel.v1.Notice
-	34, // 14: parley.channel.v1.Forward.original_time:type_name -> google.protobuf.Timestamp
+	38, // 14: parley.channel.v1.Forward.original_time:type_name -> google.protobuf.Timestamp
 	9,  // 15: parley.channel.v1.DeliverRequest.conversation:type_name -> parley.channel.v1.Conversation
 	10, // 16: parley.channel.v1.DeliverRequest.contact:type_name -> parley.channel.v1.Contact
 	11, // 17: parley.channel.v1.DeliverRequest.message:type_name -> parley.channel.v1.Message
-	32, // 18: parley.channel.v1.HandleWebhookRequest.headers:type_name -> parley.channel.v1.HandleWebhookRequest.HeadersEntry
-	33, // 19: parley.channel.v1.HandleWebhookResponse.headers:type_name -> parley.channel.v1.HandleWebhookResponse.HeadersEntry
-	25, // 20: parley.channel.v1.HandleWebhookResponse.replies:type_name -> parley.channel.v1.Reply
-	1,  // 21: parley.channel.v1.Reply.format:type_name -> parley.channel.v1.TextFormat
-	26, // 22: parley.channel.v1.Reply.attachments:type_name -> parley.channel.v1.ReplyAttachment
-	25, // 23: parley.channel.v1.PostReplyRequest.reply:type_name -> parley.channel.v1.Reply
-	23, // 24: parley.channel.v1.HandleWebhookRequest.HeadersEntry.value:type_name -> parley.channel.v1.HeaderValues
-	23, // 25: parley.channel.v1.HandleWebhookResponse.HeadersEntry.value:type_name -> parley.channel.v1.HeaderValues
-	2,  // 26: parley.channel.v1.Channel.Describe:input_type -> parley.channel.v1.DescribeRequest
-	6,  // 27: parley.channel.v1.Channel.Configure:input_type -> parley.channel.v1.ConfigureRequest
-	20, // 28: parley.channel.v1.Channel.Deliver:input_type -> parley.channel.v1.DeliverRequest
-	22, // 29: parley.channel.v1.Channel.HandleWebhook:input_type -> parley.channel.v1.HandleWebhookRequest
-	30, // 30: parley.channel.v1.Channel.OpenAttachment:input_type -> parley.channel.v1.OpenAttachmentRequest
-	27, // 31: parley.channel.v1.Host.PostReply:input_type -> parley.channel.v1.PostReplyRequest
-	29, // 32: parley.channel.v1.Host.OpenFile:input_type -> parley.channel.v1.OpenFileRequest
-	3,  // 33: parley.channel.v1.Channel.Describe:output_type -> parley.channel.v1.DescribeResponse
-	7,  // 34: parley.channel.v1.Channel.Configure:output_type -> parley.channel.v1.ConfigureResponse
-	21, // 35: parley.channel.v1.Channel.Deliver:output_type -> parley.channel.v1.DeliverResponse
-	24, // 36: parley.channel.v1.Channel.HandleWebhook:output_type -> parley.channel.v1.HandleWebhookResponse
-	31, // 37: parley.channel.v1.Channel.OpenAttachment:output_type -> parley.channel.v1.FileChunk
-	28, // 38: parley.channel.v1.Host.PostReply:output_type -> parley.channel.v1.PostReplyResponse
-	31, // 39: parley.channel.v1.Host.OpenFile:output_type -> parley.channel.v1.FileChunk
-	33, // [33:40] is the sub-list for method output_type
-	26, // [26:33] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	9,  // 18: parley.channel.v1.DeliverBatchRequest.conversation:type_name -> parley.channel.v1.Conversation
+	10, // 19: parley.channel.v1.DeliverBatchRequest.contact:type_name -> parley.channel.v1.Contact
+	23, // 20: parley.channel.v1.DeliverBatchRequest.items:type_name -> parley.channel.v1.DeliverBatchItem
+	39, // 21: parley.channel.v1.DeliverBatchRequest.time_budget:type_name -> google.protobuf.Duration
+	11, // 22: parley.channel.v1.DeliverBatchItem.message:type_name -> parley.channel.v1.Message
+	21, // 23: parley.channel.v1.DeliverBatchResponse.delivered:type_name -> parley.channel.v1.DeliverResponse
+	25, // 24: parley.channel.v1.DeliverBatchResponse.failure:type_name -> parley.channel.v1.DeliverFailure
+	39, // 25: parley.channel.v1.DeliverFailure.retry_delay:type_name -> google.protobuf.Duration
+	36, // 26: parley.channel.v1.HandleWebhookRequest.headers:type_name -> parley.channel.v1.HandleWebhookRequest.HeadersEntry
+	37, // 27: parley.channel.v1.HandleWebhookResponse.headers:type_name -> parley.channel.v1.HandleWebhookResponse.HeadersEntry
+	29, // 28: parley.channel.v1.HandleWebhookResponse.replies:type_name -> parley.channel.v1.Reply
+	1,  // 29: parley.channel.v1.Reply.format:type_name -> parley.channel.v1.TextFormat
+	30, // 30: parley.channel.v1.Reply.attachments:type_name -> parley.channel.v1.ReplyAttachment
+	29, // 31: parley.channel.v1.PostReplyRequest.reply:type_name -> parley.channel.v1.Reply
+	27, // 32: parley.channel.v1.HandleWebhookRequest.HeadersEntry.value:type_name -> parley.channel.v1.HeaderValues
+	27, // 33: parley.channel.v1.HandleWebhookResponse.HeadersEntry.value:type_name -> parley.channel.v1.HeaderValues
+	2,  // 34: parley.channel.v1.Channel.Describe:input_type -> parley.channel.v1.DescribeRequest
+	6,  // 35: parley.channel.v1.Channel.Configure:input_type -> parley.channel.v1.ConfigureRequest
+	20, // 36: parley.channel.v1.Channel.Deliver:input_type -> parley.channel.v1.DeliverRequest
+	22, // 37: parley.channel.v1.Channel.DeliverBatch:input_type -> parley.channel.v1.DeliverBatchRequest
+	26, // 38: parley.channel.v1.Channel.HandleWebhook:input_type -> parley.channel.v1.HandleWebhookRequest
+	34, // 39: parley.channel.v1.Channel.OpenAttachment:input_type -> parley.channel.v1.OpenAttachmentRequest
+	31, // 40: parley.channel.v1.Host.PostReply:input_type -> parley.channel.v1.PostReplyRequest
+	33, // 41: parley.channel.v1.Host.OpenFile:input_type -> parley.channel.v1.OpenFileRequest
+	3,  // 42: parley.channel.v1.Channel.Describe:output_type -> parley.channel.v1.DescribeResponse
+	7,  // 43: parley.channel.v1.Channel.Configure:output_type -> parley.channel.v1.ConfigureResponse
+	21, // 44: parley.channel.v1.Channel.Deliver:output_type -> parley.channel.v1.DeliverResponse
+	24, // 45: parley.channel.v1.Channel.DeliverBatch:output_type -> parley.channel.v1.DeliverBatchResponse
+	28, // 46: parley.channel.v1.Channel.HandleWebhook:output_type -> parley.channel.v1.HandleWebhookResponse
+	35, // 47: parley.channel.v1.Channel.OpenAttachment:output_type -> parley.channel.v1.FileChunk
+	32, // 48: parley.channel.v1.Host.PostReply:output_type -> parley.channel.v1.PostReplyResponse
+	35, // 49: parley.channel.v1.Host.OpenFile:output_type -> parley.channel.v1.FileChunk
+	42, // [42:50] is the sub-list for method output_type
+	34, // [34:42] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_parley_channel_v1_channel_proto_init() }
@@ -2690,7 +3000,7 @@ func file_parley_channel_v1_channel_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_parley_channel_v1_channel_proto_rawDesc), len(file_parley_channel_v1_channel_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   32,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

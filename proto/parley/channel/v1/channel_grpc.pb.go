@@ -34,6 +34,7 @@ const (
 	Channel_Describe_FullMethodName       = "/parley.channel.v1.Channel/Describe"
 	Channel_Configure_FullMethodName      = "/parley.channel.v1.Channel/Configure"
 	Channel_Deliver_FullMethodName        = "/parley.channel.v1.Channel/Deliver"
+	Channel_DeliverBatch_FullMethodName   = "/parley.channel.v1.Channel/DeliverBatch"
 	Channel_HandleWebhook_FullMethodName  = "/parley.channel.v1.Channel/HandleWebhook"
 	Channel_OpenAttachment_FullMethodName = "/parley.channel.v1.Channel/OpenAttachment"
 )
@@ -56,6 +57,14 @@ type ChannelClient interface {
 	// the thread and returns its reference, which the host stores and hands
 	// back on every later delivery of that conversation.
 	Deliver(ctx context.Context, in *DeliverRequest, opts ...grpc.CallOption) (*DeliverResponse, error)
+	// DeliverBatch posts a run of one conversation's messages, in order, as
+	// that many Deliver calls one after another would: each item sees the
+	// thread reference the one before it returned. It stops at the first item
+	// that fails, and starts no item once time_budget has passed, and says how
+	// far it got. The host sends a conversation's backlog this way, one round
+	// trip for many messages. Announced by Capabilities.deliver_batch; the SDK
+	// serves it for every plugin on top of the plugin's Deliver.
+	DeliverBatch(ctx context.Context, in *DeliverBatchRequest, opts ...grpc.CallOption) (*DeliverBatchResponse, error)
 	// HandleWebhook receives a raw HTTP request the desk sent to the host's
 	// /hooks/<channel>/... path. The plugin verifies it, and returns the HTTP
 	// answer plus any agent replies found in it. The host commits the replies
@@ -100,6 +109,16 @@ func (c *channelClient) Deliver(ctx context.Context, in *DeliverRequest, opts ..
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DeliverResponse)
 	err := c.cc.Invoke(ctx, Channel_Deliver_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *channelClient) DeliverBatch(ctx context.Context, in *DeliverBatchRequest, opts ...grpc.CallOption) (*DeliverBatchResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeliverBatchResponse)
+	err := c.cc.Invoke(ctx, Channel_DeliverBatch_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +172,14 @@ type ChannelServer interface {
 	// the thread and returns its reference, which the host stores and hands
 	// back on every later delivery of that conversation.
 	Deliver(context.Context, *DeliverRequest) (*DeliverResponse, error)
+	// DeliverBatch posts a run of one conversation's messages, in order, as
+	// that many Deliver calls one after another would: each item sees the
+	// thread reference the one before it returned. It stops at the first item
+	// that fails, and starts no item once time_budget has passed, and says how
+	// far it got. The host sends a conversation's backlog this way, one round
+	// trip for many messages. Announced by Capabilities.deliver_batch; the SDK
+	// serves it for every plugin on top of the plugin's Deliver.
+	DeliverBatch(context.Context, *DeliverBatchRequest) (*DeliverBatchResponse, error)
 	// HandleWebhook receives a raw HTTP request the desk sent to the host's
 	// /hooks/<channel>/... path. The plugin verifies it, and returns the HTTP
 	// answer plus any agent replies found in it. The host commits the replies
@@ -181,6 +208,9 @@ func (UnimplementedChannelServer) Configure(context.Context, *ConfigureRequest) 
 }
 func (UnimplementedChannelServer) Deliver(context.Context, *DeliverRequest) (*DeliverResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Deliver not implemented")
+}
+func (UnimplementedChannelServer) DeliverBatch(context.Context, *DeliverBatchRequest) (*DeliverBatchResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeliverBatch not implemented")
 }
 func (UnimplementedChannelServer) HandleWebhook(context.Context, *HandleWebhookRequest) (*HandleWebhookResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method HandleWebhook not implemented")
@@ -263,6 +293,24 @@ func _Channel_Deliver_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Channel_DeliverBatch_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeliverBatchRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ChannelServer).DeliverBatch(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Channel_DeliverBatch_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ChannelServer).DeliverBatch(ctx, req.(*DeliverBatchRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Channel_HandleWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(HandleWebhookRequest)
 	if err := dec(in); err != nil {
@@ -310,6 +358,10 @@ var Channel_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Deliver",
 			Handler:    _Channel_Deliver_Handler,
+		},
+		{
+			MethodName: "DeliverBatch",
+			Handler:    _Channel_DeliverBatch_Handler,
 		},
 		{
 			MethodName: "HandleWebhook",
