@@ -132,6 +132,7 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 		Options: dispatch.Options{
 			Owner:       h.owner,
 			Concurrency: cfg.Dispatch.Concurrency,
+			RunLength:   cfg.Dispatch.RunLength,
 			MaxAttempts: cfg.Dispatch.MaxAttempts,
 			Backoff:     dispatch.Backoff{Initial: cfg.Dispatch.InitialBackoff.Duration, Max: cfg.Dispatch.MaxBackoff.Duration},
 		},

@@ -64,8 +64,11 @@ type Files struct {
 
 // Dispatch configures the outbox worker.
 type Dispatch struct {
-	MaxAttempts    int
-	Concurrency    int
+	MaxAttempts int
+	Concurrency int
+	// RunLength is the most messages of one conversation handed to a
+	// plugin in one call when a backlog builds up.
+	RunLength      int
 	InitialBackoff Duration
 	MaxBackoff     Duration
 }
@@ -116,7 +119,7 @@ func Default() *Config {
 		Store:    Store{Driver: DriverSQLite, DSN: "parley.db"},
 		Plugins:  Plugins{Dir: "./plugins", StartTimeout: Duration{10 * time.Second}},
 		Files:    Files{LinkTTL: Duration{168 * time.Hour}},
-		Dispatch: Dispatch{MaxAttempts: 12, Concurrency: 64, InitialBackoff: Duration{time.Second}, MaxBackoff: Duration{5 * time.Minute}},
+		Dispatch: Dispatch{MaxAttempts: 12, Concurrency: 64, RunLength: 32, InitialBackoff: Duration{time.Second}, MaxBackoff: Duration{5 * time.Minute}},
 		Log:      Log{Level: "info", Format: FormatText},
 	}
 }

@@ -105,6 +105,7 @@ func schema(c *Config) []section {
 		{"dispatch", []field{
 			{"max_attempts", &c.Dispatch.MaxAttempts},
 			{"concurrency", &c.Dispatch.Concurrency},
+			{"run_length", &c.Dispatch.RunLength},
 			{"initial_backoff", &c.Dispatch.InitialBackoff},
 			{"max_backoff", &c.Dispatch.MaxBackoff},
 		}},

@@ -76,11 +76,17 @@ func (d *decoder) validate(c *Config) {
 	d.positive([]string{"plugins", "start_timeout"}, c.Plugins.StartTimeout)
 	d.positive([]string{"files", "link_ttl"}, c.Files.LinkTTL)
 
+	// maxRunLength keeps one call's request well inside gRPC's 4 MiB
+	// message limit: a message is at most a few KiB of text and metadata.
+	const maxRunLength = 128
 	if c.Dispatch.MaxAttempts < 1 {
 		d.add([]string{"dispatch", "max_attempts"}, "must be at least 1", "")
 	}
 	if c.Dispatch.Concurrency < 1 {
 		d.add([]string{"dispatch", "concurrency"}, "must be at least 1", "")
+	}
+	if c.Dispatch.RunLength < 1 || c.Dispatch.RunLength > maxRunLength {
+		d.add([]string{"dispatch", "run_length"}, fmt.Sprintf("must be between 1 and %d", maxRunLength), "")
 	}
 	d.positive([]string{"dispatch", "initial_backoff"}, c.Dispatch.InitialBackoff)
 	if c.Dispatch.MaxBackoff.Duration < c.Dispatch.InitialBackoff.Duration {

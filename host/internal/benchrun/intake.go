@@ -57,6 +57,7 @@ func runIntake(ctx context.Context, wc worldConfig, conversations, messages int)
 		// Peak RSS of this process is only meaningful per scenario.
 		resetPeakRSS()
 	}
+	wc.deskProcess = true
 	w, err := startWorld(ctx, wc)
 	if err != nil {
 		return res, err
@@ -72,7 +73,7 @@ func runIntake(ctx context.Context, wc worldConfig, conversations, messages int)
 		users[i] = w.tg.AddUser(telego.User{ID: int64(700000 + i), FirstName: "Bench", LastName: strconv.Itoa(i)}).ID
 	}
 	rec := newRecorder(messages, idleProbes)
-	w.desk.OnDeliver(rec.delivered)
+	w.receiver.OnDeliver(rec.delivered)
 
 	pushed := make([]time.Time, messages)
 	for i := range messages {

@@ -37,6 +37,13 @@ type options struct {
 }
 
 func main() {
+	if os.Getenv(deskChildEnv) != "" {
+		if err := runDeskChild(); err != nil {
+			fmt.Fprintln(os.Stderr, "benchrun desk:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var o options
 	fs := flag.NewFlagSet("benchrun", flag.ExitOnError)
 	fs.StringVar(&o.out, "out", "docs/bench.md", "markdown file to write (\"-\" for stdout)")

@@ -64,6 +64,9 @@ type worldConfig struct {
 	arm        arm
 	pluginsDir string
 	parleyBin  string
+	// deskProcess puts the receiving desk in a child process (see
+	// deskproc.go); the in-process desk still serves the reply scenarios.
+	deskProcess bool
 }
 
 // deskSecret signs the webhook plugin's traffic in both directions; it is
@@ -77,6 +80,9 @@ const channelName = "desk"
 type world struct {
 	tg     *telegramtest.Server
 	desk   *webhookdesk.Desk
+	// receiver is the desk the webhook plugin posts to: desk, or the
+	// desk process.
+	receiver deskReceiver
 	dir    string
 	public string // base URL of the host's public listener
 
@@ -110,6 +116,14 @@ func startWorld(ctx context.Context, wc worldConfig) (_ *world, err error) {
 	if err := w.desk.Start("127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("desk: %w", err)
 	}
+	w.receiver = w.desk
+	if wc.deskProcess {
+		proc, err := startDeskProcess()
+		if err != nil {
+			return nil, err
+		}
+		w.receiver = proc
+	}
 	publicAddr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -120,7 +134,7 @@ func startWorld(ctx context.Context, wc worldConfig) (_ *world, err error) {
 	}
 	w.public = "http://" + publicAddr
 	toml := fmt.Sprintf(configTemplate, w.tg.URL(), publicAddr, w.public, adminAddr,
-		filepath.Join(w.dir, "parley.db"), wc.pluginsDir, channelName, channelName, w.desk.URL())
+		filepath.Join(w.dir, "parley.db"), wc.pluginsDir, channelName, channelName, w.receiver.URL())
 	env := map[string]string{"BENCH_TELEGRAM_TOKEN": w.tg.Token(), "BENCH_DESK_SECRET": deskSecret}
 
 	switch wc.arm {
@@ -264,6 +278,9 @@ func (w *world) stop() error {
 			case <-time.After(40 * time.Second):
 				err = errors.New("host did not stop within 40s")
 			}
+		}
+		if w.receiver != nil && w.receiver != deskReceiver(w.desk) {
+			w.receiver.Close()
 		}
 		if w.desk != nil {
 			w.desk.Close()
