@@ -175,4 +175,3 @@ func TestDeliverBatchInProcess(t *testing.T) {
 		t.Fatalf("delivered %d, error %v; want 1 and a permanent error", len(resp.Delivered), resp.Err)
 	}
 }
-

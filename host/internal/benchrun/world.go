@@ -78,13 +78,13 @@ const channelName = "desk"
 
 // world is one scenario's set of running parts.
 type world struct {
-	tg     *telegramtest.Server
-	desk   *webhookdesk.Desk
+	tg   *telegramtest.Server
+	desk *webhookdesk.Desk
 	// receiver is the desk the webhook plugin posts to: desk, or the
 	// desk process.
 	receiver deskReceiver
-	dir    string
-	public string // base URL of the host's public listener
+	dir      string
+	public   string // base URL of the host's public listener
 
 	host     *exec.Cmd // armBinary only
 	cancel   context.CancelFunc
