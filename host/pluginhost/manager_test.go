@@ -550,3 +550,64 @@ func TestCloseStopsEveryPlugin(t *testing.T) {
 		t.Error("Start after Close succeeded")
 	}
 }
+
+func batchOf(texts ...string) sdk.DeliverBatchRequest {
+	req := sdk.DeliverBatchRequest{Conversation: sdk.Conversation{ID: "c1"}}
+	for _, s := range texts {
+		req.Items = append(req.Items, sdk.BatchItem{Message: sdk.Message{ID: "m-" + s, Kind: sdk.KindText, Text: s}})
+	}
+	return req
+}
+
+// A run of messages crosses to the plugin process in one call, and what an
+// item's failure means is judged as for a single Deliver.
+func TestBatchCrossesInOneCall(t *testing.T) {
+	dir := t.TempDir()
+	install(t, dir, "echo", "echo")
+	opts, _ := fastOptions(dir)
+	m, err := start(t, opts, echoSpec("support", "hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := handleOf(t, m, "support")
+
+	resp := sdk.DeliverBatch(t.Context(), ch, batchOf("a", "b", "c"))
+	if resp.Err != nil {
+		t.Fatal(resp.Err)
+	}
+	var got []string
+	for _, d := range resp.Delivered {
+		got = append(got, d.DeskMessageID+"@"+string(d.ThreadRef))
+	}
+	if want := "[hello:a@thread-c1 hello:b@thread-c1 hello:c@thread-c1]"; fmt.Sprint(got) != want {
+		t.Errorf("delivered %v, want %s", got, want)
+	}
+	st := statusOf(t, m, "support")
+	if c := st.Calls["DeliverBatch"]; c.Count != 1 || st.Calls["Deliver"].Count != 0 {
+		t.Errorf("calls %+v: want one DeliverBatch and no Deliver", st.Calls)
+	}
+
+	// An item that finds the plugin unconfigured: the items before it
+	// stand, and the rest is retried once the plugin is configured again.
+	resp = sdk.DeliverBatch(t.Context(), ch, batchOf("a", "forget", "c"))
+	if len(resp.Delivered) != 1 || resp.Delivered[0].DeskMessageID != "hello:a" {
+		t.Fatalf("delivered %+v, want the first item only", resp.Delivered)
+	}
+	if _, ok := sdk.RetryHint(resp.Err); !ok || !errors.Is(resp.Err, ErrUnavailable) {
+		t.Fatalf("error %v: want a retryable 'restarting' error", resp.Err)
+	}
+	eventually(t, "the plugin is configured again", func() bool {
+		r := sdk.DeliverBatch(t.Context(), ch, batchOf("c"))
+		return r.Err == nil && len(r.Delivered) == 1
+	})
+
+	// A plugin that dies mid-batch reports nothing delivered: the whole run
+	// is retried (a duplicate carries the same message id).
+	resp = sdk.DeliverBatch(t.Context(), ch, batchOf("a", "exit", "c"))
+	if len(resp.Delivered) != 0 {
+		t.Fatalf("delivered %+v from a plugin that died", resp.Delivered)
+	}
+	if _, ok := sdk.RetryHint(resp.Err); !ok || sdk.IsPermanent(resp.Err) {
+		t.Fatalf("error %v: want a retryable error", resp.Err)
+	}
+}
