@@ -46,11 +46,12 @@ type BatchDeliverer interface {
 }
 
 // DeliverBatch delivers req through ch: in one call when ch is a
-// BatchDeliverer, else item by item through ch.Deliver with the semantics
-// of the DeliverBatch RPC (each item gets the thread reference the one
-// before returned; the first failure or the end of the budget stops it).
+// BatchDeliverer and there is more than one item, else item by item
+// through ch.Deliver with the semantics of the DeliverBatch RPC (each item
+// gets the thread reference the one before returned; the first failure or
+// the end of the budget stops it).
 func DeliverBatch(ctx context.Context, ch Channel, req DeliverBatchRequest) DeliverBatchResponse {
-	if b, ok := ch.(BatchDeliverer); ok {
+	if b, ok := ch.(BatchDeliverer); ok && len(req.Items) > 1 {
 		return b.DeliverBatch(ctx, req)
 	}
 	return deliverEach(ctx, ch.Deliver, req)
