@@ -55,14 +55,9 @@ func (f *Fake) Unfurl(ctx context.Context, channel, ts string) (Delivery, error)
 
 func (f *Fake) change(ctx context.Context, channel, ts, text string, edited bool) (Delivery, error) {
 	f.mu.Lock()
-	c, ok := f.channels[channel]
 	var m *Message
-	if ok {
-		for _, x := range c.messages {
-			if x.TS == ts {
-				m = x
-			}
-		}
+	if c, ok := f.channels[channel]; ok {
+		m = c.find(ts)
 	}
 	if m == nil {
 		f.mu.Unlock()
@@ -72,21 +67,38 @@ func (f *Fake) change(ctx context.Context, channel, ts, text string, edited bool
 	if edited {
 		m.Text, m.Edited = text, true
 	}
-	f.clock++
-	changeTS := fmt.Sprintf("%d.%06d", f.clock, 999999)
+	changeTS := f.changeTS()
 	cur := copyMessage(m)
 	f.mu.Unlock()
 
+	editor := ""
+	if edited {
+		editor = cur.User
+	}
+	return f.SendEvent(ctx, f.changedEvent(prev, cur, editor, changeTS))
+}
+
+// changedEvent is the message_changed event from prev to cur at changeTS;
+// editor is the user who edited it, "" for a change that is no edit (an
+// unfurl), which Slack sends without "edited".
+func (f *Fake) changedEvent(prev, cur Message, editor, changeTS string) obj {
 	newMsg := f.messageEvent(&cur)
 	delete(newMsg, "channel")
-	if edited {
-		newMsg["edited"] = obj{"user": cur.User, "ts": changeTS}
+	if editor != "" {
+		newMsg["edited"] = obj{"user": editor, "ts": changeTS}
 	}
 	oldMsg := f.messageEvent(&prev)
 	delete(oldMsg, "channel")
-	return f.SendEvent(ctx, obj{"type": "message", "subtype": "message_changed", "hidden": true,
-		"channel": channel, "ts": changeTS, "event_ts": changeTS, "channel_type": "channel",
-		"message": newMsg, "previous_message": oldMsg})
+	return obj{"type": "message", "subtype": "message_changed", "hidden": true,
+		"channel": cur.Channel, "ts": changeTS, "event_ts": changeTS, "channel_type": "channel",
+		"message": newMsg, "previous_message": oldMsg}
+}
+
+// changeTS allocates the ts of a change event, after every message ts so
+// far. Callers hold f.mu.
+func (f *Fake) changeTS() string {
+	f.clock++
+	return fmt.Sprintf("%d.%06d", f.clock, 999999)
 }
 
 // AgentUpload shares a file as user in the thread rooted at threadTS, with

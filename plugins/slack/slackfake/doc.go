@@ -13,7 +13,9 @@
 // Events reach the app in order, over Socket Mode once a client opened it,
 // else as signed Events API requests to the URL set with
 // [Fake.SetEventsURL] (3 s timeout, X-Slack-Retry-Num retries). The app's
-// own posts echo back as events, as on Slack. Agent actions
+// own posts echo back as events, as on Slack, and its chat.update edits
+// (of its own messages only: cant_update_message otherwise) come back as
+// message_changed. Agent actions
 // ([Fake.AgentReply], [Fake.AgentEdit], [Fake.AgentUpload], ...) change the
 // workspace and send the matching event; [Fake.Inject429] and
 // [Fake.InjectError] make calls fail; [Fake.Messages], [Fake.Calls],

@@ -180,3 +180,81 @@ func listen(t *testing.T) (net.Listener, string) {
 	}
 	return ln, "http://" + ln.Addr().String() + "/hooks/slack"
 }
+
+func TestChatUpdate(t *testing.T) {
+	f := slackfake.New()
+	defer f.Close()
+	api := slack.New(slackfake.BotToken, slack.OptionAPIURL(f.APIURL()))
+	blocks := slack.MsgOptionBlocks(slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "block", false, false), nil, nil))
+	_, ts, err := api.PostMessage(slackfake.ChannelID, slack.MsgOptionText("first", false), blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, uts, text, err := api.UpdateMessage(slackfake.ChannelID, ts, slack.MsgOptionText("second", false))
+	if err != nil || ch != slackfake.ChannelID || uts != ts || text != "second" {
+		t.Fatalf("update answered %q %q %q (%v), want the channel, the same ts and the new text", ch, uts, text, err)
+	}
+	msgs := f.Messages(slackfake.ChannelID)
+	if len(msgs) != 1 || msgs[0].Text != "second" || !msgs[0].Edited || !strings.Contains(msgs[0].Blocks, "block") {
+		t.Fatalf("messages %+v, want the one message edited in place, blocks kept", msgs)
+	}
+	// Slack announces the app's own edit as message_changed, edited by the bot.
+	if !f.WaitFor(5*time.Second, func() bool {
+		for _, d := range f.Deliveries() {
+			if strings.Contains(string(d.Body), `"subtype":"message_changed"`) &&
+				strings.Contains(string(d.Body), `"edited":{"ts":`) && strings.Contains(string(d.Body), `"user":"`+slackfake.BotUserID+`"`) {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Error("no message_changed event for the update")
+	}
+
+	human, _, err := f.TopLevelMessage(context.Background(), slackfake.ChannelID, slackfake.AgentUserID, "mine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		form   url.Values
+		bearer string
+		want   string
+	}{
+		{"no token", url.Values{"channel": {slackfake.ChannelID}, "ts": {ts}, "text": {"x"}}, "", "not_authed"},
+		{"app token", url.Values{"channel": {slackfake.ChannelID}, "ts": {ts}, "text": {"x"}}, slackfake.AppToken, "not_allowed_token_type"},
+		{"no channel", url.Values{"ts": {ts}, "text": {"x"}}, slackfake.BotToken, "channel_not_found"},
+		{"no ts", url.Values{"channel": {slackfake.ChannelID}, "text": {"x"}}, slackfake.BotToken, "invalid_arguments"},
+		{"unknown ts", url.Values{"channel": {slackfake.ChannelID}, "ts": {"1.000001"}, "text": {"x"}}, slackfake.BotToken, "message_not_found"},
+		{"someone else's message", url.Values{"channel": {slackfake.ChannelID}, "ts": {human}, "text": {"x"}}, slackfake.BotToken, "cant_update_message"},
+		{"no text", url.Values{"channel": {slackfake.ChannelID}, "ts": {ts}}, slackfake.BotToken, "no_text"},
+		{"too long", url.Values{"channel": {slackfake.ChannelID}, "ts": {ts}, "text": {strings.Repeat("x", 40001)}}, slackfake.BotToken, "msg_too_long"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, body := call(t, f, "chat.update", tt.form, tt.bearer)
+			if body["ok"] != false || body["error"] != tt.want {
+				t.Errorf("body %v, want error %s", body, tt.want)
+			}
+		})
+	}
+	if msgs := f.Messages(slackfake.ChannelID); msgs[0].Text != "second" || msgs[1].Text != "mine" {
+		t.Errorf("a refused update changed a message: %+v", msgs)
+	}
+
+	f.Inject429("chat.update", 1, 4)
+	_, _, _, err = api.UpdateMessage(slackfake.ChannelID, ts, slack.MsgOptionText("third", false))
+	if rl, ok := errors.AsType[*slack.RateLimitedError](err); !ok || rl.RetryAfter != 4*time.Second {
+		t.Errorf("err %v, want RateLimitedError of 4s", err)
+	}
+	f.InjectError("chat.update", "edit_window_closed", 1)
+	_, _, _, err = api.UpdateMessage(slackfake.ChannelID, ts, slack.MsgOptionText("third", false))
+	if se, ok := errors.AsType[slack.SlackErrorResponse](err); !ok || se.Err != "edit_window_closed" {
+		t.Errorf("err %v, want edit_window_closed", err)
+	}
+	_, _, _, err = api.UpdateMessage(slackfake.ChannelID, ts, slack.MsgOptionText("third", false),
+		slack.MsgOptionBlocks())
+	if err != nil || f.Messages(slackfake.ChannelID)[0].Text != "third" {
+		t.Errorf("update after the injections: %v", err)
+	}
+}

@@ -28,6 +28,7 @@ type obj = map[string]any
 var methods = map[string]method{
 	"auth.test":                    {"bot", "", (*Fake).authTest},
 	"chat.postMessage":             {"bot", "chat:write", (*Fake).postMessage},
+	"chat.update":                  {"bot", "chat:write", (*Fake).chatUpdate},
 	"conversations.info":           {"bot", "channels:read", (*Fake).conversationsInfo},
 	"conversations.list":           {"bot", "channels:read", (*Fake).conversationsList},
 	"conversations.join":           {"bot", "channels:join", (*Fake).conversationsJoin},
@@ -364,6 +365,78 @@ func (f *Fake) postMessage(tok *token, args map[string]string) (any, string) {
 		out["response_metadata"] = obj{"warnings": []string{warning}}
 	}
 	return out, ""
+}
+
+// chatUpdate edits a message the app posted, as chat.update does: text
+// and blocks change in place (blocks left out keep the old ones, "[]"
+// removes them), and Slack sends message_changed with "edited" by the bot.
+func (f *Fake) chatUpdate(_ *token, args map[string]string) (any, string) {
+	f.mu.Lock()
+	c, ok := f.channels[args["channel"]]
+	var m *Message
+	if ok {
+		m = c.find(args["ts"])
+	}
+	text, blocks := args["text"], args["blocks"]
+	switch {
+	case !ok || (c.Private && !c.BotMember):
+		f.mu.Unlock()
+		return nil, "channel_not_found"
+	case args["ts"] == "":
+		f.mu.Unlock()
+		return nil, "invalid_arguments"
+	case c.Archived:
+		f.mu.Unlock()
+		return nil, "is_inactive" // frozen, archived or deleted channel
+	case m == nil:
+		f.mu.Unlock()
+		return nil, "message_not_found"
+	case m.User != BotUserID:
+		f.mu.Unlock()
+		return nil, "cant_update_message" // only the app's own messages
+	case text == "" && blocks == "" && args["attachments"] == "":
+		f.mu.Unlock()
+		return nil, "no_text"
+	case len([]rune(text)) > 40000:
+		f.mu.Unlock()
+		return nil, "msg_too_long" // chat.update refuses what chat.postMessage would truncate
+	}
+	if blocks != "" {
+		var list []map[string]any
+		if json.Unmarshal([]byte(blocks), &list) != nil || len(list) > 50 {
+			f.mu.Unlock()
+			return nil, "invalid_blocks"
+		}
+		m.Blocks = blocks
+		if len(list) == 0 {
+			m.Blocks = ""
+		}
+	}
+	prev := copyMessage(m)
+	m.Text, m.Edited = text, true
+	changeTS := f.changeTS()
+	cur := copyMessage(m)
+	f.mu.Unlock()
+
+	f.emit(f.changedEvent(prev, cur, BotUserID, changeTS))
+	msg := f.messageEvent(&cur)
+	delete(msg, "channel")
+	msg["edited"] = obj{"user": BotUserID, "ts": changeTS}
+	return obj{"channel": c.ID, "ts": cur.TS, "text": cur.Text, "message": msg}, ""
+}
+
+// find returns the message with ts, nil when there is none. Callers hold
+// f.mu.
+func (c *channelState) find(ts string) *Message {
+	if ts == "" {
+		return nil
+	}
+	for _, m := range c.messages {
+		if m.TS == ts {
+			return m
+		}
+	}
+	return nil
 }
 
 func (c *channelState) hasRoot(ts string) bool {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -24,7 +25,8 @@ const maxInlineRetry = 5 * time.Second
 const maxBufferedUpload = 20 << 20
 
 // Deliver implements [sdk.Channel]. The first delivery of a conversation
-// posts the header as the thread parent; every message is a reply in it.
+// posts the header as the thread parent; every message is a reply in it,
+// and an edit of one already there updates it in place.
 func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.DeliverResponse, error) {
 	st, err := c.configured()
 	if err != nil {
@@ -35,6 +37,9 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 		return sdk.DeliverResponse{}, sdk.Permanent(err)
 	}
 	fresh := ref.zero()
+	if req.Message.EditOf != "" && req.EditOfDeskMessageID != "" && !fresh {
+		return c.deliverEdit(ctx, st, ref, req)
+	}
 	if fresh {
 		text, blocks := headerMessage(req.Conversation, req.Contact)
 		_, ts, err := st.api.PostMessageContext(ctx, st.channelID,
@@ -52,17 +57,8 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 	} else {
 		text = joinLines(text, attachmentLines(req.Message.Attachments, false))
 	}
-	opts := []slack.MsgOption{slack.MsgOptionTS(ref.TS)}
-	if st.customize {
-		opts = append(opts, slack.MsgOptionUsername(req.Contact.DisplayName()))
-		if req.Contact.PhotoURL != "" {
-			opts = append(opts, slack.MsgOptionIconURL(req.Contact.PhotoURL))
-		}
-	} else {
-		// Without chat:write.customize Slack would silently show the bot's
-		// name, so the customer's name leads the text instead.
-		text = "*" + escape(req.Contact.DisplayName()) + "*: " + text
-	}
+	opts, text := asCustomer(st, req.Contact, text)
+	opts = append(opts, slack.MsgOptionTS(ref.TS))
 	deskID := ""
 	if strings.TrimSpace(text) != "" {
 		opts = append(opts, slack.MsgOptionText(text, false))
@@ -95,6 +91,72 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 		}
 	}
 	return sdk.DeliverResponse{ThreadRef: ref.encode(), DeskMessageID: deskID}, nil
+}
+
+// asCustomer gives a reply the customer's name: as the poster's name and
+// photo with chat:write.customize, else leading text, since without the
+// scope Slack silently shows the bot's name.
+func asCustomer(st *state, ct sdk.Contact, text string) ([]slack.MsgOption, string) {
+	if !st.customize {
+		return nil, "*" + escape(ct.DisplayName()) + "*: " + text
+	}
+	opts := []slack.MsgOption{slack.MsgOptionUsername(ct.DisplayName())}
+	if ct.PhotoURL != "" {
+		opts = append(opts, slack.MsgOptionIconURL(ct.PhotoURL))
+	}
+	return opts, text
+}
+
+// uneditable are the chat.update errors that mean this message cannot take
+// the edit (gone, not the app's, past the workspace's edit window, too long
+// now, in a frozen channel) while a new reply may still reach the agent.
+var uneditable = map[string]bool{
+	"message_not_found":   true,
+	"cant_update_message": true,
+	"edit_window_closed":  true,
+	"msg_too_long":        true,
+	"is_inactive":         true,
+}
+
+// slackTS matches a message ts ("1700000123.000200"). A desk message id
+// can also be a file id, when the original was only files.
+var slackTS = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
+
+// deliverEdit shows a Telegram edit where the original sits: chat.update
+// replaces the text of the reply the original became, so the thread reads
+// as the customer's chat now does. Files are never sent again (a Telegram
+// edit changes only text or caption). When the original cannot be edited,
+// the edit becomes a marked reply of its own so the agent still sees it;
+// rate limits and outages are returned for the host to retry instead.
+func (c *Channel) deliverEdit(ctx context.Context, st *state, ref threadRef, req sdk.DeliverRequest) (sdk.DeliverResponse, error) {
+	orig := req.EditOfDeskMessageID
+	// Same text as the original got in Deliver: the files' lines included,
+	// or the original's links would vanish with the update.
+	linked := !st.cfg.UploadFiles || st.host == nil
+	atts := attachmentLines(req.Message.Attachments, linked)
+	body := joinLines(renderContent(req.Message), atts)
+	if strings.TrimSpace(body) != "" && slackTS.MatchString(orig) {
+		_, text := asCustomer(st, req.Contact, markEdited(body))
+		// chat.update defaults parse to "client", unlike chat.postMessage;
+		// none keeps the text exactly as escaped and rendered.
+		_, _, _, err := st.api.UpdateMessageContext(ctx, ref.Channel, orig,
+			slack.MsgOptionText(text, false), slack.MsgOptionParse(false))
+		if err == nil {
+			return sdk.DeliverResponse{ThreadRef: ref.encode(), DeskMessageID: orig}, nil
+		}
+		code := slackCode(err)
+		if !uneditable[code] {
+			return sdk.DeliverResponse{}, classify("chat.update", err)
+		}
+		st.log.Info("cannot edit the original in Slack; posting the edit as a new reply", "ts", orig, "reason", code)
+	}
+	opts, text := asCustomer(st, req.Contact, joinLines(renderMessage(req.Message), atts))
+	opts = append(opts, slack.MsgOptionTS(ref.TS), slack.MsgOptionText(text, false))
+	ts, err := c.post(ctx, st, opts, false)
+	if err != nil {
+		return sdk.DeliverResponse{}, err
+	}
+	return sdk.DeliverResponse{ThreadRef: ref.encode(), DeskMessageID: ts}, nil
 }
 
 // post sends one thread reply. After a fresh parent it sits out a short

@@ -68,16 +68,40 @@ func headerMessage(conv sdk.Conversation, ct sdk.Contact) (string, []slack.Block
 	return text, blocks
 }
 
-// renderMessage renders a customer message (without its files) as mrkdwn:
-// formatted text, then marked context lines for everything that is not
-// plain text.
+// renderMessage renders a customer message (without its files) as mrkdwn
+// for a new thread reply: an edit posted as a reply of its own leads with
+// a mark, since it does not sit where the original does.
 func renderMessage(m sdk.Message) string {
+	body := renderContent(m)
+	if m.EditOf != "" {
+		return joinLines("✏️ _edited_", body)
+	}
+	return body
+}
+
+// editedMark ends the text of a message edited in place, so the agent can
+// tell the customer changed it whatever a Slack client shows for an app's
+// edit.
+const editedMark = "_(edited)_"
+
+// markEdited appends [editedMark] to text: on the last line, as Slack
+// does, unless that line is a quote or ends a code block, which would
+// swallow it.
+func markEdited(text string) string {
+	last := text[strings.LastIndexByte(text, '\n')+1:]
+	if text == "" || strings.HasPrefix(last, ">") || strings.HasSuffix(last, "```") {
+		return joinLines(text, editedMark)
+	}
+	return text + " " + editedMark
+}
+
+// renderContent renders what a customer message says (without its files)
+// as mrkdwn: formatted text, then marked context lines for everything that
+// is not plain text.
+func renderContent(m sdk.Message) string {
 	var lines []string
 	mark := func(emoji, s string) { lines = append(lines, emoji+" _"+s+"_") }
 
-	if m.EditOf != "" {
-		mark("✏️", "edited")
-	}
 	if m.Forward != nil {
 		from := firstNonEmpty(m.Forward.From, "someone")
 		mark("↪️", "forwarded from "+escape(from))
