@@ -35,8 +35,10 @@ func checkClaim(opt store.ClaimOptions) error {
 	return nil
 }
 
-// claim leases the claimable head of up to limit lanes, oldest first, and
-// returns their ids in order.
+// claim begins a transaction, locks the claimable heads of up to limit
+// lanes (the candidates, oldest first) and calls lease with them,
+// committing when it returns nil. lease must lease the candidates still at
+// the head of their lane in a statement of its own (leaseHeads).
 //
 // The head of a lane is its pending row with the smallest id, and only a
 // ready (next_attempt_at reached), unleased head is claimable, which keeps
@@ -49,37 +51,65 @@ func checkClaim(opt store.ClaimOptions) error {
 // heads with SKIP LOCKED, so claimers pass each other's rows by instead of
 // queueing behind them; a candidate another claimer leased and committed
 // meanwhile is re-read by PostgreSQL and dropped, its lease now being
-// live. The second statement, on a fresh snapshot, keeps only candidates
-// still at the head of their lane: a row an operator put back (RetryNow)
-// after the first statement's snapshot comes first again.
-func (q queue) claim(ctx context.Context, tx pgx.Tx, limit int, owner string, now, until time.Time) ([]int64, error) {
-	head := `NOT EXISTS (SELECT 1 FROM ` + q.table + ` p WHERE ` + q.sameLane + ` AND p.state = 'pending' AND p.id < d.id)`
-	rows, err := tx.Query(ctx, `SELECT d.id FROM `+q.table+` d
+// live. The second statement (lease's), on a fresh snapshot, keeps only
+// candidates still at the head of their lane: a row an operator put back
+// (RetryNow) after the first statement's snapshot comes first again.
+//
+// The first statement travels with the BEGIN, so a claim costs a round
+// trip less than a transaction begun on its own; an idle poll costs two.
+func (q queue) claim(ctx context.Context, s *Store, limit int, now time.Time, lease func(tx pgx.Tx, candidates []int64) error) (err error) {
+	b := &pgx.Batch{}
+	b.BeginTx(pgx.TxOptions{})
+	b.Queue(`SELECT d.id FROM `+q.table+` d
 		WHERE d.state = 'pending'
 		  AND d.next_attempt_at <= $1
 		  AND (d.lease_until IS NULL OR d.lease_until < $1)
-		  AND `+head+`
+		  AND `+q.isHead()+`
 		ORDER BY d.id
 		LIMIT $2
 		FOR UPDATE OF d SKIP LOCKED`, now, limit)
+	br := s.pool.SendBatch(ctx, b)
+	tx := br.Tx()
+	defer func() {
+		if rerr := tx.Rollback(ctx); rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) && err == nil {
+			err = rerr
+		}
+	}()
+	var candidates []int64
+	_, err = br.Exec() // the BEGIN
+	if err == nil {
+		var rows pgx.Rows
+		if rows, err = br.Query(); err == nil {
+			candidates, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	candidates, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil || len(candidates) == 0 {
-		return nil, err
+	if len(candidates) > 0 {
+		if err := lease(tx, candidates); err != nil {
+			return err
+		}
 	}
-	rows, err = tx.Query(ctx, `UPDATE `+q.table+` d SET lease_owner = $2, lease_until = $3, updated_at = $4
-		WHERE d.id = ANY($1) AND `+head+`
-		RETURNING d.id`, candidates, owner, until, time.Now())
-	if err != nil {
-		return nil, fmt.Errorf("leasing %s rows: %w", q.kind, err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("leasing %s rows: %w", q.kind, err)
-	}
-	return ids, nil
+	return tx.Commit(ctx)
+}
+
+// isHead is true for a row d that is the head of its lane, given that d is
+// pending.
+func (q queue) isHead() string {
+	return `NOT EXISTS (SELECT 1 FROM ` + q.table + ` p WHERE ` + q.sameLane + ` AND p.state = 'pending' AND p.id < d.id)`
+}
+
+// leaseHeads is the statement that leases the candidates ($1) still at the
+// head of their lane to $2 until $3, at $4, returning the given columns of
+// "d" for each row leased.
+func (q queue) leaseHeads(returning string) string {
+	return `UPDATE ` + q.table + ` d SET lease_owner = $2, lease_until = $3, updated_at = $4
+		WHERE d.id = ANY($1) AND ` + q.isHead() + `
+		RETURNING ` + returning
 }
 
 // finish applies set (with its args, numbered from $3) to a pending row

@@ -119,6 +119,9 @@ func insertReply(ctx context.Context, tx pgx.Tx, channel, conversationID string,
 	return true, stored, err
 }
 
+// leaseReplies leases the reply candidates still at the head of their lane.
+var leaseReplies = replies.leaseHeads(`d.id`)
+
 // claimedReplies reads what a worker needs of the replies it leased.
 const claimedReplies = `SELECT ` + conversationCols + `, r.id, r.channel, r.attempts, r.created_at, r.payload::text
 	FROM replies r
@@ -138,13 +141,20 @@ func (s *Store) ClaimReplies(ctx context.Context, opt store.ClaimOptions) ([]sto
 	}
 	now := nowOr(opt.Now)
 	var out []store.OutgoingReply
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err := replies.claim(ctx, s, opt.Limit, now, func(tx pgx.Tx, candidates []int64) error {
 		out = nil
-		ids, err := replies.claim(ctx, tx, opt.Limit, opt.Owner, now, now.Add(opt.Lease))
-		if err != nil || len(ids) == 0 {
-			return err
+		rows, err := tx.Query(ctx, leaseReplies, candidates, opt.Owner, now.Add(opt.Lease), time.Now())
+		if err != nil {
+			return fmt.Errorf("leasing replies: %w", err)
 		}
-		rows, err := tx.Query(ctx, claimedReplies, ids)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return fmt.Errorf("leasing replies: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		rows, err = tx.Query(ctx, claimedReplies, ids)
 		if err != nil {
 			return err
 		}
