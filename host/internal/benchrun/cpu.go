@@ -74,7 +74,7 @@ type procCPU struct {
 
 // cpuProbe takes snapshots of the processes of one scenario: the replicas
 // (and, through /proc children, their plugins), the PostgreSQL server's
-// processes serving database, and this process.
+// processes serving database, and this process with its desk child.
 //
 // /proc is read through prometheus/procfs rather than by hand: it parses
 // /proc/<pid>/stat (whose comm field may hold spaces) and /proc/stat and
@@ -114,6 +114,14 @@ func (c *cpuProbe) snapshot() (cpuSnapshot, error) {
 		s.procs[pid] = procCPU{group: g, seconds: ps.CPUTime()}
 	}
 	add(os.Getpid(), groupBench)
+	if self, err := os.Executable(); err == nil {
+		// The desk process is this program too (deskproc.go): a fake.
+		for _, child := range childPIDs(os.Getpid()) {
+			if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", child)); err == nil && exe == self {
+				add(child, groupBench)
+			}
+		}
+	}
 	for _, pid := range c.replicas {
 		add(pid, groupReplica)
 		for _, child := range childPIDs(pid) {

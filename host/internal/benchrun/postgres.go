@@ -18,7 +18,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/mymmrac/telego"
-	"github.com/parley-dev/parley/host/internal/webhookdesk"
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
 )
 
@@ -228,7 +227,7 @@ func freshDatabase(ctx context.Context, base string) (dsn, name string, drop fun
 // one database.
 type replicaWorld struct {
 	tg       *telegramtest.Server
-	desk     *webhookdesk.Desk
+	desk     *deskProcess
 	dir      string
 	replicas []*replicaProc
 }
@@ -258,9 +257,8 @@ func startReplicas(ctx context.Context, dsn, plugins, parley string, n int) (_ *
 	if err := w.tg.Start(); err != nil {
 		return nil, fmt.Errorf("fake telegram: %w", err)
 	}
-	w.desk = webhookdesk.New(deskSecret)
-	if err := w.desk.Start("127.0.0.1:0"); err != nil {
-		return nil, fmt.Errorf("desk: %w", err)
+	if w.desk, err = startDeskProcess(); err != nil {
+		return nil, err
 	}
 	// The DSN reaches the replicas through the environment, so a password
 	// in it is never written to a config file.

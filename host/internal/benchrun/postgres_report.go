@@ -30,7 +30,7 @@ func (s pgSection) render(p func(string, ...any), cores int) {
 	first := s.Rows[0]
 	p("As-shipped `bin/parley run` processes, `driver = \"postgres\"`, all on one fresh database per row")
 	p("(the PostgreSQL server on this machine), each with its own `parley-channel-webhook`; fake Telegram")
-	p("and the desk run in the benchmark process as in the *binary* rows. %d conversations, %d messages", first.Conversations, first.Messages)
+	p("runs in the benchmark process and the desk in its own, as in the *binary* rows. %d conversations, %d messages", first.Conversations, first.Messages)
 	p("(plus %d probes), the same burst as the SQLite rows. Telegram is polled, so one replica — the", idleProbes)
 	p("holder of the poller lease — commits all intake; deliveries are shared through lane claims.")
 	p("")
