@@ -96,6 +96,8 @@ type envOptions struct {
 	Env map[string]string
 	// ExtraTOML is appended to the config.
 	ExtraTOML string
+	// RunLength is dispatch.run_length; 0 keeps the default.
+	RunLength int
 }
 
 const deskSecret = "desk-secret-for-e2e-0123456789"
@@ -161,6 +163,7 @@ dir = %q
 [dispatch]
 initial_backoff = "100ms"
 max_backoff = "1s"
+%s
 
 [log]
 level = "debug"
@@ -168,11 +171,19 @@ level = "debug"
 %s
 %s
 `, e.tg.URL(), strings.TrimPrefix(e.public, "http://"), e.public, strings.TrimPrefix(e.admin, "http://"),
-		filepath.Join(e.dir, "parley.db"), filepath.Join(binDir, "plugins"), e.channelsTOML(), e.extraTOML)
+		filepath.Join(e.dir, "parley.db"), filepath.Join(binDir, "plugins"), e.runLengthTOML(), e.channelsTOML(), e.extraTOML)
 	e.config = filepath.Join(e.dir, "parley.toml")
 	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// runLengthTOML is the dispatch.run_length line, if the test sets one.
+func (e *env) runLengthTOML() string {
+	if e.opts.RunLength == 0 {
+		return ""
+	}
+	return fmt.Sprintf("run_length = %d", e.opts.RunLength)
 }
 
 // channelsTOML is the [channels.*] part of the config.
