@@ -5,71 +5,101 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/store/internal/payload"
 )
 
-// editOf is the "edit_of" key of a message payload m, as the payload
-// package writes it (stored rows keep it). PostgreSQL's json operators
-// refuse a document holding the \u0000 escape, which a user's text may, so
-// the escape is dropped first; escaped backslashes are rewritten as the
-// equivalent \u005c beforehand, so that a backslash the text holds before
-// "u0000" is not taken for it. A message id holds no NUL (it is a text key),
-// so edit_of itself comes out intact.
-const editOf = `(replace(replace(m.payload::text, '\\', '\u005c'), '\u0000', '')::json->>'edit_of')`
+// stillPending re-checks that delivery d is pending, in statements that
+// find their rows by primary key and must not take one a concurrent
+// transaction finished meanwhile (READ COMMITTED re-evaluates it on the
+// row's latest version once it holds the row's lock). It says "neither
+// done nor failed" (the CHECK constraint's other states) rather than
+// "pending" on purpose: the planner answers state = 'pending' with
+// deliveries_pending_lane, a partial index on it, and without statistics
+// (a database autovacuum has not analysed yet) it takes that to be a few
+// rows and walks every pending row instead of probing the ids it is given.
+const stillPending = `d.state NOT IN ('done', 'failed')`
 
-// claimRuns leases the candidates ($1) still at the head of their lane,
-// and behind each up to $5 of the pending rows that follow it, to $2
-// until $3 (at $4), and reads what a worker needs of them: heads oldest
-// first, each followed by its run in id order. One statement for all
-// lanes keeps a claim at one round trip after the candidates' lock,
-// however many lanes and rows it takes.
+// claimRuns leases the oldest claimable heads, up to $2 lanes, and behind
+// each up to $6 of the pending rows that follow it, to $3 until $4 (at
+// $5), and reads what a worker needs of them: heads oldest first, each
+// followed by its run in id order. It is one statement, so a claim costs
+// one round trip however many lanes and rows it takes.
+//
+// head walks delivery_heads (one row per lane; see migration 00003) in head
+// order and locks the ready, unleased heads it passes with SKIP LOCKED, so
+// concurrent claimers pass each other's rows by instead of queueing behind
+// them; a head finished, leased or made to wait by a transaction that
+// committed after this statement's snapshot fails the re-check PostgreSQL
+// makes once it holds the lock, and is dropped. The walk costs the lanes
+// in flight and the heads it takes, never a lane's backlog or the done
+// history. Each head is read through a LATERAL subquery that locks: the
+// planner cannot flatten it, so it probes deliveries by primary key once
+// per head, in head order, and stops at the limit; as a plain join it may
+// sort a hash join of both whole tables (it cannot tell, without
+// statistics, how few rows are heads).
 //
 // Followers are taken only behind heads this statement leased, whatever
 // their own lease columns say (see store.RunClaimer). behind walks each
 // lane one row at a time, each step one probe of deliveries_pending_lane:
 // a plain ORDER BY id LIMIT over the lane may be planned as a bitmap scan
-// and a sort of its whole backlog, which has no bound.
-// The walk stops before an edit whose original is still pending (it needs
-// the original's desk id; see editOf). A follower another transaction
-// finished meanwhile (state re-checked under its row lock) is left out; it
-// no longer holds its lane back.
-var claimRuns = `WITH RECURSIVE head AS (` + deliveries.leaseHeads(`d.id, d.conversation_id, d.channel`) + `),
+// and a sort of its whole backlog, which has no bound. The walk stops
+// before an edit whose original is still pending (it needs the original's
+// desk id). A follower another transaction finished meanwhile is left out
+// (stillPending); it no longer holds its lane back.
+//
+// The original of an edit is looked up by its unique key (message_id,
+// channel) only when there is one, its state tested on the row found: with
+// state among the conditions the planner may prefer deliveries_state and
+// filter a whole channel's history by message id.
+const claimRuns = `WITH RECURSIVE head AS (
+	UPDATE deliveries d SET lease_owner = $3, lease_until = $4, updated_at = $5
+	WHERE d.id = ANY (ARRAY(
+		SELECT x.id FROM delivery_heads h
+		CROSS JOIN LATERAL (
+			SELECT d.id FROM deliveries d
+			WHERE d.id = h.head_id AND ` + stillPending + `
+			  AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until < $1)
+			FOR UPDATE OF d SKIP LOCKED) x
+		WHERE h.head_id IS NOT NULL
+		ORDER BY h.head_id
+		LIMIT $2))
+	RETURNING d.id, d.conversation_id, d.channel, d.message_id, d.edit_of, d.attempts, d.created_at
+),
 behind (head, conversation_id, channel, id, n) AS (
 	SELECT h.id, h.conversation_id, h.channel, h.id, 0 FROM head h
 	UNION ALL
 	SELECT b.head, b.conversation_id, b.channel, p.id, b.n + 1
 	FROM behind b
 	CROSS JOIN LATERAL (
-		SELECT p.id, p.message_id FROM deliveries p
+		SELECT p.id, p.edit_of FROM deliveries p
 		WHERE p.conversation_id = b.conversation_id AND p.channel = b.channel AND p.state = 'pending' AND p.id > b.id
 		ORDER BY p.id
 		LIMIT 1) p
-	JOIN messages m ON m.id = p.message_id
-	WHERE b.n < $5 AND NOT EXISTS (
-		SELECT 1 FROM deliveries o
-		WHERE o.message_id = ` + editOf + ` AND o.channel = b.channel AND o.state = 'pending')
+	WHERE b.n < $6 AND CASE WHEN p.edit_of IS NULL THEN true
+		ELSE (SELECT o.state FROM deliveries o WHERE o.message_id = p.edit_of AND o.channel = b.channel)
+			IS DISTINCT FROM 'pending' END
 ),
 follower AS (
-	UPDATE deliveries d SET lease_owner = $2, lease_until = $3, updated_at = $4
-	FROM behind b
-	WHERE d.id = b.id AND b.n > 0 AND d.state = 'pending'
-	RETURNING d.id, b.head
+	UPDATE deliveries d SET lease_owner = $3, lease_until = $4, updated_at = $5
+	WHERE d.id = ANY (ARRAY(SELECT b.id FROM behind b WHERE b.n > 0)) AND ` + stillPending + `
+	RETURNING d.id, d.channel, d.message_id, d.edit_of, d.attempts, d.created_at
 ),
 run AS (
-	SELECT id, id AS head FROM head
+	SELECT id, id AS head, conversation_id, channel, message_id, edit_of, attempts, created_at FROM head
 	UNION ALL
-	SELECT id, head FROM follower
+	SELECT f.id, b.head, b.conversation_id, f.channel, f.message_id, f.edit_of, f.attempts, f.created_at
+	FROM follower f JOIN behind b ON b.id = f.id
 )
-SELECT ` + conversationCols + `, d.id, d.channel, d.attempts, d.created_at, m.payload::text, l.thread_ref,
-	COALESCE(o.desk_message_id, ''), r.head
+SELECT ` + conversationCols + `, r.id, r.channel, r.attempts, r.created_at, m.payload::text, l.thread_ref,
+	CASE WHEN r.edit_of IS NULL THEN '' ELSE COALESCE((
+		SELECT CASE WHEN o.state = 'done' THEN o.desk_message_id END FROM deliveries o
+		WHERE o.message_id = r.edit_of AND o.channel = r.channel), '') END,
+	r.head
 FROM run r
-JOIN deliveries d ON d.id = r.id
-JOIN messages m ON m.id = d.message_id
-JOIN conversations c ON c.id = d.conversation_id
-LEFT JOIN lanes l ON l.conversation_id = d.conversation_id AND l.channel = d.channel
-LEFT JOIN deliveries o ON o.message_id = ` + editOf + ` AND o.channel = d.channel AND o.state = 'done'
+JOIN messages m ON m.id = r.message_id
+JOIN conversations c ON c.id = r.conversation_id
+LEFT JOIN lanes l ON l.conversation_id = r.conversation_id AND l.channel = r.channel
 ORDER BY r.head, r.id`
 
 // ClaimDeliveries leases the head of up to opt.Limit ready lanes: a run
@@ -79,9 +109,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, opt store.ClaimOptions) ([]
 }
 
 // ClaimDeliveryRuns leases the head of up to opt.Limit ready lanes, each
-// with up to run-1 rows behind it; see store.RunClaimer, and queue.claim
-// for how replicas share the work. It costs three round trips: BEGIN with
-// the candidates' lock, claimRuns, COMMIT.
+// with up to run-1 rows behind it; see store.RunClaimer and claimRuns.
 func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, run int) ([]store.Delivery, error) {
 	if err := checkClaim(opt); err != nil {
 		return nil, err
@@ -91,39 +119,37 @@ func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, r
 	}
 	run = max(run, 1)
 	now := nowOr(opt.Now)
-	var out []store.Delivery
-	err := deliveries.claim(ctx, s, opt.Limit, now, func(tx pgx.Tx, candidates []int64) error {
-		out = nil
-		rows, err := tx.Query(ctx, claimRuns, candidates, opt.Owner, now.Add(opt.Lease), time.Now(), run-1)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		var head store.Delivery
-		for rows.Next() {
-			var d store.Delivery
-			var body string
-			var headID int64
-			d.Conversation, err = scanConversation(rows, &d.ID, &d.Channel, &d.Attempts, &d.CreatedAt, &body, &d.ThreadRef,
-				&d.EditOfDeskMessageID, &headID)
-			if err != nil {
-				return err
-			}
-			d.CreatedAt = d.CreatedAt.UTC()
-			if d.Message, err = payload.DecodeMessage([]byte(body)); err != nil {
-				return fmt.Errorf("delivery %d: %w", d.ID, err)
-			}
-			if d.ID == headID {
-				head = d
-			} else {
-				// A run is its head's lane: the same conversation and thread.
-				d.Conversation, d.ThreadRef = head.Conversation, head.ThreadRef
-			}
-			out = append(out, d)
-		}
-		return rows.Err()
-	})
+	rows, err := s.pool.Query(ctx, claimRuns, now, opt.Limit, opt.Owner, now.Add(opt.Lease), time.Now(), run-1)
 	if err != nil {
+		return nil, fmt.Errorf("claiming deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Delivery
+	var head store.Delivery
+	for rows.Next() {
+		var d store.Delivery
+		var body string
+		var headID int64
+		d.Conversation, err = scanConversation(rows, &d.ID, &d.Channel, &d.Attempts, &d.CreatedAt, &body, &d.ThreadRef,
+			&d.EditOfDeskMessageID, &headID)
+		if err != nil {
+			return nil, fmt.Errorf("claiming deliveries: %w", err)
+		}
+		d.CreatedAt = d.CreatedAt.UTC()
+		if d.Message, err = payload.DecodeMessage([]byte(body)); err != nil {
+			// The rows stay leased until their lease runs out: a payload
+			// that does not decode would not decode for anyone else either.
+			return nil, fmt.Errorf("claiming deliveries: delivery %d: %w", d.ID, err)
+		}
+		if d.ID == headID {
+			head = d
+		} else {
+			// A run is its head's lane: the same conversation and thread.
+			d.Conversation, d.ThreadRef = head.Conversation, head.ThreadRef
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("claiming deliveries: %w", err)
 	}
 	return out, nil
@@ -137,31 +163,46 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, owner string, ids []int64
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE deliveries SET lease_owner = NULL, lease_until = NULL, updated_at = $3
-		WHERE id = ANY($1) AND state = 'pending' AND lease_owner = $2`, ids, owner, time.Now())
+	_, err := s.pool.Exec(ctx, `UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL, updated_at = $3
+		WHERE d.id = ANY($1) AND `+stillPending+` AND d.lease_owner = $2`, ids, owner, time.Now())
 	if err != nil {
 		return fmt.Errorf("releasing deliveries: %w", err)
 	}
 	return nil
 }
 
-// completeDelivery marks delivery $1 done with the desk's message id $3
-// if $2 holds it, keeps the lane's thread reference $4 when one is given
-// (the newest the plugin returned), at $5; the rules are queue.finish's.
-// It answers whether the row was completed and, if not, whether it
-// exists: the difference between ErrLeaseLost and ErrNotFound. One
-// statement, so a batch of them is pipelined in one round trip.
-const completeDelivery = `WITH done AS (
-	UPDATE deliveries SET state = 'done', desk_message_id = $3, lease_owner = NULL, lease_until = NULL, updated_at = $5
-	WHERE id = $1 AND state = 'pending' AND lease_owner = $2
-	RETURNING conversation_id, channel
+// completeDeliveries marks the deliveries $1 done, each with its desk
+// message id from $2, if owner $4 holds them, at $5, and keeps each lane's
+// thread reference: the last non-empty one of $3 among the lane's rows
+// completed (the newest the plugin returned); the rules are queue.finish's.
+// It answers, for each id in order, whether it was completed and, if not,
+// whether it exists: the difference between ErrLeaseLost and ErrNotFound.
+// One statement for the whole group: one round trip, and the heads of the
+// lanes recomputed once (migration 00003's trigger).
+//
+// Each desk id is found by the row's position in $1 (the ids are distinct):
+// a join of deliveries with the unnested arrays may be planned as a scan of
+// the table. For the same reason whether a row exists is asked by a scalar
+// subquery, only for rows not completed: the planner may turn EXISTS into a
+// hash of every delivery's id.
+const completeDeliveries = `WITH done AS (
+	UPDATE deliveries d SET state = 'done', desk_message_id = ($2::text[])[array_position($1::bigint[], d.id)],
+		lease_owner = NULL, lease_until = NULL, updated_at = $5
+	WHERE d.id = ANY($1) AND ` + stillPending + ` AND d.lease_owner = $4
+	RETURNING d.id, d.conversation_id, d.channel
 ), lane AS (
 	INSERT INTO lanes (conversation_id, channel, thread_ref, updated_at)
-	SELECT conversation_id, channel, $4::bytea, $5::timestamptz FROM done WHERE length($4::bytea) > 0
+	SELECT DISTINCT ON (done.conversation_id, done.channel) done.conversation_id, done.channel, c.ref, $5::timestamptz
+	FROM done JOIN unnest($1::bigint[], $3::bytea[]) WITH ORDINALITY AS c (id, ref, n) ON c.id = done.id
+	WHERE length(c.ref) > 0
+	ORDER BY done.conversation_id, done.channel, c.n DESC
 	ON CONFLICT (conversation_id, channel) DO UPDATE SET thread_ref = excluded.thread_ref, updated_at = excluded.updated_at
 	WHERE lanes.thread_ref <> excluded.thread_ref
 )
-SELECT EXISTS (SELECT 1 FROM done), EXISTS (SELECT 1 FROM deliveries WHERE id = $1)`
+SELECT done.id IS NOT NULL, done.id IS NOT NULL OR (SELECT true FROM deliveries e WHERE e.id = c.id) IS NOT NULL
+FROM unnest($1::bigint[]) WITH ORDINALITY AS c (id, n)
+LEFT JOIN done ON done.id = c.id
+ORDER BY c.n`
 
 // CompleteDelivery marks a delivery done and keeps the lane's thread
 // reference and the desk's message id: a batch of one.
@@ -186,39 +227,55 @@ func (s *Store) CompleteDeliveries(ctx context.Context, owner string, cs []store
 	return errs, nil
 }
 
-// completeDeliveries runs completeDelivery for each completion, in order,
-// as one pipelined batch, which PostgreSQL runs as one implicit
-// transaction: a group commit costs one round trip, whatever its size.
-// A row's ErrLeaseLost or ErrNotFound changed nothing and aborts nothing.
+// completeDeliveries runs completeDeliveries for the group. A row's
+// ErrLeaseLost or ErrNotFound changed nothing and aborts nothing. An id
+// given twice is completed by its first completion, as one call after
+// another would: the second finds it done (ErrLeaseLost), or fails as the
+// first did.
 func (s *Store) completeDeliveries(ctx context.Context, owner string, cs []store.Completion) ([]error, error) {
-	b := &pgx.Batch{}
-	now := time.Now()
+	ids := make([]int64, 0, len(cs))
+	desk := make([]string, 0, len(cs))
+	refs := make([][]byte, 0, len(cs))
+	first := make(map[int64]int, len(cs)) // id → its index in ids
 	for _, c := range cs {
-		b.Queue(completeDelivery, c.ID, owner, cleanText(c.DeskMessageID), c.ThreadRef, now)
-	}
-	br := s.pool.SendBatch(ctx, b)
-	errs := make([]error, len(cs))
-	var err error
-	for i, c := range cs {
-		var done, exists bool
-		if err = br.QueryRow().Scan(&done, &exists); err != nil {
-			if len(cs) > 1 {
-				err = fmt.Errorf("delivery %d: %w", c.ID, err)
-			}
-			break
+		if _, dup := first[c.ID]; dup {
+			continue
 		}
-		switch {
-		case !exists:
-			errs[i] = fmt.Errorf("completing delivery %d: %w", c.ID, store.ErrNotFound)
-		case !done:
-			errs[i] = fmt.Errorf("completing delivery %d: %w", c.ID, store.ErrLeaseLost)
-		}
+		first[c.ID] = len(ids)
+		ids = append(ids, c.ID)
+		desk = append(desk, cleanText(c.DeskMessageID))
+		refs = append(refs, c.ThreadRef)
 	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
+	rows, err := s.pool.Query(ctx, completeDeliveries, ids, desk, refs, owner, time.Now())
 	if err != nil {
 		return nil, err
+	}
+	var done, exists []bool
+	for rows.Next() {
+		var d, e bool
+		if err := rows.Scan(&d, &e); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		done, exists = append(done, d), append(exists, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(done) != len(ids) {
+		return nil, fmt.Errorf("%d results for %d deliveries", len(done), len(ids))
+	}
+	errs := make([]error, len(cs))
+	seen := make(map[int64]bool, len(cs))
+	for i, c := range cs {
+		j := first[c.ID]
+		switch {
+		case !exists[j]:
+			errs[i] = fmt.Errorf("completing delivery %d: %w", c.ID, store.ErrNotFound)
+		case !done[j] || seen[c.ID]:
+			errs[i] = fmt.Errorf("completing delivery %d: %w", c.ID, store.ErrLeaseLost)
+		}
+		seen[c.ID] = true
 	}
 	return errs, nil
 }

@@ -124,11 +124,17 @@ func insertMessage(ctx context.Context, tx pgx.Tx, conversationID string, m sdk.
 		if ch == "" {
 			return fmt.Errorf("queueing message %s: empty channel name", m.ID)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO deliveries (conversation_id, channel, message_id, next_attempt_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $4, $4)`, conversationID, ch, m.ID, now)
-		if err != nil {
-			return fmt.Errorf("queueing message %s to %s: %w", m.ID, ch, err)
-		}
+	}
+	if len(channels) == 0 {
+		return nil
+	}
+	// One statement for every channel: the rows take ids in the order
+	// given, and migration 00003's trigger updates their lanes' heads once.
+	_, err = tx.Exec(ctx, `INSERT INTO deliveries (conversation_id, channel, message_id, edit_of, next_attempt_at, created_at, updated_at)
+		SELECT $1, ch, $3, NULLIF($4, ''), $5, $5, $5 FROM unnest($2::text[]) WITH ORDINALITY AS c (ch, n) ORDER BY n`,
+		conversationID, channels, m.ID, cleanText(m.EditOf), now)
+	if err != nil {
+		return fmt.Errorf("queueing message %s: %w", m.ID, err)
 	}
 	return nil
 }

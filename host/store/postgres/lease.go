@@ -100,7 +100,7 @@ func (q queue) claim(ctx context.Context, s *Store, limit int, now time.Time, le
 // isHead is true for a row d that is the head of its lane, given that d is
 // pending.
 func (q queue) isHead() string {
-	return `NOT EXISTS (SELECT 1 FROM ` + q.table + ` p WHERE ` + q.sameLane + ` AND p.state = 'pending' AND p.id < d.id)`
+	return `d.id = (SELECT min(p.id) FROM ` + q.table + ` p WHERE ` + q.sameLane + ` AND p.state = 'pending')`
 }
 
 // leaseHeads is the statement that leases the candidates ($1) still at the
