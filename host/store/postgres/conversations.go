@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/parley-dev/parley/host/store"
-	"github.com/parley-dev/parley/sdk"
 )
 
 // conversationCols are read by scanConversation, in order; "c" is the
@@ -97,68 +95,6 @@ func (s *Store) SetBlocked(ctx context.Context, conversationID string, blocked b
 		return fmt.Errorf("conversation %s: %w", conversationID, store.ErrNotFound)
 	}
 	return nil
-}
-
-// upsertConversation finds the conversation of in.ChatID, creating it (with
-// the next Number) when new and refreshing the contact otherwise, and
-// leaves it locked (see lockConversation). in.Time must be set.
-func upsertConversation(ctx context.Context, tx pgx.Tx, in store.Inbound, newID func() string) (store.Conversation, bool, error) {
-	c, err := conversationWhere(ctx, tx, `c.chat_id = $1`, in.ChatID, "")
-	if errors.Is(err, store.ErrNotFound) {
-		// Serialise creators, then look again: another replica may have
-		// created this chat's conversation while we waited.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, lockClass, lockNumbers); err != nil {
-			return c, false, err
-		}
-		c, err = conversationWhere(ctx, tx, `c.chat_id = $1`, in.ChatID, "")
-		if errors.Is(err, store.ErrNotFound) {
-			return createConversation(ctx, tx, in, newID)
-		}
-	}
-	if err != nil {
-		return c, false, err
-	}
-
-	set := []string{`updated_at = GREATEST(updated_at, $1)`}
-	args := []any{in.Time}
-	// An update without a sender (a channel post, a service message) must
-	// not wipe the contact we know.
-	if ct := in.Contact; ct != (sdk.Contact{}) {
-		set = append(set, `telegram_user_id = $2, first_name = $3, last_name = $4, username = $5, language_code = $6, photo_url = $7`)
-		args = append(args, ct.TelegramUserID, cleanText(ct.FirstName), cleanText(ct.LastName), cleanText(ct.Username),
-			cleanText(ct.LanguageCode), cleanText(ct.PhotoURL))
-	}
-	if in.StartPayload != nil {
-		args = append(args, cleanText(*in.StartPayload))
-		set = append(set, fmt.Sprintf(`start_payload = $%d`, len(args)))
-	}
-	args = append(args, c.ID)
-	c, err = scanConversation(tx.QueryRow(ctx, `UPDATE conversations c SET `+strings.Join(set, ", ")+
-		fmt.Sprintf(` WHERE id = $%d RETURNING `, len(args))+conversationCols, args...))
-	if err != nil {
-		return c, false, fmt.Errorf("updating the conversation of chat %d: %w", in.ChatID, err)
-	}
-	return c, false, nil
-}
-
-// createConversation inserts the conversation of in.ChatID with the next
-// number; the caller holds the lockNumbers lock.
-func createConversation(ctx context.Context, tx pgx.Tx, in store.Inbound, newID func() string) (store.Conversation, bool, error) {
-	payload := ""
-	if in.StartPayload != nil {
-		payload = *in.StartPayload
-	}
-	ct := in.Contact
-	c, err := scanConversation(tx.QueryRow(ctx, `INSERT INTO conversations AS c (id, number, chat_id, telegram_user_id,
-		first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at)
-		VALUES ($1, (SELECT COALESCE(MAX(number), 0) + 1 FROM conversations), $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-		RETURNING `+conversationCols,
-		newID(), in.ChatID, ct.TelegramUserID, cleanText(ct.FirstName), cleanText(ct.LastName), cleanText(ct.Username),
-		cleanText(ct.LanguageCode), cleanText(ct.PhotoURL), cleanText(payload), in.Time))
-	if err != nil {
-		return c, false, fmt.Errorf("creating the conversation of chat %d: %w", in.ChatID, err)
-	}
-	return c, true, nil
 }
 
 // touch moves a conversation's activity time forward to t.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,20 +14,15 @@ import (
 	"github.com/parley-dev/parley/sdk"
 )
 
-// CommitInbound stores an update in one transaction; see store.Store.
+// CommitInbound stores an update in one transaction: a batch of one.
 // Two replicas committing the same update id at once are serialised by
 // the processed_updates key: the second waits, then sees a duplicate.
 func (s *Store) CommitInbound(ctx context.Context, in store.Inbound) (store.CommitResult, error) {
-	var res store.CommitResult
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var err error
-		res, err = commitInbound(ctx, tx, in)
-		return err
-	})
+	out, err := s.commitInbounds(ctx, []store.Inbound{in})
 	if err != nil {
 		return store.CommitResult{}, fmt.Errorf("committing update %d: %w", in.UpdateID, err)
 	}
-	return res, nil
+	return out[0], nil
 }
 
 // CommitInbounds stores a batch of updates in one transaction; see
@@ -39,17 +35,7 @@ func (s *Store) CommitInbounds(ctx context.Context, ins []store.Inbound) ([]stor
 	if len(ins) == 0 {
 		return nil, nil
 	}
-	out := make([]store.CommitResult, len(ins))
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		for i, in := range ins {
-			res, err := commitInbound(ctx, tx, in)
-			if err != nil {
-				return fmt.Errorf("committing update %d: %w", in.UpdateID, err)
-			}
-			out[i] = res
-		}
-		return nil
-	})
+	out, err := s.commitInbounds(ctx, ins)
 	if err != nil {
 		return nil, fmt.Errorf("committing a batch of %d updates: %w", len(ins), err)
 	}
@@ -58,49 +44,355 @@ func (s *Store) CommitInbounds(ctx context.Context, ins []store.Inbound) ([]stor
 
 var _ store.InboundBatcher = (*Store)(nil)
 
-// commitInbound stores one update inside tx, seeing what tx stored before.
-func commitInbound(ctx context.Context, tx pgx.Tx, in store.Inbound) (store.CommitResult, error) {
-	var res store.CommitResult
-	in.Time = nowOr(in.Time)
-	tag, err := tx.Exec(ctx, `INSERT INTO processed_updates (update_id, processed_at) VALUES ($1, $2)
-		ON CONFLICT (update_id) DO NOTHING`, in.UpdateID, time.Now())
+// recordUpdates records the update ids $1 (distinct, ascending, so that
+// two batches sharing ids lock them in one order) and returns those that
+// were new: the others were committed before, or are being committed by a
+// transaction this one waited for.
+const recordUpdates = `INSERT INTO processed_updates (update_id, processed_at)
+	SELECT u, $2 FROM unnest($1::bigint[]) AS u ORDER BY u
+	ON CONFLICT (update_id) DO NOTHING
+	RETURNING update_id`
+
+// lockChats reads and locks the conversations of the chats $1, in id order
+// so that two batches never wait for each other in a circle. The lock is
+// what orders a lane's rows (see lockConversation); the rows read are the
+// latest versions, which the batch's changes start from.
+const lockChats = `SELECT ` + conversationCols + ` FROM conversations c WHERE c.chat_id = ANY($1) ORDER BY c.id FOR NO KEY UPDATE`
+
+// createConversations inserts the conversations of a batch's new chats,
+// numbered on from the highest number in order of their first update; the
+// caller holds the lockNumbers lock.
+const createConversations = `INSERT INTO conversations AS c (id, number, chat_id, telegram_user_id,
+		first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at)
+	SELECT u.id, (SELECT COALESCE(MAX(number), 0) FROM conversations) + u.n, u.chat_id, u.user_id,
+		u.first_name, u.last_name, u.username, u.language_code, u.photo_url, u.start_payload, u.started_at, u.updated_at
+	FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+		$9::text[], $10::timestamptz[], $11::timestamptz[]) WITH ORDINALITY
+		AS u (id, chat_id, user_id, first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at, n)
+	ORDER BY u.n
+	RETURNING c.id, c.number`
+
+// updateConversations writes the batch's changes to conversations it
+// found (and holds locked).
+const updateConversations = `UPDATE conversations c SET telegram_user_id = u.user_id, first_name = u.first_name,
+		last_name = u.last_name, username = u.username, language_code = u.language_code, photo_url = u.photo_url,
+		start_payload = u.start_payload, updated_at = u.updated_at
+	FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+		AS u (id, user_id, first_name, last_name, username, language_code, photo_url, start_payload, updated_at)
+	WHERE c.id = u.id`
+
+// insertMessages stores the batch's messages ($1-$4) and queues the
+// deliveries ($5-$9) of those it stored: a message whose id was stored
+// before is skipped with its deliveries. The deliveries take ids in the
+// order given, which is lane order, and migration 00003's trigger updates
+// the heads of their lanes once for the statement.
+const insertMessages = `WITH m AS (
+	INSERT INTO messages (id, conversation_id, payload, created_at)
+	SELECT u.id, u.conversation_id, u.payload::json, u.created_at
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS u (id, conversation_id, payload, created_at, n)
+	ORDER BY u.n
+	ON CONFLICT (id) DO NOTHING
+	RETURNING id
+)
+INSERT INTO deliveries (conversation_id, channel, message_id, edit_of, next_attempt_at, created_at, updated_at)
+SELECT u.conversation_id, u.channel, u.message_id, NULLIF(u.edit_of, ''), u.created_at, u.created_at, u.created_at
+FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[]) WITH ORDINALITY
+	AS u (conversation_id, channel, message_id, edit_of, created_at, n)
+WHERE u.message_id IN (SELECT id FROM m)
+ORDER BY u.n`
+
+// commitInbounds commits a batch with a handful of statements whatever its
+// size, in three round trips when it creates no conversation: the update
+// ids and the conversations' locks with the BEGIN, then the writes, then
+// the COMMIT. The batch's effect on each conversation is worked out here,
+// update by update, from the locked rows, which is what gives each update
+// its result as if committed alone; each row is then written once.
+func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []store.CommitResult, err error) {
+	ins = slices.Clone(ins)
+	var ids, chats []int64
+	for i := range ins {
+		ins[i].Time = nowOr(ins[i].Time)
+		ids = append(ids, ins[i].UpdateID)
+		if ins[i].ChatID != 0 {
+			chats = append(chats, ins[i].ChatID)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	slices.Sort(chats)
+	chats = slices.Compact(chats)
+
+	b := &pgx.Batch{}
+	b.BeginTx(pgx.TxOptions{})
+	b.Queue(recordUpdates, ids, time.Now())
+	if len(chats) > 0 {
+		// Duplicates' chats are locked too: rare, and harmless.
+		b.Queue(lockChats, chats)
+	}
+	br := s.pool.SendBatch(ctx, b)
+	tx := br.Tx()
+	defer func() {
+		if rerr := tx.Rollback(ctx); rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) && err == nil {
+			err = rerr
+		}
+	}()
+	recorded := map[int64]bool{}
+	convs := map[int64]*store.Conversation{} // by chat
+	if _, err = br.Exec(); err == nil {      // the BEGIN
+		var rows pgx.Rows
+		if rows, err = br.Query(); err == nil {
+			var got []int64
+			if got, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err == nil {
+				for _, id := range got {
+					recorded[id] = true
+				}
+				if len(chats) > 0 {
+					if rows, err = br.Query(); err == nil {
+						err = readConversations(rows, convs)
+					}
+				}
+			}
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	if tag.RowsAffected() == 0 {
-		res.Duplicate = true
+
+	// Which updates are new: the first of each recorded id.
+	fresh := make([]bool, len(ins))
+	var missing []int64
+	for i, in := range ins {
+		if !recorded[in.UpdateID] {
+			continue
+		}
+		fresh[i] = true
+		delete(recorded, in.UpdateID)
 		if in.ChatID == 0 {
-			return res, nil
+			continue
 		}
-		c, err := conversationWhere(ctx, tx, `c.chat_id = $1`, in.ChatID, "")
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return res, err
+		for _, m := range in.Messages {
+			if m.ID == "" {
+				return nil, fmt.Errorf("update %d: a message has no id", in.UpdateID)
+			}
 		}
-		res.Conversation = c
-		return res, nil
+		for _, ch := range in.Channels {
+			if ch == "" && len(in.Messages) > 0 {
+				return nil, fmt.Errorf("update %d: empty channel name", in.UpdateID)
+			}
+		}
+		if convs[in.ChatID] == nil && !slices.Contains(missing, in.ChatID) {
+			missing = append(missing, in.ChatID)
+		}
 	}
-	if in.ChatID == 0 {
-		return res, nil // an ignored update: only its id is recorded, so the offset moves on
+	if len(missing) > 0 {
+		// Serialise creators, then look again: another replica may have
+		// created some of these conversations while we waited.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, lockClass, lockNumbers); err != nil {
+			return nil, err
+		}
+		rows, err := tx.Query(ctx, lockChats, missing)
+		if err != nil {
+			return nil, err
+		}
+		if err := readConversations(rows, convs); err != nil {
+			return nil, err
+		}
 	}
-	if res.Conversation, res.Created, err = upsertConversation(ctx, tx, in, ident.Conversation); err != nil {
-		return res, err
+
+	w := newInboundWrites(len(ins))
+	out := make([]store.CommitResult, len(ins))
+	for i, in := range ins {
+		if in.ChatID == 0 {
+			out[i].Duplicate = !fresh[i]
+			continue
+		}
+		if !fresh[i] {
+			out[i].Duplicate = true
+			if c := convs[in.ChatID]; c != nil {
+				out[i].Conversation = *c
+			}
+			continue
+		}
+		if err := w.add(in, convs, &out[i]); err != nil {
+			return nil, err
+		}
 	}
+	if err := w.write(ctx, tx, out); err != nil {
+		return nil, err
+	}
+	for _, a := range w.answers {
+		if _, _, err := insertReply(ctx, tx, "", a.ConversationID, a.Reply, a.at); err != nil {
+			return nil, err
+		}
+	}
+	return out, tx.Commit(ctx)
+}
+
+// readConversations adds the rows of lockChats to convs, by chat.
+func readConversations(rows pgx.Rows, convs map[int64]*store.Conversation) error {
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Conversation, error) { return scanConversation(r) })
+	for _, c := range cs {
+		convs[c.ChatID] = &c
+	}
+	return err
+}
+
+// inboundWrites is what a batch writes, worked out update by update.
+type inboundWrites struct {
+	// created are the conversations the batch creates, in order; changed,
+	// those it changes that existed before. Both hold the state after the
+	// batch, which is what is written.
+	created []*store.Conversation
+	changed []*store.Conversation
+	touched map[string]bool // ids in created or changed
+	// messages (by id, the first of the batch) and their deliveries.
+	msgSeen                  map[string]bool
+	msgID, msgConv, msgBody  []string
+	msgAt                    []time.Time
+	delConv, delChan, delMsg []string
+	delEditOf                []string
+	delAt                    []time.Time
+	answers                  []answer
+}
+
+// answer is a host message to queue in a conversation.
+type answer struct {
+	sdk.Reply
+	at time.Time
+}
+
+func newInboundWrites(n int) *inboundWrites {
+	return &inboundWrites{touched: map[string]bool{}, msgSeen: make(map[string]bool, n)}
+}
+
+// add applies a new update of a chat to its conversation in convs
+// (creating it when the chat has none) and queues its messages, and fills
+// in res as CommitInbound would answer. The changes are those of a commit
+// of the update alone: GREATEST(updated_at, time), a contact replaced when
+// the update has one, a start payload when it has one; times are kept to
+// microseconds, as PostgreSQL keeps them.
+func (w *inboundWrites) add(in store.Inbound, convs map[int64]*store.Conversation, res *store.CommitResult) error {
+	at := in.Time.Truncate(time.Microsecond).UTC()
+	c := convs[in.ChatID]
+	switch {
+	case c == nil:
+		c = &store.Conversation{ID: ident.Conversation(), ChatID: in.ChatID, Contact: cleanContact(in.Contact),
+			StartedAt: at, UpdatedAt: at}
+		if in.StartPayload != nil {
+			c.StartPayload = cleanText(*in.StartPayload)
+		}
+		convs[in.ChatID] = c
+		w.created = append(w.created, c)
+		w.touched[c.ID] = true
+		res.Created = true
+	default:
+		if at.After(c.UpdatedAt) {
+			c.UpdatedAt = at
+		}
+		// An update without a sender (a channel post, a service message)
+		// must not wipe the contact we know.
+		if in.Contact != (sdk.Contact{}) {
+			c.Contact = cleanContact(in.Contact)
+		}
+		if in.StartPayload != nil {
+			c.StartPayload = cleanText(*in.StartPayload)
+		}
+		if !w.touched[c.ID] {
+			w.changed = append(w.changed, c)
+			w.touched[c.ID] = true
+		}
+	}
+	res.Conversation = *c
 	for _, m := range in.Messages {
-		if m.ID == "" {
-			return res, errors.New("a message has no id")
+		if w.msgSeen[m.ID] {
+			continue // queued by an earlier update of the batch
 		}
-		if err := insertMessage(ctx, tx, res.Conversation.ID, m, in.Channels, in.Time); err != nil {
-			return res, err
+		w.msgSeen[m.ID] = true
+		body, err := payload.EncodeMessage(m)
+		if err != nil {
+			return fmt.Errorf("update %d: message %s: %w", in.UpdateID, m.ID, err)
+		}
+		w.msgID, w.msgConv, w.msgBody, w.msgAt = append(w.msgID, m.ID), append(w.msgConv, c.ID), append(w.msgBody, string(body)), append(w.msgAt, in.Time)
+		for _, ch := range in.Channels {
+			w.delConv, w.delChan, w.delMsg = append(w.delConv, c.ID), append(w.delChan, ch), append(w.delMsg, m.ID)
+			w.delEditOf, w.delAt = append(w.delEditOf, cleanText(m.EditOf)), append(w.delAt, in.Time)
 		}
 	}
 	if in.Answer != nil {
 		a := *in.Answer
-		a.ConversationID = res.Conversation.ID
-		if _, _, err := insertReply(ctx, tx, "", res.Conversation.ID, a, in.Time); err != nil {
-			return res, err
+		a.ConversationID = c.ID
+		w.answers = append(w.answers, answer{Reply: a, at: in.Time})
+	}
+	return nil
+}
+
+// conversationArrays are the arguments of createConversations (created)
+// or updateConversations for cs, one array per column.
+func conversationArrays(cs []*store.Conversation, created bool) []any {
+	n := len(cs)
+	ids, chats, users := make([]string, n), make([]int64, n), make([]int64, n)
+	first, last, user, lang, photo, start := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	started, updated := make([]time.Time, n), make([]time.Time, n)
+	for i, c := range cs {
+		ids[i], chats[i], users[i] = c.ID, c.ChatID, c.Contact.TelegramUserID
+		first[i], last[i], user[i], lang[i], photo[i] = c.Contact.FirstName, c.Contact.LastName, c.Contact.Username, c.Contact.LanguageCode, c.Contact.PhotoURL
+		start[i], started[i], updated[i] = c.StartPayload, c.StartedAt, c.UpdatedAt
+	}
+	if created {
+		return []any{ids, chats, users, first, last, user, lang, photo, start, started, updated}
+	}
+	return []any{ids, users, first, last, user, lang, photo, start, updated}
+}
+
+// cleanContact makes a contact's texts storable (cleanText).
+func cleanContact(ct sdk.Contact) sdk.Contact {
+	return sdk.Contact{TelegramUserID: ct.TelegramUserID, FirstName: cleanText(ct.FirstName), LastName: cleanText(ct.LastName),
+		Username: cleanText(ct.Username), LanguageCode: cleanText(ct.LanguageCode), PhotoURL: cleanText(ct.PhotoURL)}
+}
+
+// write sends the batch's writes in one round trip and gives the
+// conversations it created their numbers in out.
+func (w *inboundWrites) write(ctx context.Context, tx pgx.Tx, out []store.CommitResult) error {
+	b := &pgx.Batch{}
+	if len(w.created) > 0 {
+		b.Queue(createConversations, conversationArrays(w.created, true)...)
+	}
+	if len(w.changed) > 0 {
+		b.Queue(updateConversations, conversationArrays(w.changed, false)...)
+	}
+	if len(w.msgID) > 0 {
+		b.Queue(insertMessages, w.msgID, w.msgConv, w.msgBody, w.msgAt, w.delConv, w.delChan, w.delMsg, w.delEditOf, w.delAt)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	br := tx.SendBatch(ctx, b)
+	numbers := map[string]int64{}
+	var err error
+	if len(w.created) > 0 {
+		var rows pgx.Rows
+		if rows, err = br.Query(); err == nil {
+			var id string
+			var n int64
+			_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error { numbers[id] = n; return nil })
 		}
 	}
-	return res, nil
+	// Close reads the other statements' results, returning the first error.
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	for i := range out {
+		if n, ok := numbers[out[i].Conversation.ID]; ok {
+			out[i].Conversation.Number = n
+		}
+	}
+	return nil
 }
 
 // insertMessage stores m and queues it to every channel, unless a message
