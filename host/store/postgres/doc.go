@@ -13,10 +13,20 @@
 //     claimer never sees a later row without the earlier ones;
 //   - a row is a head only when no smaller pending id exists in its lane,
 //     and only a head without a live lease is claimed; rows locked by a
-//     concurrent claimer are skipped, not waited for;
-//   - after locking its candidates a claim checks them again on a fresh
-//     snapshot (READ COMMITTED gives each statement one) and leases only
-//     those still at the head of their lane.
+//     concurrent claimer are skipped, not waited for, and a locked row is
+//     re-checked on its latest version before it is leased.
+//
+// Delivery lanes keep their head in delivery_heads, maintained by
+// statement triggers in the transaction that changes deliveries (migration
+// 00003): a lane's row is locked before its head is recomputed, so a new
+// row and a finished head of one lane never miss each other. A claim walks
+// that table, never a lane's backlog.
+//
+// The message path is a few statements per batch, not per message:
+// intake commits a getUpdates batch with set-based statements, a claim is
+// one statement, a group of completions one more. Queries are shaped for a
+// planner without statistics (a database autovacuum has not analysed yet):
+// see stillPending and claimRuns.
 //
 // Semantics are those of the SQLite driver, held to the same conformance
 // suite (host/store/storetest).

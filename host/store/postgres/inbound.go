@@ -54,10 +54,11 @@ const recordUpdates = `INSERT INTO processed_updates (update_id, processed_at)
 	RETURNING update_id`
 
 // lockChats reads and locks the conversations of the chats $1, in id order
-// so that two batches never wait for each other in a circle. The lock is
+// (byte order, as CommitReplies sorts them) so that two transactions never
+// wait for each other in a circle. The lock is
 // what orders a lane's rows (see lockConversation); the rows read are the
 // latest versions, which the batch's changes start from.
-const lockChats = `SELECT ` + conversationCols + ` FROM conversations c WHERE c.chat_id = ANY($1) ORDER BY c.id FOR NO KEY UPDATE`
+const lockChats = `SELECT ` + conversationCols + ` FROM conversations c WHERE c.chat_id = ANY($1) ORDER BY c.id COLLATE "C" FOR NO KEY UPDATE`
 
 // createConversations inserts the conversations of a batch's new chats,
 // numbered on from the highest number in order of their first update; the
@@ -102,9 +103,9 @@ WHERE u.message_id IN (SELECT id FROM m)
 ORDER BY u.n`
 
 // commitInbounds commits a batch with a handful of statements whatever its
-// size, in three round trips when it creates no conversation: the update
-// ids and the conversations' locks with the BEGIN, then the writes, then
-// the COMMIT. The batch's effect on each conversation is worked out here,
+// size, in four round trips: the update ids and which chats have a
+// conversation, with the BEGIN; the conversations' locks; the writes; the
+// COMMIT. The batch's effect on each conversation is worked out here,
 // update by update, from the locked rows, which is what gives each update
 // its result as if committed alone; each row is then written once.
 func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []store.CommitResult, err error) {
@@ -121,14 +122,12 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 	ids = slices.Compact(ids)
 	slices.Sort(chats)
 	chats = slices.Compact(chats)
+	// Duplicates' chats are read and locked too: rare, and harmless.
 
 	b := &pgx.Batch{}
 	b.BeginTx(pgx.TxOptions{})
 	b.Queue(recordUpdates, ids, time.Now())
-	if len(chats) > 0 {
-		// Duplicates' chats are locked too: rare, and harmless.
-		b.Queue(lockChats, chats)
-	}
+	b.Queue(`SELECT chat_id FROM conversations WHERE chat_id = ANY($1)`, chats)
 	br := s.pool.SendBatch(ctx, b)
 	tx := br.Tx()
 	defer func() {
@@ -136,22 +135,10 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 			err = rerr
 		}
 	}()
-	recorded := map[int64]bool{}
-	convs := map[int64]*store.Conversation{} // by chat
-	if _, err = br.Exec(); err == nil {      // the BEGIN
-		var rows pgx.Rows
-		if rows, err = br.Query(); err == nil {
-			var got []int64
-			if got, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err == nil {
-				for _, id := range got {
-					recorded[id] = true
-				}
-				if len(chats) > 0 {
-					if rows, err = br.Query(); err == nil {
-						err = readConversations(rows, convs)
-					}
-				}
-			}
+	var recordedIDs, known []int64
+	if _, err = br.Exec(); err == nil { // the BEGIN
+		if recordedIDs, err = collect[int64](br); err == nil {
+			known, err = collect[int64](br)
 		}
 	}
 	if cerr := br.Close(); err == nil {
@@ -162,8 +149,12 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 	}
 
 	// Which updates are new: the first of each recorded id.
+	recorded := map[int64]bool{}
+	for _, id := range recordedIDs {
+		recorded[id] = true
+	}
 	fresh := make([]bool, len(ins))
-	var missing []int64
+	creates := false
 	for i, in := range ins {
 		if !recorded[in.UpdateID] {
 			continue
@@ -183,21 +174,35 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 				return nil, fmt.Errorf("update %d: empty channel name", in.UpdateID)
 			}
 		}
-		if convs[in.ChatID] == nil && !slices.Contains(missing, in.ChatID) {
-			missing = append(missing, in.ChatID)
-		}
+		creates = creates || !slices.Contains(known, in.ChatID)
 	}
-	if len(missing) > 0 {
-		// Serialise creators, then look again: another replica may have
-		// created some of these conversations while we waited.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, lockClass, lockNumbers); err != nil {
-			return nil, err
+
+	// Lock the conversations; when the batch may create some, serialise
+	// with other creators first (Number is MAX+1), and only then: a
+	// transaction holding conversation locks while it waits for creators
+	// could be waited for by a creator in turn. Locked after the wait, the
+	// rows read include conversations another replica created meanwhile.
+	convs := map[int64]*store.Conversation{} // by chat
+	if len(chats) > 0 {
+		b := &pgx.Batch{}
+		if creates {
+			b.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, lockClass, lockNumbers)
 		}
-		rows, err := tx.Query(ctx, lockChats, missing)
+		b.Queue(lockChats, chats)
+		br := tx.SendBatch(ctx, b)
+		if creates {
+			_, err = br.Exec()
+		}
+		if err == nil {
+			var rows pgx.Rows
+			if rows, err = br.Query(); err == nil {
+				err = readConversations(rows, convs)
+			}
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
 		if err != nil {
-			return nil, err
-		}
-		if err := readConversations(rows, convs); err != nil {
 			return nil, err
 		}
 	}
@@ -229,6 +234,15 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 		}
 	}
 	return out, tx.Commit(ctx)
+}
+
+// collect reads the next result of a batch as one column of T.
+func collect[T any](br pgx.BatchResults) ([]T, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[T])
 }
 
 // readConversations adds the rows of lockChats to convs, by chat.

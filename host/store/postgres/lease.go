@@ -37,8 +37,10 @@ func checkClaim(opt store.ClaimOptions) error {
 
 // claim begins a transaction, locks the claimable heads of up to limit
 // lanes (the candidates, oldest first) and calls lease with them,
-// committing when it returns nil. lease must lease the candidates still at
-// the head of their lane in a statement of its own (leaseHeads).
+// committing when it returns nil; replies are claimed so (deliveries, more
+// numerous, walk delivery_heads instead: see claimRuns). lease must lease
+// the candidates still at the head of their lane in a statement of its own
+// (leaseHeads).
 //
 // The head of a lane is its pending row with the smallest id, and only a
 // ready (next_attempt_at reached), unleased head is claimable, which keeps
@@ -98,7 +100,9 @@ func (q queue) claim(ctx context.Context, s *Store, limit int, now time.Time, le
 }
 
 // isHead is true for a row d that is the head of its lane, given that d is
-// pending.
+// pending. A correlated scalar subquery is run per candidate, one probe of
+// the lane index; NOT EXISTS may be planned as a hash anti-join over every
+// pending row of the table.
 func (q queue) isHead() string {
 	return `d.id = (SELECT min(p.id) FROM ` + q.table + ` p WHERE ` + q.sameLane + ` AND p.state = 'pending')`
 }

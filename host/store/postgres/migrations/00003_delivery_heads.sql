@@ -68,12 +68,13 @@ BEGIN
     INSERT INTO delivery_heads AS h (conversation_id, channel)
         SELECT * FROM unnest(conversations, channels)
     ON CONFLICT (conversation_id, channel) DO UPDATE SET head_id = h.head_id WHERE false;
-    UPDATE delivery_heads h SET head_id = l.head_id
-    FROM (SELECT u.conversation_id, u.channel,
-                 (SELECT MIN(p.id) FROM deliveries p
-                  WHERE p.conversation_id = u.conversation_id AND p.channel = u.channel AND p.state = 'pending') AS head_id
-          FROM unnest(conversations, channels) AS u (conversation_id, channel)) l
-    WHERE h.conversation_id = l.conversation_id AND h.channel = l.channel AND h.head_id IS DISTINCT FROM l.head_id;
+    UPDATE delivery_heads h SET head_id = n.id
+    FROM unnest(conversations, channels) AS u (conversation_id, channel)
+    LEFT JOIN LATERAL (
+        SELECT p.id FROM deliveries p
+        WHERE p.conversation_id = u.conversation_id AND p.channel = u.channel AND p.state = 'pending'
+        ORDER BY p.id LIMIT 1) n ON true
+    WHERE h.conversation_id = u.conversation_id AND h.channel = u.channel AND h.head_id IS DISTINCT FROM n.id;
 END
 $$;
 -- +goose StatementEnd
@@ -130,11 +131,13 @@ CREATE TRIGGER delivery_heads_removed AFTER DELETE ON deliveries
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION delivery_heads_removed();
 
 -- The claim no longer walks deliveries_pending, and without it no index
--- holds a lease column: leases, releases and retries can be HOT updates
--- (no index entries), given room on the page, which fillfactor keeps for
--- rows inserted from now on.
+-- holds a lease column: leases, releases and retries can be HOT updates (no
+-- index entries), given room on the row's page. Every row is updated at
+-- least twice soon after it is inserted (leased, then done), so pages of
+-- new rows keep half their space for that (measured: about 93% of leases
+-- HOT at 50, 58% at 70, a third at 100).
 DROP INDEX deliveries_pending;
-ALTER TABLE deliveries SET (fillfactor = 70);
+ALTER TABLE deliveries SET (fillfactor = 50);
 
 -- +goose Down
 ALTER TABLE deliveries RESET (fillfactor);
