@@ -266,3 +266,38 @@ func TestRunsReadPayloadsWithNUL(t *testing.T) {
 		t.Errorf("the edit's original in the desk: %q, want %q", got, `desk-m\2`)
 	}
 }
+
+// A row named twice in a group is completed by its first completion; the
+// second answers as a second call would (the row is done: ErrLeaseLost),
+// and the thread kept is the first's.
+func TestCompleteDeliveriesSameRowTwice(t *testing.T) {
+	s := open(t, newDatabase(t), Options{})
+	ctx := t.Context()
+	if _, err := s.CommitInbound(ctx, store.Inbound{UpdateID: 1, ChatID: 1, Channels: []string{"slack"},
+		Messages: []sdk.Message{{ID: "m1", Kind: sdk.KindText, Text: "hi"}}}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.ClaimDeliveries(ctx, store.ClaimOptions{Owner: "w", Limit: 1, Lease: time.Minute})
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("claimed %d deliveries (%v)", len(ds), err)
+	}
+	errs, err := s.CompleteDeliveries(ctx, "w", []store.Completion{
+		{ID: ds[0].ID, ThreadRef: []byte("first"), DeskMessageID: "desk-1"},
+		{ID: 12345, DeskMessageID: "nobody"},
+		{ID: ds[0].ID, ThreadRef: []byte("second"), DeskMessageID: "desk-2"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] != nil || !errors.Is(errs[1], store.ErrNotFound) || !errors.Is(errs[2], store.ErrLeaseLost) {
+		t.Fatalf("results %v, want nil, ErrNotFound, ErrLeaseLost", errs)
+	}
+	var desk, thread string
+	if err := s.pool.QueryRow(ctx, `SELECT d.desk_message_id, l.thread_ref::text FROM deliveries d
+		JOIN lanes l USING (conversation_id, channel)`).Scan(&desk, &thread); err != nil {
+		t.Fatal(err)
+	}
+	if desk != "desk-1" || thread != `\x6669727374` {
+		t.Errorf("stored desk id %q and thread %q, want the first completion's", desk, thread)
+	}
+}

@@ -281,3 +281,49 @@ func TestDeliveryHeadsUnderConcurrentWriters(t *testing.T) {
 	}
 	checkHeads(t, stores[0], "after the run")
 }
+
+// Changes made by hand in psql keep the heads right too: a pending row
+// deleted, a lane's rows moved to another channel, the outbox truncated;
+// and the statement in migration 00003's comment rebuilds heads lost with
+// triggers disabled.
+func TestDeliveryHeadsSurviveManualChanges(t *testing.T) {
+	s := open(t, newDatabase(t), Options{})
+	ctx := t.Context()
+	commit := func(update, chat int64, ids ...string) {
+		t.Helper()
+		var msgs []sdk.Message
+		for _, id := range ids {
+			msgs = append(msgs, sdk.Message{ID: id, Kind: sdk.KindText, Text: "hi"})
+		}
+		if _, err := s.CommitInbound(ctx, store.Inbound{UpdateID: update, ChatID: chat, Messages: msgs, Channels: []string{"slack"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sql := func(statements ...string) {
+		t.Helper()
+		for _, q := range statements {
+			if _, err := s.pool.Exec(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+	}
+	commit(1, 1, "a1", "a2", "a3")
+	commit(2, 2, "b1", "b2")
+	sql(`DELETE FROM deliveries WHERE message_id = 'a1'`)
+	checkHeads(t, s, "a head deleted")
+	sql(`UPDATE deliveries SET channel = 'helpscout' WHERE message_id = 'b1'`)
+	checkHeads(t, s, "a head moved to another lane")
+	sql(`BEGIN; SET LOCAL session_replication_role = replica; UPDATE deliveries SET state = 'done' WHERE message_id = 'a2'; COMMIT`)
+	sql(`SELECT delivery_heads_refresh(array_agg(conversation_id ORDER BY conversation_id, channel),
+		array_agg(channel ORDER BY conversation_id, channel))
+		FROM (SELECT DISTINCT conversation_id, channel FROM deliveries) l`)
+	checkHeads(t, s, "rebuilt after a change with triggers disabled")
+	sql(`TRUNCATE deliveries`)
+	checkHeads(t, s, "the outbox truncated")
+	commit(3, 1, "a4")
+	checkHeads(t, s, "a message after the truncation")
+	ds, err := s.ClaimDeliveries(ctx, store.ClaimOptions{Owner: "w", Limit: 10, Lease: time.Minute})
+	if err != nil || len(ds) != 1 || ds[0].Message.ID != "a4" {
+		t.Fatalf("claimed %v (%v), want a4", ds, err)
+	}
+}

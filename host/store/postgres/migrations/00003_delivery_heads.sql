@@ -20,8 +20,12 @@ FROM (SELECT m.id, replace(replace(m.payload::text, '\\', '\u005c'), '\u0000', '
 WHERE e.id = d.message_id AND d.state <> 'done' AND e.edit_of IS NOT NULL;
 
 -- One row per delivery lane that ever had a row: head_id is its oldest
--- pending delivery, NULL while none is pending. Derived from deliveries;
--- rebuilt by the INSERT below if it is ever in doubt.
+-- pending delivery, NULL while none is pending. Derived from deliveries by
+-- the triggers below; should it ever be in doubt (deliveries changed with
+-- triggers disabled), this recomputes every lane:
+--   SELECT delivery_heads_refresh(array_agg(conversation_id ORDER BY conversation_id, channel),
+--                                 array_agg(channel ORDER BY conversation_id, channel))
+--   FROM (SELECT DISTINCT conversation_id, channel FROM deliveries) l;
 CREATE TABLE delivery_heads (
     conversation_id text   NOT NULL,
     channel         text   NOT NULL,
@@ -121,6 +125,15 @@ END
 $$;
 -- +goose StatementEnd
 
+-- +goose StatementBegin
+CREATE FUNCTION delivery_heads_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE delivery_heads SET head_id = NULL WHERE head_id IS NOT NULL;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
 -- Statement triggers: one call per statement, however many rows it
 -- changed, so a batch of completions recomputes each lane once.
 CREATE TRIGGER delivery_heads_added AFTER INSERT ON deliveries
@@ -129,6 +142,8 @@ CREATE TRIGGER delivery_heads_changed AFTER UPDATE ON deliveries
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION delivery_heads_changed();
 CREATE TRIGGER delivery_heads_removed AFTER DELETE ON deliveries
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION delivery_heads_removed();
+CREATE TRIGGER delivery_heads_truncated AFTER TRUNCATE ON deliveries
+    FOR EACH STATEMENT EXECUTE FUNCTION delivery_heads_truncated();
 
 -- The claim no longer walks deliveries_pending, and without it no index
 -- holds a lease column: leases, releases and retries can be HOT updates (no
@@ -142,9 +157,11 @@ ALTER TABLE deliveries SET (fillfactor = 50);
 -- +goose Down
 ALTER TABLE deliveries RESET (fillfactor);
 CREATE INDEX deliveries_pending ON deliveries (id, next_attempt_at, lease_until) WHERE state = 'pending';
+DROP TRIGGER delivery_heads_truncated ON deliveries;
 DROP TRIGGER delivery_heads_removed ON deliveries;
 DROP TRIGGER delivery_heads_changed ON deliveries;
 DROP TRIGGER delivery_heads_added ON deliveries;
+DROP FUNCTION delivery_heads_truncated();
 DROP FUNCTION delivery_heads_removed();
 DROP FUNCTION delivery_heads_changed();
 DROP FUNCTION delivery_heads_refresh(text[], text[]);
