@@ -174,7 +174,9 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, owner string, ids []int64
 // completeDeliveries marks the deliveries $1 done, each with its desk
 // message id from $2, if owner $4 holds them, at $5, and keeps each lane's
 // thread reference: the last non-empty one of $3 among the lane's rows
-// completed (the newest the plugin returned); the rules are queue.finish's.
+// completed (the newest the plugin returned), written only when it differs
+// from the stored one (the upsert would lock the lane's row even to leave
+// it alone); the rules are queue.finish's.
 // It answers, for each id in order, whether it was completed and, if not,
 // whether it exists: the difference between ErrLeaseLost and ErrNotFound.
 // One statement for the whole group: one round trip, and the heads of the
@@ -191,11 +193,16 @@ const completeDeliveries = `WITH done AS (
 	WHERE d.id = ANY($1) AND ` + stillPending + ` AND d.lease_owner = $4
 	RETURNING d.id, d.conversation_id, d.channel
 ), lane AS (
-	INSERT INTO lanes (conversation_id, channel, thread_ref, updated_at)
-	SELECT DISTINCT ON (done.conversation_id, done.channel) done.conversation_id, done.channel, c.ref, $5::timestamptz
+	SELECT DISTINCT ON (done.conversation_id, done.channel) done.conversation_id, done.channel, c.ref
 	FROM done JOIN unnest($1::bigint[], $3::bytea[]) WITH ORDINALITY AS c (id, ref, n) ON c.id = done.id
 	WHERE length(c.ref) > 0
 	ORDER BY done.conversation_id, done.channel, c.n DESC
+), changed AS (
+	SELECT * FROM lane WHERE (SELECT l.thread_ref FROM lanes l
+		WHERE l.conversation_id = lane.conversation_id AND l.channel = lane.channel) IS DISTINCT FROM lane.ref
+), kept AS (
+	INSERT INTO lanes (conversation_id, channel, thread_ref, updated_at)
+	SELECT conversation_id, channel, ref, $5::timestamptz FROM changed
 	ON CONFLICT (conversation_id, channel) DO UPDATE SET thread_ref = excluded.thread_ref, updated_at = excluded.updated_at
 	WHERE lanes.thread_ref <> excluded.thread_ref
 )

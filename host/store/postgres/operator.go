@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,19 +19,31 @@ func (s *Store) Queue(ctx context.Context, limit int, states ...store.State) ([]
 	if limit <= 0 {
 		limit = 100
 	}
-	// A NULL filter means every state.
-	var filter []string
-	for _, st := range states {
-		filter = append(filter, string(st))
+	// The states are written into the statement, not passed, and as an OR
+	// rather than IN: the planner can then combine deliveries_state, which
+	// holds only rows not pending (migration 00003), with
+	// deliveries_pending_lane for pending ones.
+	filter := "true"
+	if len(states) > 0 {
+		var known []string
+		for _, st := range []store.State{store.StatePending, store.StateDone, store.StateFailed} {
+			if slices.Contains(states, st) {
+				known = append(known, "state = '"+string(st)+"'")
+			}
+		}
+		filter = "false"
+		if len(known) > 0 {
+			filter = "(" + strings.Join(known, " OR ") + ")"
+		}
 	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT * FROM (
 			SELECT id, 'delivery' AS kind, channel, conversation_id, message_id, state, attempts, last_error, next_attempt_at, created_at
-			FROM deliveries WHERE $1::text[] IS NULL OR state = ANY($1)
+			FROM deliveries WHERE `+filter+`
 			UNION ALL
 			SELECT id, 'reply', channel, conversation_id, external_id, state, attempts, last_error, next_attempt_at, created_at
-			FROM replies WHERE $1::text[] IS NULL OR state = ANY($1)
-		) q ORDER BY created_at DESC, id DESC LIMIT $2`, filter, limit)
+			FROM replies WHERE `+filter+`
+		) q ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("listing the queue: %w", err)
 	}
@@ -91,12 +105,13 @@ func (s *Store) RetryNow(ctx context.Context, kind string, id int64) error {
 const replyBacklogChannel = "telegram"
 
 // Backlog summarises pending and failed rows per channel, sorted by
-// channel.
+// channel. The states are an OR so that pending and failed deliveries are
+// each read through their own partial index (see Queue).
 func (s *Store) Backlog(ctx context.Context) ([]store.Backlog, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT channel, COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'failed'),
 			MIN(created_at) FILTER (WHERE state = 'pending')
-		FROM deliveries WHERE state IN ('pending', 'failed') GROUP BY channel
+		FROM deliveries WHERE state = 'pending' OR state = 'failed' GROUP BY channel
 		UNION ALL
 		SELECT $1::text, COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'failed'),
 			MIN(created_at) FILTER (WHERE state = 'pending')

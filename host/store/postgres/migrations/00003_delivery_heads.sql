@@ -93,12 +93,11 @@ DECLARE
     convs text[];
     chans text[];
 BEGIN
-    SELECT array_agg(conversation_id ORDER BY conversation_id, channel), array_agg(channel ORDER BY conversation_id, channel)
+    SELECT array_agg(l.conversation_id ORDER BY l.conversation_id, l.channel), array_agg(l.channel ORDER BY l.conversation_id, l.channel)
     INTO convs, chans
-    FROM (SELECT o.conversation_id, o.channel FROM old_rows o JOIN new_rows n ON n.id = o.id
-          WHERE (o.state = 'pending') <> (n.state = 'pending') OR o.conversation_id <> n.conversation_id OR o.channel <> n.channel
-          UNION
-          SELECT n.conversation_id, n.channel FROM old_rows o JOIN new_rows n ON n.id = o.id
+    FROM (SELECT DISTINCT v.conversation_id, v.channel
+          FROM old_rows o JOIN new_rows n ON n.id = o.id
+          CROSS JOIN LATERAL (VALUES (o.conversation_id, o.channel), (n.conversation_id, n.channel)) AS v (conversation_id, channel)
           WHERE (o.state = 'pending') <> (n.state = 'pending') OR o.conversation_id <> n.conversation_id OR o.channel <> n.channel) l;
     IF convs IS NOT NULL THEN
         PERFORM delivery_heads_refresh(convs, chans);
@@ -154,7 +153,19 @@ CREATE TRIGGER delivery_heads_truncated AFTER TRUNCATE ON deliveries
 DROP INDEX deliveries_pending;
 ALTER TABLE deliveries SET (fillfactor = 50);
 
+-- deliveries_state held every row, so a statement about a lane's pending
+-- rows (state = 'pending' AND channel = …) could be planned on it instead
+-- of deliveries_pending_lane, and walk a channel's whole backlog: without
+-- statistics the planner cannot tell them apart. Pending rows are found
+-- through deliveries_pending_lane; deliveries_state now serves listings of
+-- finished rows (Queue, Backlog's failed count), and a new row costs it
+-- nothing.
+DROP INDEX deliveries_state;
+CREATE INDEX deliveries_state ON deliveries (state, channel, created_at) WHERE state <> 'pending';
+
 -- +goose Down
+DROP INDEX deliveries_state;
+CREATE INDEX deliveries_state ON deliveries (state, channel, created_at);
 ALTER TABLE deliveries RESET (fillfactor);
 CREATE INDEX deliveries_pending ON deliveries (id, next_attempt_at, lease_until) WHERE state = 'pending';
 DROP TRIGGER delivery_heads_truncated ON deliveries;
