@@ -301,3 +301,35 @@ func TestCompleteDeliveriesSameRowTwice(t *testing.T) {
 		t.Errorf("stored desk id %q and thread %q, want the first completion's", desk, thread)
 	}
 }
+
+// A claim that cannot read one of its rows fails, and leaves every lane it
+// took as it found it: no lane waits out a lease because of another's row.
+func TestClaimWithUnreadablePayloadLeasesNothing(t *testing.T) {
+	s := open(t, newDatabase(t), Options{})
+	ctx := t.Context()
+	for chat := int64(1); chat <= 2; chat++ {
+		if _, err := s.CommitInbound(ctx, store.Inbound{UpdateID: chat, ChatID: chat, Channels: []string{"slack"},
+			Messages: []sdk.Message{{ID: fmt.Sprint("m", chat), Kind: sdk.KindText, Text: "hi"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE messages SET payload = '{"kind": 5}' WHERE id = 'm2'`); err != nil {
+		t.Fatal(err)
+	}
+	claim := func() ([]store.Delivery, error) {
+		return s.ClaimDeliveryRuns(ctx, store.ClaimOptions{Owner: "w", Limit: 10, Lease: time.Hour}, 5)
+	}
+	if ds, err := claim(); err == nil || !strings.Contains(err.Error(), "delivery 2") {
+		t.Fatalf("claimed %d rows, error %v; want an error naming delivery 2", len(ds), err)
+	}
+	var leased int
+	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM deliveries WHERE lease_owner IS NOT NULL`).Scan(&leased); err != nil || leased != 0 {
+		t.Fatalf("%d rows leased after the failed claim (%v)", leased, err)
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE messages SET payload = '{"id": "m2", "kind": "text", "text": "hi"}' WHERE id = 'm2'`); err != nil {
+		t.Fatal(err)
+	}
+	if ds, err := claim(); err != nil || len(ds) != 2 {
+		t.Fatalf("claimed %d rows (%v), want both lanes", len(ds), err)
+	}
+}

@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -126,6 +128,8 @@ func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, r
 	defer rows.Close()
 	var out []store.Delivery
 	var head store.Delivery
+	var ids []int64 // every row leased, for a release should one fail to read
+	var bad error
 	for rows.Next() {
 		var d store.Delivery
 		var body string
@@ -133,13 +137,14 @@ func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, r
 		d.Conversation, err = scanConversation(rows, &d.ID, &d.Channel, &d.Attempts, &d.CreatedAt, &body, &d.ThreadRef,
 			&d.EditOfDeskMessageID, &headID)
 		if err != nil {
-			return nil, fmt.Errorf("claiming deliveries: %w", err)
+			bad = err
+			break
 		}
+		ids = append(ids, d.ID)
 		d.CreatedAt = d.CreatedAt.UTC()
 		if d.Message, err = payload.DecodeMessage([]byte(body)); err != nil {
-			// The rows stay leased until their lease runs out: a payload
-			// that does not decode would not decode for anyone else either.
-			return nil, fmt.Errorf("claiming deliveries: delivery %d: %w", d.ID, err)
+			bad = cmp.Or(bad, fmt.Errorf("delivery %d: %w", d.ID, err))
+			continue
 		}
 		if d.ID == headID {
 			head = d
@@ -149,8 +154,19 @@ func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, r
 		}
 		out = append(out, d)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
+		// The statement failed, so it leased nothing.
 		return nil, fmt.Errorf("claiming deliveries: %w", err)
+	}
+	if bad != nil {
+		// The statement committed its leases before a row failed to read
+		// here: give them back rather than hold the claim's lanes for a
+		// lease, as a claim that fails in its transaction leases nothing.
+		if err := s.ReleaseDeliveries(ctx, opt.Owner, ids); err != nil {
+			bad = errors.Join(bad, err)
+		}
+		return nil, fmt.Errorf("claiming deliveries: %w", bad)
 	}
 	return out, nil
 }

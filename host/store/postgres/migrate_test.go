@@ -3,6 +3,7 @@ package postgres
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,6 +107,10 @@ func TestMigrateToDeliveryHeads(t *testing.T) {
 	}
 	if !slices.Contains(options, "fillfactor=50") || oldIndex {
 		t.Errorf("deliveries options %v, deliveries_pending still there: %t", options, oldIndex)
+	}
+	if def := queryStrings(t, s, `SELECT indexdef FROM pg_indexes WHERE indexname = 'deliveries_state'`); len(def) != 1 ||
+		!strings.Contains(def[0], "WHERE (state <> 'pending'") {
+		t.Errorf("deliveries_state is %q, want it to leave pending rows out", def)
 	}
 
 	// The lease taken before the migration still holds its lane.
