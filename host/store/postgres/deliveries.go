@@ -33,7 +33,10 @@ const stillPending = `d.state NOT IN ('done', 'failed')`
 // concurrent claimers pass each other's rows by instead of queueing behind
 // them; a head finished, leased or made to wait by a transaction that
 // committed after this statement's snapshot fails the re-check PostgreSQL
-// makes once it holds the lock, and is dropped. The walk costs the lanes
+// makes once it holds the lock, and is dropped. (An operator's retry of an
+// older failed row, committed meanwhile, makes that row the lane's head for
+// the next claim; the head leased here runs on, as it would had the retry
+// come a moment later.) The walk costs the lanes
 // in flight and the heads it takes, never a lane's backlog or the done
 // history. Each head is read through a LATERAL subquery that locks: the
 // planner cannot flatten it, so it probes deliveries by primary key once

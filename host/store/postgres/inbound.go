@@ -55,9 +55,9 @@ const recordUpdates = `INSERT INTO processed_updates (update_id, processed_at)
 
 // lockChats reads and locks the conversations of the chats $1, in id order
 // (byte order, as CommitReplies sorts them) so that two transactions never
-// wait for each other in a circle. The lock is
-// what orders a lane's rows (see lockConversation); the rows read are the
-// latest versions, which the batch's changes start from.
+// wait for each other in a circle. The lock is what orders a lane's rows
+// (see lockConversation); the rows read are the latest versions, which the
+// batch's changes start from.
 const lockChats = `SELECT ` + conversationCols + ` FROM conversations c WHERE c.chat_id = ANY($1) ORDER BY c.id COLLATE "C" FOR NO KEY UPDATE`
 
 // createConversations inserts the conversations of a batch's new chats,
@@ -166,12 +166,12 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 		}
 		for _, m := range in.Messages {
 			if m.ID == "" {
-				return nil, fmt.Errorf("update %d: a message has no id", in.UpdateID)
+				return nil, inBatch(ins, in, errors.New("a message has no id"))
 			}
 		}
 		for _, ch := range in.Channels {
 			if ch == "" && len(in.Messages) > 0 {
-				return nil, fmt.Errorf("update %d: empty channel name", in.UpdateID)
+				return nil, inBatch(ins, in, errors.New("empty channel name"))
 			}
 		}
 		creates = creates || !slices.Contains(known, in.ChatID)
@@ -222,7 +222,7 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 			continue
 		}
 		if err := w.add(in, convs, &out[i]); err != nil {
-			return nil, err
+			return nil, inBatch(ins, in, err)
 		}
 	}
 	if err := w.write(ctx, tx, out); err != nil {
@@ -234,6 +234,15 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 		}
 	}
 	return out, tx.Commit(ctx)
+}
+
+// inBatch names the update err is about when it is one of several (a
+// single update's error is named by CommitInbound).
+func inBatch(ins []store.Inbound, in store.Inbound, err error) error {
+	if len(ins) == 1 {
+		return err
+	}
+	return fmt.Errorf("update %d: %w", in.UpdateID, err)
 }
 
 // collect reads the next result of a batch as one column of T.
@@ -327,7 +336,7 @@ func (w *inboundWrites) add(in store.Inbound, convs map[int64]*store.Conversatio
 		w.msgSeen[m.ID] = true
 		body, err := payload.EncodeMessage(m)
 		if err != nil {
-			return fmt.Errorf("update %d: message %s: %w", in.UpdateID, m.ID, err)
+			return fmt.Errorf("message %s: %w", m.ID, err)
 		}
 		w.msgID, w.msgConv, w.msgBody, w.msgAt = append(w.msgID, m.ID), append(w.msgConv, c.ID), append(w.msgBody, string(body)), append(w.msgAt, in.Time)
 		for _, ch := range in.Channels {
