@@ -62,7 +62,7 @@ const hostKills, pluginKills = 3, 2
 // message already delivered, goes back less than one run, and happens at
 // most once per kill. A graceful stop replays nothing (its runs finish).
 func TestCrashSafetyInbound(t *testing.T) {
-	crashInbound(t, 32)
+	crashInbound(t, defaultRunLength)
 }
 
 // With dispatch.run_length = 1 a lane's next message is handed out only
@@ -120,58 +120,9 @@ func crashInbound(t *testing.T, runLength int) {
 		t.Fatalf("only %d distinct of %d messages reached the desk\n%s", distinct(got), total, tail(e.Logs(), 40))
 	}
 
-	highest := map[string]int{}   // conversation -> highest message number seen
-	last := map[string]int{}      // conversation -> message number seen last
-	stepsBack := map[string]int{} // conversation -> times it went backwards
-	idOf := map[string]string{}   // text -> message id
-	convOf := map[string]string{} // user prefix -> conversation
-	dups := 0
-	for _, d := range got {
-		user, n := parseText(t, d.Message.Text)
-		if c, ok := convOf[user]; ok && c != d.ConversationID {
-			t.Fatalf("user %s appears in two conversations", user)
-		}
-		convOf[user] = d.ConversationID
-		prev, seen := idOf[d.Message.Text]
-		if seen {
-			dups++
-			if prev != d.Message.ID {
-				t.Fatalf("duplicate of %q carries id %s, first had %s", d.Message.Text, d.Message.ID, prev)
-			}
-		}
-		idOf[d.Message.Text] = d.Message.ID
-		conv := d.ConversationID
-		top, started := highest[conv]
-		switch {
-		case !started || n > top:
-			if started && n != top+1 {
-				t.Fatalf("conversation %s: message %d arrived before message %d", conv, n, top+1)
-			}
-			highest[conv] = n
-		case !seen:
-			t.Fatalf("conversation %s: message %d first arrived after %d", conv, n, top)
-		case runLength == 1 && n < last[conv]:
-			t.Fatalf("conversation %s: message %d delivered again after %d, with one message per call", conv, n, last[conv])
-		case top-n >= runLength:
-			t.Fatalf("conversation %s: message %d delivered again after %d, more than a run (%d) back", conv, n, top, runLength)
-		}
-		if started && n < last[conv] {
-			stepsBack[conv]++
-			if stepsBack[conv] > hostKills+pluginKills {
-				t.Fatalf("conversation %s went backwards %d times in %d kills", conv, stepsBack[conv], hostKills+pluginKills)
-			}
-		}
-		last[conv] = n
-	}
-	if len(convOf) != users {
-		t.Fatalf("%d conversations, want %d", len(convOf), users)
-	}
-	back := 0
-	for _, n := range stepsBack {
-		back += n
-	}
+	st := checkOrder(t, got, orderRules{Users: users, RunLength: runLength, Kills: hostKills + pluginKills})
 	t.Logf("run length %d: %d messages, %d deliveries (%d duplicates, %d steps back) across %d host and %d plugin kills",
-		runLength, total, len(got), dups, back, hostKills, pluginKills)
+		runLength, total, len(got), st.Duplicates, st.StepsBack, hostKills, pluginKills)
 }
 
 // Agent replies keep flowing while the host is killed: every reply the host
