@@ -50,6 +50,7 @@ func TestDefaultsFillOmittedKeys(t *testing.T) {
 		{"files.link_ttl", c.Files.LinkTTL.Duration, 168 * time.Hour},
 		{"dispatch.max_attempts", c.Dispatch.MaxAttempts, 12},
 		{"dispatch.concurrency", c.Dispatch.Concurrency, 64},
+		{"dispatch.run_length", c.Dispatch.RunLength, 32},
 		{"dispatch.initial_backoff", c.Dispatch.InitialBackoff.Duration, time.Second},
 		{"dispatch.max_backoff", c.Dispatch.MaxBackoff.Duration, 5 * time.Minute},
 		{"log.level", c.Log.Level, "info"},

@@ -136,6 +136,11 @@ func TestParseReportsProblem(t *testing.T) {
 			line: 4, key: "dispatch.concurrency", message: `must be a whole number, not "many"`,
 		},
 		{
+			name: "run length beyond one call's size",
+			text: minimal + "[dispatch]\nrun_length = 500\n",
+			line: 4, key: "dispatch.run_length", message: "must be between 1 and 128",
+		},
+		{
 			name: "section that is not a table",
 			text: "log = \"debug\"\n" + minimal,
 			line: 1, key: "log", message: "must be a table, not a string",
