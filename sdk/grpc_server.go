@@ -127,9 +127,8 @@ func (s *channelServer) learnSecrets(ctx context.Context, raw []byte) {
 	s.mu.Unlock()
 }
 
-func (s *channelServer) Deliver(ctx context.Context, req *channelv1.DeliverRequest) (_ *channelv1.DeliverResponse, err error) {
-	defer s.recoverPanic("Deliver", &err)
-	resp, err := s.impl.Deliver(ctx, DeliverRequest{
+func (s *channelServer) Deliver(ctx context.Context, req *channelv1.DeliverRequest) (*channelv1.DeliverResponse, error) {
+	resp, err := s.deliverOne(ctx, DeliverRequest{
 		Conversation:        conversationFromProto(req.GetConversation()),
 		Contact:             contactFromProto(req.GetContact()),
 		Message:             messageFromProto(req.GetMessage()),
@@ -166,8 +165,9 @@ func (s *channelServer) DeliverBatch(ctx context.Context, req *channelv1.Deliver
 	return resp, nil
 }
 
-// deliverOne is one item of a batch: a panic fails that item, not the
-// batch, so the items delivered before it are still reported.
+// deliverOne calls the author's Deliver, a panic becoming an Internal
+// error: in a batch it fails that item only, so the items delivered before
+// it are still reported.
 func (s *channelServer) deliverOne(ctx context.Context, req DeliverRequest) (_ DeliverResponse, err error) {
 	defer s.recoverPanic("Deliver", &err)
 	return s.impl.Deliver(ctx, req)
