@@ -1,6 +1,6 @@
 // Package files opens Telegram files by file_id without exposing the bot token.
 //
-// A download URL is <api>/file/bot<token>/<file_path> (apis/telegram.md §6): it must never reach a
+// A download URL is <api>/file/bot<token>/<file_path> (Bot API, "getFile"): it must never reach a
 // log, an error or a client. Client resolves file_id with getFile and streams the bytes itself;
 // every error it returns has the token removed.
 package files

@@ -1,7 +1,7 @@
 // Package telegramtest is a fake Telegram Bot API server that telego cannot tell from the real one.
 //
 // It is a real HTTP server on 127.0.0.1 that speaks the Bot API wire format (routes, encodings,
-// envelope, error texts; see docs in shared/apis/telegram.md §1, §3, §6, §10), so the host's
+// envelope, error texts of the Bot API reference: making requests, getUpdates, files, errors), so the host's
 // intake, sender and file access are tested through the same client and HTTP stack they use in
 // production. It is importable outside tests: `parley demo` runs it in-process and end-to-end tests
 // run it beside real parley processes.

@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-// Upload limits of the cloud Bot API (apis/telegram.md §6).
+// Upload limits of the cloud Bot API ("Sending files": 10 MB for photos, 50 MB for other files).
 const (
 	maxUploadSize = 50 << 20
 	maxPhotoSize  = 10 << 20

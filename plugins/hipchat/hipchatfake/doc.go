@@ -1,7 +1,7 @@
 // Package hipchatfake is a local HipChat REST API v2 server for tests and
 // demos. HipChat is discontinued, so this fake is the reference the
 // channel is tested against: it speaks the wire format of
-// shared/apis/hipchat.md (JSON bodies, the error envelope, UUID
+// HipChat's REST API v2 reference (JSON bodies, the error envelope, UUID
 // message ids, integer room/user/webhook ids, microsecond dates).
 //
 // It serves room notifications, room messages, file shares, private
