@@ -25,8 +25,8 @@ type Client struct {
 	host   string // host[:port] of base, the only host the token is sent to
 	scheme string // of base: a token configured for https never goes over http
 	token  string
-	http  *http.Client
-	now   func() time.Time
+	http   *http.Client
+	now    func() time.Time
 }
 
 // Option changes a [Client].

@@ -25,7 +25,9 @@ func TestWebhookJWTTimes(t *testing.T) {
 	defer fake.Close()
 	now := time.Date(2026, 5, 6, 10, 0, 0, 0, time.UTC)
 	const oauthSecret, clientID = "addon-oauth-secret-0123456789", "b80f3c24-76ce-442a-9499-33dd895ccebf"
-	at := func(n float64) *jwt.NumericDate { return jwt.NewNumericDate(now.Add(time.Duration(n * float64(time.Minute)))) }
+	at := func(n float64) *jwt.NumericDate {
+		return jwt.NewNumericDate(now.Add(time.Duration(n * float64(time.Minute))))
+	}
 
 	tests := []struct {
 		name     string
