@@ -197,6 +197,8 @@ plugin = "webhook"
 url = %q
 secret = "${E2E_DESK_SECRET}"
 timeout = "5s"
+# The tests' file servers for reply attachments listen on 127.0.0.1.
+allow_private_urls = true
 `, e.desk.URL())
 }
 

@@ -29,6 +29,9 @@ const (
 	JWTWrongIssuer
 	// JWTMissing sends no token at all.
 	JWTMissing
+	// JWTStale signs a token issued an hour ago that has not expired yet:
+	// a captured token replayed later.
+	JWTStale
 )
 
 // JWTMode says how webhooks with authentication "jwt" are signed.
@@ -227,6 +230,9 @@ func (s *Server) signJWT(now time.Time, sub string, room int64, fault JWTFault) 
 	case JWTExpired:
 		claims["iat"] = now.Add(-2 * time.Hour).Unix()
 		claims["exp"] = now.Add(-time.Hour).Unix()
+	case JWTStale:
+		claims["iat"] = now.Add(-time.Hour).Unix()
+		claims["exp"] = now.Add(time.Hour).Unix()
 	case JWTBadSignature:
 		key = []byte("not-the-secret")
 	case JWTWrongIssuer:

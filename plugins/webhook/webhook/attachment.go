@@ -18,9 +18,13 @@ import (
 const MaxAttachment = 50 << 20
 
 // OpenAttachment implements sdk.AttachmentOpener: it GETs the attachment's
-// URL and streams the body, failing permanently past MaxAttachment.
+// URL and streams the body, failing permanently past MaxAttachment. URLs
+// that lead (directly or by a redirect) to a non-public address fail
+// permanently unless allow_private_urls is set: the URL comes from the
+// desk's reply, and the plugin must not become a way into the operator's
+// network or the cloud metadata service.
 func (c *Channel) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser, sdk.FileInfo, error) {
-	_, client, _, err := c.current()
+	client, err := c.filesClient()
 	if err != nil {
 		return nil, sdk.FileInfo{}, err
 	}
@@ -35,7 +39,11 @@ func (c *Channel) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser
 	req.Header.Set("User-Agent", "parley-channel-webhook/"+Version)
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, sdk.FileInfo{}, fmt.Errorf("get attachment from %s: %w", where(u), stripURL(err))
+		err = fmt.Errorf("get attachment from %s: %w", where(u), stripURL(err))
+		if errors.Is(err, errPrivateAddress) {
+			err = sdk.Permanent(err)
+		}
+		return nil, sdk.FileInfo{}, err
 	}
 	if err := statusError(resp, nil, where(u)); err != nil {
 		resp.Body.Close()

@@ -18,6 +18,7 @@ var configKeys = []sdk.ConfigKey{
 	{Name: "url", Required: true, Description: "http or https URL that receives each message as a signed JSON POST."},
 	{Name: "secret", Required: true, Secret: true, Description: "Shared secret: HMAC-SHA256 key of X-Parley-Signature, both ways."},
 	{Name: "timeout", Default: defaultTimeout.String(), Description: "Longest wait for the receiver, as a Go duration (\"10s\", \"1m\")."},
+	{Name: "allow_private_urls", Default: "false", Description: "Fetch reply attachment URLs that lead to loopback, private, link-local or other non-public addresses (refused by default)."},
 }
 
 // config is a validated config table.
@@ -25,6 +26,8 @@ type config struct {
 	url     *url.URL
 	secret  []byte
 	timeout time.Duration
+	// allowPrivateURLs turns off the attachment guard (guard.go).
+	allowPrivateURLs bool
 }
 
 // parseConfig validates the table and reports every problem at once, one
@@ -86,15 +89,20 @@ func parseConfig(raw json.RawMessage) (config, []sdk.ConfigError) {
 			cfg.timeout = d
 		}
 	}
+	if v, ok := table["allow_private_urls"]; ok {
+		if err := json.Unmarshal(v, &cfg.allowPrivateURLs); err != nil {
+			fail("allow_private_urls", "must be true or false")
+		}
+	}
 	var unknown []string
 	for k := range table {
-		if k != "url" && k != "secret" && k != "timeout" {
+		if k != "url" && k != "secret" && k != "timeout" && k != "allow_private_urls" {
 			unknown = append(unknown, k)
 		}
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
-		fail(k, "unknown key (known: url, secret, timeout)")
+		fail(k, "unknown key (known: url, secret, timeout, allow_private_urls)")
 	}
 	return cfg, errs
 }

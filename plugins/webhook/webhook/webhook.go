@@ -7,6 +7,7 @@ package webhook
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
@@ -26,7 +27,12 @@ type Channel struct {
 	mu     sync.RWMutex
 	cfg    *config
 	client *http.Client
+	// files fetches reply attachments: agent-supplied URLs, so it refuses
+	// non-public addresses unless the config allows them.
+	files  *http.Client
 	logger hclog.Logger
+	// isPublic lets tests treat chosen 127.0.0.1 servers as public.
+	isPublic func(netip.AddrPort) bool
 }
 
 var _ interface {
@@ -70,10 +76,21 @@ func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.
 	defer c.mu.Unlock()
 	c.cfg = &cfg
 	c.client = &http.Client{Transport: transport}
+	c.files = attachmentClient(transport, cfg.allowPrivateURLs, c.isPublic)
 	if req.Logger != nil {
 		c.logger = req.Logger
 	}
 	return sdk.ConfigureResponse{}, nil
+}
+
+// filesClient returns the attachment client, or sdk.ErrNotConfigured.
+func (c *Channel) filesClient() (*http.Client, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.cfg == nil {
+		return nil, sdk.ErrNotConfigured
+	}
+	return c.files, nil
 }
 
 // current returns the configuration, or sdk.ErrNotConfigured.

@@ -50,6 +50,7 @@ func TestConfigureReportsEveryProblemByKey(t *testing.T) {
 		{"wrong types", `{"url":5,"secret":true}`, []string{"url", "secret"}},
 		{"negative timeout", `{"url":"https://x.io","secret":"s","timeout":"-1s"}`, []string{"timeout"}},
 		{"unknown key", `{"url":"https://x.io","secret":"s","retries":3}`, []string{"retries"}},
+		{"allow_private_urls not a bool", `{"url":"https://x.io","secret":"s","allow_private_urls":"yes"}`, []string{"allow_private_urls"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -301,7 +302,8 @@ func TestOpenAttachment(t *testing.T) {
 	}))
 	defer files.Close()
 	rcv := newReceiver(t, secret)
-	ch := configured(t, rcv, nil)
+	// The file server listens on 127.0.0.1, which the guard refuses by default.
+	ch := configured(t, rcv, map[string]any{"allow_private_urls": true})
 	ctx := context.Background()
 
 	rc, info, err := ch.OpenAttachment(ctx, files.URL+"/label.pdf")

@@ -27,7 +27,8 @@ const (
 // HandleWebhook verifies a Help Scout webhook (X-HelpScout-Signature over
 // the raw body) and turns a convo.agent.reply.created event into replies.
 // Every other event (notes, customer threads, status changes, the test
-// ping) is acknowledged and ignored. A bad or missing signature is
+// ping), and any event about a conversation in another mailbox than
+// mailbox_id, is acknowledged and ignored. A bad or missing signature is
 // answered 401 and yields nothing.
 func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
 	st, err := c.state()
@@ -51,6 +52,13 @@ func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sd
 	var conv hsapi.Conversation
 	if err := json.Unmarshal(req.Body, &conv); err != nil || conv.ID <= 0 {
 		return answer(http.StatusBadRequest, "body is not a Help Scout conversation"), nil
+	}
+	// One webhook may cover several mailboxes (or serve several Parley
+	// channels): a conversation of another mailbox is none of this
+	// channel's business. 200, so Help Scout does not retry or disable it.
+	if conv.MailboxID != 0 && conv.MailboxID != st.cfg.MailboxID {
+		st.log.Debug("ignored a webhook about a conversation in another mailbox", "conversation", conv.ID, "mailbox", conv.MailboxID)
+		return answer(http.StatusOK, "ignored: another mailbox"), nil
 	}
 	threads := conv.Embedded.Threads
 	if len(threads) == 0 {

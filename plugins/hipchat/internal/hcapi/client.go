@@ -21,11 +21,12 @@ const DefaultServerURL = "https://api.hipchat.com"
 // Client calls the HipChat REST API v2 with one token. It is safe for
 // concurrent use.
 type Client struct {
-	base  string // scheme://host[/prefix]/v2, no trailing slash
-	host  string // host[:port] of base, the only host the token is sent to
-	token string
-	http  *http.Client
-	now   func() time.Time
+	base   string // scheme://host[/prefix]/v2, no trailing slash
+	host   string // host[:port] of base, the only host the token is sent to
+	scheme string // of base: a token configured for https never goes over http
+	token  string
+	http   *http.Client
+	now    func() time.Time
 }
 
 // Option changes a [Client].
@@ -44,11 +45,47 @@ func New(serverURL, token string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{base: u.String(), host: u.Host, token: token, http: http.DefaultClient, now: time.Now}
+	c := &Client{base: u.String(), host: u.Host, scheme: u.Scheme, token: token, http: http.DefaultClient, now: time.Now}
 	for _, o := range opts {
 		o(c)
 	}
+	c.http = c.guardRedirects(c.http)
 	return c, nil
+}
+
+// maxRedirects is net/http's default limit, kept when the caller's client
+// has no redirect policy of its own.
+const maxRedirects = 10
+
+// guardRedirects returns a copy of hc that takes the token off a redirected
+// request unless it goes to the configured host with the configured
+// scheme. net/http drops Authorization on a redirect to another domain,
+// but keeps it on one to a subdomain, another port, or the same host over
+// plain http: an https server (or someone in its path) answering
+// "302 Location: http://same-host/..." would otherwise get the token sent
+// in clear text.
+func (c *Client) guardRedirects(hc *http.Client) *http.Client {
+	guarded := *hc
+	next := hc.CheckRedirect
+	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !c.tokenMayGoTo(req.URL) {
+			req.Header.Del("Authorization")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		return nil
+	}
+	return &guarded
+}
+
+// tokenMayGoTo reports whether u is on the configured host, port and
+// scheme (https stays https; a server configured as http may stay http).
+func (c *Client) tokenMayGoTo(u *url.URL) bool {
+	return strings.EqualFold(u.Host, c.host) && (u.Scheme == c.scheme || u.Scheme == "https")
 }
 
 // ParseServerURL checks a server URL and returns its API base, ending in
@@ -163,7 +200,7 @@ func (c *Client) Download(ctx context.Context, rawURL string) (File, error) {
 	if err != nil {
 		return File{}, err
 	}
-	if strings.EqualFold(u.Host, c.host) {
+	if c.tokenMayGoTo(u) {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)

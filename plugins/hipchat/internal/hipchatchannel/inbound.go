@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -17,8 +18,14 @@ import (
 	"github.com/parley-dev/parley/sdk/format"
 )
 
-// jwtLeeway is the clock skew tolerated on webhook JWTs.
-const jwtLeeway = 60 * time.Second
+// jwtLeeway is the clock skew tolerated between HipChat's clock and ours
+// on a webhook JWT's exp and iat.
+const jwtLeeway = 30 * time.Second
+
+// jwtMaxAge is how long after its iat a webhook JWT is accepted. HipChat
+// signs each delivery afresh, so an older token is a captured one being
+// replayed, however far away its exp is.
+const jwtMaxAge = 5 * time.Minute
 
 // payload is the part of a HipChat webhook the channel reads; HipChat
 // deployments add fields, and unknown ones are ignored.
@@ -177,14 +184,24 @@ type hipchatClaims struct {
 }
 
 // verifyJWT checks an HS256 token keyed with the add-on's OAuth secret and
-// its expiry (exp is required; 60 s of skew allowed).
+// its times: exp and iat are required, exp must not have passed, iat must
+// be at most jwtMaxAge old and not in the future (jwtLeeway of skew on
+// each).
 func (c *Channel) verifyJWT(token, secret string) (*hipchatClaims, error) {
 	var claims hipchatClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return []byte(secret), nil },
 		jwt.WithValidMethods([]string{"HS256"}), jwt.WithLeeway(jwtLeeway), jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(c.opts.Now))
+		jwt.WithIssuedAt(), jwt.WithTimeFunc(c.opts.Now))
 	if err != nil {
 		return nil, err
+	}
+	// golang-jwt checks that iat is not in the future but neither requires
+	// it nor bounds its age.
+	if claims.IssuedAt == nil {
+		return nil, errors.New("token has no iat claim")
+	}
+	if age := c.opts.Now().Sub(claims.IssuedAt.Time); age > jwtMaxAge+jwtLeeway {
+		return nil, fmt.Errorf("token was issued %s ago, more than %s", age.Round(time.Second), jwtMaxAge)
 	}
 	return &claims, nil
 }

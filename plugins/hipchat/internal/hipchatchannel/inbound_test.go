@@ -133,6 +133,7 @@ func TestWebhookAuthentication(t *testing.T) {
 		{name: "JWT with another secret", auth: "jwt", path: "", mode: hipchatfake.JWTMode{Fault: hipchatfake.JWTBadSignature}, status: 401},
 		{name: "JWT from another issuer", auth: "jwt", path: "", mode: hipchatfake.JWTMode{Fault: hipchatfake.JWTWrongIssuer}, status: 401},
 		{name: "missing JWT", auth: "jwt", path: "", mode: hipchatfake.JWTMode{Fault: hipchatfake.JWTMissing}, status: 401},
+		{name: "stale JWT (iat an hour ago, exp ahead)", auth: "jwt", path: "", mode: hipchatfake.JWTMode{Fault: hipchatfake.JWTStale}, status: 401},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
