@@ -107,9 +107,14 @@ func (d *decoder) validate(c *Config) {
 	}
 }
 
+// ValidChannelName reports whether name can name a channel (and so be the
+// /hooks/<name> path segment): lower-case ASCII letters, digits, - and _,
+// starting with a letter.
+func ValidChannelName(name string) bool { return namePattern.MatchString(name) }
+
 func (d *decoder) channel(ch *Channel) {
 	path := func(k ...string) []string { return append([]string{"channels", ch.Name}, k...) }
-	if !namePattern.MatchString(ch.Name) {
+	if !ValidChannelName(ch.Name) {
 		d.add(path(), "invalid channel name", "use lower-case letters, digits, - and _, starting with a letter")
 	}
 	switch {
