@@ -305,3 +305,23 @@ func TestStatusLoginInBrowser(t *testing.T) {
 		t.Errorf("delivery state after retry = %s, want pending", got)
 	}
 }
+
+// No path, Host or credential shape makes the admin listener fail.
+func TestAdminOddRequestsAreAnswered(t *testing.T) {
+	for _, access := range []admin.Access{{Loopback: true}, {Token: adminToken}} {
+		w := newWorldWith(t, worldOptions{access: access, lastError: "x"})
+		for _, path := range []string{"/status/%FF", "/status/login", "/%00", "//", "/status//retry", "/metrics/x", "/" + strings.Repeat("a", 10000)} {
+			for _, h := range []map[string]string{
+				nil, {"Host": "[::1"}, {"Host": "localhost:notaport"}, {"Authorization": "Bearer"},
+				{"Authorization": "Bearer \xff"}, {"Cookie": "parley_admin_session=." + strings.Repeat("9", 400)},
+			} {
+				for _, method := range []string{http.MethodGet, http.MethodPost} {
+					code, _, _ := get(t, nil, method, w.url+path, h)
+					if code >= 500 {
+						t.Errorf("%s %.40s %v: status %d", method, path, h, code)
+					}
+				}
+			}
+		}
+	}
+}

@@ -58,7 +58,7 @@ func Handler(c Config) http.Handler {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	return httpsafe.Recover(c.Logger.Named("http"), mux)
+	return httpsafe.Recover(c.Logger, mux)
 }
 
 // Serve runs h on addr until ctx is cancelled, then shuts down gracefully
