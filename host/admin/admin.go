@@ -4,6 +4,9 @@
 //	/readyz   the store and Telegram are reachable and every enabled plugin is configured
 //	/metrics  Prometheus metrics
 //	/status   a server-rendered page of plugins, conversations, backlog and failed deliveries
+//
+// Who may see what is decided by [Access]: Host names, an optional token,
+// and whether the listener is loopback only.
 package admin
 
 import (
@@ -15,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/parley-dev/parley/host/internal/httpsafe"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -29,11 +33,23 @@ type Config struct {
 	Checks map[string]Check
 	// Status serves /status and its sub-paths; nil leaves them out.
 	Status http.Handler
+	// Access guards every path but /healthz and /readyz. Its zero value
+	// answers loopback Host names only and trusts no viewer.
+	Access Access
+	// Redact removes configured secrets from text shown (readiness
+	// errors); nil shows it as is.
+	Redact func(string) string
 	Logger hclog.Logger
 }
 
 // Handler returns the admin HTTP handler.
 func Handler(c Config) http.Handler {
+	if c.Logger == nil {
+		c.Logger = hclog.NewNullLogger()
+	}
+	if c.Redact == nil {
+		c.Redact = func(s string) string { return s }
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -42,7 +58,7 @@ func Handler(c Config) http.Handler {
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
-		results := runChecks(ctx, c.Checks)
+		results := runChecks(ctx, c.Checks, c.Redact)
 		status := http.StatusOK
 		for _, res := range results {
 			if !res.OK {
@@ -60,7 +76,7 @@ func Handler(c Config) http.Handler {
 		mux.Handle("/status", c.Status)
 		mux.Handle("/status/", c.Status)
 	}
-	return mux
+	return httpsafe.Recover(c.Logger, newGuard(c.Access, mux, c.Logger))
 }
 
 // CheckResult is one readiness check's outcome.
@@ -70,7 +86,7 @@ type CheckResult struct {
 	Error string `json:"error,omitempty"`
 }
 
-func runChecks(ctx context.Context, checks map[string]Check) []CheckResult {
+func runChecks(ctx context.Context, checks map[string]Check, redact func(string) string) []CheckResult {
 	out := make([]CheckResult, 0, len(checks))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -80,7 +96,7 @@ func runChecks(ctx context.Context, checks map[string]Check) []CheckResult {
 			defer wg.Done()
 			res := CheckResult{Name: name, OK: true}
 			if err := check(ctx); err != nil {
-				res.OK, res.Error = false, err.Error()
+				res.OK, res.Error = false, redact(err.Error())
 			}
 			mu.Lock()
 			out = append(out, res)

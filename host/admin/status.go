@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/parley-dev/parley/host/pluginhost"
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/sdk"
 )
 
 // StatusStore is the part of the store the status page reads and acts on.
@@ -55,7 +56,10 @@ type StatusConfig struct {
 	// Intake reports the Telegram intake; nil leaves the section out.
 	Intake func() IntakeState
 	// Wake tells the dispatcher that work is ready (after a retry).
-	Wake   func()
+	Wake func()
+	// Redact removes configured secrets from the text the page shows (last
+	// errors, problems); nil shows it as is.
+	Redact func(string) string
 	Logger hclog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
@@ -96,6 +100,9 @@ func NewStatus(c StatusConfig) (http.Handler, error) {
 	if c.Logger == nil {
 		c.Logger = hclog.NewNullLogger()
 	}
+	if c.Redact == nil {
+		c.Redact = func(s string) string { return s }
+	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return nil, fmt.Errorf("admin status: csrf secret: %w", err)
@@ -125,13 +132,17 @@ type view struct {
 	CSRF          string
 	Flash         string
 	Problems      []string
+	// Authenticated viewers see customer names and may change things;
+	// others see ids only (see Access).
+	Authenticated bool
 }
 
 func (p *statusPage) show(w http.ResponseWriter, r *http.Request) {
 	nonce := p.nonce(w, r)
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
-	v := view{Now: p.c.Now(), Plugins: p.c.Plugins(), CSRF: p.sign(nonce), Flash: r.URL.Query().Get("flash")}
+	v := view{Now: p.c.Now(), Plugins: p.c.Plugins(), CSRF: p.sign(nonce), Flash: r.URL.Query().Get("flash"),
+		Authenticated: authenticated(r.Context())}
 	if p.c.Intake != nil {
 		in := p.c.Intake()
 		v.Intake = &in
@@ -149,12 +160,35 @@ func (p *statusPage) show(w http.ResponseWriter, r *http.Request) {
 	if v.Conversations, err = p.c.Store.Conversations(ctx, listLimit); err != nil {
 		v.Problems = append(v.Problems, "conversations: "+err.Error())
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	if !v.Authenticated {
+		for i := range v.Conversations {
+			v.Conversations[i].Contact = sdk.Contact{TelegramUserID: v.Conversations[i].Contact.TelegramUserID}
+		}
+	}
+	p.redact(&v)
+	setPageHeaders(w)
 	if err := p.tmpl.Execute(w, v); err != nil {
 		p.c.Logger.Warn("rendering the status page", "error", err)
+	}
+}
+
+// redact removes configured secrets from every text on the page that
+// comes from errors, plugins or the URL. Add new text fields here.
+func (p *statusPage) redact(v *view) {
+	r := p.c.Redact
+	v.Flash = r(v.Flash)
+	for i := range v.Problems {
+		v.Problems[i] = r(v.Problems[i])
+	}
+	for i := range v.Plugins {
+		v.Plugins[i].LastError = r(v.Plugins[i].LastError)
+		v.Plugins[i].Version = r(v.Plugins[i].Version)
+	}
+	if v.Intake != nil {
+		v.Intake.LastError = r(v.Intake.LastError)
+	}
+	for i := range v.Failed {
+		v.Failed[i].LastError = r(v.Failed[i].LastError)
 	}
 }
 
@@ -180,7 +214,7 @@ func (p *statusPage) retry(w http.ResponseWriter, r *http.Request) {
 		flash = fmt.Sprintf("%s %d no longer exists", kind, id)
 	case err != nil:
 		p.c.Logger.Warn("retry from the status page", "kind", kind, "id", id, "error", err)
-		http.Error(w, "retry failed: "+err.Error(), http.StatusInternalServerError)
+		http.Error(w, "retry failed: "+p.c.Redact(err.Error()), http.StatusInternalServerError)
 		return
 	default:
 		p.c.Logger.Info("retry requested from the status page", "kind", kind, "id", id)

@@ -22,6 +22,7 @@ import (
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/store/sqlite"
 	"github.com/parley-dev/parley/sdk"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // world is a status page over a real SQLite store holding one failed
@@ -34,6 +35,18 @@ type world struct {
 }
 
 func newWorld(t *testing.T) *world {
+	t.Helper()
+	return newWorldWith(t, worldOptions{access: admin.Access{Loopback: true}, lastError: "desk answered 400: channel_not_found"})
+}
+
+// worldOptions vary the status page's world.
+type worldOptions struct {
+	access    admin.Access
+	redact    func(string) string
+	lastError string // of the failed delivery
+}
+
+func newWorldWith(t *testing.T, o worldOptions) *world {
 	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlite.Options{})
@@ -52,7 +65,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil || len(ds) != 1 {
 		t.Fatalf("claim: %v, %d rows", err, len(ds))
 	}
-	if err := st.FailDelivery(ctx, ds[0].ID, "test", "desk answered 400: channel_not_found"); err != nil {
+	if err := st.FailDelivery(ctx, ds[0].ID, "test", o.lastError); err != nil {
 		t.Fatal(err)
 	}
 	w := &world{store: st, failed: ds[0].ID}
@@ -65,12 +78,13 @@ func newWorld(t *testing.T) *world {
 		Intake: func() admin.IntakeState {
 			return admin.IntakeState{Mode: "polling", Since: time.Now(), Offset: 2, Updates: 1}
 		},
-		Wake: func() { w.wakes.Add(1) },
+		Wake:   func() { w.wakes.Add(1) },
+		Redact: o.redact,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(admin.Handler(admin.Config{Status: status}))
+	srv := httptest.NewServer(admin.Handler(admin.Config{Status: status, Access: o.access, Registry: prometheus.NewRegistry()}))
 	t.Cleanup(srv.Close)
 	w.url = srv.URL
 	return w

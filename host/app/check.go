@@ -76,6 +76,15 @@ func Check(ctx context.Context, cfg *config.Config, out io.Writer) error {
 		})
 	}
 
+	// Warnings are printed but do not fail the check.
+	var warnings []problem
+	if w := openAdminWarning(cfg); w != nil {
+		warnings = append(warnings, *w)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(out, "WARN  %s\n      fix: %s\n", w.what, w.fix)
+	}
+
 	if len(problems) == 0 {
 		fmt.Fprintln(out, "parley check: everything is ready")
 		return nil
@@ -85,6 +94,19 @@ func Check(ctx context.Context, cfg *config.Config, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "parley check: %d problem(s)\n", len(problems))
 	return ErrReported
+}
+
+// openAdminWarning warns about an admin listener reachable from the
+// network without a token: anyone who reaches it can read the status page
+// and metrics (customer names stay hidden) and probe the host.
+func openAdminWarning(cfg *config.Config) *problem {
+	if cfg.Admin.Loopback() || cfg.Admin.Token != "" {
+		return nil
+	}
+	return &problem{
+		what: fmt.Sprintf("admin.listen %s is not loopback and admin.token is not set: anyone who reaches it can read /status and /metrics", cfg.Admin.Listen),
+		fix:  `set [admin] token = "${PARLEY_ADMIN_TOKEN}" (at least 16 random characters), or listen on 127.0.0.1`,
+	}
 }
 
 func enabledSpecs(cfg *config.Config) ([]pluginhost.Spec, []problem) {

@@ -204,17 +204,23 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 		MaxBodyBytes: h.cfg.Server.MaxBodyBytes, Observer: h.metrics, Logger: h.log.Named("http"),
 		TelegramWebhookPath: h.cfg.Telegram.WebhookPath, TelegramWebhook: h.webhookHandler(handle),
 	})
+	redact := logging.NewRedactor(h.cfg.Secrets()).Redact
 	status, err := admin.NewStatus(admin.StatusConfig{
 		Plugins: h.plugins.Status, Store: h.store, Intake: intakeStatus.State, Wake: h.disp.Notify,
-		Logger: h.log.Named("admin"),
+		Redact: redact, Logger: h.log.Named("admin"),
 	})
 	if err != nil {
 		return err
+	}
+	if w := openAdminWarning(h.cfg); w != nil {
+		h.log.Warn(w.what, "fix", w.fix)
 	}
 	adminHandler := admin.Handler(admin.Config{
 		Registry: h.metrics.Registry,
 		Checks:   h.readyChecks(),
 		Status:   status,
+		Access:   admin.Access{Token: h.cfg.Admin.Token, AllowedHosts: h.cfg.Admin.AllowedHosts, Loopback: h.cfg.Admin.Loopback()},
+		Redact:   redact,
 		Logger:   h.log.Named("admin"),
 	})
 	start := func(name string, f func(context.Context) error) {

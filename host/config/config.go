@@ -3,7 +3,9 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -42,6 +44,28 @@ type Server struct {
 // Admin configures the admin listener (health, metrics, status).
 type Admin struct {
 	Listen string // host:port; loopback by default
+	// AllowedHosts are the Host header names, besides loopback ones, the
+	// listener answers (lower case, without port): a defence against DNS
+	// rebinding.
+	AllowedHosts []string
+	// Token, when set, is required (as a bearer token or through the
+	// status page's login) on every path but /healthz and /readyz; a secret.
+	Token string
+}
+
+// Loopback reports whether the admin listener binds a loopback address
+// only (localhost or a 127.0.0.0/8 or ::1 address), so that only this
+// machine can reach it.
+func (a Admin) Loopback() bool {
+	host, _, err := net.SplitHostPort(a.Listen)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Store selects the storage driver.

@@ -189,6 +189,29 @@ enabled = false
 	}
 }
 
+func TestAdminAccessKeys(t *testing.T) {
+	c := mustParse(t, minimal+`
+[admin]
+listen = "0.0.0.0:9090"
+allowed_hosts = ["Status.Example.com.", "${EXTRA_HOST}", "10.0.0.5"]
+token = "${ADMIN_TOKEN}"
+`, map[string]string{"EXTRA_HOST": "ops.example.com", "ADMIN_TOKEN": "0123456789abcdef0123"})
+	if want := []string{"status.example.com", "ops.example.com", "10.0.0.5"}; !slices.Equal(c.Admin.AllowedHosts, want) {
+		t.Errorf("allowed_hosts = %q, want %q", c.Admin.AllowedHosts, want)
+	}
+	if c.Admin.Token != "0123456789abcdef0123" {
+		t.Errorf("token not read from the environment")
+	}
+	for listen, want := range map[string]bool{
+		"127.0.0.1:9090": true, "127.8.9.1:9090": true, "[::1]:9090": true, "localhost:9090": true,
+		"0.0.0.0:9090": false, ":9090": false, "[::]:9090": false, "10.0.0.5:9090": false, "admin.internal:9090": false,
+	} {
+		if got := (Admin{Listen: listen}).Loopback(); got != want {
+			t.Errorf("Loopback(%q) = %v, want %v", listen, got, want)
+		}
+	}
+}
+
 func TestSecrets(t *testing.T) {
 	tests := []struct {
 		name string
@@ -218,6 +241,7 @@ anything = "nested"
 		{name: "postgres keyword password", dsn: "host=db user=parley password='it\\'s a \\\\ secret' dbname=p", want: []string{testToken, `it's a \ secret`}},
 		{name: "postgres bare keyword password", dsn: "host=db password=hunter2 dbname=p", want: []string{testToken, "hunter2"}},
 		{name: "no password", dsn: "postgres://parley@db/parley", want: []string{testToken}},
+		{name: "admin token", dsn: "parley.db", cfg: "[admin]\ntoken = \"admin-token-0123456789\"\n", want: []string{testToken, "admin-token-0123456789"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -61,7 +61,8 @@ func syntaxProblem(file string, err error) Problem {
 }
 
 // field is one key of a fixed section and where its value goes: a *string,
-// *int, *int64, *bool or *Duration inside the Config being filled.
+// *[]string, *int, *int64, *bool or *Duration inside the Config being
+// filled.
 type field struct {
 	key  string
 	dest any
@@ -90,6 +91,8 @@ func schema(c *Config) []section {
 		}},
 		{"admin", []field{
 			{"listen", &c.Admin.Listen},
+			{"allowed_hosts", &c.Admin.AllowedHosts},
+			{"token", &c.Admin.Token},
 		}},
 		{"store", []field{
 			{"driver", &c.Store.Driver},
@@ -150,7 +153,7 @@ func (d *decoder) decode(tree map[string]any, keys []toml.Key) *Config {
 		if i < 0 {
 			if owner := sectionOf(secs, name); owner != "" && suggest(name, top) == "" {
 				// A section key written above every [section] header lands at the root.
-				d.add([]string{name}, "unknown key", fmt.Sprintf("move it under [%s]", owner))
+				d.add([]string{name}, "unknown key", "move it under "+owner)
 				continue
 			}
 			d.unknown([]string{name}, top)
@@ -178,18 +181,16 @@ func (d *decoder) decode(tree map[string]any, keys []toml.Key) *Config {
 	return c
 }
 
-// sectionOf returns the only section that has a key named key, or "".
+// sectionOf names the sections that have a key named key, "[a]" or
+// "[a] or [b]", or "" if none does.
 func sectionOf(secs []section, key string) string {
-	owner := ""
+	var owners []string
 	for _, s := range secs {
 		if slices.ContainsFunc(s.fields, func(f field) bool { return f.key == key }) {
-			if owner != "" {
-				return "" // listen is in [server] and [admin]: no single answer
-			}
-			owner = s.name
+			owners = append(owners, "["+s.name+"]")
 		}
 	}
-	return owner
+	return strings.Join(owners, " or ")
 }
 
 // channels fills c.Channels in file order.
@@ -251,6 +252,19 @@ func (d *decoder) set(path []string, v any, dest any) {
 		if s, ok := d.str(path, v, "a string", "put the value in double quotes"); ok {
 			*p = s
 		}
+	case *[]string:
+		items, ok := v.([]any)
+		if !ok {
+			d.add(path, "must be an array of strings, not "+typeName(v), `for example ["status.example.com"]`)
+			return
+		}
+		var out []string // nil when empty, like the defaults
+		for i, item := range items {
+			if s, ok := d.str(path, item, fmt.Sprintf("an array of strings (item %d is not)", i+1), "put each value in double quotes"); ok {
+				out = append(out, s)
+			}
+		}
+		*p = out
 	case *int:
 		if n, ok := d.integer(path, v); ok {
 			if n < math.MinInt32 || n > math.MaxInt32 {

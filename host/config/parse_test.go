@@ -151,6 +151,21 @@ func TestParseReportsProblem(t *testing.T) {
 			line: 4, key: "admin.listen", message: "not a host:port address",
 		},
 		{
+			name: "allowed host with a scheme",
+			text: minimal + "[admin]\nallowed_hosts = [\"https://status.example.com\"]\n",
+			line: 4, key: "admin.allowed_hosts", message: `"https://status.example.com" is not a host name`,
+		},
+		{
+			name: "allowed hosts not an array",
+			text: minimal + "[admin]\nallowed_hosts = \"status.example.com\"\n",
+			line: 4, key: "admin.allowed_hosts", message: "must be an array of strings, not a string",
+		},
+		{
+			name: "short admin token",
+			text: minimal + "[admin]\ntoken = \"hunter2\"\n",
+			line: 4, key: "admin.token", message: "too short",
+		},
+		{
 			name: "relative public url",
 			text: minimal + "[server]\npublic_url = \"parley.example.com\"\n",
 			line: 4, key: "server.public_url", message: "absolute http or https URL",

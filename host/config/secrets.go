@@ -11,9 +11,9 @@ import (
 var secretKeyWords = []string{"token", "secret", "password", "key"}
 
 // Secrets returns every secret value in the configuration, for log
-// redaction: the bot token, the store DSN's password, and each string under
-// channels.*.config whose key (or an enclosing table's key) contains
-// token, secret, password or key. Empty values are left out.
+// redaction: the bot token, the admin token, the store DSN's password, and
+// each string under channels.*.config whose key (or an enclosing table's
+// key) contains token, secret, password or key. Empty values are left out.
 func (c *Config) Secrets() []string {
 	var out []string
 	add := func(s string) {
@@ -22,6 +22,7 @@ func (c *Config) Secrets() []string {
 		}
 	}
 	add(c.Telegram.Token)
+	add(c.Admin.Token)
 	for _, p := range dsnPasswords(c.Store.DSN) {
 		add(p)
 	}

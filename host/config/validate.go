@@ -15,8 +15,14 @@ var (
 	tokenPattern  = regexp.MustCompile(`^\d+:[\w-]{30,}$`)
 	namePattern   = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 	sha256Pattern = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
-	logLevels     = []string{"trace", "debug", "info", "warn", "error", "off"}
+	// hostnamePattern is a DNS name (lower case, without a trailing dot).
+	hostnamePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+	logLevels       = []string{"trace", "debug", "info", "warn", "error", "off"}
 )
+
+// minAdminToken is the shortest admin.token accepted: the token guards the
+// status page from the network, so it must not be guessable.
+const minAdminToken = 16
 
 // validate checks values that decoded to the right type; it also
 // normalises a few (trailing slashes, case of hex and log levels).
@@ -56,6 +62,19 @@ func (d *decoder) validate(c *Config) {
 	d.listen([]string{"admin", "listen"}, c.Admin.Listen)
 	if c.Server.Listen == c.Admin.Listen && !strings.HasSuffix(c.Server.Listen, ":0") {
 		d.add([]string{"admin", "listen"}, "must differ from server.listen", "the admin listener needs its own port")
+	}
+	for i, h := range c.Admin.AllowedHosts {
+		h = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".")
+		if net.ParseIP(h) == nil && !hostnamePattern.MatchString(h) {
+			d.add([]string{"admin", "allowed_hosts"}, fmt.Sprintf("%q is not a host name or IP address", c.Admin.AllowedHosts[i]),
+				`write the name the browser shows, without scheme, port or path, such as "status.example.com"`)
+		}
+		c.Admin.AllowedHosts[i] = h
+	}
+	if t := c.Admin.Token; t != "" && len(t) < minAdminToken {
+		// Never echo the value.
+		d.add([]string{"admin", "token"}, fmt.Sprintf("is too short: use at least %d characters", minAdminToken),
+			`generate one with "openssl rand -hex 32" and read it from the environment: token = "${PARLEY_ADMIN_TOKEN}"`)
 	}
 	if c.Server.PublicURL != "" {
 		d.httpURL([]string{"server", "public_url"}, &c.Server.PublicURL)
@@ -107,9 +126,14 @@ func (d *decoder) validate(c *Config) {
 	}
 }
 
+// ValidChannelName reports whether name can name a channel (and so be the
+// /hooks/<name> path segment): lower-case ASCII letters, digits, - and _,
+// starting with a letter.
+func ValidChannelName(name string) bool { return namePattern.MatchString(name) }
+
 func (d *decoder) channel(ch *Channel) {
 	path := func(k ...string) []string { return append([]string{"channels", ch.Name}, k...) }
-	if !namePattern.MatchString(ch.Name) {
+	if !ValidChannelName(ch.Name) {
 		d.add(path(), "invalid channel name", "use lower-case letters, digits, - and _, starting with a letter")
 	}
 	switch {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/parley-dev/parley/host/config"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/sdk"
 )
@@ -26,8 +27,16 @@ type ReplyStore interface {
 
 // HookObserver counts hook requests (metrics).
 type HookObserver interface {
+	// HookRequest counts one request; channel is a running channel's name
+	// or UnknownChannel, never raw input from the URL.
 	HookRequest(channel string, status int)
 }
+
+// UnknownChannel is the label HookObserver counts requests for channels
+// that are not running (or cannot exist) under, so made-up names in URLs
+// cannot create new metric series. It cannot be a channel's name (those
+// start with a letter).
+const UnknownChannel = "_unknown"
 
 // hooks serves /hooks/<channel>/...
 type hooks struct {
@@ -44,19 +53,40 @@ func (h *hooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, "/hooks/")
 	name, sub, _ := strings.Cut(rest, "/")
 	sub = "/" + sub
-	status := h.serve(w, r, name, sub)
+	valid := config.ValidChannelName(name)
+	var ch sdk.Channel
+	ok := false
+	if valid {
+		ch, ok = h.channels.Channel(name)
+	}
+	label := UnknownChannel
+	var status int
+	switch {
+	case !valid:
+		// Not even a possible name (invalid UTF-8, NUL, upper case, ...):
+		// answered without logging or echoing the attacker's bytes.
+		status = writeError(w, http.StatusNotFound, "no such channel")
+	case !ok:
+		h.log.Warn("webhook for a channel that is not configured or not running", "channel", truncate(name, 64), "remote", r.RemoteAddr)
+		status = writeError(w, http.StatusNotFound, "no such channel")
+	default:
+		label = name
+		status = h.serve(w, r, ch, name, sub)
+	}
 	if h.observer != nil {
-		h.observer.HookRequest(name, status)
+		h.observer.HookRequest(label, status)
 	}
 }
 
-func (h *hooks) serve(w http.ResponseWriter, r *http.Request, name, sub string) int {
-	log := h.log.With("channel", name, "path", sub, "remote", r.RemoteAddr)
-	ch, ok := h.channels.Channel(name)
-	if !ok {
-		log.Warn("webhook for a channel that is not configured or not running")
-		return writeError(w, http.StatusNotFound, "no such channel")
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
 	}
+	return s
+}
+
+func (h *hooks) serve(w http.ResponseWriter, r *http.Request, ch sdk.Channel, name, sub string) int {
+	log := h.log.With("channel", name, "path", sub, "remote", r.RemoteAddr)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -102,14 +132,22 @@ func (h *hooks) serve(w http.ResponseWriter, r *http.Request, name, sub string) 
 			h.notify()
 		}
 	}
+	status := resp.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	// net/http panics on a status outside 100-999 and treats 1xx as an
+	// interim answer; anything but a final 2xx-5xx is a plugin bug. Any
+	// replies are already committed above, so a desk that retries after the
+	// 502 loses nothing (duplicates are ignored).
+	if status < 200 || status > 599 {
+		log.Error("plugin answered the webhook with an invalid HTTP status; answered 502", "plugin_status", resp.Status)
+		return writeError(w, http.StatusBadGateway, "the channel's plugin gave an invalid answer")
+	}
 	for k, vs := range resp.Header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
 		}
-	}
-	status := resp.Status
-	if status == 0 {
-		status = http.StatusOK
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(resp.Body)

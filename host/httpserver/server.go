@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/parley-dev/parley/host/filelink"
+	"github.com/parley-dev/parley/host/internal/httpsafe"
 )
 
 // Config gathers the server's dependencies.
@@ -57,7 +58,7 @@ func Handler(c Config) http.Handler {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	return mux
+	return httpsafe.Recover(c.Logger, mux)
 }
 
 // Serve runs h on addr until ctx is cancelled, then shuts down gracefully

@@ -143,6 +143,13 @@ func TestFiles(t *testing.T) {
 	if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, "attachment") || !strings.Contains(cd, "report") {
 		t.Fatalf("Content-Disposition = %q", cd)
 	}
+	// A customer's file must not run in this origin if a browser opens it.
+	if csp := resp.Header.Get("Content-Security-Policy"); csp != "sandbox" {
+		t.Errorf("Content-Security-Policy = %q, want sandbox", csp)
+	}
+	if xcto := resp.Header.Get("X-Content-Type-Options"); xcto != "nosniff" {
+		t.Errorf("X-Content-Type-Options = %q, want nosniff", xcto)
+	}
 
 	for name, tc := range map[string]struct {
 		url    string

@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -89,17 +90,17 @@ func New() *Metrics {
 }
 
 // UpdateReceived counts a committed Telegram update.
-func (m *Metrics) UpdateReceived(kind string) { m.updates.WithLabelValues(kind).Inc() }
+func (m *Metrics) UpdateReceived(kind string) { m.updates.WithLabelValues(safe(kind)).Inc() }
 
 // Delivered records a delivery.
 func (m *Metrics) Delivered(channel string, latency time.Duration) {
-	m.delivered.WithLabelValues(channel).Inc()
-	m.deliveryLatency.WithLabelValues(channel).Observe(latency.Seconds())
+	m.delivered.WithLabelValues(safe(channel)).Inc()
+	m.deliveryLatency.WithLabelValues(safe(channel)).Observe(latency.Seconds())
 }
 
 // DeliveryFailed records a failed delivery attempt.
 func (m *Metrics) DeliveryFailed(channel string, final bool) {
-	m.deliveryFailed.WithLabelValues(channel, strconv.FormatBool(final)).Inc()
+	m.deliveryFailed.WithLabelValues(safe(channel), strconv.FormatBool(final)).Inc()
 }
 
 // ReplySent records a reply that reached Telegram.
@@ -115,12 +116,14 @@ func (m *Metrics) ReplyFailed(channel string, final bool) {
 
 // Call records one Bot API call (sender.Observer).
 func (m *Metrics) Call(method, result string, d time.Duration) {
-	m.telegramCalls.WithLabelValues(method, result).Inc()
-	m.telegramLatency.WithLabelValues(method).Observe(d.Seconds())
+	m.telegramCalls.WithLabelValues(safe(method), safe(result)).Inc()
+	m.telegramLatency.WithLabelValues(safe(method)).Observe(d.Seconds())
 }
 
 // PluginRestarted counts a plugin restart.
-func (m *Metrics) PluginRestarted(channel string) { m.pluginRestarts.WithLabelValues(channel).Inc() }
+func (m *Metrics) PluginRestarted(channel string) {
+	m.pluginRestarts.WithLabelValues(safe(channel)).Inc()
+}
 
 // PluginCall records one plugin RPC.
 func (m *Metrics) PluginCall(channel, method string, d time.Duration, err error) {
@@ -128,24 +131,40 @@ func (m *Metrics) PluginCall(channel, method string, d time.Duration, err error)
 	if err != nil {
 		result = "error"
 	}
-	m.pluginCalls.WithLabelValues(channel, method, result).Observe(d.Seconds())
+	m.pluginCalls.WithLabelValues(safe(channel), safe(method), result).Observe(d.Seconds())
 }
 
-// HookRequest counts a desk webhook request.
+// HookRequest counts a desk webhook request. The caller bounds channel to
+// the configured names plus one for the rest (httpserver.UnknownChannel).
 func (m *Metrics) HookRequest(channel string, status int) {
-	m.hookRequests.WithLabelValues(channel, strconv.Itoa(status)).Inc()
+	m.hookRequests.WithLabelValues(safe(channel), strconv.Itoa(status)).Inc()
 }
 
 // SetBacklog publishes the outbox backlog of one channel.
 func (m *Metrics) SetBacklog(channel string, pending, failed int, oldest time.Duration) {
-	m.backlog.WithLabelValues(channel, "pending").Set(float64(pending))
-	m.backlog.WithLabelValues(channel, "failed").Set(float64(failed))
-	m.oldestPending.WithLabelValues(channel).Set(oldest.Seconds())
+	m.backlog.WithLabelValues(safe(channel), "pending").Set(float64(pending))
+	m.backlog.WithLabelValues(safe(channel), "failed").Set(float64(failed))
+	m.oldestPending.WithLabelValues(safe(channel)).Set(oldest.Seconds())
 }
 
 func label(channel string) string {
 	if channel == "" {
 		return "host"
 	}
-	return channel
+	return safe(channel)
+}
+
+// maxLabelBytes bounds a label value; every label here is a name from the
+// config or the code, far shorter.
+const maxLabelBytes = 128
+
+// safe makes a label value acceptable to Prometheus, which panics on
+// invalid UTF-8: invalid bytes become U+FFFD and overlong values are cut.
+// Callers keep the set of values bounded; this only keeps a stray value
+// from crashing the caller.
+func safe(v string) string {
+	if len(v) > maxLabelBytes {
+		v = v[:maxLabelBytes]
+	}
+	return strings.ToValidUTF8(v, "\uFFFD")
 }
