@@ -60,7 +60,10 @@ func (m *Manager) launch(ctx context.Context, spec Spec, log hclog.Logger, host 
 	inst := &instance{cmd: exec.Command(path), tail: &stderrTail{}}
 	// The plugin logs at the host's level: lines the host would drop are
 	// then never formatted, piped and parsed (about 5% of a busy plugin).
-	inst.cmd.Env = append(os.Environ(), sdk.LogLevelEnv+"="+log.GetLevel().String())
+	// It inherits only an allow-listed part of the host's environment, which
+	// holds the bot token and every channel's secrets (SkipHostEnv below
+	// keeps go-plugin from adding the rest back).
+	inst.cmd.Env = pluginEnv(os.Environ(), log.GetLevel().String(), spec.Env)
 	isolate(inst.cmd)
 	// A plugin's stray writes to os.Stdout/os.Stderr arrive over go-plugin's
 	// stdio stream; they go to the channel's log like its hclog output.
@@ -72,6 +75,7 @@ func (m *Manager) launch(ctx context.Context, spec Spec, log hclog.Logger, host 
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
+		SkipHostEnv:      true,
 		StartTimeout:     m.opts.StartTimeout,
 		Logger:           log,
 		Stderr:           inst.tail,
