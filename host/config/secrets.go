@@ -13,7 +13,8 @@ var secretKeyWords = []string{"token", "secret", "password", "key"}
 // Secrets returns every secret value in the configuration, for log
 // redaction: the bot token, the store DSN's password, and each string under
 // channels.*.config whose key (or an enclosing table's key) contains
-// token, secret, password or key. Empty values are left out.
+// token, secret, password or key, and each channel env value taken from
+// ${VAR} or under such a name. Empty values are left out.
 func (c *Config) Secrets() []string {
 	var out []string
 	add := func(s string) {
@@ -27,6 +28,9 @@ func (c *Config) Secrets() []string {
 	}
 	for _, ch := range c.Channels {
 		collectSecrets(ch.Config, false, add)
+		for _, v := range ch.secretEnv {
+			add(v)
+		}
 	}
 	return out
 }
