@@ -1,6 +1,9 @@
 package pluginhost
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -57,5 +60,96 @@ func TestPluginSeesOnlyAllowedEnvironment(t *testing.T) {
 		if env[name] != want {
 			t.Errorf("plugin env %s = %q, want %q", name, env[name], want)
 		}
+	}
+}
+
+func TestHugeAnswerFailsTheCallNotTheHost(t *testing.T) {
+	dir := t.TempDir()
+	install(t, dir, "hostile", "hostile")
+	opts, _ := fastOptions(dir)
+	m, err := start(t, opts, hostileSpec("support"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := handleOf(t, m, "support")
+	_, err = webhook(t, ch, "/big", "")
+	var re *sdk.RemoteError
+	if !errors.As(err, &re) || re.Code != "ResourceExhausted" {
+		t.Fatalf("a 64 MiB webhook answer gave %v, want a ResourceExhausted error", err)
+	}
+	// The same process keeps serving.
+	resp, err := webhook(t, ch, "/", "")
+	if err != nil || string(resp.Body) != "ok" {
+		t.Fatalf("webhook after the huge answer = %q, %v", resp.Body, err)
+	}
+	if st := statusOf(t, m, "support"); st.State != StateRunning || st.Restarts != 0 {
+		t.Errorf("status after the huge answer = %s with %d restarts, want running without restarts", st.State, st.Restarts)
+	}
+}
+
+func TestWebhookAnswerWithTooManyRepliesIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	install(t, dir, "hostile", "hostile")
+	opts, _ := fastOptions(dir)
+	m, err := start(t, opts, hostileSpec("support"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := handleOf(t, m, "support")
+	resp, err := webhook(t, ch, "/replies", fmt.Sprintf("n=%d", sdk.MaxWebhookReplies))
+	if err != nil || len(resp.Replies) != sdk.MaxWebhookReplies {
+		t.Fatalf("an answer of %d replies = %d replies, %v; want it accepted", sdk.MaxWebhookReplies, len(resp.Replies), err)
+	}
+	resp, err = webhook(t, ch, "/replies", fmt.Sprintf("n=%d", sdk.MaxWebhookReplies+1))
+	if err == nil || !sdk.IsPermanent(err) || len(resp.Replies) != 0 {
+		t.Fatalf("an answer of %d replies = %d replies, %v; want a permanent error and none", sdk.MaxWebhookReplies+1, len(resp.Replies), err)
+	}
+	if !strings.Contains(err.Error(), "101 replies") {
+		t.Errorf("error %q does not say how many replies", err)
+	}
+}
+
+func TestPostReplyIsRateLimitedPerChannel(t *testing.T) {
+	dir := t.TempDir()
+	install(t, dir, "hostile", "hostile")
+	opts, _ := fastOptions(dir)
+	// A rate no test machine is slow enough to stay under with 50 posts:
+	// the outcome does not depend on timing.
+	opts.PostReplyRate, opts.PostReplyBurst = 0.5, 5
+	hosts := map[string]*recordingHost{}
+	opts.Host = func(channel string) sdk.Host {
+		hosts[channel] = &recordingHost{channel: channel}
+		return hosts[channel]
+	}
+	m, err := start(t, opts, hostileSpec("support"), hostileSpec("sales"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := webhook(t, handleOf(t, m, "support"), "/post", "n=50&ref=t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Posted  int    `json:"posted"`
+		Code    string `json:"code"`
+		RetryMS int64  `json:"retry_ms"`
+		Message string `json:"message"`
+	}
+	if err := json.Unmarshal(resp.Body, &got); err != nil {
+		t.Fatalf("plugin answered %q: %v", resp.Body, err)
+	}
+	if got.Posted < 5 || got.Posted >= 50 {
+		t.Errorf("the plugin posted %d of 50 replies, want the burst of 5 (or a few more) and then a refusal", got.Posted)
+	}
+	if got.Code != "ResourceExhausted" || got.RetryMS <= 0 || !strings.Contains(got.Message, "more than 0.5 replies a second") {
+		t.Errorf("refusal = %+v, want ResourceExhausted with a retry hint and the limit", got)
+	}
+	if n := len(hosts["support"].got()); n != got.Posted {
+		t.Errorf("the host stored %d replies, the plugin was told %d", n, got.Posted)
+	}
+	// The limit is per channel: sales still has its whole burst.
+	resp, err = webhook(t, handleOf(t, m, "sales"), "/post", "n=5&ref=t")
+	if err != nil || !strings.Contains(string(resp.Body), `"posted":5`) || strings.Contains(string(resp.Body), "code") {
+		t.Errorf("sales posting 5 replies = %s, %v; want all 5 stored", resp.Body, err)
 	}
 }

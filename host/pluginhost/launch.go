@@ -76,6 +76,7 @@ func (m *Manager) launch(ctx context.Context, spec Spec, log hclog.Logger, host 
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
 		SkipHostEnv:      true,
+		GRPCDialOptions:  sdk.HostDialOptions(),
 		StartTimeout:     m.opts.StartTimeout,
 		Logger:           log,
 		Stderr:           inst.tail,

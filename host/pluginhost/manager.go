@@ -190,7 +190,9 @@ func (m *Manager) newChannel(s Spec) *channel {
 		calls: map[string]*CallStats{},
 	}
 	if m.opts.Host != nil {
-		c.host = m.opts.Host(s.Name)
+		if h := m.opts.Host(s.Name); h != nil {
+			c.host = newLimitedHost(h, s.Name, m.opts.PostReplyRate, m.opts.PostReplyBurst)
+		}
 	}
 	c.handle = &Handle{c: c}
 	return c
