@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parley-dev/parley/sdk"
 )
@@ -151,5 +154,98 @@ func TestPostReplyIsRateLimitedPerChannel(t *testing.T) {
 	resp, err = webhook(t, handleOf(t, m, "sales"), "/post", "n=5&ref=t")
 	if err != nil || !strings.Contains(string(resp.Body), `"posted":5`) || strings.Contains(string(resp.Body), "code") {
 		t.Errorf("sales posting 5 replies = %s, %v; want all 5 stored", resp.Body, err)
+	}
+}
+
+func TestPluginOutputCannotForgeHostLines(t *testing.T) {
+	dir := t.TempDir()
+	install(t, dir, "hostile", "hostile")
+	opts, logs := fastOptions(dir)
+	m, err := start(t, opts, hostileSpec("support"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := webhook(t, handleOf(t, m, "support"), "/log", ""); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if t.Failed() {
+			t.Logf("host log:\n%s", logs)
+		}
+	}()
+	// Each forged text reaches the log, on the plugin's lines.
+	for _, forged := range []string{"raw forged", "json forged", "key forged", "stdout forged"} {
+		eventually(t, "the log shows "+forged, func() bool { return strings.Contains(logs.String(), forged) })
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.HasPrefix(line, "2026-01-01") || strings.Contains(line, "\x1b") || strings.Contains(line, "\r") {
+			t.Errorf("plugin output made a line of its own: %q", line)
+		}
+		if strings.Contains(line, "forged") && (!strings.Contains(line, "parley.plugin.support.parley-channel-hostile:") ||
+			!strings.Contains(line, "channel=support")) {
+			t.Errorf("plugin line is not marked as the plugin's: %q", line)
+		}
+	}
+	if !strings.Contains(logs.String(), `innocent\n2026-01-01T00:00:00.000Z [ERROR] parley.host: json forged`) {
+		t.Errorf("the embedded newline is not shown escaped:\n%s", logs)
+	}
+	if !strings.Contains(logs.String(), "plugin.channel=someone-else") {
+		t.Errorf("the plugin's own channel key was not renamed:\n%s", logs)
+	}
+}
+
+func TestPluginLogIsRateLimited(t *testing.T) {
+	dir := t.TempDir()
+	install(t, dir, "hostile", "hostile")
+	opts, logs := fastOptions(dir)
+	// No token comes back during the test: what passes is the burst.
+	opts.LogLinesPerSecond, opts.LogBurst, opts.LogDropReport = 0.001, 20, 50*time.Millisecond
+	m, err := start(t, opts, hostileSpec("support"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	if _, err := webhook(t, handleOf(t, m, "support"), "/flood", fmt.Sprint("n=", n)); err != nil {
+		t.Fatal(err)
+	}
+	report := regexp.MustCompile(`plugin support: (\d+) log lines dropped`)
+	var shown, dropped int
+	eventually(t, "every flood line is shown or reported dropped", func() bool {
+		text := logs.String()
+		shown = strings.Count(text, "flood ")
+		dropped = 0
+		for _, mm := range report.FindAllStringSubmatch(text, -1) {
+			d, _ := strconv.Atoi(mm[1])
+			dropped += d
+		}
+		// Lines the plugin logged at start-up share the burst (and would
+		// count as dropped past it): the flood is all in once this holds.
+		return shown+dropped >= n
+	})
+	if shown > 20 {
+		t.Errorf("%d of %d flood lines were logged, want at most the burst of 20", shown, n)
+	}
+	if dropped < n-20 {
+		t.Errorf("%d lines reported dropped, want at least %d", dropped, n-20)
+	}
+}
+
+func TestMalformedPluginLogLineCannotCrashTheHost(t *testing.T) {
+	dir := t.TempDir()
+	install(t, dir, "hostile", "hostile")
+	opts, logs := fastOptions(dir)
+	m, err := start(t, opts, hostileSpec("support"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := handleOf(t, m, "support")
+	if _, err := webhook(t, ch, "/badjson", ""); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the line after the malformed ones is logged", func() bool {
+		return strings.Contains(logs.String(), "sentinel after bad json")
+	})
+	if resp, err := webhook(t, ch, "/", ""); err != nil || string(resp.Body) != "ok" {
+		t.Errorf("webhook after malformed log lines = %q, %v", resp.Body, err)
 	}
 }

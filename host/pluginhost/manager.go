@@ -194,6 +194,9 @@ func (m *Manager) newChannel(s Spec) *channel {
 			c.host = newLimitedHost(h, s.Name, m.opts.PostReplyRate, m.opts.PostReplyBurst)
 		}
 	}
+	// Under the binary's name, where go-plugin used to log the plugin's
+	// output: plugin.<channel>.parley-channel-<plugin>.
+	c.plog = newPluginLog(c.log.Named(BinaryPrefix+s.Plugin), s.Name, m.opts.LogLinesPerSecond, m.opts.LogBurst, m.opts.LogDropReport)
 	c.handle = &Handle{c: c}
 	return c
 }

@@ -10,6 +10,8 @@
 //     first error;
 //   - /log writes forged lines to stderr (raw, and as hclog JSON with
 //     newlines in the message and keys);
+//   - /badjson writes hclog-like JSON lines with fields of the wrong type,
+//     then "sentinel after bad json";
 //   - /flood?n=N writes N JSON log lines to stderr.
 //
 // Deliver answers ThreadRef "thread-<conversation id>". Any other path
@@ -79,8 +81,14 @@ func (h *hostile) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sd
 			"channel": "someone-else",
 		})
 		fmt.Fprintf(stderr, "%s\n", line)
-		fmt.Fprint(stderr, `{"@level":"info","@message":42}`+"\n")
 		fmt.Fprintln(os.Stdout, "stdout line\n2026-01-01T00:00:00.000Z [ERROR] parley.host: stdout forged")
+		return ok("logged"), nil
+	case "/badjson":
+		// go-plugin's own stderr parser panics on each of these.
+		fmt.Fprint(stderr, `{"@level":"info","@message":42}`+"\n")
+		fmt.Fprint(stderr, `{"@level":7,"@message":"level"}`+"\n")
+		fmt.Fprint(stderr, `{"@level":"warn","@message":"when","@timestamp":7}`+"\n")
+		fmt.Fprint(stderr, `{"@level":"warn","@message":"sentinel after bad json"}`+"\n")
 		return ok("logged"), nil
 	case "/flood":
 		for i := range n {
