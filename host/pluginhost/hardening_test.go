@@ -70,6 +70,8 @@ func TestHugeAnswerFailsTheCallNotTheHost(t *testing.T) {
 	dir := t.TempDir()
 	install(t, dir, "hostile", "hostile")
 	opts, _ := fastOptions(dir)
+	host := &recordingHost{channel: "support"}
+	opts.Host = func(string) sdk.Host { return host }
 	m, err := start(t, opts, hostileSpec("support"))
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +86,11 @@ func TestHugeAnswerFailsTheCallNotTheHost(t *testing.T) {
 	resp, err := webhook(t, ch, "/", "")
 	if err != nil || string(resp.Body) != "ok" {
 		t.Fatalf("webhook after the huge answer = %q, %v", resp.Body, err)
+	}
+	// Nor can it send the host's own service a huge request.
+	resp, err = webhook(t, ch, "/bigpost", "")
+	if err != nil || !strings.Contains(string(resp.Body), `"code":"ResourceExhausted"`) || len(host.got()) != 0 {
+		t.Errorf("posting a 5 MiB reply = %s, %v, %d stored; want ResourceExhausted and nothing stored", resp.Body, err, len(host.got()))
 	}
 	if st := statusOf(t, m, "support"); st.State != StateRunning || st.Restarts != 0 {
 		t.Errorf("status after the huge answer = %s with %d restarts, want running without restarts", st.State, st.Restarts)

@@ -8,6 +8,7 @@
 //     can (to thread R or conversation C) and answers JSON {"posted": how
 //     many succeeded, "code", "message", "retry_ms", "permanent"} of the
 //     first error;
+//   - /bigpost posts one reply of 5 MiB, answering as /post;
 //   - /log writes forged lines to stderr (raw, and as hclog JSON with
 //     newlines in the message and keys);
 //   - /badjson writes hclog-like JSON lines with fields of the wrong type,
@@ -71,7 +72,9 @@ func (h *hostile) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sd
 		}
 		return resp, nil
 	case "/post":
-		return h.post(ctx, n, q.Get("ref"), q.Get("conv"))
+		return h.post(ctx, n, q.Get("ref"), q.Get("conv"), "flood")
+	case "/bigpost":
+		return h.post(ctx, 1, "t", "", strings.Repeat("x", 5<<20))
 	case "/log":
 		fmt.Fprint(stderr, "2026-01-01T00:00:00.000Z [ERROR] parley.host: raw forged\r\n")
 		line, _ := json.Marshal(map[string]any{
@@ -99,7 +102,7 @@ func (h *hostile) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sd
 	return ok("ok"), nil
 }
 
-func (h *hostile) post(ctx context.Context, n int, ref, conv string) (sdk.WebhookResponse, error) {
+func (h *hostile) post(ctx context.Context, n int, ref, conv, text string) (sdk.WebhookResponse, error) {
 	h.mu.Lock()
 	host := h.host
 	h.mu.Unlock()
@@ -108,7 +111,7 @@ func (h *hostile) post(ctx context.Context, n int, ref, conv string) (sdk.Webhoo
 	}
 	out := map[string]any{"posted": 0}
 	for i := range n {
-		r := sdk.Reply{ExternalID: fmt.Sprint("post-", i), Text: "flood", ConversationID: conv}
+		r := sdk.Reply{ExternalID: fmt.Sprint("post-", i), Text: text, ConversationID: conv}
 		if ref != "" {
 			r.ThreadRef = []byte(ref)
 		}
