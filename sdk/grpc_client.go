@@ -77,7 +77,9 @@ func (c *ChannelClient) Configure(ctx context.Context, req ConfigureRequest) (Co
 			c.hostServed = c.broker.NextId()
 			impl := c.hostImpl
 			go c.broker.AcceptAndServe(c.hostServed, func(opts []grpc.ServerOption) *grpc.Server {
-				s := grpc.NewServer(opts...)
+				// Explicit, though it is gRPC's default: the cap on what a
+				// plugin may send the host must not depend on it.
+				s := grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(MaxMessageSize))...)
 				channelv1.RegisterHostServer(s, impl)
 				return s
 			})
@@ -164,6 +166,9 @@ func (c *ChannelClient) HandleWebhook(ctx context.Context, req WebhookRequest) (
 	})
 	if err != nil {
 		return WebhookResponse{}, fromStatus(err)
+	}
+	if n := len(resp.GetReplies()); n > MaxWebhookReplies {
+		return WebhookResponse{}, errTooManyReplies(n)
 	}
 	out := WebhookResponse{Status: int(resp.GetStatus()), Header: headersFromProto(resp.GetHeaders()), Body: resp.GetBody()}
 	for _, r := range resp.GetReplies() {

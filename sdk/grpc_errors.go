@@ -3,6 +3,7 @@ package sdk
 // The one place errors are mapped to gRPC status codes and back.
 //
 //	RetryAfter(err, d)  <-> Unavailable + google.rpc.RetryInfo
+//	  ... wrapping ErrRateLimited -> ResourceExhausted + google.rpc.RetryInfo
 //	Permanent(err)      <-> InvalidArgument (never retried)
 //	ErrNotConfigured    <-> FailedPrecondition + ErrorInfo NOT_CONFIGURED
 //	context errors      <-> Canceled / DeadlineExceeded
@@ -38,7 +39,11 @@ func toStatus(err error, scrub func(string) string) error {
 		msg = scrub(msg)
 	}
 	if d, ok := RetryHint(err); ok {
-		st := status.New(codes.Unavailable, msg)
+		code := codes.Unavailable
+		if errors.Is(err, ErrRateLimited) {
+			code = codes.ResourceExhausted
+		}
+		st := status.New(code, msg)
 		if withInfo, e := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(d)}); e == nil {
 			st = withInfo
 		}

@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/sdk"
@@ -16,6 +18,11 @@ type hostService struct {
 	store   store.Store
 	notify  func()
 	files   FileSource
+	// routes lists the channels a conversation is routed to (the router's
+	// Route). A reply naming its conversation by id must name one routed to
+	// this channel; a thread reference is looked up among this channel's
+	// own by the store.
+	routes func(store.Conversation) []string
 }
 
 // FileSource opens a Telegram file by file_id.
@@ -26,6 +33,9 @@ type FileSource interface {
 // PostReply stores the reply before answering, so a plugin may acknowledge
 // its desk as soon as this returns.
 func (h *hostService) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReplyResult, error) {
+	if err := h.ownConversation(ctx, r); err != nil {
+		return sdk.PostReplyResult{}, err
+	}
 	res, err := h.store.CommitReplies(ctx, h.channel, []sdk.Reply{r})
 	if err != nil {
 		if errors.Is(err, store.ErrUnknownConversation) {
@@ -39,6 +49,29 @@ func (h *hostService) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReply
 	return sdk.PostReplyResult{Duplicate: res[0].Duplicate, ConversationID: res[0].ConversationID}, nil
 }
 
+// ownConversation refuses a reply that names, by id, a conversation not
+// routed to this channel: conversation ids are global, so without this a
+// plugin could answer conversations that were never its to answer. (The
+// store resolves a conversation id before a thread reference, so a reply
+// carrying both is checked too.)
+func (h *hostService) ownConversation(ctx context.Context, r sdk.Reply) error {
+	if r.ConversationID == "" || h.routes == nil {
+		return nil
+	}
+	conv, err := h.store.Conversation(ctx, r.ConversationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return sdk.Permanent(fmt.Errorf("reply %s: conversation %q: %w", r.ExternalID, r.ConversationID, store.ErrUnknownConversation))
+	}
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(h.routes(conv), h.channel) {
+		return sdk.Permanent(fmt.Errorf("reply %s: conversation %q is not routed to channel %q: %w",
+			r.ExternalID, r.ConversationID, h.channel, store.ErrUnknownConversation))
+	}
+	return nil
+}
+
 // OpenFile streams a Telegram file to the plugin.
 func (h *hostService) OpenFile(ctx context.Context, fileRef string) (io.ReadCloser, sdk.FileInfo, error) {
 	return h.files.OpenFile(ctx, fileRef)
@@ -46,5 +79,5 @@ func (h *hostService) OpenFile(ctx context.Context, fileRef string) (io.ReadClos
 
 // hostFor is the Host one channel's plugin (or in-process channel) calls.
 func (h *host) hostFor(channel string) sdk.Host {
-	return &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg}
+	return &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg, routes: h.router.Route}
 }

@@ -43,7 +43,7 @@ func specOf(ch config.Channel) (pluginhost.Spec, error) {
 	if err != nil {
 		return pluginhost.Spec{}, err
 	}
-	return pluginhost.Spec{Name: ch.Name, Plugin: ch.Plugin, SHA256: ch.SHA256, Config: raw}, nil
+	return pluginhost.Spec{Name: ch.Name, Plugin: ch.Plugin, SHA256: ch.SHA256, Config: raw, Env: ch.Env}, nil
 }
 
 // configureInProcess configures a channel that runs inside the host.

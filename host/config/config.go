@@ -112,6 +112,13 @@ type Channel struct {
 	SHA256  string         // optional pin of the plugin binary, lower-case hex
 	Config  map[string]any // the channel's own [channels.<name>.config] table, variables expanded; nil when absent
 	Line    int            // line of the channel's table in the file
+	// Env holds variables added to the plugin's environment (the channel's
+	// env table, values expanded); nil when absent. A plugin inherits only
+	// an allow-listed part of the host's environment besides.
+	Env map[string]string
+	// secretEnv are the Env values redacted from logs: those taken from
+	// ${VAR} and those under a name that looks secret.
+	secretEnv []string
 }
 
 // ConfigJSON returns the channel's config table as a JSON object, the form

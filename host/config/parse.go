@@ -120,7 +120,7 @@ func schema(c *Config) []section {
 }
 
 // channelKeys are the keys of a [channels.<name>] table.
-var channelKeys = []string{"config", "enabled", "plugin", "sha256"}
+var channelKeys = []string{"config", "enabled", "env", "plugin", "sha256"}
 
 // decoder fills a Config from a decoded tree and collects problems.
 type decoder struct {
@@ -236,11 +236,47 @@ func (d *decoder) channels(c *Config, v any, keys []toml.Key) {
 				}
 				d.expandTree(kp, m)
 				ch.Config = m
+			case "env":
+				d.channelEnv(kp, ct[k], &ch)
 			default:
 				d.unknown(kp, channelKeys)
 			}
 		}
 		c.Channels = append(c.Channels, ch)
+	}
+}
+
+// channelEnv fills ch.Env from a channel's env table of strings.
+func (d *decoder) channelEnv(path []string, v any, ch *Channel) {
+	t, ok := v.(map[string]any)
+	if !ok {
+		d.add(path, "must be a table of strings, not "+typeName(v), `write env = { NAME = "${VALUE}" }`)
+		return
+	}
+	ch.Env = map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(t)) {
+		kp := append(slices.Clone(path), name)
+		switch {
+		case !validVarName(name):
+			d.add(kp, fmt.Sprintf("%q is not an environment variable name", name), "use letters, digits and _, not starting with a digit")
+			continue
+		case strings.HasPrefix(name, "PLUGIN_") || name == "PARLEY_PLUGIN_MAGIC_COOKIE":
+			d.add(kp, "is set by the host for the plugin handshake", "choose another name")
+			continue
+		}
+		raw, ok := t[name].(string)
+		if !ok {
+			d.add(kp, "must be a string, not "+typeName(t[name]), "put the value in double quotes")
+			continue
+		}
+		s, ok := d.expand(kp, raw)
+		if !ok {
+			continue
+		}
+		ch.Env[name] = s
+		if strings.Contains(raw, "${") || looksSecret(name) {
+			ch.secretEnv = append(ch.secretEnv, s)
+		}
 	}
 }
 

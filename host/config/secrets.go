@@ -11,9 +11,10 @@ import (
 var secretKeyWords = []string{"token", "secret", "password", "key"}
 
 // Secrets returns every secret value in the configuration, for log
-// redaction: the bot token, the admin token, the store DSN's password, and
+// redaction: the bot token, the admin token, the store DSN's password,
 // each string under channels.*.config whose key (or an enclosing table's
-// key) contains token, secret, password or key. Empty values are left out.
+// key) contains token, secret, password or key, and each channel env value
+// taken from ${VAR} or under such a name. Empty values are left out.
 func (c *Config) Secrets() []string {
 	var out []string
 	add := func(s string) {
@@ -28,6 +29,9 @@ func (c *Config) Secrets() []string {
 	}
 	for _, ch := range c.Channels {
 		collectSecrets(ch.Config, false, add)
+		for _, v := range ch.secretEnv {
+			add(v)
+		}
 	}
 	return out
 }

@@ -17,6 +17,7 @@ type channel struct {
 	spec   Spec
 	path   string
 	log    hclog.Logger
+	plog   *pluginLog // the plugin's own output, across restarts
 	host   sdk.Host
 	handle *Handle
 	// kick asks the supervisor to check the process now (a call failed).
@@ -38,7 +39,7 @@ type channel struct {
 
 // start runs the first launch.
 func (c *channel) start(ctx context.Context) error {
-	inst, sum, err := c.m.launch(ctx, c.spec, c.log, c.host)
+	inst, sum, err := c.m.launch(ctx, c.spec, c.log, c.plog, c.host)
 	c.setSHA(sum)
 	if err != nil {
 		c.log.Error("plugin failed to start", "channel", c.spec.Name, "error", err)
@@ -158,7 +159,7 @@ func (c *channel) restart(ctx context.Context, old *instance, cause error) bool 
 			return false
 		case <-t.C:
 		}
-		inst, sum, err := c.m.launch(ctx, c.spec, c.log, c.host)
+		inst, sum, err := c.m.launch(ctx, c.spec, c.log, c.plog, c.host)
 		c.setSHA(sum)
 		if err != nil {
 			if ctx.Err() != nil {

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -35,7 +37,7 @@ type instance struct {
 // launch starts, describes and configures one plugin process. It returns
 // the binary's sha256 whenever it got far enough to compute it, also on
 // failure, so the operator sees which binary failed.
-func (m *Manager) launch(ctx context.Context, spec Spec, log hclog.Logger, host sdk.Host) (*instance, string, error) {
+func (m *Manager) launch(ctx context.Context, spec Spec, log hclog.Logger, plog *pluginLog, host sdk.Host) (*instance, string, error) {
 	path := binaryPath(m.opts.Dir, spec)
 	sum, err := checkBinary(spec.Name, spec.Plugin, path)
 	if err != nil {
@@ -60,11 +62,15 @@ func (m *Manager) launch(ctx context.Context, spec Spec, log hclog.Logger, host 
 	inst := &instance{cmd: exec.Command(path), tail: &stderrTail{}}
 	// The plugin logs at the host's level: lines the host would drop are
 	// then never formatted, piped and parsed (about 5% of a busy plugin).
-	inst.cmd.Env = append(os.Environ(), sdk.LogLevelEnv+"="+log.GetLevel().String())
+	// It inherits only an allow-listed part of the host's environment, which
+	// holds the bot token and every channel's secrets (SkipHostEnv below
+	// keeps go-plugin from adding the rest back).
+	inst.cmd.Env = pluginEnv(os.Environ(), log.GetLevel().String(), spec.Env)
 	isolate(inst.cmd)
 	// A plugin's stray writes to os.Stdout/os.Stderr arrive over go-plugin's
-	// stdio stream; they go to the channel's log like its hclog output.
-	stdio := log.StandardWriter(&hclog.StandardLoggerOptions{InferLevels: true})
+	// stdio stream; they go to the channel's log like its hclog output,
+	// through pluginLog, which escapes and rate-limits both.
+	binary := filepath.Base(path)
 	inst.gp = plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.VersionedPlugins(nil, nil),
@@ -72,11 +78,13 @@ func (m *Manager) launch(ctx context.Context, spec Spec, log hclog.Logger, host 
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
+		SkipHostEnv:      true,
+		GRPCDialOptions:  sdk.HostDialOptions(),
 		StartTimeout:     m.opts.StartTimeout,
-		Logger:           log,
-		Stderr:           inst.tail,
-		SyncStdout:       stdio,
-		SyncStderr:       stdio,
+		Logger:           quietStderr{Logger: log, binary: binary},
+		Stderr:           io.MultiWriter(inst.tail, plog.stderr()),
+		SyncStdout:       plog.stdio(),
+		SyncStderr:       plog.stdio(),
 	})
 	if err := m.handshake(ctx, inst); err != nil {
 		return nil, sum, m.explainStart(ctx, spec, path, inst, err)

@@ -190,8 +190,13 @@ func (m *Manager) newChannel(s Spec) *channel {
 		calls: map[string]*CallStats{},
 	}
 	if m.opts.Host != nil {
-		c.host = m.opts.Host(s.Name)
+		if h := m.opts.Host(s.Name); h != nil {
+			c.host = newLimitedHost(h, s.Name, m.opts.PostReplyRate, m.opts.PostReplyBurst)
+		}
 	}
+	// Under the binary's name, where go-plugin used to log the plugin's
+	// output: plugin.<channel>.parley-channel-<plugin>.
+	c.plog = newPluginLog(c.log.Named(BinaryPrefix+s.Plugin), s.Name, m.opts.LogLinesPerSecond, m.opts.LogBurst, m.opts.LogDropReport)
 	c.handle = &Handle{c: c}
 	return c
 }

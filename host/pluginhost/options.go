@@ -44,6 +44,20 @@ type Options struct {
 	MaxFailures   int
 	FailureWindow time.Duration
 
+	// PostReplyRate is how many replies a second one channel's plugin may
+	// post through the host (default 50), with bursts of PostReplyBurst
+	// (default 100); more are refused with a ResourceExhausted error that
+	// carries the wait.
+	PostReplyRate  float64
+	PostReplyBurst int
+	// LogLinesPerSecond is how many stderr lines a second one plugin may
+	// log (default 100), with bursts of LogBurst (default 500); the rest
+	// are dropped and counted in a warning every LogDropReport (default
+	// 10s).
+	LogLinesPerSecond float64
+	LogBurst          int
+	LogDropReport     time.Duration
+
 	// Observe, when set, is told about every call made through a channel
 	// handle (for metrics): method is "Describe", "Deliver", ...
 	Observe func(channel, method string, took time.Duration, err error)
@@ -67,6 +81,19 @@ func (o Options) withDefaults() Options {
 	if o.MaxFailures <= 0 {
 		o.MaxFailures = 5
 	}
+	if o.PostReplyRate <= 0 {
+		o.PostReplyRate = 50
+	}
+	if o.PostReplyBurst <= 0 {
+		o.PostReplyBurst = 100
+	}
+	if o.LogLinesPerSecond <= 0 {
+		o.LogLinesPerSecond = 100
+	}
+	if o.LogBurst <= 0 {
+		o.LogBurst = 500
+	}
+	def(&o.LogDropReport, 10*time.Second)
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()
 	}

@@ -28,11 +28,18 @@ type Spec struct {
 	// Config is the channel's own config table as a JSON object. It is the
 	// only configuration the plugin ever sees.
 	Config json.RawMessage
+	// Env is added to the plugin's environment, which otherwise holds only
+	// an allow-listed part of the host's (see pluginEnv). Names are POSIX
+	// variable names.
+	Env map[string]string
 }
 
 // pluginNamePattern keeps plugin names to plain file-name characters, so a
 // spec can never point outside the plugins directory.
 var pluginNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// envNamePattern is a POSIX environment variable name.
+var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // validate checks what can be checked without touching the disk.
 func (s Spec) validate() error {
@@ -46,6 +53,11 @@ func (s Spec) validate() error {
 	}
 	if _, err := s.pin(); err != nil {
 		return fmt.Errorf("channel %q: %w", s.Name, err)
+	}
+	for name := range s.Env {
+		if !envNamePattern.MatchString(name) {
+			return fmt.Errorf("channel %q: %w: env name %q must be a variable name like MY_VAR", s.Name, ErrInvalidSpec, name)
+		}
 	}
 	return nil
 }

@@ -46,8 +46,11 @@ func (t *stderrTail) Write(p []byte) (int, error) {
 
 // last returns the most telling recent line: a Go panic or fatal error if
 // there is one, else the last non-empty line; hclog JSON is reduced to its
-// message and error.
-func (t *stderrTail) last() string {
+// message and error. Control characters are escaped: the line ends up in
+// errors, logs and the status page.
+func (t *stderrTail) last() string { return escape(t.lastRaw()) }
+
+func (t *stderrTail) lastRaw() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	lines := t.lines

@@ -100,3 +100,29 @@ func TestSpecValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestEscapeKeepsALineOneLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain text, quotes \" and \\ stay": "plain text, quotes \" and \\ stay",
+		"a\nb\r\nc":                         `a\nb\r\nc`,
+		"bell\a esc\x1b[2J":                 `bell\a esc\x1b[2J`,
+		"sep\u2028para\u2029next\u0085":     `sep\u2028para\u2029next\u0085`,
+		"bad \xff utf8, ok é":               `bad \xff utf8, ok é`,
+	} {
+		if got := escape(in); got != want {
+			t.Errorf("escape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestLineWriterJoinsPiecesAndBoundsLines(t *testing.T) {
+	var lines []string
+	w := &lineWriter{emit: func(l []byte) { lines = append(lines, string(l)) }}
+	for _, p := range []string{"one", " line\ntwo\n", strings.Repeat("x", maxLogLine+10), "\nend"} {
+		w.Write([]byte(p))
+	}
+	w.Write([]byte("\n"))
+	if len(lines) != 4 || lines[0] != "one line" || lines[1] != "two" || len(lines[2]) != maxLogLine || lines[3] != "end" {
+		t.Errorf("lines = %d: %.40q", len(lines), lines)
+	}
+}

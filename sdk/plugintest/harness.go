@@ -61,6 +61,7 @@ func Serve(t testing.TB, ch sdk.Channel) *Harness {
 		Plugins:          sdk.VersionedPlugins(nil, nil)[sdk.ProtocolVersion],
 		Reattach:         rc,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		GRPCDialOptions:  sdk.HostDialOptions(),
 		Logger:           testLogger(t, "host"),
 	})
 	t.Cleanup(func() {
@@ -88,6 +89,7 @@ func ServeBinary(t testing.TB, binary string) *Harness {
 		Cmd:              exec.Command(binary),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
+		GRPCDialOptions:  sdk.HostDialOptions(),
 		Logger:           testLogger(t, filepath.Base(binary)),
 		StartTimeout:     30 * time.Second,
 	})

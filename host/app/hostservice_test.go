@@ -1,0 +1,97 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parley-dev/parley/host/router"
+	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/store/sqlite"
+	"github.com/parley-dev/parley/sdk"
+)
+
+// deliveredThrough stores a conversation routed to channels and completes
+// its delivery to each with thread reference "thread-<channel>".
+func deliveredThrough(t *testing.T, st store.Store, channels ...string) store.Conversation {
+	t.Helper()
+	ctx := t.Context()
+	res, err := st.CommitInbound(ctx, store.Inbound{
+		UpdateID: 1, ChatID: 42, Contact: sdk.Contact{TelegramUserID: 42, FirstName: "Ann"},
+		Messages: []sdk.Message{{ID: "m1", Kind: sdk.KindText, Text: "hello", Time: time.Now()}},
+		Channels: channels,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := st.ClaimDeliveries(ctx, store.ClaimOptions{Owner: "test", Limit: 10, Lease: time.Minute})
+	if err != nil || len(ds) != len(channels) {
+		t.Fatalf("claimed %d deliveries (%v), want %d", len(ds), err, len(channels))
+	}
+	for _, d := range ds {
+		if err := st.CompleteDelivery(ctx, d.ID, "test", []byte("thread-"+d.Channel), "desk-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return res.Conversation
+}
+
+func storedReplies(t *testing.T, st store.Store) []store.QueueRow {
+	t.Helper()
+	var out []store.QueueRow
+	rows, err := st.Queue(t.Context(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Kind == "reply" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestPostReplyReachesOnlyItsOwnChannelsConversations(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	conv := deliveredThrough(t, st, "sales")
+	// "support" is a channel this conversation was never routed to.
+	routes := router.New([]string{"sales"}).Route
+	support := &hostService{channel: "support", store: st, routes: routes}
+
+	for name, r := range map[string]sdk.Reply{
+		"another channel's thread":              {ThreadRef: []byte("thread-sales"), ExternalID: "r1", Text: "hijack"},
+		"another channel's conversation id":     {ConversationID: conv.ID, ExternalID: "r2", Text: "hijack"},
+		"own-looking thread and a foreign id":   {ThreadRef: []byte("thread-support"), ConversationID: conv.ID, ExternalID: "r3", Text: "hijack"},
+		"a conversation id that does not exist": {ConversationID: "no-such-conversation", ExternalID: "r4", Text: "hijack"},
+	} {
+		_, err := support.PostReply(ctx, r)
+		if err == nil || !sdk.IsPermanent(err) || !errors.Is(err, store.ErrUnknownConversation) {
+			t.Errorf("%s: PostReply = %v, want a permanent unknown-conversation error", name, err)
+		}
+	}
+	if rows := storedReplies(t, st); len(rows) != 0 {
+		t.Fatalf("refused replies were stored: %+v", rows)
+	}
+
+	// The channel the conversation was delivered through answers it.
+	sales := &hostService{channel: "sales", store: st, routes: routes}
+	for _, r := range []sdk.Reply{
+		{ThreadRef: []byte("thread-sales"), ExternalID: "s1", Text: "hi"},
+		{ConversationID: conv.ID, ExternalID: "s2", Text: "hi again"},
+	} {
+		res, err := sales.PostReply(ctx, r)
+		if err != nil || res.ConversationID != conv.ID {
+			t.Errorf("sales PostReply(%s) = %+v, %v; want stored in %s", r.ExternalID, res, err, conv.ID)
+		}
+	}
+	if rows := storedReplies(t, st); len(rows) != 2 {
+		t.Errorf("stored %d replies, want sales' 2", len(rows))
+	}
+}
