@@ -180,7 +180,9 @@ type ClaimOptions struct {
 	Limit int
 	// Lease is how long the rows stay owned.
 	Lease time.Duration
-	// Now is the clock; time.Now when zero.
+	// Now fixes the claim's time, for tests; when zero, the store's clock:
+	// time.Now for SQLite, the database server's clock for PostgreSQL, so
+	// replicas whose clocks disagree still agree on every lease.
 	Now time.Time
 }
 
