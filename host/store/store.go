@@ -261,6 +261,9 @@ type Store interface {
 	// Replicas lists replicas seen within the given time, newest first.
 	Replicas(ctx context.Context, within time.Duration) ([]Replica, error)
 
+	// Lifetime: retention and erasure of customer data (lifetime.go).
+	Lifetime
+
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.
