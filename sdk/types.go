@@ -182,6 +182,9 @@ const (
 	NoticeFileTooLarge     = "file_too_large"
 	NoticeReplyFailed      = "reply_failed"
 	NoticeAttachmentFailed = "attachment_failed"
+	// NoticeDataErased says the customer's data was deleted from Parley at
+	// the operator's request ("parley forget"); desks keep their own copies.
+	NoticeDataErased = "data_erased"
 )
 
 // Notice is a host-made message for the desk, such as "the user blocked the

@@ -118,6 +118,7 @@ func NewStatus(c StatusConfig) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", p.show)
 	mux.HandleFunc("POST /status/retry", p.retry)
+	mux.HandleFunc("POST /status/forget", p.forget) // forget.go
 	return mux, nil
 }
 

@@ -59,6 +59,7 @@ func Check(ctx context.Context, cfg *config.Config, out io.Writer) error {
 	} else {
 		fmt.Fprintf(out, "ok    store: %s\n", cfg.Store.Driver)
 	}
+	fmt.Fprintf(out, "info  %s\n", retentionLine(cfg))
 
 	tg, err := newTelegramClient(cfg, log, nil)
 	if err == nil {

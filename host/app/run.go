@@ -251,6 +251,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 		return h.runIntake(ctx, handle)
 	})
 	start("heartbeat", h.heartbeat)
+	start("retention", h.retention)
 
 	h.log.Info("parley is running", "channels", strings.Join(h.router.Channels(), ","), "mode", h.cfg.Telegram.Mode)
 	select {

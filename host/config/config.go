@@ -19,6 +19,8 @@ type Config struct {
 	Files    Files
 	Dispatch Dispatch
 	Log      Log
+	// Retention is how long customer data stays in the store.
+	Retention Retention
 	// Channels are the [channels.<name>] tables in file order.
 	Channels []Channel
 }
@@ -96,6 +98,19 @@ type Dispatch struct {
 	InitialBackoff Duration
 	MaxBackoff     Duration
 }
+
+// Retention configures how long customer data is kept.
+type Retention struct {
+	// Messages is how long a message, its file references and replies are
+	// kept once delivered (sent); 0, the default, keeps them forever.
+	// Pending and failed rows and conversation mappings are always kept.
+	Messages Duration
+}
+
+// MinRetention is the shortest retention.messages accepted (other than 0):
+// an edit of a message shorter-lived than this could no longer be matched
+// to its original at the desk.
+const MinRetention = time.Hour
 
 // Log configures the host's logger.
 type Log struct {

@@ -112,6 +112,9 @@ func schema(c *Config) []section {
 			{"initial_backoff", &c.Dispatch.InitialBackoff},
 			{"max_backoff", &c.Dispatch.MaxBackoff},
 		}},
+		{"retention", []field{
+			{"messages", &c.Retention.Messages},
+		}},
 		{"log", []field{
 			{"level", &c.Log.Level},
 			{"format", &c.Log.Format},

@@ -112,6 +112,11 @@ func (d *decoder) validate(c *Config) {
 		d.add([]string{"dispatch", "max_backoff"}, "must not be shorter than dispatch.initial_backoff", "")
 	}
 
+	if r := c.Retention.Messages.Duration; r != 0 && r < MinRetention {
+		d.add([]string{"retention", "messages"}, fmt.Sprintf("must be 0 (keep forever) or at least %s, not %s", MinRetention, r),
+			`for example "90d"`)
+	}
+
 	if lvl := strings.ToLower(c.Log.Level); slices.Contains(logLevels, lvl) {
 		c.Log.Level = lvl
 	} else {

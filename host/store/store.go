@@ -180,7 +180,9 @@ type ClaimOptions struct {
 	Limit int
 	// Lease is how long the rows stay owned.
 	Lease time.Duration
-	// Now is the clock; time.Now when zero.
+	// Now fixes the claim's time, for tests; when zero, the store's clock:
+	// time.Now for SQLite, the database server's clock for PostgreSQL, so
+	// replicas whose clocks disagree still agree on every lease.
 	Now time.Time
 }
 
@@ -258,6 +260,9 @@ type Store interface {
 	Heartbeat(ctx context.Context, r Replica) error
 	// Replicas lists replicas seen within the given time, newest first.
 	Replicas(ctx context.Context, within time.Duration) ([]Replica, error)
+
+	// Lifetime: retention and erasure of customer data (lifetime.go).
+	Lifetime
 
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error

@@ -6,6 +6,7 @@
 //	parley plugins  --config FILE   list channels and their plugins
 //	parley status   --config FILE   replicas, the Telegram poller, backlog per channel
 //	parley outbox   --config FILE [retry KIND:ID]   list pending and failed work, or retry one row
+//	parley forget   --config FILE --telegram-user ID   erase a customer's data, telling the desks
 //	parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]   the two-pane local demo
 //	parley version
 //
@@ -37,6 +38,9 @@ Usage:
   parley status   [--config FILE]   replicas alive, which one polls Telegram, backlog per channel
   parley outbox   [--config FILE] [--all]         list pending and failed deliveries and replies
   parley outbox   [--config FILE] retry KIND:ID   retry one (KIND is delivery or reply)
+  parley forget   [--config FILE] --telegram-user ID
+                  delete a customer's messages, replies, contact details and file references
+                  from Parley and tell each desk the conversation is in; safe to run again
   parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]
                   run the host between a fake Telegram and a fake desk, with a two-pane
                   web page to play customer and agent (defaults: 127.0.0.1:8400, webhook, bin/plugins)
@@ -95,6 +99,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		err = withConfig(*configPath, func(cfg *config.Config) error { return app.Outbox(ctx, cfg, fs.Args(), *all, stdout) })
+	case "forget":
+		user := fs.Int64("telegram-user", 0, "Telegram user id of the customer to forget")
+		if fs.Parse(rest) != nil {
+			return 2
+		}
+		if *user <= 0 || fs.NArg() > 0 {
+			fmt.Fprintln(stderr, "usage: parley forget [--config FILE] --telegram-user ID (the customer's numeric Telegram user id)")
+			return 2
+		}
+		err = withConfig(*configPath, func(cfg *config.Config) error { return app.Forget(ctx, cfg, *user, stdout) })
 	case "demo":
 		listen := fs.String("listen", "127.0.0.1:8400", "address of the demo page")
 		desk := fs.String("desk", "webhook", "desk to demo: webhook, slack, helpscout or hipchat")

@@ -23,8 +23,9 @@ import (
 const stillPending = `d.state NOT IN ('done', 'failed')`
 
 // claimRuns leases the oldest claimable heads, up to $2 lanes, and behind
-// each up to $6 of the pending rows that follow it, to $3 until $4 (at
-// $5), and reads what a worker needs of them: heads oldest first, each
+// each up to $5 of the pending rows that follow it, to $3 for $4
+// microseconds, at time $1 (the database's clock when NULL; see
+// claimClock), and reads what a worker needs of them: heads oldest first, each
 // followed by its run in id order. It is one statement, so a claim costs
 // one round trip however many lanes and rows it takes.
 //
@@ -58,13 +59,13 @@ const stillPending = `d.state NOT IN ('done', 'failed')`
 // state among the conditions the planner may prefer deliveries_state and
 // filter a whole channel's history by message id.
 const claimRuns = `WITH RECURSIVE head AS (
-	UPDATE deliveries d SET lease_owner = $3, lease_until = $4, updated_at = $5
+	UPDATE deliveries d SET lease_owner = $3, lease_until = ` + claimClock + ` + $4::bigint * interval '1 microsecond', updated_at = now()
 	WHERE d.id = ANY (ARRAY(
 		SELECT x.id FROM delivery_heads h
 		CROSS JOIN LATERAL (
 			SELECT d.id FROM deliveries d
 			WHERE d.id = h.head_id AND ` + stillPending + `
-			  AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until < $1)
+			  AND d.next_attempt_at <= ` + claimClock + ` AND (d.lease_until IS NULL OR d.lease_until < ` + claimClock + `)
 			FOR UPDATE OF d SKIP LOCKED) x
 		WHERE h.head_id IS NOT NULL
 		ORDER BY h.head_id
@@ -81,12 +82,12 @@ behind (head, conversation_id, channel, id, n) AS (
 		WHERE p.conversation_id = b.conversation_id AND p.channel = b.channel AND p.state = 'pending' AND p.id > b.id
 		ORDER BY p.id
 		LIMIT 1) p
-	WHERE b.n < $6 AND CASE WHEN p.edit_of IS NULL THEN true
+	WHERE b.n < $5 AND CASE WHEN p.edit_of IS NULL THEN true
 		ELSE (SELECT o.state FROM deliveries o WHERE o.message_id = p.edit_of AND o.channel = b.channel)
 			IS DISTINCT FROM 'pending' END
 ),
 follower AS (
-	UPDATE deliveries d SET lease_owner = $3, lease_until = $4, updated_at = $5
+	UPDATE deliveries d SET lease_owner = $3, lease_until = ` + claimClock + ` + $4::bigint * interval '1 microsecond', updated_at = now()
 	WHERE d.id = ANY (ARRAY(SELECT b.id FROM behind b WHERE b.n > 0)) AND ` + stillPending + `
 	RETURNING d.id, d.channel, d.message_id, d.edit_of, d.attempts, d.created_at
 ),
@@ -123,8 +124,7 @@ func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, r
 		return nil, nil
 	}
 	run = max(run, 1)
-	now := nowOr(opt.Now)
-	rows, err := s.pool.Query(ctx, claimRuns, now, opt.Limit, opt.Owner, now.Add(opt.Lease), time.Now(), run-1)
+	rows, err := s.pool.Query(ctx, claimRuns, claimAt(opt), opt.Limit, opt.Owner, opt.Lease.Microseconds(), run-1)
 	if err != nil {
 		return nil, fmt.Errorf("claiming deliveries: %w", err)
 	}
@@ -182,8 +182,8 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, owner string, ids []int64
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL, updated_at = $3
-		WHERE d.id = ANY($1) AND `+stillPending+` AND d.lease_owner = $2`, ids, owner, time.Now())
+	_, err := s.pool.Exec(ctx, `UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL, updated_at = now()
+		WHERE d.id = ANY($1) AND `+stillPending+` AND d.lease_owner = $2`, ids, owner)
 	if err != nil {
 		return fmt.Errorf("releasing deliveries: %w", err)
 	}
@@ -272,7 +272,7 @@ func (s *Store) completeDeliveries(ctx context.Context, owner string, cs []store
 		desk = append(desk, cleanText(c.DeskMessageID))
 		refs = append(refs, c.ThreadRef)
 	}
-	rows, err := s.pool.Query(ctx, completeDeliveries, ids, desk, refs, owner, time.Now())
+	rows, err := s.pool.Query(ctx, completeDeliveries, ids, desk, refs, owner, s.clock())
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,12 @@
 //     concurrent claimer are skipped, not waited for, and a locked row is
 //     re-checked on its latest version before it is leased.
 //
+// Leases (claims of deliveries and replies, leadership) are stamped and
+// judged by the database server's clock, now(), never a replica's: clocks
+// of replicas drift apart, and a replica running slow would otherwise hand
+// out leases already over for one running fast, which would deliver the
+// same row again (see claimClock).
+//
 // Delivery lanes keep their head in delivery_heads, maintained by
 // statement triggers in the transaction that changes deliveries (migration
 // 00003): a lane's row is locked before its head is recomputed, so a new

@@ -96,7 +96,7 @@ const insertMessages = `WITH m AS (
 	RETURNING id
 )
 INSERT INTO deliveries (conversation_id, channel, message_id, edit_of, next_attempt_at, created_at, updated_at)
-SELECT u.conversation_id, u.channel, u.message_id, NULLIF(u.edit_of, ''), u.created_at, u.created_at, u.created_at
+SELECT u.conversation_id, u.channel, u.message_id, NULLIF(u.edit_of, ''), LEAST(u.created_at, now()), u.created_at, u.created_at
 FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[]) WITH ORDINALITY
 	AS u (conversation_id, channel, message_id, edit_of, created_at, n)
 WHERE u.message_id IN (SELECT id FROM m)
@@ -112,7 +112,7 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 	ins = slices.Clone(ins)
 	var ids, chats []int64
 	for i := range ins {
-		ins[i].Time = nowOr(ins[i].Time)
+		ins[i].Time = s.nowOr(ins[i].Time)
 		ids = append(ids, ins[i].UpdateID)
 		if ins[i].ChatID != 0 {
 			chats = append(chats, ins[i].ChatID)
@@ -126,7 +126,7 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 
 	b := &pgx.Batch{}
 	b.BeginTx(pgx.TxOptions{})
-	b.Queue(recordUpdates, ids, time.Now())
+	b.Queue(recordUpdates, ids, s.clock())
 	b.Queue(`SELECT chat_id FROM conversations WHERE chat_id = ANY($1)`, chats)
 	br := s.pool.SendBatch(ctx, b)
 	tx := br.Tx()
@@ -446,7 +446,7 @@ func insertMessage(ctx context.Context, tx pgx.Tx, conversationID string, m sdk.
 	// One statement for every channel: the rows take ids in the order
 	// given, and migration 00003's trigger updates their lanes' heads once.
 	_, err = tx.Exec(ctx, `INSERT INTO deliveries (conversation_id, channel, message_id, edit_of, next_attempt_at, created_at, updated_at)
-		SELECT $1, ch, $3, NULLIF($4, ''), $5, $5, $5 FROM unnest($2::text[]) WITH ORDINALITY AS c (ch, n) ORDER BY n`,
+		SELECT $1, ch, $3, NULLIF($4, ''), LEAST($5::timestamptz, now()), $5, $5 FROM unnest($2::text[]) WITH ORDINALITY AS c (ch, n) ORDER BY n`,
 		conversationID, channels, m.ID, cleanText(m.EditOf), now)
 	if err != nil {
 		return fmt.Errorf("queueing message %s: %w", m.ID, err)
@@ -466,7 +466,7 @@ func (s *Store) TelegramOffset(ctx context.Context) (int64, error) {
 // EnqueueNotice stores a host notice as a message of the conversation and
 // queues it to the channels, behind what the lanes already hold.
 func (s *Store) EnqueueNotice(ctx context.Context, conversationID string, n sdk.Notice, channels []string) error {
-	now := time.Now()
+	now := s.clock()
 	m := sdk.Message{ID: ident.Notice(), Time: now, Kind: sdk.KindNotice, Text: n.Text, Notice: &n}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if err := lockConversation(ctx, tx, conversationID); err != nil {

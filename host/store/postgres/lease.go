@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,6 +25,22 @@ var (
 	replies = queue{table: "replies", kind: "reply",
 		sameLane: `p.conversation_id = d.conversation_id`}
 )
+
+// claimClock is the time a claim happens at, given as parameter $1:
+// the database server's clock (now()) unless a test fixed the time
+// (ClaimOptions.Now). Every lease is stamped and judged by the one clock
+// all replicas share, so a replica whose own clock runs slow or fast
+// neither takes over a live lease nor hands out one that is already over.
+const claimClock = `COALESCE($1::timestamptz, now())`
+
+// claimAt is ClaimOptions.Now as claimClock's parameter: nil (the
+// database's clock) when zero.
+func claimAt(opt store.ClaimOptions) *time.Time {
+	if opt.Now.IsZero() {
+		return nil
+	}
+	return &opt.Now
+}
 
 func checkClaim(opt store.ClaimOptions) error {
 	if opt.Owner == "" {
@@ -59,17 +76,17 @@ func checkClaim(opt store.ClaimOptions) error {
 //
 // The first statement travels with the BEGIN, so a claim costs a round
 // trip less than a transaction begun on its own; an idle poll costs two.
-func (q queue) claim(ctx context.Context, s *Store, limit int, now time.Time, lease func(tx pgx.Tx, candidates []int64) error) (err error) {
+func (q queue) claim(ctx context.Context, s *Store, limit int, at *time.Time, lease func(tx pgx.Tx, candidates []int64) error) (err error) {
 	b := &pgx.Batch{}
 	b.BeginTx(pgx.TxOptions{})
 	b.Queue(`SELECT d.id FROM `+q.table+` d
 		WHERE d.state = 'pending'
-		  AND d.next_attempt_at <= $1
-		  AND (d.lease_until IS NULL OR d.lease_until < $1)
+		  AND d.next_attempt_at <= `+claimClock+`
+		  AND (d.lease_until IS NULL OR d.lease_until < `+claimClock+`)
 		  AND `+q.isHead()+`
 		ORDER BY d.id
 		LIMIT $2
-		FOR UPDATE OF d SKIP LOCKED`, now, limit)
+		FOR UPDATE OF d SKIP LOCKED`, at, limit)
 	br := s.pool.SendBatch(ctx, b)
 	tx := br.Tx()
 	defer func() {
@@ -108,10 +125,10 @@ func (q queue) isHead() string {
 }
 
 // leaseHeads is the statement that leases the candidates ($1) still at the
-// head of their lane to $2 until $3, at $4, returning the given columns of
-// "d" for each row leased.
+// head of their lane to $2 for $3 microseconds from time $4 (claimClock),
+// returning the given columns of "d" for each row leased.
 func (q queue) leaseHeads(returning string) string {
-	return `UPDATE ` + q.table + ` d SET lease_owner = $2, lease_until = $3, updated_at = $4
+	return `UPDATE ` + q.table + ` d SET lease_owner = $2, lease_until = ` + strings.ReplaceAll(claimClock, "$1", "$4") + ` + $3::bigint * interval '1 microsecond', updated_at = now()
 		WHERE d.id = ANY($1) AND ` + q.isHead() + `
 		RETURNING ` + returning
 }
@@ -124,8 +141,7 @@ func (q queue) leaseHeads(returning string) string {
 // lock; whichever commits second sees the other's owner.
 func (q queue) finish(ctx context.Context, tx pgx.Tx, id int64, owner, set string, args ...any) (conversationID, channel string, err error) {
 	args = append([]any{id, owner}, args...)
-	args = append(args, time.Now())
-	err = tx.QueryRow(ctx, `UPDATE `+q.table+` SET `+set+fmt.Sprintf(`, lease_owner = NULL, lease_until = NULL, updated_at = $%d`, len(args))+`
+	err = tx.QueryRow(ctx, `UPDATE `+q.table+` SET `+set+`, lease_owner = NULL, lease_until = NULL, updated_at = now()
 		WHERE id = $1 AND state = 'pending' AND lease_owner = $2
 		RETURNING conversation_id, channel`, args...).Scan(&conversationID, &channel)
 	if !errors.Is(err, pgx.ErrNoRows) {

@@ -76,8 +76,8 @@ func (s *Store) RetryNow(ctx context.Context, kind string, id int64) error {
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE `+q.table+` SET state = 'pending', attempts = 0,
-			next_attempt_at = LEAST(next_attempt_at, $1), updated_at = $1
-			WHERE id = $2 AND state IN ('pending', 'failed')`, time.Now(), id)
+			next_attempt_at = LEAST(next_attempt_at, now()), updated_at = now()
+			WHERE id = $1 AND state IN ('pending', 'failed')`, id)
 		if err != nil {
 			return err
 		}

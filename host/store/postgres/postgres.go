@@ -22,6 +22,10 @@ type Options struct {
 	// MaxConns bounds the connection pool; the DSN's pool_max_conns or
 	// pgx's default (at least 4) when zero.
 	MaxConns int32
+	// Now is this replica's clock, time.Now when nil: it stamps what the
+	// replica reports (message times, heartbeats). Tests skew it; lease
+	// decisions never read it (see doc.go).
+	Now func() time.Time
 }
 
 // Store is a store.Store on a PostgreSQL database. It is safe for
@@ -32,6 +36,8 @@ type Store struct {
 	// where names the server for errors: host, port, database and user,
 	// never the password.
 	where string
+	// clock is Options.Now.
+	clock func() time.Time
 }
 
 var _ store.Store = (*Store)(nil)
@@ -53,7 +59,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
-	s := &Store{log: opts.Logger, where: describe(cfg.ConnConfig)}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Store{log: opts.Logger, where: describe(cfg.ConnConfig), clock: opts.Now}
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, s.connectError(cfg.ConnConfig, err)
 	}
@@ -177,9 +186,10 @@ func truncateError(s string) string {
 	return s[:cut] + "…"
 }
 
-func nowOr(t time.Time) time.Time {
+// nowOr is t, or the replica's clock when t is zero.
+func (s *Store) nowOr(t time.Time) time.Time {
 	if t.IsZero() {
-		return time.Now()
+		return s.clock()
 	}
 	return t
 }

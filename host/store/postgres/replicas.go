@@ -18,11 +18,12 @@ func (s *Store) TryLead(ctx context.Context, name, owner string, ttl time.Durati
 	if name == "" || owner == "" || ttl <= 0 {
 		return false, errors.New("lead: name, owner and a positive ttl are required")
 	}
-	now := time.Now()
-	tag, err := s.pool.Exec(ctx, `INSERT INTO leaderships (name, owner, until) VALUES ($1, $2, $3)
+	// The database's clock, as for delivery leases (claimClock).
+	tag, err := s.pool.Exec(ctx, `INSERT INTO leaderships (name, owner, until)
+		VALUES ($1, $2, now() + $3::bigint * interval '1 microsecond')
 		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
-		WHERE leaderships.owner = excluded.owner OR leaderships.until < $4`,
-		name, owner, now.Add(ttl), now)
+		WHERE leaderships.owner = excluded.owner OR leaderships.until < now()`,
+		name, owner, ttl.Microseconds())
 	if err != nil {
 		return false, fmt.Errorf("leadership %s: %w", name, err)
 	}
@@ -37,17 +38,19 @@ func (s *Store) ReleaseLead(ctx context.Context, name, owner string) error {
 	return nil
 }
 
-// Heartbeat implements store.Store.
+// Heartbeat implements store.Store. The times reported are read against
+// this replica's clock and stored on the database's (now() plus how long
+// ago they were), so a replica whose clock is off is not listed as gone.
 func (s *Store) Heartbeat(ctx context.Context, r store.Replica) error {
 	leads, err := json.Marshal(append([]string{}, r.Leads...))
 	if err != nil {
 		return err
 	}
 	_, err = s.pool.Exec(ctx, `INSERT INTO replicas (owner, hostname, pid, version, leads, started_at, seen_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		VALUES ($1, $2, $3, $4, $5, now() + ($6::timestamptz - $8::timestamptz), now() + ($7::timestamptz - $8::timestamptz))
 		ON CONFLICT (owner) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid, version = excluded.version,
 			leads = excluded.leads, seen_at = excluded.seen_at`,
-		r.Owner, cleanText(r.Hostname), r.PID, cleanText(r.Version), string(leads), nowOr(r.StartedAt), nowOr(r.SeenAt))
+		r.Owner, cleanText(r.Hostname), r.PID, cleanText(r.Version), string(leads), s.nowOr(r.StartedAt), s.nowOr(r.SeenAt), s.clock())
 	if err != nil {
 		return fmt.Errorf("heartbeat of %s: %w", r.Owner, err)
 	}
@@ -57,7 +60,7 @@ func (s *Store) Heartbeat(ctx context.Context, r store.Replica) error {
 // Replicas implements store.Store.
 func (s *Store) Replicas(ctx context.Context, within time.Duration) ([]store.Replica, error) {
 	rows, err := s.pool.Query(ctx, `SELECT owner, hostname, pid, version, leads::text, started_at, seen_at
-		FROM replicas WHERE seen_at >= $1 ORDER BY seen_at DESC`, time.Now().Add(-within))
+		FROM replicas WHERE seen_at >= now() - $1::bigint * interval '1 microsecond' ORDER BY seen_at DESC`, within.Microseconds())
 	if err != nil {
 		return nil, fmt.Errorf("listing replicas: %w", err)
 	}

@@ -16,7 +16,7 @@ import (
 // CommitReplies stores a channel's replies in one transaction; see
 // store.Store.
 func (s *Store) CommitReplies(ctx context.Context, channel string, rs []sdk.Reply) ([]store.ReplyResult, error) {
-	now := time.Now()
+	now := s.clock()
 	var out []store.ReplyResult
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		out = out[:0]
@@ -106,7 +106,7 @@ func insertReply(ctx context.Context, tx pgx.Tx, channel, conversationID string,
 	}
 	externalID := cleanText(r.ExternalID)
 	tag, err := tx.Exec(ctx, `INSERT INTO replies (channel, external_id, conversation_id, payload, next_attempt_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $5, $5) ON CONFLICT (channel, external_id) DO NOTHING`,
+		VALUES ($1, $2, $3, $4, LEAST($5, now()), $5, $5) ON CONFLICT (channel, external_id) DO NOTHING`,
 		channel, externalID, conversationID, string(body), now)
 	if err != nil {
 		return false, "", fmt.Errorf("storing reply %s: %w", r.ExternalID, err)
@@ -139,11 +139,11 @@ func (s *Store) ClaimReplies(ctx context.Context, opt store.ClaimOptions) ([]sto
 	if opt.Limit <= 0 {
 		return nil, nil
 	}
-	now := nowOr(opt.Now)
+	at := claimAt(opt)
 	var out []store.OutgoingReply
-	err := replies.claim(ctx, s, opt.Limit, now, func(tx pgx.Tx, candidates []int64) error {
+	err := replies.claim(ctx, s, opt.Limit, at, func(tx pgx.Tx, candidates []int64) error {
 		out = nil
-		rows, err := tx.Query(ctx, leaseReplies, candidates, opt.Owner, now.Add(opt.Lease), time.Now())
+		rows, err := tx.Query(ctx, leaseReplies, candidates, opt.Owner, opt.Lease.Microseconds(), at)
 		if err != nil {
 			return fmt.Errorf("leasing replies: %w", err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -38,7 +37,7 @@ func (s *Store) Secret(ctx context.Context, name string, gen func() ([]byte, err
 		if len(v) == 0 {
 			return errors.New("generating: empty value")
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3)`, name, v, time.Now())
+		_, err = tx.Exec(ctx, `INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3)`, name, v, s.clock())
 		return err
 	})
 	if err != nil {

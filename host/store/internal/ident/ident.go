@@ -17,6 +17,16 @@ func Conversation() string { return "c_" + randomHex(8) }
 // Notices have no Telegram id to derive a stable id from.
 func Notice() string { return "n_" + randomHex(8) }
 
+// ErasureNotice returns a new id for the notice that a customer's data
+// was erased: ErasurePrefix and 16 hex digits. An erasure deletes every
+// message of the conversation but these, so a notice still on its way to
+// a desk survives a second erasure.
+func ErasureNotice() string { return ErasurePrefix + randomHex(8) }
+
+// ErasurePrefix begins the id of every erasure notice; as a LIKE pattern,
+// "_" must be escaped.
+const ErasurePrefix = "nf_"
+
 func randomHex(n int) string {
 	b := make([]byte, n)
 	// crypto/rand.Read never returns an error (it panics if the system
