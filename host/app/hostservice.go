@@ -72,6 +72,22 @@ func (h *hostService) ownConversation(ctx context.Context, r sdk.Reply) error {
 	return nil
 }
 
+// webhookReplies commits the replies a channel's HandleWebhook answered
+// with, under the same rule as PostReply: a reply may name, by id, only a
+// conversation routed to that channel.
+type webhookReplies struct{ h *host }
+
+// CommitReplies implements httpserver.ReplyStore.
+func (w webhookReplies) CommitReplies(ctx context.Context, channel string, replies []sdk.Reply) ([]store.ReplyResult, error) {
+	own := &hostService{channel: channel, store: w.h.store, routes: w.h.router.Route}
+	for _, r := range replies {
+		if err := own.ownConversation(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	return w.h.store.CommitReplies(ctx, channel, replies)
+}
+
 // OpenFile streams a Telegram file to the plugin.
 func (h *hostService) OpenFile(ctx context.Context, fileRef string) (io.ReadCloser, sdk.FileInfo, error) {
 	return h.files.OpenFile(ctx, fileRef)

@@ -95,3 +95,31 @@ func TestPostReplyReachesOnlyItsOwnChannelsConversations(t *testing.T) {
 		t.Errorf("stored %d replies, want sales' 2", len(rows))
 	}
 }
+
+// A desk webhook's answer is held to the same rule as PostReply: the
+// hook of a channel cannot answer a conversation routed elsewhere.
+func TestWebhookRepliesReachOnlyTheirChannelsConversations(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	conv := deliveredThrough(t, st, "sales")
+	h := &host{store: st, router: router.New([]string{"sales"})}
+	hooks := webhookReplies{h}
+
+	foreign := []sdk.Reply{
+		{ConversationID: conv.ID, ExternalID: "ok-looking", Text: "first"},
+	}
+	if _, err := hooks.CommitReplies(ctx, "support", foreign); !errors.Is(err, store.ErrUnknownConversation) {
+		t.Fatalf("support's hook answering sales' conversation: %v, want an unknown-conversation error (422)", err)
+	}
+	if rows := storedReplies(t, st); len(rows) != 0 {
+		t.Fatalf("refused webhook replies were stored: %+v", rows)
+	}
+	res, err := hooks.CommitReplies(ctx, "sales", []sdk.Reply{{ConversationID: conv.ID, ExternalID: "s1", Text: "hi"}})
+	if err != nil || len(res) != 1 || res[0].ConversationID != conv.ID {
+		t.Fatalf("sales' hook answering its own conversation: %+v, %v", res, err)
+	}
+}

@@ -200,7 +200,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	intakeStatus := NewIntakeStatus(h.cfg.Telegram.Mode, time.Now())
 	handle := intakeStatus.Observe(handler.handle)
 	public := httpserver.Handler(httpserver.Config{
-		Channels: &h.channels, Replies: h.store, Notify: h.disp.Notify, Signer: h.signer, Files: h.tg,
+		Channels: &h.channels, Replies: webhookReplies{h}, Notify: h.disp.Notify, Signer: h.signer, Files: h.tg,
 		MaxBodyBytes: h.cfg.Server.MaxBodyBytes, Observer: h.metrics, Logger: h.log.Named("http"),
 		TelegramWebhookPath: h.cfg.Telegram.WebhookPath, TelegramWebhook: h.webhookHandler(handle),
 	})
