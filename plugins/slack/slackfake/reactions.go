@@ -93,7 +93,9 @@ func (f *Fake) reactionsAdd(_ *token, args map[string]string) (any, string) {
 	if code != "" {
 		return nil, code
 	}
-	f.emit(ev)
+	if f.subscribedToReactions() {
+		f.emit(ev)
+	}
 	return obj{}, ""
 }
 
@@ -103,7 +105,9 @@ func (f *Fake) reactionsRemove(_ *token, args map[string]string) (any, string) {
 	if code != "" {
 		return nil, code
 	}
-	f.emit(ev)
+	if f.subscribedToReactions() {
+		f.emit(ev)
+	}
 	return obj{}, ""
 }
 
@@ -139,9 +143,11 @@ func (f *Fake) reactionsGet(_ *token, args map[string]string) (any, string) {
 }
 
 // AgentReact adds user's reaction name (short name, no colons) to message
-// ts and sends reaction_added. Slack's refusals (already_reacted,
-// message_not_found, invalid_name, ...) come back as errors naming the
-// code, and send nothing.
+// ts and sends reaction_added, unless the bot lacks reactions:read: then
+// the reaction is stored and the returned [Delivery] is empty (no
+// EventID), as Slack sends such an app nothing. Slack's refusals
+// (already_reacted, message_not_found, invalid_name, ...) come back as
+// errors naming the code, and send nothing.
 func (f *Fake) AgentReact(ctx context.Context, channel, ts, user, name string) (Delivery, error) {
 	return f.agentReact(ctx, channel, ts, user, name, true)
 }
@@ -157,7 +163,18 @@ func (f *Fake) agentReact(ctx context.Context, channel, ts, user, name string, a
 	if code != "" {
 		return Delivery{}, fmt.Errorf("slackfake: %s", code)
 	}
+	if !f.subscribedToReactions() {
+		return Delivery{Kind: KindEvent}, nil // stored, but the app hears nothing
+	}
 	return f.SendEvent(ctx, ev)
+}
+
+// subscribedToReactions reports whether the bot token holds
+// reactions:read, without which Slack sends the app no reaction events.
+func (f *Fake) subscribedToReactions() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Contains(f.tokens[BotToken].scopes, "reactions:read")
 }
 
 // Reactions returns the reactions on message ts, nil when it has none or

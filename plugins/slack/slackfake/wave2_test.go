@@ -218,6 +218,26 @@ func TestReactionsNeedTheirScopes(t *testing.T) {
 	if f.Reactions(slackfake.ChannelID, ts) != nil {
 		t.Error("a refused reactions.add was stored")
 	}
+	// Without reactions:read Slack sends no reaction events: the agent's
+	// reaction is stored, and nothing is delivered.
+	d, err := f.AgentReact(ctx(t), slackfake.ChannelID, ts, slackfake.AgentUserID, "eyes")
+	if err != nil || d.EventID != "" || len(f.Reactions(slackfake.ChannelID, ts)) != 1 {
+		t.Errorf("delivery %+v (%v), reactions %+v: want stored and not sent", d, err, f.Reactions(slackfake.ChannelID, ts))
+	}
+	for _, d := range f.Deliveries() {
+		if strings.Contains(string(d.Body), "reaction_added") {
+			t.Errorf("a reaction event went out without reactions:read: %s", d.Body)
+		}
+	}
+
+	// Error details reach slack-go: conversations.list names the scope a
+	// private channel listing needs.
+	g := slackfake.New(slackfake.WithBotScopes("channels:read"))
+	defer g.Close()
+	_, _, body := call(t, g, "conversations.list", url.Values{"types": {"private_channel"}}, slackfake.BotToken)
+	if body["error"] != "missing_scope" || body["needed"] != "groups:read" {
+		t.Errorf("conversations.list answered %v, want missing_scope needing groups:read", body)
+	}
 }
 
 func TestAgentReactionsReachTheApp(t *testing.T) {
@@ -408,7 +428,10 @@ func TestClickOverHTTP(t *testing.T) {
 		t.Errorf("body %q is not one payload= field holding %q", d.Body, d.Payload)
 	}
 	ic := rv.lastClick(t)
-	if ct := rv.ctypes[len(rv.ctypes)-1]; ct != "application/x-www-form-urlencoded" {
+	rv.mu.Lock()
+	ct := rv.ctypes[len(rv.ctypes)-1]
+	rv.mu.Unlock()
+	if ct != "application/x-www-form-urlencoded" {
 		t.Errorf("content type %q", ct)
 	}
 	if ic.Type != slack.InteractionTypeBlockActions || ic.User.ID != slackfake.AgentUserID || ic.User.Name != "alice" ||
