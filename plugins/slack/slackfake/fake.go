@@ -26,7 +26,8 @@ const (
 )
 
 // BotScopes is the grant of the default bot token: everything the Parley
-// Slack app manifest asks for.
+// Slack app manifest asks for, plus reactions:read and reactions:write for
+// claiming and closing conversations with reactions.
 var BotScopes = []string{
 	"chat:write", "chat:write.customize", "channels:history", "groups:history",
 	"channels:read", "groups:read", "channels:join", "users:read", "files:read", "files:write",
