@@ -30,6 +30,7 @@ type ResponseURLPost struct {
 
 type responseTarget struct {
 	channel, ts string
+	secret      string
 	uses        int
 	expires     time.Time
 }
@@ -147,7 +148,8 @@ func (f *Fake) blockActions(channel, ts, user, actionID string) (obj, error) {
 	f.actionSeq++
 	seq := f.actionSeq
 	respID := fmt.Sprintf("%d", 7000000000+seq)
-	f.respTargets[respID] = &responseTarget{channel: channel, ts: ts, expires: time.Now().Add(responseURLTTL)}
+	secret := fmt.Sprintf("fake%06d", seq)
+	f.respTargets[respID] = &responseTarget{channel: channel, ts: ts, secret: secret, expires: time.Now().Add(responseURLTTL)}
 	f.mu.Unlock()
 	delete(msg, "channel")
 	delete(msg, "event_ts")
@@ -175,7 +177,7 @@ func (f *Fake) blockActions(channel, ts, user, actionID string) (obj, error) {
 		"message":      msg,
 		"state":        obj{"values": obj{}},
 		"trigger_id":   fmt.Sprintf("%d.%s.%08x", 1000000+seq, strings.TrimPrefix(TeamID, "T"), seq*2654435761),
-		"response_url": fmt.Sprintf("%s/actions/%s/%s/fake%06d", f.srv.URL, TeamID, respID, seq),
+		"response_url": fmt.Sprintf("%s/actions/%s/%s/%s", f.srv.URL, TeamID, respID, secret),
 		"actions":      []obj{action},
 	}, nil
 }
@@ -188,19 +190,18 @@ func (f *Fake) blockActions(channel, ts, user, actionID string) (obj, error) {
 // later it answers 404 with expired_url or used_url.
 func (f *Fake) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	id := r.PathValue("id")
-	status, answer := f.respond(id, body)
+	status, answer := f.respond(r.PathValue("id"), r.PathValue("secret"), body)
 	f.mu.Lock()
 	f.responseURLs = append(f.responseURLs, ResponseURLPost{URL: f.srv.URL + r.URL.Path, Body: body, Status: status, Time: time.Now()})
 	f.mu.Unlock()
 	writeJSON(w, status, answer)
 }
 
-func (f *Fake) respond(id string, body []byte) (int, obj) {
+func (f *Fake) respond(id, secret string, body []byte) (int, obj) {
 	f.mu.Lock()
 	t := f.respTargets[id]
 	switch {
-	case t == nil || time.Now().After(t.expires):
+	case t == nil || t.secret != secret || time.Now().After(t.expires):
 		f.mu.Unlock()
 		return http.StatusNotFound, obj{"ok": false, "error": "expired_url"}
 	case t.uses >= responseURLUses:

@@ -673,3 +673,58 @@ func TestUsersInfoNamesAndAvatar(t *testing.T) {
 		t.Errorf("unknown user: %v", err)
 	}
 }
+
+func TestResponseURL(t *testing.T) {
+	f, rv, api := newApp(t)
+	_, ts, err := api.PostMessage(slackfake.ChannelID, slack.MsgOptionText("header", false), claimClose())
+	if err != nil {
+		t.Fatal(err)
+	}
+	click := func() string {
+		t.Helper()
+		if _, err := f.AgentClick(ctx(t), slackfake.ChannelID, ts, slackfake.AgentUserID, "claim"); err != nil {
+			t.Fatal(err)
+		}
+		return rv.lastClick(t).ResponseURL
+	}
+	post := func(u, body string) int {
+		t.Helper()
+		res, err := http.Post(u, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	u := click()
+	// The default response is ephemeral: recorded, not stored.
+	if s := post(u, `{"text":"only you see this"}`); s != http.StatusOK || len(f.Messages(slackfake.ChannelID)) != 1 {
+		t.Errorf("ephemeral answered %d; messages %+v", s, f.Messages(slackfake.ChannelID))
+	}
+	if s := post(u, `{"response_type":"in_channel","text":"claimed","thread_ts":"`+ts+`"}`); s != http.StatusOK ||
+		len(f.Thread(slackfake.ChannelID, ts)) != 1 || f.Thread(slackfake.ChannelID, ts)[0].Text != "claimed" {
+		t.Errorf("in_channel answered %d; thread %+v", s, f.Thread(slackfake.ChannelID, ts))
+	}
+	if s := post(u, `{"replace_original":"true","blocks":[{"type":"section"}]}`); s != http.StatusBadRequest {
+		t.Errorf("invalid blocks answered %d", s)
+	}
+	if s := post(u, `not json`); s != http.StatusBadRequest {
+		t.Errorf("a body that is not JSON answered %d", s)
+	}
+	// Five uses (failed ones count), then Slack refuses the URL.
+	if s := post(u, `{"text":"fifth"}`); s != http.StatusOK {
+		t.Errorf("a fifth use answered %d", s)
+	}
+	if s := post(u, `{"text":"again"}`); s != http.StatusNotFound {
+		t.Errorf("a sixth use answered %d", s)
+	}
+	if s := post(click()+"x", `{"text":"forged"}`); s != http.StatusNotFound {
+		t.Errorf("a forged URL answered %d", s)
+	}
+	if s := post(click(), `{"delete_original":true}`); s != http.StatusOK || len(f.Roots(slackfake.ChannelID)) != 0 {
+		t.Errorf("delete_original answered %d; roots %+v", s, f.Roots(slackfake.ChannelID))
+	}
+	if n := len(f.ResponseURLPosts()); n != 8 {
+		t.Errorf("%d response_url posts recorded, want 8", n)
+	}
+}
