@@ -62,7 +62,8 @@ func (s *socketState) active() bool {
 }
 
 // send records an envelope and writes it to one connected client, if any;
-// unacked envelopes are redelivered when a client (re)connects.
+// unacked events (not interactions) are redelivered when a client
+// (re)connects.
 func (s *socketState) send(kind string, body []byte) string {
 	s.mu.Lock()
 	s.seq++
