@@ -23,11 +23,31 @@ type Attempt struct {
 	Err      string
 }
 
-// Delivery is one event sent to the app, with every attempt made.
+// Kinds of [Delivery].
+const (
+	// KindEvent is an Events API event_callback (events_api envelope over
+	// Socket Mode).
+	KindEvent = "events_api"
+	// KindInteractive is an interactivity payload such as block_actions
+	// (interactive envelope over Socket Mode).
+	KindInteractive = "interactive"
+)
+
+// Delivery is one event or interactivity payload sent to the app, with
+// every attempt made.
 type Delivery struct {
+	// Kind is [KindEvent] or [KindInteractive].
+	Kind string
+	// EventID is the event_id of an event; empty for interactivity.
 	EventID string
-	// Body is the exact signed request body.
-	Body     []byte
+	// Body is the exact signed request body: the event_callback JSON, or
+	// for interactivity the form body "payload=<url-encoded JSON>". Over
+	// Socket Mode it is the envelope's payload.
+	Body []byte
+	// Payload is the interactivity payload JSON (nil for events).
+	Payload []byte
+	// Attempts are the HTTP attempts; none over Socket Mode, where
+	// [Fake.Acked] tells whether the app acknowledged the envelope.
 	Attempts []Attempt
 	// Socket is true when the event went out as a Socket Mode envelope.
 	Socket     bool
@@ -44,8 +64,9 @@ func (d Delivery) OK() bool {
 }
 
 type queuedEvent struct {
+	kind    string // KindEvent or KindInteractive
 	eventID string
-	body    []byte
+	body    []byte // event_callback JSON, or the interactivity payload JSON
 	// socket forces Socket Mode delivery.
 	socket bool
 	done   chan Delivery
@@ -87,7 +108,13 @@ func (f *Fake) wrap(inner any) (string, []byte) {
 // the fake uses it for the echoes of the app's own posts.
 func (f *Fake) emit(inner any) <-chan Delivery {
 	id, body := f.wrap(inner)
-	q := queuedEvent{eventID: id, body: body, done: make(chan Delivery, 1)}
+	return f.enqueue(queuedEvent{kind: KindEvent, eventID: id, body: body})
+}
+
+// enqueue queues q for delivery in order and returns where its
+// [Delivery] will be reported.
+func (f *Fake) enqueue(q queuedEvent) <-chan Delivery {
+	q.done = make(chan Delivery, 1)
 	select {
 	case f.events <- q:
 	case <-f.done:
@@ -107,7 +134,7 @@ func (f *Fake) SendEvent(ctx context.Context, inner any) (Delivery, error) {
 // Mode (queued until a client connects) and returns its envelope id.
 func (f *Fake) SendSocketEnvelope(ctx context.Context, inner any) (string, error) {
 	id, body := f.wrap(inner)
-	q := queuedEvent{eventID: id, body: body, socket: true, done: make(chan Delivery, 1)}
+	q := queuedEvent{kind: KindEvent, eventID: id, body: body, socket: true, done: make(chan Delivery, 1)}
 	select {
 	case f.events <- q:
 	case <-ctx.Done():
@@ -139,15 +166,24 @@ func (f *Fake) runEvents() {
 		case q := <-f.events:
 			f.mu.Lock()
 			url := f.eventsTo
+			if q.kind == KindInteractive && f.interactivityTo != "" {
+				url = f.interactivityTo
+			}
 			f.mu.Unlock()
 			var d Delivery
 			switch {
 			case q.socket || f.socket.active():
-				d = Delivery{EventID: q.eventID, Body: q.body, Socket: true, EnvelopeID: f.socket.send(q.body)}
+				d = Delivery{EventID: q.eventID, Body: q.body, Socket: true, EnvelopeID: f.socket.send(q.kind, q.body)}
+			case url != "" && q.kind == KindInteractive:
+				d = f.deliverInteraction(url, q.body)
 			case url != "":
 				d = f.deliverHTTP(url, q.eventID, q.body)
 			default:
 				d = Delivery{EventID: q.eventID, Body: q.body} // no subscriber: Slack drops it
+			}
+			d.Kind = q.kind
+			if q.kind == KindInteractive {
+				d.Payload = q.body
 			}
 			f.mu.Lock()
 			f.deliveries = append(f.deliveries, d)
@@ -184,6 +220,12 @@ func (f *Fake) deliverHTTP(url, id string, body []byte) Delivery {
 
 // post sends one signed Events API request with Slack's 3 s timeout.
 func (f *Fake) post(url string, body []byte, retryNum int, at time.Time, secret string) (status int, noRetry bool, latency time.Duration, err error) {
+	return f.postAs(url, "application/json", body, retryNum, at, secret)
+}
+
+// postAs sends one signed request of content type ct with Slack's 3 s
+// timeout.
+func (f *Fake) postAs(url, ct string, body []byte, retryNum int, at time.Time, secret string) (status int, noRetry bool, latency time.Duration, err error) {
 	ctx, cancel := context.WithTimeout(f.ctx, 3*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
@@ -191,7 +233,7 @@ func (f *Fake) post(url string, body []byte, retryNum int, at time.Time, secret 
 		return 0, false, 0, err
 	}
 	ts := strconv.FormatInt(at.Unix(), 10)
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", ct)
 	req.Header.Set("User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
 	req.Header.Set("X-Slack-Signature", Sign(secret, ts, body))

@@ -26,10 +26,12 @@ const (
 )
 
 // BotScopes is the grant of the default bot token: everything the Parley
-// Slack app manifest asks for.
+// Slack app manifest asks for, plus reactions:read and reactions:write for
+// claiming and closing conversations with reactions.
 var BotScopes = []string{
 	"chat:write", "chat:write.customize", "channels:history", "groups:history",
 	"channels:read", "groups:read", "channels:join", "users:read", "files:read", "files:write",
+	"reactions:read", "reactions:write",
 }
 
 // Channel is a conversation in the fake workspace.
@@ -47,6 +49,9 @@ type User struct {
 	Name        string
 	RealName    string
 	DisplayName string
+	// Image72 is profile.image_72 in users.info; empty gives a fixed
+	// https://avatars.example/<id>.png.
+	Image72 string
 }
 
 // Message is what the fake stored for one chat.postMessage or agent action.
@@ -58,11 +63,16 @@ type Message struct {
 	BotID    string
 	Text     string
 	// Blocks is the raw JSON of the blocks argument, empty when none.
-	Blocks   string
-	Username string
-	IconURL  string
-	Files    []string
-	Edited   bool
+	Blocks string
+	// Username, IconURL and IconEmoji are the chat:write.customize
+	// overrides the post used; empty when none or without that scope.
+	Username  string
+	IconURL   string
+	IconEmoji string
+	Files     []string
+	Edited    bool
+	// Reactions on the message, in the order first added.
+	Reactions []Reaction
 	// Args are the arguments the call carried, as Slack parsed them.
 	Args map[string]string
 }
@@ -153,6 +163,13 @@ type Fake struct {
 	calls     []Call
 	inject    map[string][]*injection
 	eventsTo  string // Events API request URL; empty means none
+	// interactivityTo is the Interactivity Request URL; empty means
+	// eventsTo (Parley serves both at /hooks/<channel>).
+	interactivityTo string
+	// responseURLs are the response_url POSTs the app made, oldest first.
+	responseURLs []ResponseURLPost
+	respTargets  map[string]*responseTarget
+	actionSeq    int
 
 	deliveries []Delivery
 	eventSeq   int
@@ -166,7 +183,10 @@ type Fake struct {
 type channelState struct {
 	Channel
 	messages []*Message
-	seq      int
+	// deleted holds messages removed by chat.delete or an agent, oldest
+	// deletion first.
+	deleted []*Message
+	seq     int
 }
 
 // New starts a fake workspace with team T0001, the bot U0BOT (bot B0BOT,
@@ -188,12 +208,13 @@ func New(opts ...Option) *Fake {
 			AgentUserID: {ID: AgentUserID, Name: "alice", RealName: "Alice Agent", DisplayName: "Alice"},
 			BotUserID:   {ID: BotUserID, Name: "parley", RealName: "Parley"},
 		},
-		files:     map[string]*File{},
-		uploadLen: map[string]int{},
-		clock:     1700000000,
-		inject:    map[string][]*injection{},
-		events:    make(chan queuedEvent, 256),
-		done:      make(chan struct{}),
+		files:       map[string]*File{},
+		uploadLen:   map[string]int{},
+		respTargets: map[string]*responseTarget{},
+		clock:       1700000000,
+		inject:      map[string][]*injection{},
+		events:      make(chan queuedEvent, 256),
+		done:        make(chan struct{}),
 	}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	f.socket.init()
@@ -209,6 +230,7 @@ func New(opts ...Option) *Fake {
 		_, _ = w.Write([]byte("<html><body>Sign in to Slack</body></html>"))
 	})
 	mux.HandleFunc("/link/", f.serveSocket)
+	mux.HandleFunc("POST /actions/{team}/{id}/{secret}", f.serveResponseURL)
 	f.srv = httptest.NewServer(mux)
 	f.wg.Add(1)
 	go f.runEvents()
@@ -379,6 +401,13 @@ func (f *Fake) WaitFor(timeout time.Duration, cond func() bool) bool {
 func copyMessage(m *Message) Message {
 	c := *m
 	c.Files = slices.Clone(m.Files)
+	c.Reactions = make([]Reaction, len(m.Reactions))
+	for i, r := range m.Reactions {
+		c.Reactions[i] = Reaction{Name: r.Name, Users: slices.Clone(r.Users)}
+	}
+	if len(m.Reactions) == 0 {
+		c.Reactions = nil
+	}
 	c.Args = make(map[string]string, len(m.Args))
 	for k, v := range m.Args {
 		c.Args[k] = v

@@ -19,7 +19,8 @@ type Ack struct {
 
 type envelope struct {
 	id      string
-	body    []byte // the event_callback payload
+	kind    string // envelope type: KindEvent or KindInteractive
+	body    []byte // the event_callback or interactivity payload
 	attempt int
 }
 
@@ -61,11 +62,12 @@ func (s *socketState) active() bool {
 }
 
 // send records an envelope and writes it to one connected client, if any;
-// unacked envelopes are redelivered when a client (re)connects.
-func (s *socketState) send(body []byte) string {
+// unacked events (not interactions) are redelivered when a client
+// (re)connects.
+func (s *socketState) send(kind string, body []byte) string {
 	s.mu.Lock()
 	s.seq++
-	env := &envelope{id: fmt.Sprintf("env-%06d", s.seq), body: body}
+	env := &envelope{id: fmt.Sprintf("env-%06d", s.seq), kind: kind, body: body}
 	s.pending[env.id] = env
 	s.order = append(s.order, env.id)
 	var conn *socketConn
@@ -85,7 +87,10 @@ func envelopeJSON(e *envelope) obj {
 	if e.attempt > 0 {
 		reason = "timeout"
 	}
-	return obj{"envelope_id": e.id, "type": "events_api", "accepts_response_payload": false,
+	// block_actions take no response payload (unlike slash commands and
+	// view submissions), so accepts_response_payload is false for both
+	// kinds the fake sends.
+	return obj{"envelope_id": e.id, "type": e.kind, "accepts_response_payload": false,
 		"retry_attempt": e.attempt, "retry_reason": reason, "payload": json.RawMessage(e.body)}
 }
 
@@ -102,6 +107,18 @@ func (f *Fake) Acks() []Ack {
 	f.socket.mu.Lock()
 	defer f.socket.mu.Unlock()
 	return append([]Ack(nil), f.socket.acks...)
+}
+
+// Acked reports whether the app acknowledged the Socket Mode envelope id.
+func (f *Fake) Acked(envelopeID string) bool {
+	f.socket.mu.Lock()
+	defer f.socket.mu.Unlock()
+	for _, a := range f.socket.acks {
+		if a.EnvelopeID == envelopeID {
+			return true
+		}
+	}
+	return false
 }
 
 // Unacked returns the ids of envelopes sent but not acknowledged yet.
@@ -193,7 +210,9 @@ func (f *Fake) serveSocket(w http.ResponseWriter, r *http.Request) {
 	s.connects++
 	var redeliver []*envelope
 	for _, id := range s.order {
-		if e, ok := s.pending[id]; ok {
+		// Slack redelivers events, not interactions: a click the app did
+		// not acknowledge shows the user an error instead.
+		if e, ok := s.pending[id]; ok && e.kind == KindEvent {
 			e.attempt++
 			redeliver = append(redeliver, e)
 		}

@@ -29,6 +29,10 @@ var methods = map[string]method{
 	"auth.test":                    {"bot", "", (*Fake).authTest},
 	"chat.postMessage":             {"bot", "chat:write", (*Fake).postMessage},
 	"chat.update":                  {"bot", "chat:write", (*Fake).chatUpdate},
+	"chat.delete":                  {"bot", "chat:write", (*Fake).chatDelete},
+	"reactions.add":                {"bot", "reactions:write", (*Fake).reactionsAdd},
+	"reactions.remove":             {"bot", "reactions:write", (*Fake).reactionsRemove},
+	"reactions.get":                {"bot", "reactions:read", (*Fake).reactionsGet},
 	"conversations.info":           {"bot", "channels:read", (*Fake).conversationsInfo},
 	"conversations.list":           {"bot", "channels:read", (*Fake).conversationsList},
 	"conversations.join":           {"bot", "channels:join", (*Fake).conversationsJoin},
@@ -116,7 +120,15 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	res, code := m.handle(f, tok, args)
 	if code != "" {
-		writeJSON(w, http.StatusOK, errorBody(code, tok))
+		// A handler may add details to an error (invalid_blocks' errors,
+		// missing_scope's needed).
+		body := errorBody(code, tok)
+		if o, ok := res.(obj); ok {
+			for k, v := range o {
+				body[k] = v
+			}
+		}
+		writeJSON(w, http.StatusOK, body)
 		return
 	}
 	out := obj{"ok": true}
@@ -236,10 +248,15 @@ func (f *Fake) usersInfo(_ *token, args map[string]string) (any, string) {
 	if !ok {
 		return nil, "user_not_found"
 	}
+	img := u.Image72
+	if img == "" {
+		img = "https://avatars.example/" + u.ID + ".png"
+	}
 	return obj{"user": obj{"id": u.ID, "team_id": TeamID, "name": u.Name, "real_name": u.RealName,
-		"deleted": false, "is_bot": u.ID == BotUserID, "updated": 1700000000,
-		"profile": obj{"display_name": u.DisplayName, "real_name": u.RealName,
-			"image_72": "https://avatars.example/" + u.ID + ".png"}}}, ""
+		"deleted": false, "is_bot": u.ID == BotUserID, "updated": 1700000000, "tz": "Europe/London",
+		"profile": obj{"display_name": u.DisplayName, "display_name_normalized": u.DisplayName,
+			"real_name": u.RealName, "real_name_normalized": u.RealName,
+			"image_24": img, "image_32": img, "image_48": img, "image_72": img, "image_192": img, "image_512": img}}}, ""
 }
 
 func channelJSON(c *channelState) obj {
@@ -332,10 +349,9 @@ func (f *Fake) postMessage(tok *token, args map[string]string) (any, string) {
 		return nil, "no_text"
 	}
 	if b := args["blocks"]; b != "" {
-		var blocks []map[string]any
-		if json.Unmarshal([]byte(b), &blocks) != nil || len(blocks) > 50 {
+		if errs := validateBlocks(b); len(errs) > 0 {
 			f.mu.Unlock()
-			return nil, "invalid_blocks"
+			return blocksErrorBody(errs), "invalid_blocks"
 		}
 	}
 	if th := args["thread_ts"]; th != "" && !c.hasRoot(th) {
@@ -352,7 +368,7 @@ func (f *Fake) postMessage(tok *token, args map[string]string) (any, string) {
 		Text: text, Blocks: args["blocks"], Args: args}
 	// Without chat:write.customize Slack silently ignores the overrides.
 	if slices.Contains(tok.scopes, "chat:write.customize") {
-		m.Username, m.IconURL = args["username"], args["icon_url"]
+		m.Username, m.IconURL, m.IconEmoji = args["username"], args["icon_url"], args["icon_emoji"]
 	}
 	c.messages = append(c.messages, m)
 	f.mu.Unlock()
@@ -402,13 +418,12 @@ func (f *Fake) chatUpdate(_ *token, args map[string]string) (any, string) {
 		return nil, "msg_too_long" // chat.update refuses what chat.postMessage would truncate
 	}
 	if blocks != "" {
-		var list []map[string]any
-		if json.Unmarshal([]byte(blocks), &list) != nil || len(list) > 50 {
+		if errs := validateBlocks(blocks); len(errs) > 0 {
 			f.mu.Unlock()
-			return nil, "invalid_blocks"
+			return blocksErrorBody(errs), "invalid_blocks"
 		}
 		m.Blocks = blocks
-		if len(list) == 0 {
+		if strings.TrimSpace(blocks) == "[]" {
 			m.Blocks = ""
 		}
 	}
@@ -465,14 +480,22 @@ func (f *Fake) messageEvent(m *Message) obj {
 			ev["subtype"] = "bot_message"
 			ev["username"] = m.Username
 		}
+		// Slack shows the per-message avatar as "icons": an emoji wins
+		// over an image URL.
+		switch {
+		case m.IconEmoji != "":
+			ev["icons"] = obj{"emoji": m.IconEmoji}
+		case m.IconURL != "":
+			ev["icons"] = obj{"image_36": m.IconURL, "image_48": m.IconURL, "image_72": m.IconURL}
+		}
 	} else {
 		ev["client_msg_id"] = fmt.Sprintf("cm-%s", m.TS)
 	}
-	if m.Blocks != "" {
-		var blocks []any
-		if json.Unmarshal([]byte(m.Blocks), &blocks) == nil {
-			ev["blocks"] = blocks
-		}
+	if blocks := renderBlocks(m.Blocks); blocks != nil {
+		ev["blocks"] = blocks
+	}
+	if len(m.Reactions) > 0 {
+		ev["reactions"] = reactionsJSON(m.Reactions)
 	}
 	return ev
 }
@@ -673,4 +696,13 @@ func (f *Fake) serveFile(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", fl.MIMEType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	_, _ = w.Write(data)
+}
+
+// blocksErrorBody is the detail Slack adds to invalid_blocks.
+func blocksErrorBody(errs blockError) obj {
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = "[ERROR] " + e
+	}
+	return obj{"errors": []string(errs), "response_metadata": obj{"messages": msgs}}
 }
