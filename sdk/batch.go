@@ -20,6 +20,9 @@ type DeliverBatchRequest struct {
 	// Budget is how long new items may be started after the batch began;
 	// zero means no limit. The first item is always attempted.
 	Budget time.Duration
+	// PreviousThreadRef is handed to the first item's Deliver (see
+	// [DeliverRequest.PreviousThreadRef]).
+	PreviousThreadRef []byte
 }
 
 // BatchItem is one message of a DeliverBatchRequest.
@@ -57,6 +60,14 @@ func DeliverBatch(ctx context.Context, ch Channel, req DeliverBatchRequest) Deli
 	return deliverEach(ctx, ch.Deliver, req)
 }
 
+// previous hands the previous conversation's thread to the first item only.
+func previous(i int, ref []byte) []byte {
+	if i == 0 {
+		return ref
+	}
+	return nil
+}
+
 // deliverEach is the one loop behind a batch, on either side of the
 // plugin boundary.
 func deliverEach(ctx context.Context, deliver func(context.Context, DeliverRequest) (DeliverResponse, error), req DeliverBatchRequest) DeliverBatchResponse {
@@ -70,6 +81,7 @@ func deliverEach(ctx context.Context, deliver func(context.Context, DeliverReque
 		resp, err := deliver(ctx, DeliverRequest{
 			Conversation: req.Conversation, Contact: req.Contact, Message: it.Message,
 			ThreadRef: ref, EditOfDeskMessageID: it.EditOfDeskMessageID,
+			PreviousThreadRef: previous(i, req.PreviousThreadRef),
 		})
 		if err != nil {
 			out.Err = err

@@ -33,4 +33,7 @@ type Host interface {
 	PostReply(ctx context.Context, r Reply) (PostReplyResult, error)
 	// OpenFile streams a Telegram file named by Attachment.FileRef.
 	OpenFile(ctx context.Context, fileRef string) (io.ReadCloser, FileInfo, error)
+	// PostAction applies an agent's lifecycle action (claim, close, ...);
+	// it returns once the action is durable.
+	PostAction(ctx context.Context, a Action) (ActionResult, error)
 }

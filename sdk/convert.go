@@ -48,6 +48,7 @@ func conversationToProto(c Conversation) *channelv1.Conversation {
 	return &channelv1.Conversation{
 		Id: c.ID, Number: c.Number, TelegramChatId: c.TelegramChatID,
 		StartedAt: tsToProto(c.StartedAt), StartPayload: c.StartPayload, Blocked: c.Blocked,
+		State: string(c.State), ClaimedBy: c.ClaimedBy, PreviousId: c.PreviousID, PreviousNumber: c.PreviousNumber,
 	}
 }
 
@@ -58,6 +59,7 @@ func conversationFromProto(c *channelv1.Conversation) Conversation {
 	return Conversation{
 		ID: c.GetId(), Number: c.GetNumber(), TelegramChatID: c.GetTelegramChatId(),
 		StartedAt: tsFromProto(c.GetStartedAt()), StartPayload: c.GetStartPayload(), Blocked: c.GetBlocked(),
+		State: ConversationState(c.GetState()), ClaimedBy: c.GetClaimedBy(), PreviousID: c.GetPreviousId(), PreviousNumber: c.GetPreviousNumber(),
 	}
 }
 
@@ -112,7 +114,7 @@ func messageToProto(m Message) *channelv1.Message {
 		p.ReplyTo = &channelv1.Quote{MessageId: q.MessageID, Text: q.Text, FromBot: q.FromBot}
 	}
 	if n := m.Notice; n != nil {
-		p.Notice = &channelv1.Notice{Code: n.Code, Text: n.Text, ReplyExternalId: n.ReplyExternalID}
+		p.Notice = noticeToProto(n)
 	}
 	return p
 }
@@ -154,9 +156,52 @@ func messageFromProto(p *channelv1.Message) Message {
 		m.ReplyTo = &Quote{MessageID: q.GetMessageId(), Text: q.GetText(), FromBot: q.GetFromBot()}
 	}
 	if n := p.GetNotice(); n != nil {
-		m.Notice = &Notice{Code: n.GetCode(), Text: n.GetText(), ReplyExternalID: n.GetReplyExternalId()}
+		m.Notice = noticeFromProto(n)
 	}
 	return m
+}
+
+func noticeToProto(n *Notice) *channelv1.Notice {
+	return &channelv1.Notice{
+		Code: n.Code, Text: n.Text, ReplyExternalId: n.ReplyExternalID,
+		Agent: n.Agent, Reason: n.Reason, Score: int32(n.Score), Scale: int32(n.Scale),
+		SourceChannel: n.SourceChannel, ActionExternalId: n.ActionExternalID, State: string(n.State),
+	}
+}
+
+func noticeFromProto(n *channelv1.Notice) *Notice {
+	return &Notice{
+		Code: n.GetCode(), Text: n.GetText(), ReplyExternalID: n.GetReplyExternalId(),
+		Agent: n.GetAgent(), Reason: n.GetReason(), Score: int(n.GetScore()), Scale: int(n.GetScale()),
+		SourceChannel: n.GetSourceChannel(), ActionExternalID: n.GetActionExternalId(), State: ConversationState(n.GetState()),
+	}
+}
+
+// actionKinds maps the SDK's action kinds to the protocol's.
+var actionKinds = map[ActionKind]channelv1.ActionKind{
+	ActionClaim:   channelv1.ActionKind_ACTION_KIND_CLAIM,
+	ActionUnclaim: channelv1.ActionKind_ACTION_KIND_UNCLAIM,
+	ActionClose:   channelv1.ActionKind_ACTION_KIND_CLOSE,
+	ActionReopen:  channelv1.ActionKind_ACTION_KIND_REOPEN,
+}
+
+func actionToProto(a Action) *channelv1.Action {
+	return &channelv1.Action{
+		Kind: actionKinds[a.Kind], ThreadRef: a.ThreadRef, ConversationId: a.ConversationID,
+		ExternalId: a.ExternalID, Agent: a.Agent,
+	}
+}
+
+// actionFromProto maps an unknown kind (a newer plugin's) to "", which the
+// host refuses with a clear error.
+func actionFromProto(p *channelv1.Action) Action {
+	a := Action{ThreadRef: p.GetThreadRef(), ConversationID: p.GetConversationId(), ExternalID: p.GetExternalId(), Agent: p.GetAgent()}
+	for k, v := range actionKinds {
+		if v == p.GetKind() {
+			a.Kind = k
+		}
+	}
+	return a
 }
 
 func replyToProto(r Reply) *channelv1.Reply {
@@ -219,6 +264,7 @@ func describeToProto(d DescribeResponse) *channelv1.DescribeResponse {
 		Capabilities: &channelv1.Capabilities{
 			Threads: c.Threads, FileUpload: c.FileUpload, Webhooks: c.Webhooks, Edits: c.Edits,
 			OwnConnection: c.OwnConnection, ReplyAttachments: c.ReplyAttachments, Formatting: c.Formatting,
+			Lifecycle: c.Lifecycle,
 		},
 	}
 	for _, k := range d.ConfigKeys {
@@ -234,6 +280,7 @@ func describeFromProto(p *channelv1.DescribeResponse) DescribeResponse {
 		Capabilities: Capabilities{
 			Threads: c.GetThreads(), FileUpload: c.GetFileUpload(), Webhooks: c.GetWebhooks(), Edits: c.GetEdits(),
 			OwnConnection: c.GetOwnConnection(), ReplyAttachments: c.GetReplyAttachments(), Formatting: c.GetFormatting(),
+			Lifecycle: c.GetLifecycle(),
 		},
 	}
 	for _, k := range p.GetConfigKeys() {

@@ -115,6 +115,7 @@ func (c *ChannelClient) Deliver(ctx context.Context, req DeliverRequest) (Delive
 	resp, err := c.client.Deliver(ctx, &channelv1.DeliverRequest{
 		Conversation: conversationToProto(req.Conversation), Contact: contactToProto(req.Contact),
 		Message: messageToProto(req.Message), ThreadRef: req.ThreadRef, EditOfDeskMessageId: req.EditOfDeskMessageID,
+		PreviousThreadRef: req.PreviousThreadRef,
 	})
 	if err != nil {
 		return DeliverResponse{}, fromStatus(err)
@@ -133,6 +134,7 @@ func (c *ChannelClient) DeliverBatch(ctx context.Context, req DeliverBatchReques
 	p := &channelv1.DeliverBatchRequest{
 		Conversation: conversationToProto(req.Conversation), Contact: contactToProto(req.Contact),
 		ThreadRef: req.ThreadRef, Items: make([]*channelv1.DeliverBatchItem, len(req.Items)),
+		PreviousThreadRef: req.PreviousThreadRef,
 	}
 	if req.Budget > 0 {
 		p.TimeBudget = durationpb.New(req.Budget)
@@ -171,6 +173,12 @@ func (c *ChannelClient) HandleWebhook(ctx context.Context, req WebhookRequest) (
 		return WebhookResponse{}, errTooManyReplies(n)
 	}
 	out := WebhookResponse{Status: int(resp.GetStatus()), Header: headersFromProto(resp.GetHeaders()), Body: resp.GetBody()}
+	if n := len(resp.GetActions()); n > MaxWebhookReplies {
+		return WebhookResponse{}, errTooMany(n, "actions")
+	}
+	for _, a := range resp.GetActions() {
+		out.Actions = append(out.Actions, actionFromProto(a))
+	}
 	for _, r := range resp.GetReplies() {
 		out.Replies = append(out.Replies, replyFromProto(r))
 	}
@@ -217,6 +225,16 @@ func (h *hostServer) PostReply(ctx context.Context, req *channelv1.PostReplyRequ
 		return nil, toStatus(err, nil)
 	}
 	return &channelv1.PostReplyResponse{Duplicate: res.Duplicate, ConversationId: res.ConversationID}, nil
+}
+
+func (h *hostServer) PostAction(ctx context.Context, req *channelv1.PostActionRequest) (*channelv1.PostActionResponse, error) {
+	res, err := h.get().PostAction(ctx, actionFromProto(req.GetAction()))
+	if err != nil {
+		return nil, toStatus(err, nil)
+	}
+	return &channelv1.PostActionResponse{
+		Duplicate: res.Duplicate, ConversationId: res.ConversationID, State: string(res.State), Changed: res.Changed,
+	}, nil
 }
 
 func (h *hostServer) OpenFile(req *channelv1.OpenFileRequest, stream channelv1.Host_OpenFileServer) error {

@@ -134,6 +134,7 @@ func (s *channelServer) Deliver(ctx context.Context, req *channelv1.DeliverReque
 		Message:             messageFromProto(req.GetMessage()),
 		ThreadRef:           req.GetThreadRef(),
 		EditOfDeskMessageID: req.GetEditOfDeskMessageId(),
+		PreviousThreadRef:   req.GetPreviousThreadRef(),
 	})
 	if err != nil {
 		return nil, toStatus(err, s.scrub)
@@ -150,6 +151,8 @@ func (s *channelServer) DeliverBatch(ctx context.Context, req *channelv1.Deliver
 		ThreadRef:    req.GetThreadRef(),
 		Items:        make([]BatchItem, len(req.GetItems())),
 		Budget:       req.GetTimeBudget().AsDuration(),
+
+		PreviousThreadRef: req.GetPreviousThreadRef(),
 	}
 	for i, it := range req.GetItems() {
 		batch.Items[i] = BatchItem{Message: messageFromProto(it.GetMessage()), EditOfDeskMessageID: it.GetEditOfDeskMessageId()}
@@ -183,6 +186,9 @@ func (s *channelServer) HandleWebhook(ctx context.Context, req *channelv1.Handle
 		return nil, toStatus(err, s.scrub)
 	}
 	out := &channelv1.HandleWebhookResponse{Status: int32(resp.Status), Headers: headersToProto(resp.Header), Body: resp.Body}
+	for _, a := range resp.Actions {
+		out.Actions = append(out.Actions, actionToProto(a))
+	}
 	for _, r := range resp.Replies {
 		out.Replies = append(out.Replies, replyToProto(r))
 	}
@@ -244,6 +250,17 @@ func (h *hostClient) PostReply(ctx context.Context, r Reply) (PostReplyResult, e
 		return PostReplyResult{}, fromStatus(err)
 	}
 	return PostReplyResult{Duplicate: resp.GetDuplicate(), ConversationID: resp.GetConversationId()}, nil
+}
+
+func (h *hostClient) PostAction(ctx context.Context, a Action) (ActionResult, error) {
+	resp, err := h.client.PostAction(ctx, &channelv1.PostActionRequest{Action: actionToProto(a)})
+	if err != nil {
+		return ActionResult{}, fromStatus(err)
+	}
+	return ActionResult{
+		Duplicate: resp.GetDuplicate(), ConversationID: resp.GetConversationId(),
+		State: ConversationState(resp.GetState()), Changed: resp.GetChanged(),
+	}, nil
 }
 
 func (h *hostClient) OpenFile(ctx context.Context, fileRef string) (io.ReadCloser, FileInfo, error) {

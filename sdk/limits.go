@@ -16,7 +16,8 @@ import (
 // a broken or hostile plugin cannot make the host allocate what it likes.
 const MaxMessageSize = 4 << 20
 
-// MaxWebhookReplies is the most replies one HandleWebhook answer may carry.
+// MaxWebhookReplies is the most replies one HandleWebhook answer may carry,
+// and the most actions.
 // A desk's webhook carries one reply, or a handful when it batches; more is
 // a broken plugin, and its answer is refused whole (nothing is stored).
 const MaxWebhookReplies = 100
@@ -29,6 +30,10 @@ func HostDialOptions() []grpc.DialOption {
 }
 
 // errTooManyReplies refuses a webhook answer over MaxWebhookReplies.
-func errTooManyReplies(n int) error {
-	return Permanent(fmt.Errorf("plugin answered a webhook with %d replies, more than the %d allowed; none were stored", n, MaxWebhookReplies))
+func errTooManyReplies(n int) error { return errTooMany(n, "replies") }
+
+// errTooMany refuses a webhook answer with more than MaxWebhookReplies
+// replies or actions.
+func errTooMany(n int, what string) error {
+	return Permanent(fmt.Errorf("plugin answered a webhook with %d %s, more than the %d allowed; none were stored", n, what, MaxWebhookReplies))
 }

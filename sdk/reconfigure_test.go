@@ -60,6 +60,10 @@ func (failingHost) PostReply(context.Context, sdk.Reply) (sdk.PostReplyResult, e
 	return sdk.PostReplyResult{}, sdk.Permanent(errors.New("unknown conversation c_x"))
 }
 
+func (failingHost) PostAction(context.Context, sdk.Action) (sdk.ActionResult, error) {
+	return sdk.ActionResult{}, errors.New("host down")
+}
+
 func (failingHost) OpenFile(context.Context, string) (io.ReadCloser, sdk.FileInfo, error) {
 	return nil, sdk.FileInfo{}, errors.New("no such file")
 }

@@ -47,7 +47,26 @@ type Conversation struct {
 	StartPayload string
 	// Blocked is true when the user blocked the bot.
 	Blocked bool
+	// State is the lifecycle state: [StateOpen], [StateClaimed] or
+	// [StateClosed] (empty from a host before lifecycles: read it as open).
+	State ConversationState
+	// ClaimedBy is the agent who claimed the conversation.
+	ClaimedBy string
+	// PreviousID and PreviousNumber name the same customer's previous
+	// conversation, closed before this one started.
+	PreviousID     string
+	PreviousNumber int64
 }
+
+// ConversationState is where a conversation is in its lifecycle.
+type ConversationState string
+
+// Conversation states.
+const (
+	StateOpen    ConversationState = "open"
+	StateClaimed ConversationState = "claimed"
+	StateClosed  ConversationState = "closed"
+)
 
 // Contact is the Telegram user behind a conversation.
 type Contact struct {
@@ -185,15 +204,91 @@ const (
 	// NoticeDataErased says the customer's data was deleted from Parley at
 	// the operator's request ("parley forget"); desks keep their own copies.
 	NoticeDataErased = "data_erased"
+	// NoticeConversationClaimed: an agent claimed the conversation
+	// (Notice.Agent).
+	NoticeConversationClaimed = "conversation_claimed"
+	// NoticeConversationUnclaimed: the claim was given back; state is open.
+	NoticeConversationUnclaimed = "conversation_unclaimed"
+	// NoticeConversationClosed: the conversation was closed (Notice.Agent,
+	// Notice.Reason).
+	NoticeConversationClosed = "conversation_closed"
+	// NoticeConversationReopened: a closed conversation is open again.
+	NoticeConversationReopened = "conversation_reopened"
+	// NoticeActionIgnored: an agent's action changed nothing (claiming a
+	// closed conversation, closing a closed one); the text says why.
+	NoticeActionIgnored = "action_ignored"
+	// NoticeRating: the customer rated the conversation (Notice.Score of
+	// Notice.Scale).
+	NoticeRating = "rating"
+)
+
+// Reasons a conversation was closed (Notice.Reason).
+const (
+	CloseByAgent    = "agent"
+	CloseByIdle     = "idle"
+	CloseByOperator = "operator"
+	CloseByCustomer = "customer"
 )
 
 // Notice is a host-made message for the desk, such as "the user blocked the
 // bot" or "this reply could not be sent".
 type Notice struct {
 	Code string
+	// Text is a human sentence, complete without the other fields.
 	Text string
 	// ReplyExternalID is the desk id of the reply the notice is about.
 	ReplyExternalID string
+	// Agent is who claimed, closed or reopened.
+	Agent string
+	// Reason is why a conversation closed: CloseBy*.
+	Reason string
+	// Score of Scale is a rating.
+	Score int
+	Scale int
+	// SourceChannel and ActionExternalID name the desk action that caused
+	// the notice, so the desk that acted recognises its own echo. Empty
+	// when the host, an operator or the customer made the change.
+	SourceChannel    string
+	ActionExternalID string
+	// State is the conversation's state after the change.
+	State ConversationState
+}
+
+// ActionKind is what an agent did to a conversation.
+type ActionKind string
+
+// Action kinds.
+const (
+	ActionClaim   ActionKind = "claim"
+	ActionUnclaim ActionKind = "unclaim"
+	ActionClose   ActionKind = "close"
+	ActionReopen  ActionKind = "reopen"
+)
+
+// Action is an agent's change to a conversation's lifecycle, reported by a
+// desk through [WebhookResponse.Actions] or [Host.PostAction]. The host
+// applies it once per (channel, ExternalID) and tells every channel the
+// conversation is in with a notice, the acting desk included.
+type Action struct {
+	Kind ActionKind
+	// ThreadRef or ConversationID names the conversation, as for a Reply.
+	ThreadRef      []byte
+	ConversationID string
+	// ExternalID is the desk's id of the action, for idempotency.
+	ExternalID string
+	// Agent is the agent's display name; empty reads "an agent".
+	Agent string
+}
+
+// ActionResult is what the host answers to [Host.PostAction].
+type ActionResult struct {
+	// Duplicate: the action had been applied before.
+	Duplicate      bool
+	ConversationID string
+	// State is the conversation's state after the action.
+	State ConversationState
+	// Changed is false when the action changed nothing.
+	Changed bool
 }
 
 // TextFormat says how Reply.Text is marked up.
@@ -242,6 +337,9 @@ type Capabilities struct {
 	Edits            bool
 	OwnConnection    bool
 	ReplyAttachments bool
+	// Lifecycle: the plugin acts on lifecycle notices by code and reports
+	// agents' actions.
+	Lifecycle bool
 	// Formatting is the desk's markup dialect: "slack_mrkdwn", "html",
 	// "markdown" or "plain".
 	Formatting string
@@ -318,6 +416,9 @@ type DeliverRequest struct {
 	// EditOfDeskMessageID is the desk id of the original when Message is an
 	// edit.
 	EditOfDeskMessageID string
+	// PreviousThreadRef is, on the first delivery of a conversation that
+	// follows a closed one, that one's thread reference in this channel.
+	PreviousThreadRef []byte
 }
 
 // DeliverResponse is what the desk made of a delivery.
@@ -349,6 +450,9 @@ type WebhookResponse struct {
 	Header  map[string][]string
 	Body    []byte
 	Replies []Reply
+	// Actions are agents' lifecycle actions; the host applies them after
+	// the replies, before answering the desk.
+	Actions []Action
 }
 
 // PostReplyResult is what the host answers to [Host.PostReply].

@@ -88,6 +88,11 @@ func (w webhookReplies) CommitReplies(ctx context.Context, channel string, repli
 	return w.h.store.CommitReplies(ctx, channel, replies)
 }
 
+// PostAction applies an agent's lifecycle action.
+func (h *hostService) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionResult, error) {
+	return sdk.ActionResult{}, sdk.Permanent(errors.New("this host does not apply lifecycle actions yet"))
+}
+
 // OpenFile streams a Telegram file to the plugin.
 func (h *hostService) OpenFile(ctx context.Context, fileRef string) (io.ReadCloser, sdk.FileInfo, error) {
 	return h.files.OpenFile(ctx, fileRef)

@@ -189,6 +189,10 @@ func (h *recordingHost) PostReply(_ context.Context, r sdk.Reply) (sdk.PostReply
 	return sdk.PostReplyResult{ConversationID: "conv-for-" + h.channel}, nil
 }
 
+func (h *recordingHost) PostAction(context.Context, sdk.Action) (sdk.ActionResult, error) {
+	return sdk.ActionResult{}, sdk.Permanent(fmt.Errorf("no actions here"))
+}
+
 func (h *recordingHost) OpenFile(context.Context, string) (io.ReadCloser, sdk.FileInfo, error) {
 	return nil, sdk.FileInfo{}, sdk.Permanent(fmt.Errorf("no files here"))
 }

@@ -17,6 +17,9 @@ import (
 type RecordingHost struct {
 	mu      sync.Mutex
 	replies []sdk.Reply
+	actions []sdk.Action
+	states  map[string]sdk.ConversationState
+	acted   map[string]bool
 	// changed is closed and replaced on every new reply, so waiters wake.
 	changed chan struct{}
 	seen    map[string]bool
@@ -38,7 +41,66 @@ func NewRecordingHost() *RecordingHost {
 		seen:    map[string]bool{},
 		convs:   map[string]string{},
 		files:   map[string]recordedFile{},
+		states:  map[string]sdk.ConversationState{},
+		acted:   map[string]bool{},
 	}
+}
+
+// conversationLocked resolves a conversation the way the host does:
+// the id when set, else one id per distinct thread reference.
+func (h *RecordingHost) conversationLocked(id string, threadRef []byte) string {
+	if id != "" {
+		return id
+	}
+	key := string(threadRef)
+	if id = h.convs[key]; id == "" {
+		id = "conv-" + strconv.Itoa(len(h.convs)+1)
+		h.convs[key] = id
+	}
+	return id
+}
+
+// PostAction records a. Like the real host it applies an action once per
+// ExternalID and keeps each conversation's state: claim and unclaim of a
+// closed conversation, closing a closed one and reopening an open one
+// change nothing (Changed is false).
+func (h *RecordingHost) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionResult, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.ActionResult{}, err
+	}
+	if a.ConversationID == "" && len(a.ThreadRef) == 0 {
+		return sdk.ActionResult{}, sdk.Permanent(fmt.Errorf("action %q has neither a thread ref nor a conversation id", a.ExternalID))
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	conv := h.conversationLocked(a.ConversationID, a.ThreadRef)
+	state := h.states[conv]
+	if state == "" {
+		state = sdk.StateOpen
+	}
+	if a.ExternalID != "" && h.acted[a.ExternalID] {
+		return sdk.ActionResult{Duplicate: true, ConversationID: conv, State: state}, nil
+	}
+	next, err := sdk.NextState(state, a.Kind)
+	if err != nil {
+		return sdk.ActionResult{}, sdk.Permanent(err)
+	}
+	if a.ExternalID != "" {
+		h.acted[a.ExternalID] = true
+	}
+	a.ThreadRef = bytes.Clone(a.ThreadRef)
+	h.actions = append(h.actions, a)
+	h.states[conv] = next
+	close(h.changed)
+	h.changed = make(chan struct{})
+	return sdk.ActionResult{ConversationID: conv, State: next, Changed: next != state}, nil
+}
+
+// Actions returns a copy of the actions recorded so far, in order.
+func (h *RecordingHost) Actions() []sdk.Action {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]sdk.Action(nil), h.actions...)
 }
 
 // PostReply records r. Like the real host it stores a reply once per
@@ -53,14 +115,7 @@ func (h *RecordingHost) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostRep
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	conv := r.ConversationID
-	if conv == "" {
-		key := string(r.ThreadRef)
-		if conv = h.convs[key]; conv == "" {
-			conv = "conv-" + strconv.Itoa(len(h.convs)+1)
-			h.convs[key] = conv
-		}
-	}
+	conv := h.conversationLocked(r.ConversationID, r.ThreadRef)
 	if r.ExternalID != "" && h.seen[r.ExternalID] {
 		return sdk.PostReplyResult{Duplicate: true, ConversationID: conv}, nil
 	}

@@ -35,6 +35,10 @@ func (h *testHost) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReplyRes
 	return sdk.PostReplyResult{ConversationID: "c" + string(r.ThreadRef)}, nil
 }
 
+func (h *testHost) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionResult, error) {
+	return sdk.ActionResult{}, sdk.Permanent(errors.New("no actions"))
+}
+
 func (h *testHost) OpenFile(ctx context.Context, ref string) (io.ReadCloser, sdk.FileInfo, error) {
 	return nil, sdk.FileInfo{}, errors.New("no files")
 }

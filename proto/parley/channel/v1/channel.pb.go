@@ -127,6 +127,66 @@ func (Kind) EnumDescriptor() ([]byte, []int) {
 	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{0}
 }
 
+// ActionKind is what an agent did to a conversation.
+type ActionKind int32
+
+const (
+	ActionKind_ACTION_KIND_UNSPECIFIED ActionKind = 0
+	// Take the conversation: state becomes "claimed" by the agent.
+	ActionKind_ACTION_KIND_CLAIM ActionKind = 1
+	// Give it back: a claimed conversation becomes "open".
+	ActionKind_ACTION_KIND_UNCLAIM ActionKind = 2
+	// Resolve it: state becomes "closed" (reason "agent").
+	ActionKind_ACTION_KIND_CLOSE ActionKind = 3
+	// A closed conversation becomes "open" again.
+	ActionKind_ACTION_KIND_REOPEN ActionKind = 4
+)
+
+// Enum value maps for ActionKind.
+var (
+	ActionKind_name = map[int32]string{
+		0: "ACTION_KIND_UNSPECIFIED",
+		1: "ACTION_KIND_CLAIM",
+		2: "ACTION_KIND_UNCLAIM",
+		3: "ACTION_KIND_CLOSE",
+		4: "ACTION_KIND_REOPEN",
+	}
+	ActionKind_value = map[string]int32{
+		"ACTION_KIND_UNSPECIFIED": 0,
+		"ACTION_KIND_CLAIM":       1,
+		"ACTION_KIND_UNCLAIM":     2,
+		"ACTION_KIND_CLOSE":       3,
+		"ACTION_KIND_REOPEN":      4,
+	}
+)
+
+func (x ActionKind) Enum() *ActionKind {
+	p := new(ActionKind)
+	*p = x
+	return p
+}
+
+func (x ActionKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ActionKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_parley_channel_v1_channel_proto_enumTypes[1].Descriptor()
+}
+
+func (ActionKind) Type() protoreflect.EnumType {
+	return &file_parley_channel_v1_channel_proto_enumTypes[1]
+}
+
+func (x ActionKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ActionKind.Descriptor instead.
+func (ActionKind) EnumDescriptor() ([]byte, []int) {
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{1}
+}
+
 // TextFormat says how Reply.text is marked up.
 type TextFormat int32
 
@@ -164,11 +224,11 @@ func (x TextFormat) String() string {
 }
 
 func (TextFormat) Descriptor() protoreflect.EnumDescriptor {
-	return file_parley_channel_v1_channel_proto_enumTypes[1].Descriptor()
+	return file_parley_channel_v1_channel_proto_enumTypes[2].Descriptor()
 }
 
 func (TextFormat) Type() protoreflect.EnumType {
-	return &file_parley_channel_v1_channel_proto_enumTypes[1]
+	return &file_parley_channel_v1_channel_proto_enumTypes[2]
 }
 
 func (x TextFormat) Number() protoreflect.EnumNumber {
@@ -177,7 +237,7 @@ func (x TextFormat) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use TextFormat.Descriptor instead.
 func (TextFormat) EnumDescriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{1}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{2}
 }
 
 type DescribeRequest struct {
@@ -324,7 +384,11 @@ type Capabilities struct {
 	// "plain". Informational.
 	Formatting string `protobuf:"bytes,7,opt,name=formatting,proto3" json:"formatting,omitempty"`
 	// The plugin serves DeliverBatch. Set by the SDK, not by plugin authors.
-	DeliverBatch  bool `protobuf:"varint,8,opt,name=deliver_batch,json=deliverBatch,proto3" json:"deliver_batch,omitempty"`
+	DeliverBatch bool `protobuf:"varint,8,opt,name=deliver_batch,json=deliverBatch,proto3" json:"deliver_batch,omitempty"`
+	// The plugin understands lifecycle notices by their code (claimed,
+	// closed, reopened, rating) and reports agents' actions. A plugin without
+	// it still receives those notices and shows their text.
+	Lifecycle     bool `protobuf:"varint,9,opt,name=lifecycle,proto3" json:"lifecycle,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -411,6 +475,13 @@ func (x *Capabilities) GetFormatting() string {
 func (x *Capabilities) GetDeliverBatch() bool {
 	if x != nil {
 		return x.DeliverBatch
+	}
+	return false
+}
+
+func (x *Capabilities) GetLifecycle() bool {
+	if x != nil {
+		return x.Lifecycle
 	}
 	return false
 }
@@ -679,9 +750,18 @@ type Conversation struct {
 	// Deep-link payload of the /start command that opened the chat, if any.
 	StartPayload string `protobuf:"bytes,5,opt,name=start_payload,json=startPayload,proto3" json:"start_payload,omitempty"`
 	// The user blocked the bot: replies cannot reach them.
-	Blocked       bool `protobuf:"varint,6,opt,name=blocked,proto3" json:"blocked,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Blocked bool `protobuf:"varint,6,opt,name=blocked,proto3" json:"blocked,omitempty"`
+	// Lifecycle state: "open", "claimed" or "closed" (empty from a host
+	// before lifecycles: treat as "open").
+	State string `protobuf:"bytes,7,opt,name=state,proto3" json:"state,omitempty"`
+	// The agent who claimed the conversation, when state is "claimed".
+	ClaimedBy string `protobuf:"bytes,8,opt,name=claimed_by,json=claimedBy,proto3" json:"claimed_by,omitempty"`
+	// The conversation this one follows: the same customer's previous one,
+	// closed before this one started.
+	PreviousId     string `protobuf:"bytes,9,opt,name=previous_id,json=previousId,proto3" json:"previous_id,omitempty"`
+	PreviousNumber int64  `protobuf:"varint,10,opt,name=previous_number,json=previousNumber,proto3" json:"previous_number,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Conversation) Reset() {
@@ -754,6 +834,34 @@ func (x *Conversation) GetBlocked() bool {
 		return x.Blocked
 	}
 	return false
+}
+
+func (x *Conversation) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *Conversation) GetClaimedBy() string {
+	if x != nil {
+		return x.ClaimedBy
+	}
+	return ""
+}
+
+func (x *Conversation) GetPreviousId() string {
+	if x != nil {
+		return x.PreviousId
+	}
+	return ""
+}
+
+func (x *Conversation) GetPreviousNumber() int64 {
+	if x != nil {
+		return x.PreviousNumber
+	}
+	return 0
 }
 
 // Contact is the Telegram user behind a conversation.
@@ -1544,13 +1652,32 @@ func (x *Quote) GetFromBot() bool {
 type Notice struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "user_blocked", "delivery_failed", "file_too_large", "reply_failed",
-	// "attachment_failed" ...
+	// "attachment_failed", "data_erased", "conversation_claimed",
+	// "conversation_unclaimed", "conversation_closed",
+	// "conversation_reopened", "action_ignored", "rating" ... (the SDK's
+	// Notice* constants). Every notice has a human sentence in text, so a
+	// desk that does not know a code still shows something sensible.
 	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
 	Text string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
 	// The reply's external id the notice is about, if any.
 	ReplyExternalId string `protobuf:"bytes,3,opt,name=reply_external_id,json=replyExternalId,proto3" json:"reply_external_id,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Who did it: the agent's name for claims, closes and reopens.
+	Agent string `protobuf:"bytes,4,opt,name=agent,proto3" json:"agent,omitempty"`
+	// conversation_closed: "agent", "idle", "operator" or "customer".
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// rating: the customer's score, 1..scale.
+	Score int32 `protobuf:"varint,6,opt,name=score,proto3" json:"score,omitempty"`
+	Scale int32 `protobuf:"varint,7,opt,name=scale,proto3" json:"scale,omitempty"`
+	// The channel whose action caused the notice ("" when the host, an
+	// operator or the customer did), and the desk's id of that action: the
+	// desk that acted knows it is its own echo.
+	SourceChannel    string `protobuf:"bytes,8,opt,name=source_channel,json=sourceChannel,proto3" json:"source_channel,omitempty"`
+	ActionExternalId string `protobuf:"bytes,9,opt,name=action_external_id,json=actionExternalId,proto3" json:"action_external_id,omitempty"`
+	// The conversation's state after the change ("open", "claimed",
+	// "closed").
+	State         string `protobuf:"bytes,10,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Notice) Reset() {
@@ -1604,6 +1731,55 @@ func (x *Notice) GetReplyExternalId() string {
 	return ""
 }
 
+func (x *Notice) GetAgent() string {
+	if x != nil {
+		return x.Agent
+	}
+	return ""
+}
+
+func (x *Notice) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Notice) GetScore() int32 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *Notice) GetScale() int32 {
+	if x != nil {
+		return x.Scale
+	}
+	return 0
+}
+
+func (x *Notice) GetSourceChannel() string {
+	if x != nil {
+		return x.SourceChannel
+	}
+	return ""
+}
+
+func (x *Notice) GetActionExternalId() string {
+	if x != nil {
+		return x.ActionExternalId
+	}
+	return ""
+}
+
+func (x *Notice) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
 type DeliverRequest struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	Conversation *Conversation          `protobuf:"bytes,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
@@ -1613,8 +1789,12 @@ type DeliverRequest struct {
 	ThreadRef []byte `protobuf:"bytes,4,opt,name=thread_ref,json=threadRef,proto3" json:"thread_ref,omitempty"`
 	// For an edit: the desk message id the plugin returned for the original.
 	EditOfDeskMessageId string `protobuf:"bytes,5,opt,name=edit_of_desk_message_id,json=editOfDeskMessageId,proto3" json:"edit_of_desk_message_id,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// On the first delivery of a conversation that follows a closed one: the
+	// previous conversation's thread reference in this channel, so the new
+	// thread can link it. Empty when the previous one never reached it.
+	PreviousThreadRef []byte `protobuf:"bytes,6,opt,name=previous_thread_ref,json=previousThreadRef,proto3" json:"previous_thread_ref,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *DeliverRequest) Reset() {
@@ -1680,6 +1860,13 @@ func (x *DeliverRequest) GetEditOfDeskMessageId() string {
 		return x.EditOfDeskMessageId
 	}
 	return ""
+}
+
+func (x *DeliverRequest) GetPreviousThreadRef() []byte {
+	if x != nil {
+		return x.PreviousThreadRef
+	}
+	return nil
 }
 
 type DeliverResponse struct {
@@ -1749,9 +1936,11 @@ type DeliverBatchRequest struct {
 	// No item is started once this much time has passed since the call began
 	// (unset: no limit), so a batch to a slow desk ends inside the host's
 	// deadline. The first item is always attempted.
-	TimeBudget    *durationpb.Duration `protobuf:"bytes,5,opt,name=time_budget,json=timeBudget,proto3" json:"time_budget,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TimeBudget *durationpb.Duration `protobuf:"bytes,5,opt,name=time_budget,json=timeBudget,proto3" json:"time_budget,omitempty"`
+	// As DeliverRequest.previous_thread_ref, for the batch's first item.
+	PreviousThreadRef []byte `protobuf:"bytes,6,opt,name=previous_thread_ref,json=previousThreadRef,proto3" json:"previous_thread_ref,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *DeliverBatchRequest) Reset() {
@@ -1815,6 +2004,13 @@ func (x *DeliverBatchRequest) GetItems() []*DeliverBatchItem {
 func (x *DeliverBatchRequest) GetTimeBudget() *durationpb.Duration {
 	if x != nil {
 		return x.TimeBudget
+	}
+	return nil
+}
+
+func (x *DeliverBatchRequest) GetPreviousThreadRef() []byte {
+	if x != nil {
+		return x.PreviousThreadRef
 	}
 	return nil
 }
@@ -2136,7 +2332,10 @@ type HandleWebhookResponse struct {
 	Body    []byte                   `protobuf:"bytes,3,opt,name=body,proto3" json:"body,omitempty"`
 	// Agent replies found in the request, committed by the host before it
 	// answers the desk.
-	Replies       []*Reply `protobuf:"bytes,4,rep,name=replies,proto3" json:"replies,omitempty"`
+	Replies []*Reply `protobuf:"bytes,4,rep,name=replies,proto3" json:"replies,omitempty"`
+	// Agent actions found in the request, applied by the host (after the
+	// replies) before it answers the desk.
+	Actions       []*Action `protobuf:"bytes,5,rep,name=actions,proto3" json:"actions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2199,6 +2398,215 @@ func (x *HandleWebhookResponse) GetReplies() []*Reply {
 	return nil
 }
 
+func (x *HandleWebhookResponse) GetActions() []*Action {
+	if x != nil {
+		return x.Actions
+	}
+	return nil
+}
+
+// Action is an agent's change to a conversation's lifecycle, reported by a
+// desk. The host applies it once per (channel, external_id), changes the
+// state, and tells every channel the conversation is in through a notice
+// (the desk that acted too: it recognises its own action_external_id).
+type Action struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  ActionKind             `protobuf:"varint,1,opt,name=kind,proto3,enum=parley.channel.v1.ActionKind" json:"kind,omitempty"`
+	// The conversation, by the thread reference Deliver returned or by id
+	// (the host accepts either, as for replies).
+	ThreadRef      []byte `protobuf:"bytes,2,opt,name=thread_ref,json=threadRef,proto3" json:"thread_ref,omitempty"`
+	ConversationId string `protobuf:"bytes,3,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	// The desk's id of the action (an event id, a reaction's ts): the host
+	// deduplicates on (channel, external_id).
+	ExternalId string `protobuf:"bytes,4,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	// The agent's display name; empty means "an agent".
+	Agent         string `protobuf:"bytes,5,opt,name=agent,proto3" json:"agent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Action) Reset() {
+	*x = Action{}
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Action) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Action) ProtoMessage() {}
+
+func (x *Action) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Action.ProtoReflect.Descriptor instead.
+func (*Action) Descriptor() ([]byte, []int) {
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *Action) GetKind() ActionKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ActionKind_ACTION_KIND_UNSPECIFIED
+}
+
+func (x *Action) GetThreadRef() []byte {
+	if x != nil {
+		return x.ThreadRef
+	}
+	return nil
+}
+
+func (x *Action) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *Action) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
+}
+
+func (x *Action) GetAgent() string {
+	if x != nil {
+		return x.Agent
+	}
+	return ""
+}
+
+type PostActionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Action        *Action                `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PostActionRequest) Reset() {
+	*x = PostActionRequest{}
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PostActionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PostActionRequest) ProtoMessage() {}
+
+func (x *PostActionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PostActionRequest.ProtoReflect.Descriptor instead.
+func (*PostActionRequest) Descriptor() ([]byte, []int) {
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *PostActionRequest) GetAction() *Action {
+	if x != nil {
+		return x.Action
+	}
+	return nil
+}
+
+type PostActionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The action had been applied before (same channel and external id).
+	Duplicate bool `protobuf:"varint,1,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
+	// Host id of the conversation the action applied to.
+	ConversationId string `protobuf:"bytes,2,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	// The conversation's state after the action.
+	State string `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
+	// False when the action changed nothing (closing a closed conversation):
+	// the desk is told so by a notice, and may show it.
+	Changed       bool `protobuf:"varint,4,opt,name=changed,proto3" json:"changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PostActionResponse) Reset() {
+	*x = PostActionResponse{}
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PostActionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PostActionResponse) ProtoMessage() {}
+
+func (x *PostActionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PostActionResponse.ProtoReflect.Descriptor instead.
+func (*PostActionResponse) Descriptor() ([]byte, []int) {
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *PostActionResponse) GetDuplicate() bool {
+	if x != nil {
+		return x.Duplicate
+	}
+	return false
+}
+
+func (x *PostActionResponse) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *PostActionResponse) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *PostActionResponse) GetChanged() bool {
+	if x != nil {
+		return x.Changed
+	}
+	return false
+}
+
 // Reply is an agent's answer, bound for the Telegram user.
 type Reply struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2222,7 +2630,7 @@ type Reply struct {
 
 func (x *Reply) Reset() {
 	*x = Reply{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[27]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2234,7 +2642,7 @@ func (x *Reply) String() string {
 func (*Reply) ProtoMessage() {}
 
 func (x *Reply) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[27]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2247,7 +2655,7 @@ func (x *Reply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reply.ProtoReflect.Descriptor instead.
 func (*Reply) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{27}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Reply) GetThreadRef() []byte {
@@ -2319,7 +2727,7 @@ type ReplyAttachment struct {
 
 func (x *ReplyAttachment) Reset() {
 	*x = ReplyAttachment{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[28]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2331,7 +2739,7 @@ func (x *ReplyAttachment) String() string {
 func (*ReplyAttachment) ProtoMessage() {}
 
 func (x *ReplyAttachment) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[28]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2344,7 +2752,7 @@ func (x *ReplyAttachment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplyAttachment.ProtoReflect.Descriptor instead.
 func (*ReplyAttachment) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{28}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ReplyAttachment) GetRef() string {
@@ -2384,7 +2792,7 @@ type PostReplyRequest struct {
 
 func (x *PostReplyRequest) Reset() {
 	*x = PostReplyRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[29]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2396,7 +2804,7 @@ func (x *PostReplyRequest) String() string {
 func (*PostReplyRequest) ProtoMessage() {}
 
 func (x *PostReplyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[29]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2409,7 +2817,7 @@ func (x *PostReplyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostReplyRequest.ProtoReflect.Descriptor instead.
 func (*PostReplyRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{29}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *PostReplyRequest) GetReply() *Reply {
@@ -2431,7 +2839,7 @@ type PostReplyResponse struct {
 
 func (x *PostReplyResponse) Reset() {
 	*x = PostReplyResponse{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[30]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2443,7 +2851,7 @@ func (x *PostReplyResponse) String() string {
 func (*PostReplyResponse) ProtoMessage() {}
 
 func (x *PostReplyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[30]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2456,7 +2864,7 @@ func (x *PostReplyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostReplyResponse.ProtoReflect.Descriptor instead.
 func (*PostReplyResponse) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{30}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *PostReplyResponse) GetDuplicate() bool {
@@ -2482,7 +2890,7 @@ type OpenFileRequest struct {
 
 func (x *OpenFileRequest) Reset() {
 	*x = OpenFileRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[31]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2494,7 +2902,7 @@ func (x *OpenFileRequest) String() string {
 func (*OpenFileRequest) ProtoMessage() {}
 
 func (x *OpenFileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[31]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2507,7 +2915,7 @@ func (x *OpenFileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenFileRequest.ProtoReflect.Descriptor instead.
 func (*OpenFileRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{31}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *OpenFileRequest) GetFileRef() string {
@@ -2526,7 +2934,7 @@ type OpenAttachmentRequest struct {
 
 func (x *OpenAttachmentRequest) Reset() {
 	*x = OpenAttachmentRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[32]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2538,7 +2946,7 @@ func (x *OpenAttachmentRequest) String() string {
 func (*OpenAttachmentRequest) ProtoMessage() {}
 
 func (x *OpenAttachmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[32]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2551,7 +2959,7 @@ func (x *OpenAttachmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenAttachmentRequest.ProtoReflect.Descriptor instead.
 func (*OpenAttachmentRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{32}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *OpenAttachmentRequest) GetRef() string {
@@ -2575,7 +2983,7 @@ type FileChunk struct {
 
 func (x *FileChunk) Reset() {
 	*x = FileChunk{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[33]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2587,7 +2995,7 @@ func (x *FileChunk) String() string {
 func (*FileChunk) ProtoMessage() {}
 
 func (x *FileChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[33]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2600,7 +3008,7 @@ func (x *FileChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileChunk.ProtoReflect.Descriptor instead.
 func (*FileChunk) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{33}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *FileChunk) GetData() []byte {
@@ -2644,7 +3052,7 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\fcapabilities\x18\x04 \x01(\v2\x1f.parley.channel.v1.CapabilitiesR\fcapabilities\x12=\n" +
 	"\vconfig_keys\x18\x05 \x03(\v2\x1c.parley.channel.v1.ConfigKeyR\n" +
 	"configKeys\x12 \n" +
-	"\vdescription\x18\x06 \x01(\tR\vdescription\"\x94\x02\n" +
+	"\vdescription\x18\x06 \x01(\tR\vdescription\"\xb2\x02\n" +
 	"\fCapabilities\x12\x18\n" +
 	"\athreads\x18\x01 \x01(\bR\athreads\x12\x1f\n" +
 	"\vfile_upload\x18\x02 \x01(\bR\n" +
@@ -2656,7 +3064,8 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\n" +
 	"formatting\x18\a \x01(\tR\n" +
 	"formatting\x12#\n" +
-	"\rdeliver_batch\x18\b \x01(\bR\fdeliverBatch\"\x8f\x01\n" +
+	"\rdeliver_batch\x18\b \x01(\bR\fdeliverBatch\x12\x1c\n" +
+	"\tlifecycle\x18\t \x01(\bR\tlifecycle\"\x8f\x01\n" +
 	"\tConfigKey\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x1a\n" +
@@ -2673,7 +3082,7 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\x06errors\x18\x01 \x03(\v2\x1e.parley.channel.v1.ConfigErrorR\x06errors\"9\n" +
 	"\vConfigError\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\xda\x01\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\xd9\x02\n" +
 	"\fConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\x03R\x06number\x12(\n" +
@@ -2681,7 +3090,14 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\n" +
 	"started_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x12#\n" +
 	"\rstart_payload\x18\x05 \x01(\tR\fstartPayload\x12\x18\n" +
-	"\ablocked\x18\x06 \x01(\bR\ablocked\"\xcd\x01\n" +
+	"\ablocked\x18\x06 \x01(\bR\ablocked\x12\x14\n" +
+	"\x05state\x18\a \x01(\tR\x05state\x12\x1d\n" +
+	"\n" +
+	"claimed_by\x18\b \x01(\tR\tclaimedBy\x12\x1f\n" +
+	"\vprevious_id\x18\t \x01(\tR\n" +
+	"previousId\x12'\n" +
+	"\x0fprevious_number\x18\n" +
+	" \x01(\x03R\x0epreviousNumber\"\xcd\x01\n" +
 	"\aContact\x12(\n" +
 	"\x10telegram_user_id\x18\x01 \x01(\x03R\x0etelegramUserId\x12\x1d\n" +
 	"\n" +
@@ -2749,22 +3165,31 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12\x19\n" +
-	"\bfrom_bot\x18\x03 \x01(\bR\afromBot\"\\\n" +
+	"\bfrom_bot\x18\x03 \x01(\bR\afromBot\"\xa1\x02\n" +
 	"\x06Notice\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12*\n" +
-	"\x11reply_external_id\x18\x03 \x01(\tR\x0freplyExternalId\"\x96\x02\n" +
+	"\x11reply_external_id\x18\x03 \x01(\tR\x0freplyExternalId\x12\x14\n" +
+	"\x05agent\x18\x04 \x01(\tR\x05agent\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x14\n" +
+	"\x05score\x18\x06 \x01(\x05R\x05score\x12\x14\n" +
+	"\x05scale\x18\a \x01(\x05R\x05scale\x12%\n" +
+	"\x0esource_channel\x18\b \x01(\tR\rsourceChannel\x12,\n" +
+	"\x12action_external_id\x18\t \x01(\tR\x10actionExternalId\x12\x14\n" +
+	"\x05state\x18\n" +
+	" \x01(\tR\x05state\"\xc6\x02\n" +
 	"\x0eDeliverRequest\x12C\n" +
 	"\fconversation\x18\x01 \x01(\v2\x1f.parley.channel.v1.ConversationR\fconversation\x124\n" +
 	"\acontact\x18\x02 \x01(\v2\x1a.parley.channel.v1.ContactR\acontact\x124\n" +
 	"\amessage\x18\x03 \x01(\v2\x1a.parley.channel.v1.MessageR\amessage\x12\x1d\n" +
 	"\n" +
 	"thread_ref\x18\x04 \x01(\fR\tthreadRef\x124\n" +
-	"\x17edit_of_desk_message_id\x18\x05 \x01(\tR\x13editOfDeskMessageId\"X\n" +
+	"\x17edit_of_desk_message_id\x18\x05 \x01(\tR\x13editOfDeskMessageId\x12.\n" +
+	"\x13previous_thread_ref\x18\x06 \x01(\fR\x11previousThreadRef\"X\n" +
 	"\x0fDeliverResponse\x12\x1d\n" +
 	"\n" +
 	"thread_ref\x18\x01 \x01(\fR\tthreadRef\x12&\n" +
-	"\x0fdesk_message_id\x18\x02 \x01(\tR\rdeskMessageId\"\xa6\x02\n" +
+	"\x0fdesk_message_id\x18\x02 \x01(\tR\rdeskMessageId\"\xd6\x02\n" +
 	"\x13DeliverBatchRequest\x12C\n" +
 	"\fconversation\x18\x01 \x01(\v2\x1f.parley.channel.v1.ConversationR\fconversation\x124\n" +
 	"\acontact\x18\x02 \x01(\v2\x1a.parley.channel.v1.ContactR\acontact\x12\x1d\n" +
@@ -2772,7 +3197,8 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"thread_ref\x18\x03 \x01(\fR\tthreadRef\x129\n" +
 	"\x05items\x18\x04 \x03(\v2#.parley.channel.v1.DeliverBatchItemR\x05items\x12:\n" +
 	"\vtime_budget\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"timeBudget\"~\n" +
+	"timeBudget\x12.\n" +
+	"\x13previous_thread_ref\x18\x06 \x01(\fR\x11previousThreadRef\"~\n" +
 	"\x10DeliverBatchItem\x124\n" +
 	"\amessage\x18\x01 \x01(\v2\x1a.parley.channel.v1.MessageR\amessage\x124\n" +
 	"\x17edit_of_desk_message_id\x18\x02 \x01(\tR\x13editOfDeskMessageId\"\x95\x01\n" +
@@ -2797,15 +3223,31 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x125\n" +
 	"\x05value\x18\x02 \x01(\v2\x1f.parley.channel.v1.HeaderValuesR\x05value:\x028\x01\"&\n" +
 	"\fHeaderValues\x12\x16\n" +
-	"\x06values\x18\x01 \x03(\tR\x06values\"\xa5\x02\n" +
+	"\x06values\x18\x01 \x03(\tR\x06values\"\xda\x02\n" +
 	"\x15HandleWebhookResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\x05R\x06status\x12O\n" +
 	"\aheaders\x18\x02 \x03(\v25.parley.channel.v1.HandleWebhookResponse.HeadersEntryR\aheaders\x12\x12\n" +
 	"\x04body\x18\x03 \x01(\fR\x04body\x122\n" +
-	"\areplies\x18\x04 \x03(\v2\x18.parley.channel.v1.ReplyR\areplies\x1a[\n" +
+	"\areplies\x18\x04 \x03(\v2\x18.parley.channel.v1.ReplyR\areplies\x123\n" +
+	"\aactions\x18\x05 \x03(\v2\x19.parley.channel.v1.ActionR\aactions\x1a[\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x125\n" +
-	"\x05value\x18\x02 \x01(\v2\x1f.parley.channel.v1.HeaderValuesR\x05value:\x028\x01\"\xb2\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x1f.parley.channel.v1.HeaderValuesR\x05value:\x028\x01\"\xba\x01\n" +
+	"\x06Action\x121\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1d.parley.channel.v1.ActionKindR\x04kind\x12\x1d\n" +
+	"\n" +
+	"thread_ref\x18\x02 \x01(\fR\tthreadRef\x12'\n" +
+	"\x0fconversation_id\x18\x03 \x01(\tR\x0econversationId\x12\x1f\n" +
+	"\vexternal_id\x18\x04 \x01(\tR\n" +
+	"externalId\x12\x14\n" +
+	"\x05agent\x18\x05 \x01(\tR\x05agent\"F\n" +
+	"\x11PostActionRequest\x121\n" +
+	"\x06action\x18\x01 \x01(\v2\x19.parley.channel.v1.ActionR\x06action\"\x8b\x01\n" +
+	"\x12PostActionResponse\x12\x1c\n" +
+	"\tduplicate\x18\x01 \x01(\bR\tduplicate\x12'\n" +
+	"\x0fconversation_id\x18\x02 \x01(\tR\x0econversationId\x12\x14\n" +
+	"\x05state\x18\x03 \x01(\tR\x05state\x12\x18\n" +
+	"\achanged\x18\x04 \x01(\bR\achanged\"\xb2\x02\n" +
 	"\x05Reply\x12\x1d\n" +
 	"\n" +
 	"thread_ref\x18\x01 \x01(\fR\tthreadRef\x12\x1f\n" +
@@ -2858,7 +3300,14 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\fKIND_CONTACT\x10\f\x12\r\n" +
 	"\tKIND_POLL\x10\r\x12\x14\n" +
 	"\x10KIND_UNSUPPORTED\x10\x0e\x12\x0f\n" +
-	"\vKIND_NOTICE\x10\x0f*_\n" +
+	"\vKIND_NOTICE\x10\x0f*\x88\x01\n" +
+	"\n" +
+	"ActionKind\x12\x1b\n" +
+	"\x17ACTION_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11ACTION_KIND_CLAIM\x10\x01\x12\x17\n" +
+	"\x13ACTION_KIND_UNCLAIM\x10\x02\x12\x15\n" +
+	"\x11ACTION_KIND_CLOSE\x10\x03\x12\x16\n" +
+	"\x12ACTION_KIND_REOPEN\x10\x04*_\n" +
 	"\n" +
 	"TextFormat\x12\x1b\n" +
 	"\x17TEXT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n" +
@@ -2870,10 +3319,12 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\aDeliver\x12!.parley.channel.v1.DeliverRequest\x1a\".parley.channel.v1.DeliverResponse\x12_\n" +
 	"\fDeliverBatch\x12&.parley.channel.v1.DeliverBatchRequest\x1a'.parley.channel.v1.DeliverBatchResponse\x12b\n" +
 	"\rHandleWebhook\x12'.parley.channel.v1.HandleWebhookRequest\x1a(.parley.channel.v1.HandleWebhookResponse\x12Z\n" +
-	"\x0eOpenAttachment\x12(.parley.channel.v1.OpenAttachmentRequest\x1a\x1c.parley.channel.v1.FileChunk0\x012\xae\x01\n" +
+	"\x0eOpenAttachment\x12(.parley.channel.v1.OpenAttachmentRequest\x1a\x1c.parley.channel.v1.FileChunk0\x012\x89\x02\n" +
 	"\x04Host\x12V\n" +
 	"\tPostReply\x12#.parley.channel.v1.PostReplyRequest\x1a$.parley.channel.v1.PostReplyResponse\x12N\n" +
-	"\bOpenFile\x12\".parley.channel.v1.OpenFileRequest\x1a\x1c.parley.channel.v1.FileChunk0\x01B@Z>github.com/parley-dev/parley/proto/parley/channel/v1;channelv1b\x06proto3"
+	"\bOpenFile\x12\".parley.channel.v1.OpenFileRequest\x1a\x1c.parley.channel.v1.FileChunk0\x01\x12Y\n" +
+	"\n" +
+	"PostAction\x12$.parley.channel.v1.PostActionRequest\x1a%.parley.channel.v1.PostActionResponseB@Z>github.com/parley-dev/parley/proto/parley/channel/v1;channelv1b\x06proto3"
 
 var (
 	file_parley_channel_v1_channel_proto_rawDescOnce sync.Once
@@ -2887,106 +3338,115 @@ func file_parley_channel_v1_channel_proto_rawDescGZIP() []byte {
 	return file_parley_channel_v1_channel_proto_rawDescData
 }
 
-var file_parley_channel_v1_channel_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_parley_channel_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_parley_channel_v1_channel_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_parley_channel_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_parley_channel_v1_channel_proto_goTypes = []any{
 	(Kind)(0),                     // 0: parley.channel.v1.Kind
-	(TextFormat)(0),               // 1: parley.channel.v1.TextFormat
-	(*DescribeRequest)(nil),       // 2: parley.channel.v1.DescribeRequest
-	(*DescribeResponse)(nil),      // 3: parley.channel.v1.DescribeResponse
-	(*Capabilities)(nil),          // 4: parley.channel.v1.Capabilities
-	(*ConfigKey)(nil),             // 5: parley.channel.v1.ConfigKey
-	(*ConfigureRequest)(nil),      // 6: parley.channel.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),     // 7: parley.channel.v1.ConfigureResponse
-	(*ConfigError)(nil),           // 8: parley.channel.v1.ConfigError
-	(*Conversation)(nil),          // 9: parley.channel.v1.Conversation
-	(*Contact)(nil),               // 10: parley.channel.v1.Contact
-	(*Message)(nil),               // 11: parley.channel.v1.Message
-	(*Entity)(nil),                // 12: parley.channel.v1.Entity
-	(*Attachment)(nil),            // 13: parley.channel.v1.Attachment
-	(*Location)(nil),              // 14: parley.channel.v1.Location
-	(*SharedContact)(nil),         // 15: parley.channel.v1.SharedContact
-	(*Poll)(nil),                  // 16: parley.channel.v1.Poll
-	(*Forward)(nil),               // 17: parley.channel.v1.Forward
-	(*Quote)(nil),                 // 18: parley.channel.v1.Quote
-	(*Notice)(nil),                // 19: parley.channel.v1.Notice
-	(*DeliverRequest)(nil),        // 20: parley.channel.v1.DeliverRequest
-	(*DeliverResponse)(nil),       // 21: parley.channel.v1.DeliverResponse
-	(*DeliverBatchRequest)(nil),   // 22: parley.channel.v1.DeliverBatchRequest
-	(*DeliverBatchItem)(nil),      // 23: parley.channel.v1.DeliverBatchItem
-	(*DeliverBatchResponse)(nil),  // 24: parley.channel.v1.DeliverBatchResponse
-	(*DeliverFailure)(nil),        // 25: parley.channel.v1.DeliverFailure
-	(*HandleWebhookRequest)(nil),  // 26: parley.channel.v1.HandleWebhookRequest
-	(*HeaderValues)(nil),          // 27: parley.channel.v1.HeaderValues
-	(*HandleWebhookResponse)(nil), // 28: parley.channel.v1.HandleWebhookResponse
-	(*Reply)(nil),                 // 29: parley.channel.v1.Reply
-	(*ReplyAttachment)(nil),       // 30: parley.channel.v1.ReplyAttachment
-	(*PostReplyRequest)(nil),      // 31: parley.channel.v1.PostReplyRequest
-	(*PostReplyResponse)(nil),     // 32: parley.channel.v1.PostReplyResponse
-	(*OpenFileRequest)(nil),       // 33: parley.channel.v1.OpenFileRequest
-	(*OpenAttachmentRequest)(nil), // 34: parley.channel.v1.OpenAttachmentRequest
-	(*FileChunk)(nil),             // 35: parley.channel.v1.FileChunk
-	nil,                           // 36: parley.channel.v1.HandleWebhookRequest.HeadersEntry
-	nil,                           // 37: parley.channel.v1.HandleWebhookResponse.HeadersEntry
-	(*timestamppb.Timestamp)(nil), // 38: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 39: google.protobuf.Duration
+	(ActionKind)(0),               // 1: parley.channel.v1.ActionKind
+	(TextFormat)(0),               // 2: parley.channel.v1.TextFormat
+	(*DescribeRequest)(nil),       // 3: parley.channel.v1.DescribeRequest
+	(*DescribeResponse)(nil),      // 4: parley.channel.v1.DescribeResponse
+	(*Capabilities)(nil),          // 5: parley.channel.v1.Capabilities
+	(*ConfigKey)(nil),             // 6: parley.channel.v1.ConfigKey
+	(*ConfigureRequest)(nil),      // 7: parley.channel.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),     // 8: parley.channel.v1.ConfigureResponse
+	(*ConfigError)(nil),           // 9: parley.channel.v1.ConfigError
+	(*Conversation)(nil),          // 10: parley.channel.v1.Conversation
+	(*Contact)(nil),               // 11: parley.channel.v1.Contact
+	(*Message)(nil),               // 12: parley.channel.v1.Message
+	(*Entity)(nil),                // 13: parley.channel.v1.Entity
+	(*Attachment)(nil),            // 14: parley.channel.v1.Attachment
+	(*Location)(nil),              // 15: parley.channel.v1.Location
+	(*SharedContact)(nil),         // 16: parley.channel.v1.SharedContact
+	(*Poll)(nil),                  // 17: parley.channel.v1.Poll
+	(*Forward)(nil),               // 18: parley.channel.v1.Forward
+	(*Quote)(nil),                 // 19: parley.channel.v1.Quote
+	(*Notice)(nil),                // 20: parley.channel.v1.Notice
+	(*DeliverRequest)(nil),        // 21: parley.channel.v1.DeliverRequest
+	(*DeliverResponse)(nil),       // 22: parley.channel.v1.DeliverResponse
+	(*DeliverBatchRequest)(nil),   // 23: parley.channel.v1.DeliverBatchRequest
+	(*DeliverBatchItem)(nil),      // 24: parley.channel.v1.DeliverBatchItem
+	(*DeliverBatchResponse)(nil),  // 25: parley.channel.v1.DeliverBatchResponse
+	(*DeliverFailure)(nil),        // 26: parley.channel.v1.DeliverFailure
+	(*HandleWebhookRequest)(nil),  // 27: parley.channel.v1.HandleWebhookRequest
+	(*HeaderValues)(nil),          // 28: parley.channel.v1.HeaderValues
+	(*HandleWebhookResponse)(nil), // 29: parley.channel.v1.HandleWebhookResponse
+	(*Action)(nil),                // 30: parley.channel.v1.Action
+	(*PostActionRequest)(nil),     // 31: parley.channel.v1.PostActionRequest
+	(*PostActionResponse)(nil),    // 32: parley.channel.v1.PostActionResponse
+	(*Reply)(nil),                 // 33: parley.channel.v1.Reply
+	(*ReplyAttachment)(nil),       // 34: parley.channel.v1.ReplyAttachment
+	(*PostReplyRequest)(nil),      // 35: parley.channel.v1.PostReplyRequest
+	(*PostReplyResponse)(nil),     // 36: parley.channel.v1.PostReplyResponse
+	(*OpenFileRequest)(nil),       // 37: parley.channel.v1.OpenFileRequest
+	(*OpenAttachmentRequest)(nil), // 38: parley.channel.v1.OpenAttachmentRequest
+	(*FileChunk)(nil),             // 39: parley.channel.v1.FileChunk
+	nil,                           // 40: parley.channel.v1.HandleWebhookRequest.HeadersEntry
+	nil,                           // 41: parley.channel.v1.HandleWebhookResponse.HeadersEntry
+	(*timestamppb.Timestamp)(nil), // 42: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 43: google.protobuf.Duration
 }
 var file_parley_channel_v1_channel_proto_depIdxs = []int32{
-	4,  // 0: parley.channel.v1.DescribeResponse.capabilities:type_name -> parley.channel.v1.Capabilities
-	5,  // 1: parley.channel.v1.DescribeResponse.config_keys:type_name -> parley.channel.v1.ConfigKey
-	8,  // 2: parley.channel.v1.ConfigureResponse.errors:type_name -> parley.channel.v1.ConfigError
-	38, // 3: parley.channel.v1.Conversation.started_at:type_name -> google.protobuf.Timestamp
-	38, // 4: parley.channel.v1.Message.time:type_name -> google.protobuf.Timestamp
+	5,  // 0: parley.channel.v1.DescribeResponse.capabilities:type_name -> parley.channel.v1.Capabilities
+	6,  // 1: parley.channel.v1.DescribeResponse.config_keys:type_name -> parley.channel.v1.ConfigKey
+	9,  // 2: parley.channel.v1.ConfigureResponse.errors:type_name -> parley.channel.v1.ConfigError
+	42, // 3: parley.channel.v1.Conversation.started_at:type_name -> google.protobuf.Timestamp
+	42, // 4: parley.channel.v1.Message.time:type_name -> google.protobuf.Timestamp
 	0,  // 5: parley.channel.v1.Message.kind:type_name -> parley.channel.v1.Kind
-	12, // 6: parley.channel.v1.Message.entities:type_name -> parley.channel.v1.Entity
-	13, // 7: parley.channel.v1.Message.attachments:type_name -> parley.channel.v1.Attachment
-	14, // 8: parley.channel.v1.Message.location:type_name -> parley.channel.v1.Location
-	15, // 9: parley.channel.v1.Message.shared_contact:type_name -> parley.channel.v1.SharedContact
-	16, // 10: parley.channel.v1.Message.poll:type_name -> parley.channel.v1.Poll
-	17, // 11: parley.channel.v1.Message.forward:type_name -> parley.channel.v1.Forward
-	18, // 12: parley.channel.v1.Message.reply_to:type_name -> parley.channel.v1.Quote
-	19, // 13: parley.channel.v1.Message.notice:type_name -> parley.channel.v1.Notice
-	38, // 14: parley.channel.v1.Forward.original_time:type_name -> google.protobuf.Timestamp
-	9,  // 15: parley.channel.v1.DeliverRequest.conversation:type_name -> parley.channel.v1.Conversation
-	10, // 16: parley.channel.v1.DeliverRequest.contact:type_name -> parley.channel.v1.Contact
-	11, // 17: parley.channel.v1.DeliverRequest.message:type_name -> parley.channel.v1.Message
-	9,  // 18: parley.channel.v1.DeliverBatchRequest.conversation:type_name -> parley.channel.v1.Conversation
-	10, // 19: parley.channel.v1.DeliverBatchRequest.contact:type_name -> parley.channel.v1.Contact
-	23, // 20: parley.channel.v1.DeliverBatchRequest.items:type_name -> parley.channel.v1.DeliverBatchItem
-	39, // 21: parley.channel.v1.DeliverBatchRequest.time_budget:type_name -> google.protobuf.Duration
-	11, // 22: parley.channel.v1.DeliverBatchItem.message:type_name -> parley.channel.v1.Message
-	21, // 23: parley.channel.v1.DeliverBatchResponse.delivered:type_name -> parley.channel.v1.DeliverResponse
-	25, // 24: parley.channel.v1.DeliverBatchResponse.failure:type_name -> parley.channel.v1.DeliverFailure
-	39, // 25: parley.channel.v1.DeliverFailure.retry_delay:type_name -> google.protobuf.Duration
-	36, // 26: parley.channel.v1.HandleWebhookRequest.headers:type_name -> parley.channel.v1.HandleWebhookRequest.HeadersEntry
-	37, // 27: parley.channel.v1.HandleWebhookResponse.headers:type_name -> parley.channel.v1.HandleWebhookResponse.HeadersEntry
-	29, // 28: parley.channel.v1.HandleWebhookResponse.replies:type_name -> parley.channel.v1.Reply
-	1,  // 29: parley.channel.v1.Reply.format:type_name -> parley.channel.v1.TextFormat
-	30, // 30: parley.channel.v1.Reply.attachments:type_name -> parley.channel.v1.ReplyAttachment
-	29, // 31: parley.channel.v1.PostReplyRequest.reply:type_name -> parley.channel.v1.Reply
-	27, // 32: parley.channel.v1.HandleWebhookRequest.HeadersEntry.value:type_name -> parley.channel.v1.HeaderValues
-	27, // 33: parley.channel.v1.HandleWebhookResponse.HeadersEntry.value:type_name -> parley.channel.v1.HeaderValues
-	2,  // 34: parley.channel.v1.Channel.Describe:input_type -> parley.channel.v1.DescribeRequest
-	6,  // 35: parley.channel.v1.Channel.Configure:input_type -> parley.channel.v1.ConfigureRequest
-	20, // 36: parley.channel.v1.Channel.Deliver:input_type -> parley.channel.v1.DeliverRequest
-	22, // 37: parley.channel.v1.Channel.DeliverBatch:input_type -> parley.channel.v1.DeliverBatchRequest
-	26, // 38: parley.channel.v1.Channel.HandleWebhook:input_type -> parley.channel.v1.HandleWebhookRequest
-	34, // 39: parley.channel.v1.Channel.OpenAttachment:input_type -> parley.channel.v1.OpenAttachmentRequest
-	31, // 40: parley.channel.v1.Host.PostReply:input_type -> parley.channel.v1.PostReplyRequest
-	33, // 41: parley.channel.v1.Host.OpenFile:input_type -> parley.channel.v1.OpenFileRequest
-	3,  // 42: parley.channel.v1.Channel.Describe:output_type -> parley.channel.v1.DescribeResponse
-	7,  // 43: parley.channel.v1.Channel.Configure:output_type -> parley.channel.v1.ConfigureResponse
-	21, // 44: parley.channel.v1.Channel.Deliver:output_type -> parley.channel.v1.DeliverResponse
-	24, // 45: parley.channel.v1.Channel.DeliverBatch:output_type -> parley.channel.v1.DeliverBatchResponse
-	28, // 46: parley.channel.v1.Channel.HandleWebhook:output_type -> parley.channel.v1.HandleWebhookResponse
-	35, // 47: parley.channel.v1.Channel.OpenAttachment:output_type -> parley.channel.v1.FileChunk
-	32, // 48: parley.channel.v1.Host.PostReply:output_type -> parley.channel.v1.PostReplyResponse
-	35, // 49: parley.channel.v1.Host.OpenFile:output_type -> parley.channel.v1.FileChunk
-	42, // [42:50] is the sub-list for method output_type
-	34, // [34:42] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	13, // 6: parley.channel.v1.Message.entities:type_name -> parley.channel.v1.Entity
+	14, // 7: parley.channel.v1.Message.attachments:type_name -> parley.channel.v1.Attachment
+	15, // 8: parley.channel.v1.Message.location:type_name -> parley.channel.v1.Location
+	16, // 9: parley.channel.v1.Message.shared_contact:type_name -> parley.channel.v1.SharedContact
+	17, // 10: parley.channel.v1.Message.poll:type_name -> parley.channel.v1.Poll
+	18, // 11: parley.channel.v1.Message.forward:type_name -> parley.channel.v1.Forward
+	19, // 12: parley.channel.v1.Message.reply_to:type_name -> parley.channel.v1.Quote
+	20, // 13: parley.channel.v1.Message.notice:type_name -> parley.channel.v1.Notice
+	42, // 14: parley.channel.v1.Forward.original_time:type_name -> google.protobuf.Timestamp
+	10, // 15: parley.channel.v1.DeliverRequest.conversation:type_name -> parley.channel.v1.Conversation
+	11, // 16: parley.channel.v1.DeliverRequest.contact:type_name -> parley.channel.v1.Contact
+	12, // 17: parley.channel.v1.DeliverRequest.message:type_name -> parley.channel.v1.Message
+	10, // 18: parley.channel.v1.DeliverBatchRequest.conversation:type_name -> parley.channel.v1.Conversation
+	11, // 19: parley.channel.v1.DeliverBatchRequest.contact:type_name -> parley.channel.v1.Contact
+	24, // 20: parley.channel.v1.DeliverBatchRequest.items:type_name -> parley.channel.v1.DeliverBatchItem
+	43, // 21: parley.channel.v1.DeliverBatchRequest.time_budget:type_name -> google.protobuf.Duration
+	12, // 22: parley.channel.v1.DeliverBatchItem.message:type_name -> parley.channel.v1.Message
+	22, // 23: parley.channel.v1.DeliverBatchResponse.delivered:type_name -> parley.channel.v1.DeliverResponse
+	26, // 24: parley.channel.v1.DeliverBatchResponse.failure:type_name -> parley.channel.v1.DeliverFailure
+	43, // 25: parley.channel.v1.DeliverFailure.retry_delay:type_name -> google.protobuf.Duration
+	40, // 26: parley.channel.v1.HandleWebhookRequest.headers:type_name -> parley.channel.v1.HandleWebhookRequest.HeadersEntry
+	41, // 27: parley.channel.v1.HandleWebhookResponse.headers:type_name -> parley.channel.v1.HandleWebhookResponse.HeadersEntry
+	33, // 28: parley.channel.v1.HandleWebhookResponse.replies:type_name -> parley.channel.v1.Reply
+	30, // 29: parley.channel.v1.HandleWebhookResponse.actions:type_name -> parley.channel.v1.Action
+	1,  // 30: parley.channel.v1.Action.kind:type_name -> parley.channel.v1.ActionKind
+	30, // 31: parley.channel.v1.PostActionRequest.action:type_name -> parley.channel.v1.Action
+	2,  // 32: parley.channel.v1.Reply.format:type_name -> parley.channel.v1.TextFormat
+	34, // 33: parley.channel.v1.Reply.attachments:type_name -> parley.channel.v1.ReplyAttachment
+	33, // 34: parley.channel.v1.PostReplyRequest.reply:type_name -> parley.channel.v1.Reply
+	28, // 35: parley.channel.v1.HandleWebhookRequest.HeadersEntry.value:type_name -> parley.channel.v1.HeaderValues
+	28, // 36: parley.channel.v1.HandleWebhookResponse.HeadersEntry.value:type_name -> parley.channel.v1.HeaderValues
+	3,  // 37: parley.channel.v1.Channel.Describe:input_type -> parley.channel.v1.DescribeRequest
+	7,  // 38: parley.channel.v1.Channel.Configure:input_type -> parley.channel.v1.ConfigureRequest
+	21, // 39: parley.channel.v1.Channel.Deliver:input_type -> parley.channel.v1.DeliverRequest
+	23, // 40: parley.channel.v1.Channel.DeliverBatch:input_type -> parley.channel.v1.DeliverBatchRequest
+	27, // 41: parley.channel.v1.Channel.HandleWebhook:input_type -> parley.channel.v1.HandleWebhookRequest
+	38, // 42: parley.channel.v1.Channel.OpenAttachment:input_type -> parley.channel.v1.OpenAttachmentRequest
+	35, // 43: parley.channel.v1.Host.PostReply:input_type -> parley.channel.v1.PostReplyRequest
+	37, // 44: parley.channel.v1.Host.OpenFile:input_type -> parley.channel.v1.OpenFileRequest
+	31, // 45: parley.channel.v1.Host.PostAction:input_type -> parley.channel.v1.PostActionRequest
+	4,  // 46: parley.channel.v1.Channel.Describe:output_type -> parley.channel.v1.DescribeResponse
+	8,  // 47: parley.channel.v1.Channel.Configure:output_type -> parley.channel.v1.ConfigureResponse
+	22, // 48: parley.channel.v1.Channel.Deliver:output_type -> parley.channel.v1.DeliverResponse
+	25, // 49: parley.channel.v1.Channel.DeliverBatch:output_type -> parley.channel.v1.DeliverBatchResponse
+	29, // 50: parley.channel.v1.Channel.HandleWebhook:output_type -> parley.channel.v1.HandleWebhookResponse
+	39, // 51: parley.channel.v1.Channel.OpenAttachment:output_type -> parley.channel.v1.FileChunk
+	36, // 52: parley.channel.v1.Host.PostReply:output_type -> parley.channel.v1.PostReplyResponse
+	39, // 53: parley.channel.v1.Host.OpenFile:output_type -> parley.channel.v1.FileChunk
+	32, // 54: parley.channel.v1.Host.PostAction:output_type -> parley.channel.v1.PostActionResponse
+	46, // [46:55] is the sub-list for method output_type
+	37, // [37:46] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_parley_channel_v1_channel_proto_init() }
@@ -2999,8 +3459,8 @@ func file_parley_channel_v1_channel_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_parley_channel_v1_channel_proto_rawDesc), len(file_parley_channel_v1_channel_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   36,
+			NumEnums:      3,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

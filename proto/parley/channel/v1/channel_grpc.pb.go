@@ -379,8 +379,9 @@ var Channel_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Host_PostReply_FullMethodName = "/parley.channel.v1.Host/PostReply"
-	Host_OpenFile_FullMethodName  = "/parley.channel.v1.Host/OpenFile"
+	Host_PostReply_FullMethodName  = "/parley.channel.v1.Host/PostReply"
+	Host_OpenFile_FullMethodName   = "/parley.channel.v1.Host/OpenFile"
+	Host_PostAction_FullMethodName = "/parley.channel.v1.Host/PostAction"
 )
 
 // HostClient is the client API for Host service.
@@ -397,6 +398,10 @@ type HostClient interface {
 	// OpenFile streams a Telegram file (named by Attachment.file_ref) so a
 	// plugin can upload it to its desk instead of linking it.
 	OpenFile(ctx context.Context, in *OpenFileRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[FileChunk], error)
+	// PostAction hands the host an agent's action on a conversation (claim,
+	// close, ...) that the plugin received on its own connection. Like
+	// PostReply it returns only after the action is durably applied.
+	PostAction(ctx context.Context, in *PostActionRequest, opts ...grpc.CallOption) (*PostActionResponse, error)
 }
 
 type hostClient struct {
@@ -436,6 +441,16 @@ func (c *hostClient) OpenFile(ctx context.Context, in *OpenFileRequest, opts ...
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Host_OpenFileClient = grpc.ServerStreamingClient[FileChunk]
 
+func (c *hostClient) PostAction(ctx context.Context, in *PostActionRequest, opts ...grpc.CallOption) (*PostActionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PostActionResponse)
+	err := c.cc.Invoke(ctx, Host_PostAction_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HostServer is the server API for Host service.
 // All implementations must embed UnimplementedHostServer
 // for forward compatibility.
@@ -450,6 +465,10 @@ type HostServer interface {
 	// OpenFile streams a Telegram file (named by Attachment.file_ref) so a
 	// plugin can upload it to its desk instead of linking it.
 	OpenFile(*OpenFileRequest, grpc.ServerStreamingServer[FileChunk]) error
+	// PostAction hands the host an agent's action on a conversation (claim,
+	// close, ...) that the plugin received on its own connection. Like
+	// PostReply it returns only after the action is durably applied.
+	PostAction(context.Context, *PostActionRequest) (*PostActionResponse, error)
 	mustEmbedUnimplementedHostServer()
 }
 
@@ -465,6 +484,9 @@ func (UnimplementedHostServer) PostReply(context.Context, *PostReplyRequest) (*P
 }
 func (UnimplementedHostServer) OpenFile(*OpenFileRequest, grpc.ServerStreamingServer[FileChunk]) error {
 	return status.Error(codes.Unimplemented, "method OpenFile not implemented")
+}
+func (UnimplementedHostServer) PostAction(context.Context, *PostActionRequest) (*PostActionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PostAction not implemented")
 }
 func (UnimplementedHostServer) mustEmbedUnimplementedHostServer() {}
 func (UnimplementedHostServer) testEmbeddedByValue()              {}
@@ -516,6 +538,24 @@ func _Host_OpenFile_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Host_OpenFileServer = grpc.ServerStreamingServer[FileChunk]
 
+func _Host_PostAction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PostActionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).PostAction(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_PostAction_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).PostAction(ctx, req.(*PostActionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Host_ServiceDesc is the grpc.ServiceDesc for Host service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -526,6 +566,10 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PostReply",
 			Handler:    _Host_PostReply_Handler,
+		},
+		{
+			MethodName: "PostAction",
+			Handler:    _Host_PostAction_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
