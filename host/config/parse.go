@@ -108,6 +108,7 @@ func schema(c *Config) []section {
 			{"run_length", &c.Dispatch.RunLength},
 			{"initial_backoff", &c.Dispatch.InitialBackoff},
 			{"max_backoff", &c.Dispatch.MaxBackoff},
+			{"channel_concurrency", &c.Dispatch.ChannelConcurrency},
 		}},
 		{"log", []field{
 			{"level", &c.Log.Level},
