@@ -102,14 +102,18 @@ func TestChannelOutageSpendsNoAttempts(t *testing.T) {
 			// attempts spent, every row would have failed 3 attempts in.
 			start := time.Now()
 			for chs.lookups.Load() < 20 || time.Since(start) < 20*maxBackoff {
-				<-chs.downLookup
-			}
-			failed, err := s.Queue(t.Context(), 100, store.StateFailed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(failed) > 0 {
-				t.Fatalf("%d deliveries failed during the outage, e.g. %+v", len(failed), failed[0])
+				failed, err := s.Queue(t.Context(), 100, store.StateFailed)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(failed) > 0 {
+					t.Fatalf("%d deliveries failed during the outage, e.g. %+v", len(failed), failed[0])
+				}
+				select {
+				case <-chs.downLookup:
+				case <-time.After(10 * time.Second):
+					t.Fatalf("the dispatcher stopped looking at the channel after %d look-ups", chs.lookups.Load())
+				}
 			}
 			chs.up.Store(true)
 			waitDone(t, s)
