@@ -5,7 +5,7 @@
 //	parley check    --config FILE   validate config, start and configure every plugin, call getMe
 //	parley plugins  --config FILE   list channels and their plugins
 //	parley status   --config FILE   replicas, the Telegram poller, backlog per channel
-//	parley outbox   --config FILE [retry KIND:ID]   list pending and failed work, or retry one row
+//	parley outbox   --config FILE [retry KIND:ID | retry --all [--channel NAME]]   list pending and failed work, or retry
 //	parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]   the two-pane local demo
 //	parley version
 //
@@ -37,6 +37,8 @@ Usage:
   parley status   [--config FILE]   replicas alive, which one polls Telegram, backlog per channel
   parley outbox   [--config FILE] [--all]         list pending and failed deliveries and replies
   parley outbox   [--config FILE] retry KIND:ID   retry one (KIND is delivery or reply)
+  parley outbox   [--config FILE] retry --all [--channel NAME]
+                  retry every failed row (of one channel; "telegram" for replies)
   parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]
                   run the host between a fake Telegram and a fake desk, with a two-pane
                   web page to play customer and agent (defaults: 127.0.0.1:8400, webhook, bin/plugins)
