@@ -94,11 +94,18 @@ func (d *Dispatcher) channelUnavailable(err error) (time.Duration, bool) {
 	if err == nil || !d.opts.Unavailable(err) {
 		return 0, false
 	}
+	return d.outageWait(err), true
+}
+
+// outageWait is how long claims skip a channel that is down: the hint err
+// carries, else the first backoff, at least a poll and at most the
+// backoff's limit.
+func (d *Dispatcher) outageWait(err error) time.Duration {
 	wait := d.opts.Backoff.Next(1)
 	if hint, ok := sdk.RetryHint(err); ok && hint > 0 {
 		wait = hint
 	}
-	return min(max(wait, d.opts.PollInterval), d.opts.Backoff.Limit()), true
+	return min(max(wait, d.opts.PollInterval), d.opts.Backoff.Limit())
 }
 
 // holdForOutage gives a run of a channel that is down back to its lane

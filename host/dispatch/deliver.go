@@ -30,7 +30,7 @@ func (d *Dispatcher) deliver(ctx context.Context, run []store.Delivery) {
 	ch, ok := d.channels.Channel(head.Channel)
 	if !ok {
 		err := fmt.Errorf("%w: %s", errChannelDown, head.Channel)
-		d.holdForOutage(ctx, run, err, min(max(d.opts.Backoff.Next(1), d.opts.PollInterval), d.opts.Backoff.Limit()))
+		d.holdForOutage(ctx, run, err, d.outageWait(err))
 		return
 	}
 	req := sdk.DeliverBatchRequest{

@@ -222,6 +222,7 @@ func TestHungDeskDoesNotStarveOthers(t *testing.T) {
 	for h.hung.Load() < concurrency/2 {
 		time.Sleep(time.Millisecond)
 	}
+	start := time.Now()
 	_, err := s.CommitInbound(t.Context(), store.Inbound{UpdateID: 1000, ChatID: 1, Channels: []string{"b"},
 		Messages: []sdk.Message{{ID: "b1", Kind: sdk.KindText, Text: "hello"}}})
 	if err != nil {
@@ -233,6 +234,7 @@ func TestHungDeskDoesNotStarveOthers(t *testing.T) {
 		if id != "b1" {
 			t.Fatalf("desk b got %q", id)
 		}
+		t.Logf("desk b got its message %s after it was committed", time.Since(start).Round(time.Millisecond))
 	case <-time.After(2 * time.Second):
 		t.Fatalf("desk b got nothing within 2s while desk a hangs on %d conversations", h.hung.Load())
 	}
