@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -306,3 +307,81 @@ func (f *failingTelegram) SendReply(context.Context, int64, sdk.Reply, dispatch.
 }
 
 func (f *failingTelegram) EditReply(context.Context, int64, int64, sdk.Reply) error { return f.err }
+
+// openerDesk serves reply attachments, or answers "unavailable" (as the
+// plugin host does while the plugin restarts) until up is set.
+type openerDesk struct {
+	desk
+	up    atomic.Bool
+	tries atomic.Int64
+}
+
+func (o *openerDesk) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser, sdk.FileInfo, error) {
+	o.tries.Add(1)
+	if !o.up.Load() {
+		return nil, sdk.FileInfo{}, sdk.RetryAfter(fmt.Errorf("%w: plugin desk is restarting", dispatch.ErrChannelUnavailable), time.Hour)
+	}
+	return io.NopCloser(strings.NewReader("file")), sdk.FileInfo{Name: "a.txt"}, nil
+}
+
+// openingTelegram fetches a reply's files through the channel, as the real
+// sender does before anything is sent, and records what it sent.
+type openingTelegram struct{ sent atomic.Int64 }
+
+func (o *openingTelegram) SendReply(ctx context.Context, _ int64, r sdk.Reply, open dispatch.OpenAttachment, _ []int64) (dispatch.SendResult, error) {
+	for _, a := range r.Attachments {
+		rc, _, err := open(ctx, a)
+		if err != nil {
+			return dispatch.SendResult{}, fmt.Errorf("fetching the file from the desk: %w", err)
+		}
+		rc.Close()
+	}
+	return dispatch.SendResult{MessageIDs: []int64{o.sent.Add(1)}}, nil
+}
+
+func (o *openingTelegram) EditReply(context.Context, int64, int64, sdk.Reply) error { return nil }
+
+// A reply whose file lives in a desk plugin that is down outlasts its
+// attempts without being failed, and goes out once the plugin is back.
+func TestReplyWaitsForItsFilesPlugin(t *testing.T) {
+	s := openStore(t)
+	_, err := s.CommitInbound(t.Context(), store.Inbound{UpdateID: 1, ChatID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := s.ConversationByChat(t.Context(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := &openerDesk{}
+	tg := &openingTelegram{}
+	d := dispatch.New(dispatch.Config{Store: s, Channels: channels{"desk": ch}, Telegram: tg, Options: dispatch.Options{
+		Concurrency: 2, MaxAttempts: 2, PollInterval: 5 * time.Millisecond,
+		Backoff: dispatch.Backoff{Initial: 5 * time.Millisecond, Max: 10 * time.Millisecond},
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = d.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	_, err = s.CommitReplies(t.Context(), "desk", []sdk.Reply{{ConversationID: conv.ID, ExternalID: "r1",
+		Attachments: []sdk.ReplyAttachment{{Ref: "f1", Name: "a.txt"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Notify()
+	deadline := time.Now().Add(10 * time.Second)
+	for ch.tries.Load() < 10 {
+		if failed, _ := s.Queue(t.Context(), 10, store.StateFailed); len(failed) > 0 {
+			t.Fatalf("the reply failed while its plugin was down: %+v", failed[0])
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the reply was tried %d times in 10s", ch.tries.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ch.up.Store(true)
+	waitDone(t, s)
+	if tg.sent.Load() != 1 {
+		t.Errorf("sent %d messages, want the reply once", tg.sent.Load())
+	}
+}

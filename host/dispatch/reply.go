@@ -100,6 +100,11 @@ func (d *Dispatcher) replyFailed(ctx context.Context, out store.OutgoingReply, e
 	}
 	attempts := out.Attempts + 1
 	next, permanent := d.nextAttempt(attempts, err)
+	if wait, down := d.channelUnavailable(err); down {
+		// The reply's files are in a desk plugin that is not running: the
+		// reply waits for it however long that takes, never failed for it.
+		next, permanent = time.Now().Add(wait), false
+	}
 	if permanent {
 		log.Error("reply failed for good", "attempts", attempts, "error", err)
 		d.failReply(ctx, out, err)
