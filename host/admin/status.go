@@ -204,6 +204,10 @@ func (p *statusPage) retry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	kind := r.PostForm.Get("kind")
+	if kind == "all" {
+		p.retryAll(w, r, r.PostForm.Get("channel"))
+		return
+	}
 	id, err := strconv.ParseInt(r.PostForm.Get("id"), 10, 64)
 	if (kind != "delivery" && kind != "reply") || err != nil {
 		http.Error(w, "kind must be delivery or reply and id a number", http.StatusBadRequest)
@@ -222,6 +226,29 @@ func (p *statusPage) retry(w http.ResponseWriter, r *http.Request) {
 		p.c.Wake()
 	}
 	// Post/redirect/get: a reload does not retry twice.
+	http.Redirect(w, r, "/status?flash="+url.QueryEscape(flash), http.StatusSeeOther)
+}
+
+// retryAll retries every failed row of channel ("" for all), when the
+// store can (store.FailedRetrier); the caller checked the CSRF token.
+func (p *statusPage) retryAll(w http.ResponseWriter, r *http.Request, channel string) {
+	fr, ok := p.c.Store.(store.FailedRetrier)
+	if !ok {
+		http.Error(w, "this store cannot retry rows in bulk", http.StatusNotImplemented)
+		return
+	}
+	n, err := fr.RetryFailed(r.Context(), channel)
+	if err != nil {
+		p.c.Logger.Warn("retry of all failed rows from the status page", "channel", channel, "error", err)
+		http.Error(w, "retry failed: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	p.c.Logger.Info("retry of all failed rows requested from the status page", "channel", channel, "rows", n)
+	p.c.Wake()
+	flash := fmt.Sprintf("%d failed rows queued for a retry now", n)
+	if channel != "" {
+		flash = fmt.Sprintf("%d failed rows of %s queued for a retry now", n, channel)
+	}
 	http.Redirect(w, r, "/status?flash="+url.QueryEscape(flash), http.StatusSeeOther)
 }
 

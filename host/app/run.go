@@ -135,6 +135,12 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 			RunLength:   cfg.Dispatch.RunLength,
 			MaxAttempts: cfg.Dispatch.MaxAttempts,
 			Backoff:     dispatch.Backoff{Initial: cfg.Dispatch.InitialBackoff.Duration, Max: cfg.Dispatch.MaxBackoff.Duration},
+			// Set by hardening (issue 12): a slow desk holds only its share of
+			// the workers, a plugin outage spends no attempts, and no secret
+			// reaches last_error or a notice.
+			ChannelConcurrency: cfg.ChannelLimit(),
+			Unavailable:        channelUnavailable,
+			Redact:             logging.NewRedactor(cfg.Secrets()).Redact,
 		},
 	})
 
@@ -381,4 +387,10 @@ func (c *channelSet) Channel(name string) (sdk.Channel, bool) {
 		return nil, false
 	}
 	return fb.Channel(name)
+}
+
+// channelUnavailable tells the dispatcher that a delivery met no running
+// plugin (it waits for the restart) rather than a failing desk.
+func channelUnavailable(err error) bool {
+	return errors.Is(err, pluginhost.ErrUnavailable) || errors.Is(err, dispatch.ErrChannelUnavailable)
 }

@@ -114,9 +114,9 @@ func (t *telegramClient) poll(ctx context.Context, handler func(context.Context,
 }
 
 // SendReply implements dispatch.Telegram.
-func (t *telegramClient) SendReply(ctx context.Context, chatID int64, r sdk.Reply, open dispatch.OpenAttachment) (dispatch.SendResult, error) {
-	res, err := t.sender.SendReply(ctx, chatID, r, sender.Opener(open))
-	out := dispatch.SendResult{MessageIDs: res.MessageIDs}
+func (t *telegramClient) SendReply(ctx context.Context, chatID int64, r sdk.Reply, open dispatch.OpenAttachment, sent []int64) (dispatch.SendResult, error) {
+	res, err := t.sender.ResumeReply(ctx, chatID, r, sender.Opener(open), sent)
+	out := dispatch.SendResult{MessageIDs: res.MessageIDs, Progress: res.Progress}
 	for _, f := range res.Failed {
 		out.Failed = append(out.Failed, dispatch.FailedAttachment{Name: f.Name, Reason: f.Reason})
 	}

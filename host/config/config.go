@@ -97,6 +97,23 @@ type Dispatch struct {
 	RunLength      int
 	InitialBackoff Duration
 	MaxBackoff     Duration
+	// ChannelConcurrency is the most deliveries of one channel in flight
+	// at once, so a desk that hangs cannot hold every worker; 0 picks
+	// concurrency/2 when several channels are enabled, else concurrency.
+	ChannelConcurrency int
+}
+
+// ChannelLimit is the per-channel delivery limit in effect: the
+// configured one, or its default for the enabled channels.
+func (c *Config) ChannelLimit() int {
+	d := c.Dispatch
+	switch {
+	case d.ChannelConcurrency > 0:
+		return min(d.ChannelConcurrency, d.Concurrency)
+	case len(c.EnabledChannels()) > 1:
+		return max(1, d.Concurrency/2)
+	}
+	return d.Concurrency
 }
 
 // Retention configures how long customer data is kept.

@@ -377,3 +377,29 @@ func TestDefaultPath(t *testing.T) {
 		t.Errorf("DefaultPath = %q, want $PARLEY_CONFIG", got)
 	}
 }
+
+func TestChannelLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		text string
+		want int
+	}{
+		{"one channel: no limit below concurrency", "[dispatch]\nconcurrency = 10\n" + channelTOML("a"), 10},
+		{"several channels: half each", "[dispatch]\nconcurrency = 10\n" + channelTOML("a") + channelTOML("b"), 5},
+		{"configured", "[dispatch]\nconcurrency = 10\nchannel_concurrency = 3\n" + channelTOML("a") + channelTOML("b"), 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse("parley.toml", []byte(minimal+tc.text), env(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.ChannelLimit(); got != tc.want {
+				t.Errorf("ChannelLimit() = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func channelTOML(name string) string {
+	return "[channels." + name + "]\nplugin = \"webhook\"\n"
+}

@@ -111,6 +111,7 @@ func schema(c *Config) []section {
 			{"run_length", &c.Dispatch.RunLength},
 			{"initial_backoff", &c.Dispatch.InitialBackoff},
 			{"max_backoff", &c.Dispatch.MaxBackoff},
+			{"channel_concurrency", &c.Dispatch.ChannelConcurrency},
 		}},
 		{"retention", []field{
 			{"messages", &c.Retention.Messages},

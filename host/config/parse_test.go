@@ -141,6 +141,11 @@ func TestParseReportsProblem(t *testing.T) {
 			line: 4, key: "dispatch.run_length", message: "must be between 1 and 128",
 		},
 		{
+			name: "channel limit above the global one",
+			text: minimal + "[dispatch]\nconcurrency = 8\nchannel_concurrency = 9\n",
+			line: 5, key: "dispatch.channel_concurrency", message: "must be between 0 (automatic) and dispatch.concurrency",
+		},
+		{
 			name: "section that is not a table",
 			text: "log = \"debug\"\n" + minimal,
 			line: 1, key: "log", message: "must be a table, not a string",

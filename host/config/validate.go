@@ -107,6 +107,9 @@ func (d *decoder) validate(c *Config) {
 	if c.Dispatch.RunLength < 1 || c.Dispatch.RunLength > maxRunLength {
 		d.add([]string{"dispatch", "run_length"}, fmt.Sprintf("must be between 1 and %d", maxRunLength), "")
 	}
+	if c.Dispatch.ChannelConcurrency < 0 || c.Dispatch.ChannelConcurrency > max(c.Dispatch.Concurrency, 1) {
+		d.add([]string{"dispatch", "channel_concurrency"}, "must be between 0 (automatic) and dispatch.concurrency", "")
+	}
 	d.positive([]string{"dispatch", "initial_backoff"}, c.Dispatch.InitialBackoff)
 	if c.Dispatch.MaxBackoff.Duration < c.Dispatch.InitialBackoff.Duration {
 		d.add([]string{"dispatch", "max_backoff"}, "must not be shorter than dispatch.initial_backoff", "")

@@ -11,9 +11,10 @@ import (
 	"github.com/parley-dev/parley/sdk"
 )
 
-// errChannelDown is retried: the channel may be restarting or come back
-// after a config fix.
-var errChannelDown = errors.New("channel is not running")
+// errChannelDown is what a delivery to a channel that Channels does not
+// know meets: it waits like any unavailable channel, since the channel may
+// be restarting or come back after a config fix.
+var errChannelDown = fmt.Errorf("%w: channel is not running", ErrChannelUnavailable)
 
 // deliver hands a run of one lane (its head, and the rows claimed behind
 // it) to the lane's channel in one call, and records how far it got: the
@@ -25,10 +26,11 @@ func (d *Dispatcher) deliver(ctx context.Context, run []store.Delivery) {
 		defer d.completions.end()
 	}
 	head := run[0]
+	defer d.gate.done(head.Channel)
 	ch, ok := d.channels.Channel(head.Channel)
 	if !ok {
-		d.deliveryFailed(ctx, head, fmt.Errorf("%w: %s", errChannelDown, head.Channel))
-		d.release(ctx, run[1:])
+		err := fmt.Errorf("%w: %s", errChannelDown, head.Channel)
+		d.holdForOutage(ctx, run, err, d.outageWait(err))
 		return
 	}
 	req := sdk.DeliverBatchRequest{
@@ -62,6 +64,10 @@ func (d *Dispatcher) deliver(ctx context.Context, run []store.Delivery) {
 		// stay leased to us; the next start (or lease expiry) retries them.
 		d.deliveryLog(rest[0]).Debug("delivery interrupted by shutdown", "undelivered", len(rest))
 	case resp.Err != nil:
+		if wait, down := d.channelUnavailable(resp.Err); down {
+			d.holdForOutage(ctx, rest, resp.Err, wait)
+			return
+		}
 		d.deliveryFailed(ctx, rest[0], resp.Err)
 		d.release(ctx, rest[1:])
 	default:
@@ -160,14 +166,14 @@ func (d *Dispatcher) deliveryFailed(ctx context.Context, del store.Delivery, err
 	next, permanent := d.nextAttempt(attempts, err)
 	if permanent {
 		log.Error("delivery failed for good", "attempts", attempts, "error", err)
-		if ferr := d.store.FailDelivery(ctx, del.ID, d.opts.Owner, err.Error()); ferr != nil && !errors.Is(ferr, store.ErrLeaseLost) {
+		if ferr := d.store.FailDelivery(ctx, del.ID, d.opts.Owner, d.redact(err.Error())); ferr != nil && !errors.Is(ferr, store.ErrLeaseLost) {
 			log.Error("recording the failure failed", "error", ferr)
 		}
 		d.observer.DeliveryFailed(del.Channel, true)
 		return
 	}
 	log.Warn("delivery failed; will retry", "attempt", attempts, "retry_in", time.Until(next).Round(time.Millisecond), "error", err)
-	if rerr := d.store.RetryDelivery(ctx, del.ID, d.opts.Owner, next, err.Error()); rerr != nil && !errors.Is(rerr, store.ErrLeaseLost) {
+	if rerr := d.store.RetryDelivery(ctx, del.ID, d.opts.Owner, next, d.redact(err.Error())); rerr != nil && !errors.Is(rerr, store.ErrLeaseLost) {
 		log.Error("scheduling the retry failed", "error", rerr)
 	}
 	d.observer.DeliveryFailed(del.Channel, false)
@@ -181,7 +187,12 @@ func (d *Dispatcher) nextAttempt(attempts int, err error) (time.Time, bool) {
 	}
 	wait := d.opts.Backoff.Next(attempts)
 	if hint, ok := sdk.RetryHint(err); ok && hint > 0 {
-		wait = hint
+		// A plugin's (or Telegram's) hint, within the operator's bound: a
+		// desk answering "retry in a year" must not park a message.
+		wait = min(hint, d.opts.Backoff.Limit())
 	}
 	return time.Now().Add(wait), false
 }
+
+// redact removes secrets from error text bound for the store or a desk.
+func (d *Dispatcher) redact(s string) string { return d.opts.Redact(s) }

@@ -31,6 +31,11 @@ type SendResult struct {
 	MessageIDs []int64
 	// Failed lists attachments that could not be sent (the text still was).
 	Failed []FailedAttachment
+	// Progress says how far the reply got, also (above all) when an error
+	// is returned: one entry per part handled in order, the Telegram id of
+	// the message it became or 0 for a part that sent nothing. Given back
+	// as sent, it makes SendReply resume after those parts.
+	Progress []int64
 }
 
 // FailedAttachment names a file that did not reach the user, and why.
@@ -41,8 +46,10 @@ type FailedAttachment struct {
 
 // Telegram sends agent replies to users. Errors carry the SDK's markers:
 // sdk.RetryAfter for "try later", sdk.Permanent for "never", ErrUserBlocked.
+// SendReply resumes after the parts in sent (an earlier attempt's
+// SendResult.Progress), so a reply that failed half way sends no part twice.
 type Telegram interface {
-	SendReply(ctx context.Context, chatID int64, r sdk.Reply, open OpenAttachment) (SendResult, error)
+	SendReply(ctx context.Context, chatID int64, r sdk.Reply, open OpenAttachment, sent []int64) (SendResult, error)
 	EditReply(ctx context.Context, chatID, messageID int64, r sdk.Reply) error
 }
 
@@ -106,7 +113,25 @@ type Options struct {
 	// the workers to be free before claiming for fewer, while the others
 	// are busy [1ms].
 	ClaimWindow time.Duration
+	// ChannelConcurrency is how many lanes of one channel are worked on
+	// at once [Concurrency]: below Concurrency, a desk that hangs holds
+	// only that many workers, and the claims pass its lanes by while the
+	// other channels' lanes are still claimed.
+	ChannelConcurrency int
+	// Unavailable tells an error that means the channel's plugin is not
+	// running (starting, restarting, failed) from the desk's own failure
+	// [errors.Is(err, ErrChannelUnavailable)]. Such a delivery waits for
+	// the channel without spending an attempt.
+	Unavailable func(error) bool
+	// Redact removes secrets from error text before it is stored
+	// (last_error) or sent to a desk in a notice [none].
+	Redact func(string) string
 }
+
+// ErrChannelUnavailable marks an error meaning a channel cannot be called
+// right now (no process behind it), as opposed to a failure of the desk.
+// A Channels implementation whose Channel reports false is unavailable too.
+var ErrChannelUnavailable = errors.New("channel unavailable")
 
 func (o *Options) defaults() {
 	if o.Concurrency <= 0 {
@@ -142,6 +167,15 @@ func (o *Options) defaults() {
 	if o.ClaimWindow <= 0 {
 		o.ClaimWindow = time.Millisecond
 	}
+	if o.ChannelConcurrency <= 0 || o.ChannelConcurrency > o.Concurrency {
+		o.ChannelConcurrency = o.Concurrency
+	}
+	if o.Unavailable == nil {
+		o.Unavailable = func(err error) bool { return errors.Is(err, ErrChannelUnavailable) }
+	}
+	if o.Redact == nil {
+		o.Redact = func(s string) string { return s }
+	}
 	if o.Owner == "" {
 		o.Owner = fmt.Sprintf("parley-%d", time.Now().UnixNano())
 	}
@@ -163,6 +197,8 @@ type Dispatcher struct {
 	// completions groups delivery completions; nil when the store cannot
 	// complete several in one transaction.
 	completions *completer
+	// gate keeps the per-channel limits of the delivery queue.
+	gate *channelGate
 }
 
 // Config gathers a Dispatcher's dependencies.
@@ -190,6 +226,7 @@ func New(c Config) *Dispatcher {
 		store: c.Store, channels: c.Channels, telegram: c.Telegram, links: c.Links, routes: c.Routes,
 		observer: c.Observer, log: c.Logger, opts: c.Options,
 		wakeDeliveries: make(chan struct{}, 1), wakeReplies: make(chan struct{}, 1),
+		gate: newChannelGate(c.Options.ChannelConcurrency),
 	}
 	if dc, ok := c.Store.(store.DeliveryCompleter); ok {
 		d.completions = newCompleter(dc, c.Options.Owner, c.Options.CompleteBatch, c.Options.CompleteWindow)
@@ -349,17 +386,37 @@ func awaitSlots(ctx context.Context, sem, wakeCh chan struct{}, timer *time.Time
 }
 
 // claimDeliveries claims the work of up to n lanes: a run of each when the
-// store claims runs, else its head alone.
+// store claims runs, else its head alone. Channels that are saturated or
+// down are skipped (see channelGate); runs a claim returned beyond a
+// channel's limit go back to their lanes, and the claim is made once more
+// for the slots they left, now skipping that channel.
 func (d *Dispatcher) claimDeliveries(ctx context.Context, n int) ([][]store.Delivery, error) {
-	opt := store.ClaimOptions{Owner: d.opts.Owner, Limit: n, Lease: d.opts.Lease}
-	var rows []store.Delivery
-	var err error
-	if rc, ok := d.store.(store.RunClaimer); ok && d.opts.RunLength > 1 {
-		rows, err = rc.ClaimDeliveryRuns(ctx, opt, d.opts.RunLength)
-	} else {
-		rows, err = d.store.ClaimDeliveries(ctx, opt)
+	var out [][]store.Delivery
+	for try := 0; try < 2 && n > 0; try++ {
+		now := time.Now()
+		opt := store.ClaimOptions{Owner: d.opts.Owner, Limit: n, Lease: d.opts.Lease, SkipChannels: d.gate.skip(now)}
+		var rows []store.Delivery
+		var err error
+		if rc, ok := d.store.(store.RunClaimer); ok && d.opts.RunLength > 1 {
+			rows, err = rc.ClaimDeliveryRuns(ctx, opt, d.opts.RunLength)
+		} else {
+			rows, err = d.store.ClaimDeliveries(ctx, opt)
+		}
+		var over []store.Delivery
+		for _, run := range lanes(rows) {
+			if d.gate.take(run[0].Channel, now) {
+				out = append(out, run)
+				n--
+			} else {
+				over = append(over, run...)
+			}
+		}
+		if err != nil || len(over) == 0 {
+			return out, err
+		}
+		d.release(ctx, over)
 	}
-	return lanes(rows), err
+	return out, nil
 }
 
 // lanes splits claimed rows into runs: the rows of a lane are adjacent.

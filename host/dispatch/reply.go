@@ -36,8 +36,11 @@ func (d *Dispatcher) sendReply(ctx context.Context, out store.OutgoingReply) {
 		reply.Text = "Correction: " + reply.Text
 	}
 
-	res, err := d.telegram.SendReply(callCtx, chatID, reply, d.opener(out.Channel))
+	res, err := d.telegram.SendReply(callCtx, chatID, reply, d.opener(out.Channel), out.Sent)
 	if err != nil {
+		// What reached the user is kept first, so no retry (or other
+		// replica, should this one die now) sends those parts again.
+		d.recordProgress(ctx, out, res.Progress)
 		if ctx.Err() != nil {
 			log.Debug("reply interrupted by shutdown")
 			return
@@ -46,6 +49,19 @@ func (d *Dispatcher) sendReply(ctx context.Context, out store.OutgoingReply) {
 		return
 	}
 	d.completeReply(ctx, out, res.MessageIDs, res.Failed)
+}
+
+// recordProgress stores how far a reply got when it advanced past what the
+// claim said (see store.ReplyProgressRecorder).
+func (d *Dispatcher) recordProgress(ctx context.Context, out store.OutgoingReply, progress []int64) {
+	pr, ok := d.store.(store.ReplyProgressRecorder)
+	if !ok || len(progress) <= len(out.Sent) {
+		return
+	}
+	if err := pr.RecordReplyProgress(ctx, out.ID, d.opts.Owner, progress); err != nil && !errors.Is(err, store.ErrLeaseLost) {
+		d.log.Error("recording how far a reply got failed; a retry may send its first parts again",
+			"reply_id", out.ID, "error", err)
+	}
 }
 
 func (d *Dispatcher) completeReply(ctx context.Context, out store.OutgoingReply, ids []int64, failed []FailedAttachment) {
@@ -84,6 +100,11 @@ func (d *Dispatcher) replyFailed(ctx context.Context, out store.OutgoingReply, e
 	}
 	attempts := out.Attempts + 1
 	next, permanent := d.nextAttempt(attempts, err)
+	if wait, down := d.channelUnavailable(err); down {
+		// The reply's files are in a desk plugin that is not running: the
+		// reply waits for it however long that takes, never failed for it.
+		next, permanent = time.Now().Add(wait), false
+	}
 	if permanent {
 		log.Error("reply failed for good", "attempts", attempts, "error", err)
 		d.failReply(ctx, out, err)
@@ -95,14 +116,14 @@ func (d *Dispatcher) replyFailed(ctx context.Context, out store.OutgoingReply, e
 		return
 	}
 	log.Warn("reply failed; will retry", "attempt", attempts, "retry_in", time.Until(next).Round(time.Millisecond), "error", err)
-	if rerr := d.store.RetryReply(ctx, out.ID, d.opts.Owner, next, err.Error()); rerr != nil && !errors.Is(rerr, store.ErrLeaseLost) {
+	if rerr := d.store.RetryReply(ctx, out.ID, d.opts.Owner, next, d.redact(err.Error())); rerr != nil && !errors.Is(rerr, store.ErrLeaseLost) {
 		log.Error("scheduling the retry failed", "error", rerr)
 	}
 	d.observer.ReplyFailed(out.Channel, false)
 }
 
 func (d *Dispatcher) failReply(ctx context.Context, out store.OutgoingReply, err error) {
-	if ferr := d.store.FailReply(ctx, out.ID, d.opts.Owner, err.Error()); ferr != nil && !errors.Is(ferr, store.ErrLeaseLost) {
+	if ferr := d.store.FailReply(ctx, out.ID, d.opts.Owner, d.redact(err.Error())); ferr != nil && !errors.Is(ferr, store.ErrLeaseLost) {
 		d.log.Error("recording the failure failed", "reply_id", out.ID, "error", ferr)
 	}
 	d.observer.ReplyFailed(out.Channel, true)
@@ -121,6 +142,8 @@ func (d *Dispatcher) notice(ctx context.Context, out store.OutgoingReply, n sdk.
 	if len(channels) == 0 {
 		return
 	}
+	// A notice quotes errors, which may quote a URL with a token in it.
+	n.Text = d.redact(n.Text)
 	if err := d.store.EnqueueNotice(ctx, out.Conversation.ID, n, channels); err != nil {
 		d.log.Error("queueing a notice failed", "conversation", out.Conversation.ID, "notice", n.Code, "error", err)
 		return

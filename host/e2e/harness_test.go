@@ -98,6 +98,8 @@ type envOptions struct {
 	ExtraTOML string
 	// RunLength is dispatch.run_length; 0 keeps the default.
 	RunLength int
+	// Dispatch is more lines of the [dispatch] table.
+	Dispatch string
 }
 
 const deskSecret = "desk-secret-for-e2e-0123456789"
@@ -181,9 +183,9 @@ level = "debug"
 // runLengthTOML is the dispatch.run_length line, if the test sets one.
 func (e *env) runLengthTOML() string {
 	if e.opts.RunLength == 0 {
-		return ""
+		return e.opts.Dispatch
 	}
-	return fmt.Sprintf("run_length = %d", e.opts.RunLength)
+	return fmt.Sprintf("run_length = %d\n%s", e.opts.RunLength, e.opts.Dispatch)
 }
 
 // channelsTOML is the [channels.*] part of the config.

@@ -115,8 +115,13 @@ type OutgoingReply struct {
 	// EditOfTelegramMessageIDs are the Telegram ids of the reply this one
 	// edits, when it was sent.
 	EditOfTelegramMessageIDs []int64
-	Attempts                 int
-	CreatedAt                time.Time
+	// Sent is the progress of an earlier attempt that failed half way,
+	// as recorded by ReplyProgressRecorder: one entry per part handled,
+	// the Telegram id of the message it became or 0 for a part that sent
+	// nothing. A retry resumes after them. Empty for a fresh reply.
+	Sent      []int64
+	Attempts  int
+	CreatedAt time.Time
 }
 
 // ReplyResult is the fate of one reply given to CommitReplies.
@@ -184,6 +189,10 @@ type ClaimOptions struct {
 	// time.Now for SQLite, the database server's clock for PostgreSQL, so
 	// replicas whose clocks disagree still agree on every lease.
 	Now time.Time
+	// SkipChannels are channels whose deliveries a claim passes over
+	// (the dispatcher's channels that are saturated or down), so the
+	// limit goes to other channels' lanes. Replies ignore it.
+	SkipChannels []string
 }
 
 // Store is the state of a Parley installation.

@@ -5,7 +5,7 @@
 //	parley check    --config FILE   validate config, start and configure every plugin, call getMe
 //	parley plugins  --config FILE   list channels and their plugins
 //	parley status   --config FILE   replicas, the Telegram poller, backlog per channel
-//	parley outbox   --config FILE [retry KIND:ID]   list pending and failed work, or retry one row
+//	parley outbox   --config FILE [retry KIND:ID | retry --all [--channel NAME]]   list pending and failed work, or retry
 //	parley forget   --config FILE --telegram-user ID   erase a customer's data, telling the desks
 //	parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]   the two-pane local demo
 //	parley version
@@ -38,6 +38,8 @@ Usage:
   parley status   [--config FILE]   replicas alive, which one polls Telegram, backlog per channel
   parley outbox   [--config FILE] [--all]         list pending and failed deliveries and replies
   parley outbox   [--config FILE] retry KIND:ID   retry one (KIND is delivery or reply)
+  parley outbox   [--config FILE] retry --all [--channel NAME]
+                  retry every failed row (of one channel; "telegram" for replies)
   parley forget   [--config FILE] --telegram-user ID
                   delete a customer's messages, replies, contact details and file references
                   from Parley and tell each desk the conversation is in; safe to run again

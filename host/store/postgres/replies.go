@@ -123,7 +123,8 @@ func insertReply(ctx context.Context, tx pgx.Tx, channel, conversationID string,
 var leaseReplies = replies.leaseHeads(`d.id`)
 
 // claimedReplies reads what a worker needs of the replies it leased.
-const claimedReplies = `SELECT ` + conversationCols + `, r.id, r.channel, r.attempts, r.created_at, r.payload::text
+const claimedReplies = `SELECT ` + conversationCols + `, r.id, r.channel, r.attempts, r.created_at, r.payload::text,
+	r.telegram_message_ids::text
 	FROM replies r
 	JOIN conversations c ON c.id = r.conversation_id
 	WHERE r.id = ANY($1)
@@ -160,13 +161,16 @@ func (s *Store) ClaimReplies(ctx context.Context, opt store.ClaimOptions) ([]sto
 		}
 		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.OutgoingReply, error) {
 			var r store.OutgoingReply
-			var body string
+			var body, sent string
 			var err error
-			r.Conversation, err = scanConversation(row, &r.ID, &r.Channel, &r.Attempts, &r.CreatedAt, &body)
+			r.Conversation, err = scanConversation(row, &r.ID, &r.Channel, &r.Attempts, &r.CreatedAt, &body, &sent)
 			if err != nil {
 				return r, err
 			}
 			r.CreatedAt = r.CreatedAt.UTC()
+			if r.Sent, err = payload.DecodeIDs([]byte(sent)); err != nil {
+				return r, fmt.Errorf("reply %d: %w", r.ID, err)
+			}
 			if r.Reply, err = payload.DecodeReply([]byte(body)); err != nil {
 				return r, fmt.Errorf("reply %d: %w", r.ID, err)
 			}

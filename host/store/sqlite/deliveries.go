@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/parley-dev/parley/host/store"
@@ -32,9 +33,19 @@ const claimDeliveries = `SELECT ` + conversationCols + `, d.id, d.channel, d.att
 	JOIN conversations c ON c.id = d.conversation_id
 	LEFT JOIN lanes l ON l.conversation_id = d.conversation_id AND l.channel = d.channel
 	WHERE d.next_attempt_at <= ?1
-	  AND (d.lease_until IS NULL OR d.lease_until < ?1)
+	  AND (d.lease_until IS NULL OR d.lease_until < ?1)` + claimSkip + `
 	ORDER BY h.delivery_id
 	LIMIT ?2`
+
+// claimDeliveriesSkipping is claimDeliveries passing over the channels in
+// the JSON array ?3 (ClaimOptions.SkipChannels): a statement of its own, so
+// the common claim keeps its plan and neither pays for the filter.
+var claimDeliveriesSkipping = strings.Replace(claimDeliveries, claimSkip,
+	`
+	  AND d.channel NOT IN (SELECT value FROM json_each(?3))`, 1)
+
+// claimSkip marks where claimDeliveriesSkipping adds its filter.
+const claimSkip = ` -- skip`
 
 // claimFollowers selects the pending rows behind a lane's head, in order.
 const claimFollowers = `SELECT d.id, d.attempts, d.created_at, m.payload
@@ -63,7 +74,7 @@ func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, r
 	var out []store.Delivery
 	err := s.tx(ctx, func(tx *wtx) error {
 		out = out[:0]
-		heads, err := claimHeads(ctx, tx, now, opt.Limit)
+		heads, err := claimHeads(ctx, tx, now, opt.Limit, opt.SkipChannels)
 		if err != nil {
 			return err
 		}
@@ -96,8 +107,16 @@ func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, r
 }
 
 // claimHeads reads the claimable lane heads (see claimDeliveries).
-func claimHeads(ctx context.Context, tx *wtx, now time.Time, limit int) ([]store.Delivery, error) {
-	rows, err := tx.QueryContext(ctx, claimDeliveries, dbTime(now), limit)
+func claimHeads(ctx context.Context, tx *wtx, now time.Time, limit int, skip []string) ([]store.Delivery, error) {
+	query, args := claimDeliveries, []any{dbTime(now), limit}
+	if len(skip) > 0 {
+		list, err := json.Marshal(skip)
+		if err != nil {
+			return nil, err
+		}
+		query, args = claimDeliveriesSkipping, append(args, string(list))
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

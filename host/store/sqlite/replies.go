@@ -105,7 +105,7 @@ func insertReply(ctx context.Context, tx *wtx, channel, conversationID string, r
 
 // claimReplies selects the claimable head of each conversation's replies;
 // the rules are those of claimDeliveries with a conversation as the lane.
-const claimReplies = `SELECT ` + conversationCols + `, r.id, r.channel, r.attempts, r.created_at, r.payload
+const claimReplies = `SELECT ` + conversationCols + `, r.id, r.channel, r.attempts, r.created_at, r.payload, r.telegram_message_ids
 	FROM replies r INDEXED BY replies_pending
 	JOIN conversations c ON c.id = r.conversation_id
 	WHERE r.state = 'pending'
@@ -137,12 +137,15 @@ func (s *Store) ClaimReplies(ctx context.Context, opt store.ClaimOptions) ([]sto
 		for rows.Next() {
 			var r store.OutgoingReply
 			var created int64
-			var body string
-			r.Conversation, err = scanConversation(rows, &r.ID, &r.Channel, &r.Attempts, &created, &body)
+			var body, sent string
+			r.Conversation, err = scanConversation(rows, &r.ID, &r.Channel, &r.Attempts, &created, &body, &sent)
 			if err != nil {
 				return err
 			}
 			r.CreatedAt = goTime(created)
+			if r.Sent, err = payload.DecodeIDs([]byte(sent)); err != nil {
+				return fmt.Errorf("reply %d: %w", r.ID, err)
+			}
 			if r.Reply, err = payload.DecodeReply([]byte(body)); err != nil {
 				return fmt.Errorf("reply %d: %w", r.ID, err)
 			}

@@ -90,6 +90,10 @@ type Result struct {
 	// Failed lists the files that were not sent (the text still was), so
 	// the caller can tell the desk.
 	Failed []FailedAttachment
+	// Progress has one entry per part handled (text message or file, in
+	// sending order): the message id it became, or 0 for a file not sent.
+	// An attempt that failed half way hands it to ResumeReply.
+	Progress []int64
 }
 
 // FailedAttachment names a file that did not reach the user, and why, in
@@ -130,23 +134,32 @@ func (s *Sender) SendText(ctx context.Context, chatID int64, text string) (Resul
 // reached the user is returned as an error, so the whole reply can be
 // retried without duplicates; once something was sent, a file that fails
 // is listed in Result.Failed instead. A returned error carries the ids of
-// what was sent before it, in the Result.
+// what was sent before it, in the Result, and Result.Progress for
+// ResumeReply.
 func (s *Sender) SendReply(ctx context.Context, chatID int64, r sdk.Reply, open Opener) (Result, error) {
-	var res Result
+	return s.ResumeReply(ctx, chatID, r, open, nil)
+}
+
+// ResumeReply is SendReply after an attempt that failed half way: sent is
+// that attempt's Result.Progress, and the parts it covers are not sent
+// again (their ids are in the Result as if they were), so a long reply
+// whose second message met a 429 goes on with the second message. A file
+// the earlier attempt could not send is listed in Result.Failed.
+func (s *Sender) ResumeReply(ctx context.Context, chatID int64, r sdk.Reply, open Opener, sent []int64) (Result, error) {
+	res := &Result{}
+	p := &progress{sent: sent, res: res}
 	text, f := r.Text, r.Format
 	if strings.TrimSpace(visible(text, f)) == "" {
 		text = ""
 	}
 	if text == "" && len(r.Attachments) == 0 {
-		return res, sdk.Permanent(errors.New("the reply has neither text nor files"))
+		return *res, sdk.Permanent(errors.New("the reply has neither text nor files"))
 	}
 	caption := text != "" && len(r.Attachments) > 0 && len(split(text, f, format.CaptionLimit)) == 1
 	textSent := false
 	if text != "" && !caption {
-		ids, err := s.sendText(ctx, chatID, text, f)
-		res.MessageIDs = append(res.MessageIDs, ids...)
-		if err != nil {
-			return res, err
+		if err := s.sendParts(ctx, chatID, text, f, p); err != nil {
+			return *res, err
 		}
 		textSent = true
 	}
@@ -156,33 +169,87 @@ func (s *Sender) SendReply(ctx context.Context, chatID int64, r sdk.Reply, open 
 		if caption && !textSent {
 			c = text
 		}
+		name := firstNonEmpty(a.Name, "file")
+		if id, ok := p.replay(); ok {
+			if id == 0 {
+				res.Failed = append(res.Failed, FailedAttachment{Name: name, Reason: "it could not be sent in an earlier attempt"})
+			} else if c != "" {
+				textSent = true
+			}
+			continue
+		}
 		id, err := s.sendAttachment(ctx, chatID, a, open, c, f)
 		if err != nil {
 			var ns *notSent
 			switch {
 			case errors.Is(err, ErrBlocked), ctx.Err() != nil:
-				return res, err
+				return *res, err
 			case errors.As(err, &ns):
 			case len(res.MessageIDs) == 0:
-				return res, err // nothing sent yet: retry the whole reply later
+				return *res, err // nothing sent yet: retry the whole reply later
 			}
-			res.Failed = append(res.Failed, FailedAttachment{Name: firstNonEmpty(a.Name, "file"), Reason: reason(err)})
+			res.Failed = append(res.Failed, FailedAttachment{Name: name, Reason: reason(err)})
+			p.record(0)
 			continue
 		}
-		res.MessageIDs = append(res.MessageIDs, id)
+		p.record(id)
 		if c != "" {
 			textSent = true
 		}
 	}
 
 	if text != "" && !textSent {
-		ids, err := s.sendText(ctx, chatID, text, f)
-		res.MessageIDs = append(res.MessageIDs, ids...)
-		if err != nil {
-			return res, err
+		if err := s.sendParts(ctx, chatID, text, f, p); err != nil {
+			return *res, err
 		}
 	}
-	return res, nil
+	return *res, nil
+}
+
+// progress walks the parts of a reply (text messages and files, in the
+// order they are sent) against an earlier attempt's Result.Progress, and
+// records each part handled in the Result.
+type progress struct {
+	sent []int64
+	next int
+	res  *Result
+}
+
+// replay reports the outcome the earlier attempt had for the next part
+// (its message id, 0 if it sent nothing), recorded anew, or false when
+// that attempt did not get this far.
+func (p *progress) replay() (int64, bool) {
+	if p.next >= len(p.sent) {
+		return 0, false
+	}
+	id := p.sent[p.next]
+	p.next++
+	p.record(id)
+	return id, true
+}
+
+// record notes the outcome of a part: the message it became, or 0.
+func (p *progress) record(id int64) {
+	p.res.Progress = append(p.res.Progress, id)
+	if id != 0 {
+		p.res.MessageIDs = append(p.res.MessageIDs, id)
+	}
+}
+
+// sendParts sends text as sendText does, one progress part per message,
+// passing over the parts an earlier attempt sent.
+func (s *Sender) sendParts(ctx context.Context, chatID int64, text string, f sdk.TextFormat, p *progress) error {
+	for _, part := range split(text, f, format.MessageLimit) {
+		if _, ok := p.replay(); ok {
+			continue
+		}
+		id, err := s.sendPart(ctx, chatID, part, f)
+		if err != nil {
+			return err
+		}
+		p.record(id)
+	}
+	return nil
 }
 
 // sendAttachment fetches and uploads one file.
@@ -248,16 +315,26 @@ func (s *Sender) EditText(ctx context.Context, chatID, messageID int64, r sdk.Re
 func (s *Sender) sendText(ctx context.Context, chatID int64, text string, f sdk.TextFormat) ([]int64, error) {
 	var ids []int64
 	for _, part := range split(text, f, format.MessageLimit) {
-		msg, err := s.sendMessage(ctx, chatID, part, f)
-		if err != nil && f == sdk.FormatTelegramHTML && isParseError(err) {
-			msg, err = s.sendMessage(ctx, chatID, plain(part), sdk.FormatPlain)
-		}
+		id, err := s.sendPart(ctx, chatID, part, f)
 		if err != nil {
 			return ids, err
 		}
-		ids = append(ids, int64(msg.MessageID))
+		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// sendPart sends one message of a text; markup Telegram cannot parse is
+// sent once more as plain text.
+func (s *Sender) sendPart(ctx context.Context, chatID int64, part string, f sdk.TextFormat) (int64, error) {
+	msg, err := s.sendMessage(ctx, chatID, part, f)
+	if err != nil && f == sdk.FormatTelegramHTML && isParseError(err) {
+		msg, err = s.sendMessage(ctx, chatID, plain(part), sdk.FormatPlain)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return int64(msg.MessageID), nil
 }
 
 func (s *Sender) sendMessage(ctx context.Context, chatID int64, text string, f sdk.TextFormat) (*telego.Message, error) {

@@ -18,6 +18,9 @@ type Fault struct {
 	ChatID int64
 	// Times is how many matching calls fail; 0 means 1, negative means every call from now on.
 	Times int
+	// Skip is how many matching calls pass untouched before the fault applies (fail the second
+	// message of a long reply: Skip 1).
+	Skip int
 	// Status is the HTTP status and error_code to answer (429, 500, 502, 400, 401, 409, ...).
 	Status int
 	// Description overrides the default text for Status.
@@ -74,6 +77,10 @@ func (s *Server) takeFault(method string, p params) (Fault, bool) {
 		}
 		if f.ChatID != 0 && p["chat_id"] != strconv.FormatInt(f.ChatID, 10) {
 			continue
+		}
+		if f.Skip > 0 {
+			f.Skip--
+			return Fault{}, false
 		}
 		out := *f
 		if f.Times > 0 {

@@ -88,9 +88,16 @@ type quote struct {
 }
 
 type notice struct {
-	Code            string `json:"code"`
-	Text            string `json:"text,omitempty"`
-	ReplyExternalID string `json:"reply_external_id,omitempty"`
+	Code             string `json:"code"`
+	Text             string `json:"text,omitempty"`
+	ReplyExternalID  string `json:"reply_external_id,omitempty"`
+	Agent            string `json:"agent,omitempty"`
+	Reason           string `json:"reason,omitempty"`
+	Score            int    `json:"score,omitempty"`
+	Scale            int    `json:"scale,omitempty"`
+	SourceChannel    string `json:"source_channel,omitempty"`
+	ActionExternalID string `json:"action_external_id,omitempty"`
+	State            string `json:"state,omitempty"`
 }
 
 type reply struct {
@@ -146,7 +153,8 @@ func EncodeMessage(m sdk.Message) ([]byte, error) {
 		p.ReplyTo = &quote{MessageID: q.MessageID, Text: q.Text, FromBot: q.FromBot}
 	}
 	if n := m.Notice; n != nil {
-		p.Notice = &notice{Code: n.Code, Text: n.Text, ReplyExternalID: n.ReplyExternalID}
+		p.Notice = &notice{Code: n.Code, Text: n.Text, ReplyExternalID: n.ReplyExternalID, Agent: n.Agent, Reason: n.Reason,
+			Score: n.Score, Scale: n.Scale, SourceChannel: n.SourceChannel, ActionExternalID: n.ActionExternalID, State: string(n.State)}
 	}
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -187,7 +195,8 @@ func DecodeMessage(b []byte) (sdk.Message, error) {
 		m.ReplyTo = &sdk.Quote{MessageID: q.MessageID, Text: q.Text, FromBot: q.FromBot}
 	}
 	if n := p.Notice; n != nil {
-		m.Notice = &sdk.Notice{Code: n.Code, Text: n.Text, ReplyExternalID: n.ReplyExternalID}
+		m.Notice = &sdk.Notice{Code: n.Code, Text: n.Text, ReplyExternalID: n.ReplyExternalID, Agent: n.Agent, Reason: n.Reason,
+			Score: n.Score, Scale: n.Scale, SourceChannel: n.SourceChannel, ActionExternalID: n.ActionExternalID, State: sdk.ConversationState(n.State)}
 	}
 	return m, nil
 }
