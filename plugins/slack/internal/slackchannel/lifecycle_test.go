@@ -343,6 +343,9 @@ func TestNextConversationGetsNewHeaderLinkingPrevious(t *testing.T) {
 	req.Conversation.ID, req.Conversation.Number = "conv-sample-2", 43
 	resp, err = restarted.Deliver(ctx(t), req)
 	plugintest.AssertDelivered(t, resp, err)
+	if len(e.fake.Calls("reactions.get")) == 0 {
+		t.Error("the restarted plugin did not read the header back")
+	}
 	h = readHeader(t, e.fake, root2)
 	if !strings.Contains(h.texts, "👀 Claimed by Ada Lovelace") || !strings.Contains(h.texts, permalink) {
 		t.Errorf("updated header %q lost the state or the link", h.texts)
