@@ -184,6 +184,7 @@ func run(ctx context.Context, o options, progress io.Writer) (res result, err er
 	if err := o.check(); err != nil {
 		return res, err
 	}
+	progress = &lockedWriter{w: progress}
 	res = result{Options: o, Machine: describeMachine(), Started: time.Now(), LoadPre: loadAverage()}
 	fmt.Fprintf(progress, "soak: %s on %s, %d replica(s), %d users, %.1f msg/s in, %.1f replies/s out, seed %d\n",
 		o.duration, o.driver, o.replicas, o.users, o.rate, o.replyRate, o.seed)
@@ -300,4 +301,16 @@ func progressEvery(ctx context.Context, w io.Writer, interval time.Duration, lin
 			fmt.Fprintf(w, "soak: %6.1fs  %s\n", time.Since(start).Seconds(), line())
 		}
 	}
+}
+
+// lockedWriter serialises the progress lines of the soak's goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -38,10 +39,10 @@ func TestSoakSmoke(t *testing.T) {
 	o.hostEvery, o.pluginEvery = 12*time.Second, 8*time.Second
 	o.parleyBin, o.pluginsDir = filepath.Join(bin, "parley"), filepath.Join(bin, "plugins")
 	o.out = ""
-	var progress bytes.Buffer
+	progress := &lockedBuffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	res, err := run(ctx, o, &progress)
+	res, err := run(ctx, o, progress)
 	if err != nil {
 		t.Fatalf("soak: %v\n%s", err, progress.String())
 	}
@@ -138,4 +139,23 @@ func TestReplaceSection(t *testing.T) {
 	if !strings.HasPrefix(string(b), "# Parley soak") || !strings.Contains(string(b), "## SQLite, 1 host, 1s") {
 		t.Fatalf("report:\n%s", b)
 	}
+}
+
+// lockedBuffer is the test's copy of the progress lines; run writes them
+// through its own lock, and the test reads them only after run returns.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
