@@ -89,7 +89,9 @@ func (c *chaos) every(ctx context.Context, mean time.Duration, kind faultKind, f
 // kills hosts, and it waits for the restart.
 func (c *chaos) killHost() (bool, error) {
 	h := c.w.hosts[c.intn(len(c.w.hosts))]
-	h.kill()
+	if !h.kill() {
+		return false, nil // down already: the supervisor restarts it
+	}
 	c.logf("SIGKILL host %s", h.name)
 	time.Sleep(c.between(200*time.Millisecond, 2*time.Second))
 	// The restart must finish even as the traffic ends.

@@ -158,21 +158,24 @@ func (o *options) check() error {
 
 // result is everything one soak found.
 type result struct {
-	Options  options
-	Machine  machine
-	Started  time.Time
-	Traffic  time.Duration // how long the traffic ran
-	Drained  time.Duration // how long the drain took
-	In, Out  verdict
-	Faults   map[faultKind]int
-	Missed   int
-	DBConns  int // database connections terminated
-	HostRSS  uint64
-	PlugRSS  uint64
-	Refused  []string
-	Timeout  int // owed messages still missing when the drain gave up
-	LoadPre  string
-	LoadPost string
+	Options options
+	Machine machine
+	Started time.Time
+	Traffic time.Duration // how long the traffic ran
+	Drained time.Duration // how long the drain took
+	In, Out verdict
+	Faults  map[faultKind]int
+	Missed  int
+	DBConns int // database connections terminated
+	HostRSS uint64
+	PlugRSS uint64
+	Refused []string
+	Timeout int // owed messages still missing when the drain gave up
+	// FailedStarts and Exits count hosts that exited without being killed:
+	// during start, and after it (restarted like Restart=on-failure).
+	FailedStarts, Exits int
+	LoadPre             string
+	LoadPost            string
 }
 
 // Clean reports whether the ledger holds in both directions and every reply
@@ -188,7 +191,11 @@ func run(ctx context.Context, o options, progress io.Writer) (res result, err er
 	res = result{Options: o, Machine: describeMachine(), Started: time.Now(), LoadPre: loadAverage()}
 	fmt.Fprintf(progress, "soak: %s on %s, %d replica(s), %d users, %.1f msg/s in, %.1f replies/s out, seed %d\n",
 		o.duration, o.driver, o.replicas, o.users, o.rate, o.replyRate, o.seed)
-	w, err := startWorld(ctx, o)
+	begin := time.Now()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(progress, "soak: %6.1fs  %s\n", time.Since(begin).Seconds(), fmt.Sprintf(format, args...))
+	}
+	w, err := startWorld(ctx, o, logf)
 	if err != nil {
 		return res, err
 	}
@@ -270,6 +277,13 @@ func run(ctx context.Context, o options, progress io.Writer) (res result, err er
 	res.Missed, res.DBConns = c.missed, c.terminated
 	c.mu.Unlock()
 	_, kills := c.faults()
+	for _, h := range w.hosts {
+		starts, exits := h.unasked()
+		res.FailedStarts += starts
+		res.Exits += exits
+	}
+	// A host exiting on its own may leave runs unrecorded like a kill.
+	kills += res.FailedStarts + res.Exits
 	in, out := t.arrivals()
 	res.In = judge(inbound, l.origins(inbound), in, "u", "-m", orderRules{RunLength: runLength, Kills: kills})
 	// Replies go to Telegram one per call: a kill repeats at most the

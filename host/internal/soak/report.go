@@ -147,6 +147,7 @@ func (r result) render() string {
 	p("| load | %d customers at %.1f messages/s in all; %d agents at %.1f replies/s in all |", o.users, o.rate, o.agents, o.replyRate)
 	p("| faults | %d host SIGKILLs (mean interval %s), %d plugin SIGKILLs (mean %s)%s |",
 		r.Faults[hostKill], o.hostEvery, r.Faults[pluginKill], o.pluginEvery, r.dbFaults())
+	p("| hosts exiting on their own | %d during start, %d after it (restarted after 1 s, as deploy/parley.service's Restart=on-failure would) |", r.FailedStarts, r.Exits)
 	p("| peak RSS | host %s, plugin %s |", mib(r.HostRSS), mib(r.PlugRSS))
 	p("| machine | `nproc` %d, %s; %s; %s |", r.Machine.Cores, r.Machine.CPU, r.Machine.Kernel, r.Machine.GoVersion)
 	p("| load average | %s before, %s after (other engineers' work shares these cores) |", r.LoadPre, r.LoadPost)

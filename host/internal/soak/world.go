@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -53,16 +54,25 @@ type host struct {
 	bin                           string
 	env                           []string
 
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	exited chan struct{}
+	// logf writes a progress line.
+	logf func(format string, args ...any)
+
+	startMu sync.Mutex // one start at a time (chaos and the supervisor)
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	up      *exec.Cmd // cmd, once it answered /healthz
+	exited  chan struct{}
+	// failedStarts and exits count the times the host exited without
+	// being asked: during start, and after it.
+	failedStarts, exits int
+	stopped             bool // stop was called: no more starts
 	// pgids are the process groups of every start: a SIGKILLed host leaves
 	// its plugin behind like a real crash, and the end of the run reaps it.
 	pgids []int
 }
 
 // startWorld starts the fakes and the hosts.
-func startWorld(ctx context.Context, o options) (_ *world, err error) {
+func startWorld(ctx context.Context, o options, logf func(format string, args ...any)) (_ *world, err error) {
 	w := &world{o: o}
 	defer func() {
 		if err != nil {
@@ -90,7 +100,7 @@ func startWorld(ctx context.Context, o options) (_ *world, err error) {
 	}
 	env := append(os.Environ(), "SOAK_TELEGRAM_TOKEN="+w.tg.Token(), "SOAK_DESK_SECRET="+deskSecret)
 	for i := range o.replicas {
-		h := &host{name: "r" + strconv.Itoa(i), bin: o.parleyBin, env: env}
+		h := &host{name: "r" + strconv.Itoa(i), bin: o.parleyBin, env: env, logf: logf}
 		public, err := freeAddr()
 		if err != nil {
 			return nil, err
@@ -225,8 +235,42 @@ func (w *world) close() {
 // hookURL is where replica h takes agent replies.
 func (h *host) hookURL() string { return h.public + "/hooks/" + channelName }
 
-// start runs the host and waits until its public listener answers.
+// start runs the host and waits until its public listener answers. Like
+// systemd's Restart=on-failure in deploy/parley.service (with 1 s instead
+// of 5 s between tries, to keep the run moving), a host that exits during
+// start is started again, up to maxStarts times; each such exit is counted.
 func (h *host) start(ctx context.Context) error {
+	h.startMu.Lock()
+	defer h.startMu.Unlock()
+	h.mu.Lock()
+	running, stopped := h.cmd != nil, h.stopped
+	h.mu.Unlock()
+	if running || stopped {
+		return nil // the supervisor restarted it already, or the run is over
+	}
+	for attempt := 1; ; attempt++ {
+		err := h.startOnce(ctx)
+		if !errors.Is(err, errExitedDuringStart) || attempt == maxStarts {
+			return err
+		}
+		h.mu.Lock()
+		h.failedStarts++
+		h.mu.Unlock()
+		h.logf("%s exited during start; starting it again: %s", h.name, lastLine(h.tail(2000)))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// maxStarts bounds how often start tries before the soak gives up.
+const maxStarts = 10
+
+var errExitedDuringStart = errors.New("exited during start")
+
+func (h *host) startOnce(ctx context.Context) error {
 	logf, err := os.OpenFile(h.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
@@ -244,7 +288,7 @@ func (h *host) start(ctx context.Context) error {
 		return fmt.Errorf("start %s: %w", h.bin, err)
 	}
 	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
+	go h.watch(cmd, exited)
 	h.mu.Lock()
 	h.cmd, h.exited = cmd, exited
 	h.pgids = append(h.pgids, cmd.Process.Pid)
@@ -253,17 +297,63 @@ func (h *host) start(ctx context.Context) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-exited:
-			return fmt.Errorf("%s exited during start; log:\n%s", h.name, h.tail(3000))
+			h.mu.Lock()
+			h.cmd = nil
+			h.mu.Unlock()
+			return fmt.Errorf("%s %w", h.name, errExitedDuringStart)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if resp, err := http.Get(h.public + "/healthz"); err == nil {
 			resp.Body.Close()
+			h.mu.Lock()
+			h.up = cmd
+			h.mu.Unlock()
 			return nil
 		}
 	}
 	return fmt.Errorf("%s did not start within 60s; log:\n%s", h.name, h.tail(3000))
+}
+
+// watch waits for cmd and, when a host that was up exits without the soak
+// killing or stopping it, counts that and starts it again (the supervisor).
+func (h *host) watch(cmd *exec.Cmd, exited chan struct{}) {
+	_ = cmd.Wait()
+	close(exited)
+	h.mu.Lock()
+	unasked := h.cmd == cmd && h.up == cmd
+	if unasked {
+		h.cmd = nil
+		h.exits++
+	}
+	h.mu.Unlock()
+	if !unasked {
+		return
+	}
+	h.logf("%s exited on its own; starting it again: %s", h.name, lastLine(h.tail(2000)))
+	time.Sleep(time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := h.start(ctx); err != nil {
+		h.logf("%s: restart failed: %v", h.name, err)
+	}
+}
+
+// lastLine is the last line of s.
+func lastLine(s string) string {
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// unasked returns how often the host exited during start, and after it,
+// without being killed.
+func (h *host) unasked() (failedStarts, exits int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.failedStarts, h.exits
 }
 
 // pid is the running host's pid, 0 when it is down.
@@ -277,22 +367,27 @@ func (h *host) pid() int {
 }
 
 // kill sends SIGKILL to the host alone: its plugin lives on as an orphan
-// until it notices, as after a real crash.
-func (h *host) kill() {
+// until it notices, as after a real crash. It reports false if the host
+// was down.
+func (h *host) kill() bool {
 	h.mu.Lock()
 	cmd, exited := h.cmd, h.exited
 	h.cmd = nil
 	h.mu.Unlock()
 	if cmd == nil {
-		return
+		return false
 	}
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	<-exited
+	return true
 }
 
 // stop shuts the host down with SIGTERM, then SIGKILL after 30 s.
 func (h *host) stop() {
+	h.startMu.Lock() // no restart after this
+	defer h.startMu.Unlock()
 	h.mu.Lock()
+	h.stopped = true
 	cmd, exited := h.cmd, h.exited
 	h.cmd = nil
 	h.mu.Unlock()
