@@ -143,7 +143,7 @@ func (r result) render() string {
 	p("|---|---|")
 	p("| verdict | %s |", summary)
 	p("| date | %s |", r.Started.UTC().Format("2006-01-02 15:04 MST"))
-	p("| traffic, then drain | %s, then %s until everything owed had arrived |", r.Traffic.Round(time.Second), r.Drained.Round(100*time.Millisecond))
+	p("| traffic, then drain | %s, then %s until everything owed had arrived |", r.Traffic.Round(time.Second), ms(r.Drained))
 	p("| load | %d customers at %.1f messages/s in all; %d agents at %.1f replies/s in all |", o.users, o.rate, o.agents, o.replyRate)
 	p("| faults | %d host SIGKILLs (mean interval %s), %d plugin SIGKILLs (mean %s)%s |",
 		r.Faults[hostKill], o.hostEvery, r.Faults[pluginKill], o.pluginEvery, r.dbFaults())
