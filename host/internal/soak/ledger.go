@@ -45,7 +45,7 @@ func (l *ledger) sent(dir direction, text string, t time.Time) {
 	l.mu.Unlock()
 }
 
-// forget removes a reply the host never accepted: it is not owed.
+// refuse records a reply the host never accepted: it is not owed.
 func (l *ledger) refuse(text string) {
 	l.mu.Lock()
 	delete(l.origin[outbound], text)
