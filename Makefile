@@ -6,7 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -X github.com/parley-dev/parley/host/version.Version=$(VERSION)
 BUF       := $(GO) run github.com/bufbuild/buf/cmd/buf@v1.75.0
 
-.PHONY: all build test test-short bench demo proto proto-check lint clean
+.PHONY: all build test test-short bench soak demo proto proto-check lint clean
 
 all: build
 
@@ -34,6 +34,15 @@ BENCH_POSTGRES_DSN ?= $(or $(PARLEY_TEST_POSTGRES_DSN),postgres://postgres@127.0
 ## bench: end-to-end benchmarks; writes docs/bench.md
 bench: build
 	PARLEY_TEST_POSTGRES_DSN='$(BENCH_POSTGRES_DSN)' $(GO) run ./host/internal/benchrun -out docs/bench.md
+
+# Soak length, store driver (sqlite, or postgres with two replicas) and database server.
+SOAK        ?= 10m
+SOAK_DRIVER ?= sqlite
+SOAK_POSTGRES_DSN ?= $(or $(PARLEY_TEST_POSTGRES_DSN),postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
+
+## soak: chaos run (host, plugin and database kills) with a ledger; updates docs/soak.md
+soak: build
+	$(GO) run ./host/internal/soak -duration $(SOAK) -driver $(SOAK_DRIVER) -postgres-dsn '$(SOAK_POSTGRES_DSN)' -out docs/soak.md
 
 ## demo: build everything and open the two-pane demo in a browser
 demo: build
