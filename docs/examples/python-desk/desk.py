@@ -2,7 +2,9 @@
 
 The "desk" is a file: every message Parley delivers is appended to it as one
 JSON object a line, and an agent answers by POSTing a signed JSON body to the
-channel's webhook. It implements the four calls every channel needs
+channel's webhook, or by appending a JSON line to an inbox file the plugin
+watches (its "own connection": those replies go to the host through the Host
+service's PostReply). It implements the four calls every channel needs
 (Describe, Configure, Deliver, HandleWebhook); goplugin.py does go-plugin's
 part. Run by the wrapper parley-channel-pydesk; see README.md.
 """
@@ -28,6 +30,9 @@ import rpc_status_pb2  # noqa: E402
 from parley.channel.v1 import channel_pb2 as pb  # noqa: E402
 from parley.channel.v1 import channel_pb2_grpc  # noqa: E402
 
+# How often the inbox file is read for new replies.
+INBOX_POLL = 0.2
+
 NAME = "pydesk"
 VERSION = "0.1.0"
 # The Parley protocol's major version (proto/parley/channel/v1), the second
@@ -47,6 +52,9 @@ CONFIG_KEYS = [
                  description="Shared secret of the desk's webhook: a request must carry the header "
                              "X-Pydesk-Signature: sha256=<hex HMAC-SHA256 of the body>. "
                              f"At least {MIN_SECRET} characters."),
+    pb.ConfigKey(name="inbox", default="",
+                 description="Optional file the plugin watches for replies, one JSON object a line "
+                             "with strings thread, id, text and author, posted to the host as they appear."),
 ]
 
 log = logging.getLogger(NAME)
@@ -103,9 +111,86 @@ def check_config(raw):
         # Never echo a secret, not even a short one.
         errors.append(pb.ConfigError(key="webhook_secret",
                                      message=f"too short: use at least {MIN_SECRET} characters"))
+    inbox = cfg.get("inbox", "")
+    if not isinstance(inbox, str):
+        errors.append(pb.ConfigError(key="inbox", message="must be a file path (text)"))
+    elif inbox and not os.path.isdir(os.path.dirname(os.path.abspath(inbox))):
+        errors.append(pb.ConfigError(key="inbox", message=f"the directory of {inbox} does not exist"))
     if errors:
         return None, errors
-    return {"path": path, "secret": secret.encode()}, []
+    return {"path": path, "secret": secret.encode(), "inbox": inbox}, []
+
+
+def reply_from(fields):
+    """A Reply from a decoded JSON object, or None when it lacks a field."""
+    if not isinstance(fields, dict):
+        return None
+    thread, reply_id, text = fields.get("thread"), fields.get("id"), fields.get("text")
+    if not all(isinstance(v, str) and v for v in (thread, reply_id, text)):
+        return None
+    author = fields.get("author") if isinstance(fields.get("author"), str) else ""
+    return pb.Reply(thread_ref=thread.encode(), external_id=reply_id, author=author, text=text,
+                    format=pb.TEXT_FORMAT_PLAIN)
+
+
+class InboxWatcher:
+    """Posts the replies appended to the inbox file to the host, through the
+    Host service the host serves on go-plugin's broker. It reads the file
+    from the start each time it is configured: the host stores a reply once
+    per external id, so a reply posted twice is answered duplicate=true."""
+
+    def __init__(self, path, host_channel):
+        self._path = path
+        self._host_channel = host_channel  # a function returning a grpc.Channel
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="inbox")
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+
+    def _run(self):
+        stub, offset = None, 0
+        while not self._stop.wait(INBOX_POLL):
+            try:
+                with open(self._path, "rb") as f:
+                    f.seek(offset)
+                    data = f.read()
+            except FileNotFoundError:
+                continue
+            # Complete lines only (an agent's tool may be halfway through
+            # one); pos ends after the last line handled.
+            pos = 0
+            while (nl := data.find(b"\n", pos)) >= 0:
+                raw = data[pos:nl]
+                if raw.strip():
+                    try:
+                        reply = reply_from(json.loads(raw))
+                    except ValueError:
+                        reply = None
+                    if reply is None:
+                        log.warning("inbox line skipped: want a JSON object with strings thread, id and text")
+                    else:
+                        try:
+                            stub = stub or channel_pb2_grpc.HostStub(self._host_channel())
+                            res = stub.PostReply(pb.PostReplyRequest(reply=reply), timeout=10)
+                            log.debug("reply posted", extra={"fields": {"id": reply.external_id,
+                                                                        "duplicate": res.duplicate}})
+                        except grpc.RpcError as e:
+                            if e.code() != grpc.StatusCode.INVALID_ARGUMENT:
+                                # Not stored: try this line again on the next poll.
+                                log.warning("posting a reply failed; will retry",
+                                            extra={"fields": {"error": e.details()}})
+                                break
+                            # Permanent: the host will never take it.
+                            log.warning("the host refused a reply; skipped",
+                                        extra={"fields": {"id": reply.external_id, "error": e.details()}})
+                        except TimeoutError as e:
+                            log.warning("the host's Host service is unreachable; will retry",
+                                        extra={"fields": {"error": str(e)}})
+                            break
+                pos = nl + 1
+            offset += pos
 
 
 def text_of(b):
@@ -118,9 +203,11 @@ class Desk(channel_pb2_grpc.ChannelServicer):
     configuration is replaced whole under a lock, and appends to the file
     are serialized so lines never interleave."""
 
-    def __init__(self):
+    def __init__(self, broker):
+        self._broker = broker
         self._lock = threading.Lock()
         self._settings = None
+        self._inbox = None
         self._write = threading.Lock()
 
     def _configured(self, context):
@@ -134,7 +221,7 @@ class Desk(channel_pb2_grpc.ChannelServicer):
         return pb.DescribeResponse(
             name=NAME, version=VERSION, protocol_version=PROTOCOL_VERSION,
             description="Appends messages to a JSON-lines file; replies arrive by webhook (Python example)",
-            capabilities=pb.Capabilities(threads=True, webhooks=True, formatting="plain"),
+            capabilities=pb.Capabilities(threads=True, webhooks=True, own_connection=True, formatting="plain"),
             config_keys=CONFIG_KEYS,
         )
 
@@ -142,10 +229,19 @@ class Desk(channel_pb2_grpc.ChannelServicer):
         settings, errors = check_config(request.config_json)
         if errors:
             return pb.ConfigureResponse(errors=errors)
-        with self._lock:
-            self._settings = settings
         # host_broker_id names the host's Host service (PostReply, OpenFile)
-        # on go-plugin's broker; this plugin needs neither.
+        # on go-plugin's broker; 0 means the host serves none.
+        inbox = None
+        if settings["inbox"] and request.host_broker_id:
+            broker_id = request.host_broker_id
+            inbox = InboxWatcher(settings["inbox"], lambda: self._broker.dial(broker_id))
+        elif settings["inbox"]:
+            log.warning("inbox set, but the host serves no Host service: replies in it are not posted")
+        with self._lock:
+            self._settings, old = settings, self._inbox
+            self._inbox = inbox
+        if old is not None:
+            old.stop()
         log.info("configured", extra={"fields": {"channel": request.channel_name,
                                                  "webhook": request.hook_base_url + "/reply"}})
         return pb.ConfigureResponse()
@@ -195,16 +291,11 @@ class Desk(channel_pb2_grpc.ChannelServicer):
         if not hmac.compare_digest(signature.encode(), expected.encode()):
             return answer(401, "bad signature")
         try:
-            body = json.loads(request.body)
+            reply = reply_from(json.loads(request.body))
         except ValueError:
             return answer(400, "body is not JSON")
-        fields = body if isinstance(body, dict) else {}
-        thread, reply_id, text = fields.get("thread"), fields.get("id"), fields.get("text")
-        if not all(isinstance(v, str) and v for v in (thread, reply_id, text)):
+        if reply is None:
             return answer(400, "want a JSON object with strings thread, id and text")
-        author = fields.get("author") if isinstance(fields.get("author"), str) else ""
-        reply = pb.Reply(thread_ref=thread.encode(), external_id=reply_id, author=author, text=text,
-                         format=pb.TEXT_FORMAT_PLAIN)
         # The host stores the reply before it sends this answer to the desk.
         return answer(200, "ok", replies=[reply])
 
@@ -236,7 +327,7 @@ def answer(status, text, replies=()):
 
 def main():
     goplugin.setup_logging()
-    goplugin.serve(lambda server: channel_pb2_grpc.add_ChannelServicer_to_server(Desk(), server),
+    goplugin.serve(lambda server, broker: channel_pb2_grpc.add_ChannelServicer_to_server(Desk(broker), server),
                    COOKIE_KEY, COOKIE_VALUE, PROTOCOL_VERSION)
 
 

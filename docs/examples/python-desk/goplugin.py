@@ -2,8 +2,8 @@
 
 go-plugin has no Python library, so this module does by hand what its Go
 Serve does for a Go plugin: check the magic cookie, serve gRPC with the
-mutual TLS the host asked for (AutoMTLS), register the health, controller
-and stdio services the host calls, print the handshake line, and stop when
+mutual TLS the host asked for (AutoMTLS), register the health, broker,
+controller and stdio services the host calls, print the handshake line, and stop when
 the host says so or dies. docs/plugins-in-other-languages.md explains each
 step; the channel itself lives in desk.py.
 """
@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+import grpc_broker_pb2_grpc
 import grpc_controller_pb2
 import grpc_controller_pb2_grpc
 import grpc_stdio_pb2_grpc
@@ -133,14 +134,70 @@ class Stdio(grpc_stdio_pb2_grpc.GRPCStdioServicer):
     that pipe too), so the stream stays open and empty until shutdown.
     Served only so the host does not warn that it is missing."""
 
-    def __init__(self, stopping):
-        self._stopping = stopping
-
     def StreamStdio(self, request, context):
-        while context.is_active() and not self._stopping.wait(1):
-            pass
+        _until_ended(context)
         return
         yield  # a generator: the RPC streams responses
+
+
+def _until_ended(context):
+    """Blocks until the RPC ends: the host hangs up, or server.stop cancels
+    it. A handler still blocked at exit would keep the process alive, since
+    Python joins the server's worker threads before it exits."""
+    ended = threading.Event()
+    if context.add_callback(ended.set):
+        ended.wait()
+
+
+class Broker(grpc_broker_pb2_grpc.GRPCBrokerServicer):
+    """go-plugin's GRPCBroker: how the host serves services back to the
+    plugin. The host opens StartStream right after the handshake and, for
+    each service it serves (Parley's Host service, at the broker id it sends
+    in ConfigureRequest.host_broker_id), sends a ConnInfo with the address
+    it listens on; the plugin dials that address with the same mutual TLS."""
+
+    def __init__(self, stopping, tls):
+        self._stopping = stopping
+        self._tls = tls  # (host cert PEM, our key PEM, our cert PEM), or None
+        self._cond = threading.Condition()
+        self._conns = {}
+
+    def StartStream(self, request_iterator, context):
+        # The stream lives as long as the plugin and only ever receives. The
+        # reading happens on a daemon thread, so a read that never returns
+        # cannot hold the process at exit.
+        threading.Thread(target=self._receive, args=(request_iterator,), daemon=True, name="broker").start()
+        _until_ended(context)
+        return
+        yield  # a generator: the RPC streams responses
+
+    def _receive(self, request_iterator):
+        try:
+            for info in request_iterator:
+                with self._cond:
+                    self._conns[info.service_id] = info
+                    self._cond.notify_all()
+        except grpc.RpcError:
+            pass  # the stream ended with the RPC
+
+    def dial(self, service_id, timeout=5.0):
+        """A channel to the host's service with this broker id. Raises
+        TimeoutError when the host never announced it."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: service_id in self._conns or self._stopping.is_set(), timeout):
+                raise TimeoutError(f"the host announced no service with broker id {service_id}")
+            info = self._conns.get(service_id)
+        if info is None:
+            raise TimeoutError("the plugin is stopping")
+        target = "unix:" + info.address if info.network == "unix" else info.address
+        options = [("grpc.max_receive_message_length", MAX_MESSAGE), ("grpc.max_send_message_length", MAX_MESSAGE)]
+        if self._tls is None:
+            return grpc.insecure_channel(target, options=options)
+        host_cert, key_pem, cert_pem = self._tls
+        creds = grpc.ssl_channel_credentials(root_certificates=host_cert, private_key=key_pem,
+                                             certificate_chain=cert_pem)
+        # Both certificates are made out to "localhost", whatever the address.
+        return grpc.secure_channel(target, creds, options=options + [("grpc.ssl_target_name_override", "localhost")])
 
 
 def _watch_parent(stopping):
@@ -162,7 +219,8 @@ def _watch_parent(stopping):
 def serve(register, cookie_key, cookie_value, app_protocol_version, workers=16):
     """Runs a go-plugin gRPC plugin until the host stops it.
 
-    register(server) adds the plugin's own services to the grpc.Server.
+    register(server, broker) adds the plugin's own services to the
+    grpc.Server; broker.dial(host_broker_id) reaches the host's services.
     cookie_key/cookie_value are the host's magic cookie; a process started
     without it was not started by the host, so it explains itself and exits.
     """
@@ -190,8 +248,7 @@ def serve(register, cookie_key, cookie_value, app_protocol_version, workers=16):
     )
     health_pb2_grpc.add_HealthServicer_to_server(Health(), server)
     grpc_controller_pb2_grpc.add_GRPCControllerServicer_to_server(Controller(stopping), server)
-    grpc_stdio_pb2_grpc.add_GRPCStdioServicer_to_server(Stdio(stopping), server)
-    register(server)
+    grpc_stdio_pb2_grpc.add_GRPCStdioServicer_to_server(Stdio(), server)
 
     # A Unix socket in a directory only this user can enter, as go-plugin
     # does on Unix; PLUGIN_UNIX_SOCKET_DIR is where the host wants it, if set.
@@ -199,10 +256,12 @@ def serve(register, cookie_key, cookie_value, app_protocol_version, workers=16):
     sock = os.path.join(sockdir, "plugin.sock")
     client_cert = os.environ.get("PLUGIN_CLIENT_CERT", "")
     cert_field = ""
+    tls = None
     if client_cert:
         # AutoMTLS: the host sent its certificate; answer with ours and
         # accept only connections that present the host's.
         cert_pem, key_pem, cert_der = server_certificate()
+        tls = (client_cert.encode(), key_pem, cert_pem)
         creds = grpc.ssl_server_credentials([(key_pem, cert_pem)], root_certificates=client_cert.encode(),
                                             require_client_auth=True)
         server.add_secure_port("unix:" + sock, creds)
@@ -210,6 +269,9 @@ def serve(register, cookie_key, cookie_value, app_protocol_version, workers=16):
         cert_field = base64.b64encode(cert_der).decode().rstrip("=")
     else:
         server.add_insecure_port("unix:" + sock)
+    broker = Broker(stopping, tls)
+    grpc_broker_pb2_grpc.add_GRPCBrokerServicer_to_server(broker, server)
+    register(server, broker)
     server.start()
 
     line = "|".join([str(CORE_PROTOCOL_VERSION), str(app_protocol_version), "unix", sock, "grpc", cert_field])

@@ -132,6 +132,49 @@ func TestConfigProblems(t *testing.T) {
 	plugintest.AssertConfigErrors(t, resp, "path")
 }
 
+// TestInboxPostsReplies checks the plugin's own connection: replies an
+// agent appends to the inbox file reach the host through Host.PostReply,
+// which the host serves on go-plugin's broker. A line still being written
+// is not read until it is complete, and a broken line is skipped.
+func TestInboxPostsReplies(t *testing.T) {
+	usePython(t)
+	dir := t.TempDir()
+	inbox := filepath.Join(dir, "inbox.jsonl")
+	h := plugintest.ServeBinary(t, wrapper(t))
+	plugintest.AssertConfigured(t, h.Configure(t, map[string]any{
+		"path": filepath.Join(dir, "desk.jsonl"), "webhook_secret": secret, "inbox": inbox}))
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	resp, err := h.Channel.Deliver(ctx, plugintest.SampleDeliver(plugintest.SampleMessages()[0], nil))
+	ref := plugintest.AssertDelivered(t, resp, err)
+
+	line := func(id, text string) string {
+		b, _ := json.Marshal(map[string]string{"thread": string(ref), "id": id, "author": "Ada", "text": text})
+		return string(b) + "\n"
+	}
+	second := line("in-2", "Second answer, written in two parts.")
+	appendFile(t, inbox, "this line is not JSON\n"+line("in-1", "First answer.")+second[:20])
+	first := plugintest.AssertReplies(t, h.Host, 1, 15*time.Second)
+	appendFile(t, inbox, second[20:])
+	replies := plugintest.AssertReplies(t, h.Host, 2, 15*time.Second)
+	if len(replies) != 2 || first[0].ExternalID != "in-1" || replies[1].ExternalID != "in-2" ||
+		replies[1].Text != "Second answer, written in two parts." || string(replies[1].ThreadRef) != string(ref) {
+		t.Fatalf("host got %+v, want in-1 then in-2 in thread %q", replies, ref)
+	}
+}
+
+func appendFile(t *testing.T, path, data string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(data); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestHealthAndShutdown starts the plugin with go-plugin as the host does,
 // pings the health service the host's monitor calls, and stops it: the
 // process must exit by itself (status 0) on GRPCController.Shutdown,
