@@ -32,8 +32,8 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# go-plugin's broker, controller and stdio services, at the top level of the output.
-for f in grpc_broker grpc_controller grpc_stdio; do cp "$goplugin/internal/plugin/$f.proto" "$work/"; done
+# go-plugin's broker and controller services, at the top level of the output.
+for f in grpc_broker grpc_controller; do cp "$goplugin/internal/plugin/$f.proto" "$work/"; done
 
 rm -rf "$out"
 mkdir -p "$out"
@@ -41,7 +41,7 @@ gen() {
   protoc --plugin=protoc-gen-grpc_python="$plugin" --python_out="$out" --grpc_python_out="$out" "$@"
 }
 gen -I "$repo/proto" parley/channel/v1/channel.proto
-gen -I "$work" grpc_broker.proto grpc_controller.proto grpc_stdio.proto
+gen -I "$work" grpc_broker.proto grpc_controller.proto
 gen -I "$here/proto" health.proto
 protoc --python_out="$out" -I "$here/proto" rpc_status.proto
 echo "generated Python code in $out"

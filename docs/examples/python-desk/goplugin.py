@@ -2,8 +2,8 @@
 
 go-plugin has no Python library, so this module does by hand what its Go
 Serve does for a Go plugin: check the magic cookie, serve gRPC with the
-mutual TLS the host asked for (AutoMTLS), register the health, broker,
-controller and stdio services the host calls, print the handshake line, and stop when
+mutual TLS the host asked for (AutoMTLS), register the health, broker
+and controller services the host calls, print the handshake line, and stop when
 the host says so or dies. docs/plugins-in-other-languages.md explains each
 step; the channel itself lives in desk.py.
 """
@@ -29,7 +29,6 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 import grpc_broker_pb2_grpc
 import grpc_controller_pb2
 import grpc_controller_pb2_grpc
-import grpc_stdio_pb2_grpc
 import health_pb2
 import health_pb2_grpc
 
@@ -126,18 +125,6 @@ class Controller(grpc_controller_pb2_grpc.GRPCControllerServicer):
         log.info("the host asked the plugin to shut down")
         self._stopping.set()
         return grpc_controller_pb2.Empty()
-
-
-class Stdio(grpc_stdio_pb2_grpc.GRPCStdioServicer):
-    """go-plugin's GRPCStdio. A Go plugin forwards its stray stdout/stderr
-    writes through it; this plugin writes stderr directly (the host reads
-    that pipe too), so the stream stays open and empty until shutdown.
-    Served only so the host does not warn that it is missing."""
-
-    def StreamStdio(self, request, context):
-        _until_ended(context)
-        return
-        yield  # a generator: the RPC streams responses
 
 
 def _until_ended(context):
@@ -248,7 +235,6 @@ def serve(register, cookie_key, cookie_value, app_protocol_version, workers=16):
     )
     health_pb2_grpc.add_HealthServicer_to_server(Health(), server)
     grpc_controller_pb2_grpc.add_GRPCControllerServicer_to_server(Controller(stopping), server)
-    grpc_stdio_pb2_grpc.add_GRPCStdioServicer_to_server(Stdio(), server)
 
     # A Unix socket in a directory only this user can enter, as go-plugin
     # does on Unix; PLUGIN_UNIX_SOCKET_DIR is where the host wants it, if set.
