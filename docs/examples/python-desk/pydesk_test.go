@@ -209,14 +209,14 @@ func TestHealthAndShutdown(t *testing.T) {
 // compares: the committed code must be what the pinned generators make
 // from today's protocol.
 func TestGeneratedCodeIsCurrent(t *testing.T) {
-	if out, err := exec.Command("protoc", "--version").Output(); err != nil || strings.TrimSpace(string(out)) != "libprotoc 3.21.12" {
-		t.Skip("skipping: generate.sh needs protoc 3.21.12 (apt-get install protobuf-compiler protobuf-compiler-grpc)")
-	}
-	if _, err := exec.LookPath("grpc_python_plugin"); err != nil {
-		t.Skip("skipping: generate.sh needs grpc_python_plugin (apt-get install protobuf-compiler-grpc)")
-	}
 	out := filepath.Join(t.TempDir(), "gen")
-	if b, err := exec.Command("./generate.sh", out).CombinedOutput(); err != nil {
+	b, err := exec.Command("./generate.sh", out).CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 2 {
+		// generate.sh's answer when the pinned generators are not installed.
+		t.Skipf("skipping: %s(apt-get install protobuf-compiler protobuf-compiler-grpc)", b)
+	}
+	if err != nil {
 		t.Fatalf("generate.sh: %v\n%s", err, b)
 	}
 	want := tree(t, out)
