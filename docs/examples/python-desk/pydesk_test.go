@@ -183,8 +183,15 @@ func TestHealthAndShutdown(t *testing.T) {
 	usePython(t)
 	cmd := exec.Command(wrapper(t))
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.VersionedPlugins(nil, nil),
+		// The handshake as docs/plugins-in-other-languages.md documents it,
+		// spelled out so the test also checks the document. No plugin is
+		// dispensed, so the version needs no plugin set.
+		HandshakeConfig: plugin.HandshakeConfig{
+			ProtocolVersion:  1,
+			MagicCookieKey:   "PARLEY_PLUGIN_MAGIC_COOKIE",
+			MagicCookieValue: "telegram-desk-bridge-7f3c2a1e",
+		},
+		VersionedPlugins: map[int]plugin.PluginSet{1: {}},
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
