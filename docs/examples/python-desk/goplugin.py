@@ -221,8 +221,9 @@ def serve(register, cookie_key, cookie_value, app_protocol_version, workers=16):
         log.error("the host does not speak this plugin's protocol version",
                   extra={"fields": {"plugin": app_protocol_version, "host": versions}})
 
-    # The host interrupts the whole process group on Ctrl-C; it stops its
-    # plugins itself, after it has finished with them.
+    # The host stops its plugins itself, once it has finished with them; a
+    # Ctrl-C meant for the host must not end the plugin first (the Parley
+    # host also starts it in a process group of its own).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -254,6 +255,8 @@ def serve(register, cookie_key, cookie_value, app_protocol_version, workers=16):
         # Base64 without padding, as Go's base64.RawStdEncoding.
         cert_field = base64.b64encode(cert_der).decode().rstrip("=")
     else:
+        # A go-plugin host without AutoMTLS; the Parley host always sends
+        # its certificate, and refuses a plugin that serves plain text.
         server.add_insecure_port("unix:" + sock)
     broker = Broker(stopping, tls)
     grpc_broker_pb2_grpc.add_GRPCBrokerServicer_to_server(broker, server)
