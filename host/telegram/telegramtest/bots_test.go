@@ -144,6 +144,11 @@ func TestInlineKeyboardAndCallbackQuery(t *testing.T) {
 	if e := apiErr(t, err); e.ErrorCode != 400 || e.Description != "Bad Request: BUTTON_DATA_INVALID" {
 		t.Fatalf("65-byte callback_data: %v", err)
 	}
+	_, err = b.SendMessage(t.Context(), tu.Message(tu.ID(ann.ID), "rate").WithReplyMarkup(
+		tu.InlineKeyboard(tu.InlineKeyboardRow(tu.InlineKeyboardButton("no action")))))
+	if e := apiErr(t, err); e.Description != "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard" {
+		t.Fatalf("button without an action: %v", err)
+	}
 	msg, err := b.SendMessage(t.Context(), tu.Message(tu.ID(ann.ID), "How did we do?").WithReplyMarkup(tu.InlineKeyboard(row)))
 	if err != nil || msg.ReplyMarkup == nil || msg.ReplyMarkup.InlineKeyboard[0][1].CallbackData != "r:2" {
 		t.Fatalf("send with keyboard: %+v, %v", msg, err)

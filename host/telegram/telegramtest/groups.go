@@ -454,7 +454,7 @@ func (s *Bot) getChat(_ context.Context, req *request) (any, *apiError) {
 	}
 	i := c.info
 	return telego.ChatFullInfo{ID: i.ID, Type: i.Type, Title: i.Title, Username: i.Username, FirstName: i.FirstName,
-		LastName: i.LastName, IsForum: c.group != nil && c.group.forum, AccentColorID: int(i.ID % 7), MaxReactionCount: 11}, nil
+		LastName: i.LastName, IsForum: c.group != nil && c.group.forum, AccentColorID: int((i.ID%7 + 7) % 7), MaxReactionCount: 11}, nil
 }
 
 func (s *Bot) getChatMember(_ context.Context, req *request) (any, *apiError) {

@@ -168,9 +168,10 @@ func (s *Bot) answerCallbackQuery(_ context.Context, req *request) (any, *apiErr
 	return true, nil
 }
 
-// validateKeyboard checks an inline keyboard the way Telegram does: every callback_data is 1-64
-// bytes, and a button needs an action (the open-source server's "Text buttons are unallowed in
-// the inline keyboard"; the fake's prefix for it is an assumption).
+// validateKeyboard checks an inline keyboard the way Telegram does: a non-empty callback_data is
+// 1-64 bytes (Telegram's BUTTON_DATA_INVALID), and a button needs an action besides its text (the
+// open-source server's "Text buttons are unallowed in the inline keyboard"; an empty callback_data
+// counts as none there too).
 func validateKeyboard(raw json.RawMessage) *apiError {
 	if raw == nil {
 		return nil
@@ -183,15 +184,24 @@ func validateKeyboard(raw json.RawMessage) *apiError {
 	}
 	for _, row := range kb.InlineKeyboard {
 		for _, b := range row {
-			if rawData, ok := b["callback_data"]; ok {
-				var data string
-				_ = json.Unmarshal(rawData, &data)
-				if len(data) < 1 || len(data) > 64 {
-					return badRequest("BUTTON_DATA_INVALID")
+			actions := 0
+			for k, v := range b {
+				switch k {
+				case "text":
+				case "callback_data":
+					var data string
+					_ = json.Unmarshal(v, &data)
+					if len(data) > 64 {
+						return badRequest("BUTTON_DATA_INVALID")
+					}
+					if data != "" {
+						actions++
+					}
+				default:
+					actions++
 				}
-				continue
 			}
-			if len(b) <= 1 { // only "text"
+			if actions == 0 {
 				return badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
 			}
 		}
