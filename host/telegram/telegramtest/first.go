@@ -85,3 +85,62 @@ func (s *Server) Served429() int { return s.first().Served429() }
 
 // WebhookURL is Bot.WebhookURL for the first bot.
 func (s *Server) WebhookURL() string { return s.first().WebhookURL() }
+
+// SetBusinessRights is Bot.SetBusinessRights for the first bot.
+func (s *Server) SetBusinessRights(id string, rights telego.BusinessBotRights) telego.BusinessConnection {
+	return s.first().SetBusinessRights(id, rights)
+}
+
+// DisableBusiness is Bot.DisableBusiness for the first bot.
+func (s *Server) DisableBusiness(id string) telego.BusinessConnection {
+	return s.first().DisableBusiness(id)
+}
+
+// EnableBusiness is Bot.EnableBusiness for the first bot.
+func (s *Server) EnableBusiness(id string) telego.BusinessConnection {
+	return s.first().EnableBusiness(id)
+}
+
+// RemoveBusiness is Bot.RemoveBusiness for the first bot.
+func (s *Server) RemoveBusiness(id string) { s.first().RemoveBusiness(id) }
+
+// BusinessConnection is Bot.BusinessConnection for the first bot.
+func (s *Server) BusinessConnection(id string) (telego.BusinessConnection, bool) {
+	return s.first().BusinessConnection(id)
+}
+
+// NewBusinessMessage is Bot.NewBusinessMessage for the first bot.
+func (s *Server) NewBusinessMessage(id string, customerID, fromID int64) telego.Message {
+	return s.first().NewBusinessMessage(id, customerID, fromID)
+}
+
+// PushBusinessMessage is Bot.PushBusinessMessage for the first bot.
+func (s *Server) PushBusinessMessage(m telego.Message) int64 { return s.first().PushBusinessMessage(m) }
+
+// PushBusinessEdit is Bot.PushBusinessEdit for the first bot.
+func (s *Server) PushBusinessEdit(m telego.Message) int64 { return s.first().PushBusinessEdit(m) }
+
+// SendBusinessText is Bot.SendBusinessText for the first bot.
+func (s *Server) SendBusinessText(id string, customerID int64, text string) telego.Message {
+	return s.first().SendBusinessText(id, customerID, text)
+}
+
+// SendBusinessOwnerText is Bot.SendBusinessOwnerText for the first bot.
+func (s *Server) SendBusinessOwnerText(id string, customerID int64, text string) telego.Message {
+	return s.first().SendBusinessOwnerText(id, customerID, text)
+}
+
+// EditBusinessText is Bot.EditBusinessText for the first bot.
+func (s *Server) EditBusinessText(id string, customerID int64, messageID int, text string) telego.Message {
+	return s.first().EditBusinessText(id, customerID, messageID, text)
+}
+
+// DeleteBusinessMessages is Bot.DeleteBusinessMessages for the first bot.
+func (s *Server) DeleteBusinessMessages(id string, customerID int64, messageIDs ...int) int64 {
+	return s.first().DeleteBusinessMessages(id, customerID, messageIDs...)
+}
+
+// BusinessRead is Bot.BusinessRead for the first bot.
+func (s *Server) BusinessRead(id string, customerID int64) []int {
+	return s.first().BusinessRead(id, customerID)
+}
