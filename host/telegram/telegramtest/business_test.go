@@ -116,6 +116,25 @@ func TestBusinessConnectionAndMessages(t *testing.T) {
 	if err := b.DeleteBusinessMessages(t.Context(), &telego.DeleteBusinessMessagesParams{BusinessConnectionID: conn.ID, MessageIDs: []int{reply.MessageID}}); err != nil {
 		t.Fatalf("delete the bot's own: %v", err)
 	}
+
+	// A customer taps a button the bot sent on the account's behalf.
+	rate, err := b.SendMessage(t.Context(), tu.Message(tu.ID(cust.ID), "How did we do?").WithBusinessConnectionID(conn.ID).
+		WithReplyMarkup(tu.InlineKeyboard(tu.InlineKeyboardRow(tu.InlineKeyboardButton("5").WithCallbackData("r:5")))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	qid, err := s.TapBusinessButton(conn.ID, cust.ID, rate.MessageID, "r:5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ups, err = b.GetUpdates(t.Context(), &telego.GetUpdatesParams{Offset: ups[1].UpdateID + 1})
+	if err != nil || len(ups) != 1 || ups[0].CallbackQuery == nil {
+		t.Fatalf("updates = %+v, %v", ups, err)
+	}
+	q := ups[0].CallbackQuery
+	if q.ID != qid || q.From.ID != cust.ID || q.Message.Message().BusinessConnectionID != conn.ID || q.Data != "r:5" {
+		t.Fatalf("business callback_query = %+v", q)
+	}
 }
 
 func TestBusinessRightsAndDisabledConnection(t *testing.T) {

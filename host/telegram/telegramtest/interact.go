@@ -79,21 +79,37 @@ func (s *Server) TapButton(chatID int64, messageID int, userID int64, data strin
 func (s *Bot) TapButton(chatID int64, messageID int, userID int64, data string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.state.users[userID]
-	if !ok {
-		return "", fmt.Errorf("telegramtest: TapButton by unknown user %d", userID)
-	}
 	c := s.state.chats[chatID]
 	if c == nil {
 		return "", fmt.Errorf("telegramtest: TapButton in unknown chat %d", chatID)
 	}
-	m := c.messages[messageID]
-	if m == nil || m.From == nil || m.From.ID != s.opts.Bot.ID {
-		return "", fmt.Errorf("telegramtest: no message %d of the bot in chat %d", messageID, chatID)
+	return s.tapLocked(c, messageID, userID, data)
+}
+
+// TapBusinessButton is TapButton on a message the bot sent in customer customerID's chat of
+// business connection id: the customer taps, and the query's message carries
+// business_connection_id.
+func (s *Bot) TapBusinessButton(id string, customerID int64, messageID int, data string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bc := s.state.business[id]
+	if bc == nil || bc.chats[customerID] == nil {
+		return "", fmt.Errorf("telegramtest: TapBusinessButton in unknown business chat %s/%d", id, customerID)
 	}
-	kb := m.ReplyMarkup
+	return s.tapLocked(bc.chats[customerID], messageID, customerID, data)
+}
+
+func (s *Bot) tapLocked(c *chat, messageID int, userID int64, data string) (string, error) {
+	u, ok := s.state.users[userID]
+	if !ok {
+		return "", fmt.Errorf("telegramtest: tap by unknown user %d", userID)
+	}
+	m := c.messages[messageID]
+	if m == nil || !s.ownLocked(m) {
+		return "", fmt.Errorf("telegramtest: no message %d of the bot in chat %d", messageID, c.info.ID)
+	}
 	found := false
-	if kb != nil {
+	if kb := m.ReplyMarkup; kb != nil {
 		for _, row := range kb.InlineKeyboard {
 			for _, b := range row {
 				found = found || b.CallbackData == data
@@ -103,15 +119,19 @@ func (s *Bot) TapButton(chatID int64, messageID int, userID int64, data string) 
 	if !found {
 		return "", fmt.Errorf("telegramtest: message %d has no button with callback_data %q", messageID, data)
 	}
-	var id [8]byte
-	h := sha256.Sum256([]byte(fmt.Sprintf("%d/%d/%d/%d", s.opts.Bot.ID, userID, len(s.state.callbacks), time.Now().UnixNano())))
-	copy(id[:], h[:8])
-	qid := strconv.FormatUint(binary.BigEndian.Uint64(id[:])>>1, 10)
+	s.state.nextCallback++
+	h := sha256.Sum256([]byte(fmt.Sprintf("%d/%d/%d", s.opts.Bot.ID, userID, s.state.nextCallback)))
+	qid := strconv.FormatUint(binary.BigEndian.Uint64(h[:8])>>1, 10)
 	msg := *m
-	q := telego.CallbackQuery{ID: qid, From: u, Message: &msg, ChatInstance: s.chatInstance(chatID), Data: data}
+	q := telego.CallbackQuery{ID: qid, From: u, Message: &msg, ChatInstance: s.chatInstance(c.info.ID), Data: data}
 	s.state.callbacks[qid] = &callback{query: q}
 	s.pushLocked(telego.Update{CallbackQuery: &q})
 	return qid, nil
+}
+
+// TapBusinessButton is Bot.TapBusinessButton for the first bot.
+func (s *Server) TapBusinessButton(id string, customerID int64, messageID int, data string) (string, error) {
+	return s.first().TapBusinessButton(id, customerID, messageID, data)
 }
 
 // CallbackAnswers is Bot.CallbackAnswers for the first bot.

@@ -26,10 +26,11 @@ type state struct {
 	files     map[string]*file // by file_id (the world's)
 	filesPath map[string]*file // by file_path (the world's)
 
-	business  map[string]*businessConn
-	callbacks map[string]*callback // by callback_query id
-	reactions map[reactionKey][]telego.ReactionType
-	requests  []Request
+	business     map[string]*businessConn
+	callbacks    map[string]*callback // by callback_query id
+	nextCallback int
+	reactions    map[reactionKey][]telego.ReactionType
+	requests     []Request
 
 	sent     []Sent
 	sentWake chan struct{} // closed and replaced whenever a message is recorded
