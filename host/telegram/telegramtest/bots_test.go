@@ -217,6 +217,11 @@ func TestInlineKeyboardAndCallbackQuery(t *testing.T) {
 	if e := apiErr(t, err); e.Description != "Bad Request: message can't be edited" {
 		t.Fatalf("edit a user's message: %v", err)
 	}
+	// A reply carries the replied-to message, one level deep.
+	answer, err := b.SendMessage(t.Context(), tu.Message(tu.ID(ann.ID), "yours").WithReplyParameters(&telego.ReplyParameters{MessageID: userMsg.MessageID}))
+	if err != nil || answer.ReplyToMessage == nil || answer.ReplyToMessage.Text != "mine" || answer.ReplyToMessage.From.ID != ann.ID {
+		t.Fatalf("reply = %+v, %v", answer, err)
+	}
 	if n := len(s.Requests("answerCallbackQuery")); n != 1 {
 		t.Fatalf("answerCallbackQuery requests = %d", n)
 	}

@@ -93,13 +93,20 @@ func replyToLocked(c *chat, p params) (int, *apiError) {
 // message is the account owner's, sent by the bot on their behalf.
 func (s *Bot) newBotMessageLocked(c *chat) telego.Message {
 	c.nextMsg++
-	bot := s.opts.Bot
+	bot := asSender(s.opts.Bot)
 	m := telego.Message{MessageID: c.nextMsg, From: &bot, Chat: c.info, Date: s.opts.Now().Unix()}
 	if c.biz != nil {
 		owner := c.biz.info.User
 		m.From, m.SenderBusinessBot, m.BusinessConnectionID = &owner, &bot, c.biz.info.ID
 	}
 	return m
+}
+
+// asSender is u as a message's from: the getMe-only fields of a bot (can_join_groups, ...) appear
+// nowhere else.
+func asSender(u telego.User) telego.User {
+	return telego.User{ID: u.ID, IsBot: u.IsBot, FirstName: u.FirstName, LastName: u.LastName, Username: u.Username,
+		LanguageCode: u.LanguageCode, IsPremium: u.IsPremium}
 }
 
 // ownLocked reports whether m was sent by the bot (in a business chat: on the owner's behalf).
@@ -110,9 +117,9 @@ func (s *Bot) ownLocked(m *telego.Message) bool {
 	return m.From != nil && m.From.ID == s.opts.Bot.ID && m.BusinessConnectionID == ""
 }
 
-// prepareSendLocked does what every send shares once the chat is known: the group rate limit,
-// message_thread_id and the reply target. It returns the new message with those applied.
-func (s *Bot) prepareSendLocked(c *chat, p params) (telego.Message, int, *apiError) {
+// sendContextLocked checks what every send shares once the chat is known, the reply target and
+// message_thread_id, and returns a template message carrying them.
+func (s *Bot) sendContextLocked(c *chat, p params) (telego.Message, int, *apiError) {
 	replyTo, e := replyToLocked(c, p)
 	if e != nil {
 		return telego.Message{}, 0, e
@@ -128,12 +135,18 @@ func (s *Bot) prepareSendLocked(c *chat, p params) (telego.Message, int, *apiErr
 	if e := s.threadLocked(c, p, &m); e != nil {
 		return telego.Message{}, 0, e
 	}
+	return m, replyTo, nil
+}
+
+// allocSendLocked applies the group rate limit and allocates the bot's new message from the
+// template of sendContextLocked; it is the last step before a send succeeds.
+func (s *Bot) allocSendLocked(c *chat, tmpl telego.Message) (telego.Message, *apiError) {
 	if e := s.groupRateLocked(c); e != nil {
-		return telego.Message{}, 0, e
+		return telego.Message{}, e
 	}
-	out := s.newBotMessageLocked(c)
-	out.ReplyToMessage, out.MessageThreadID, out.IsTopicMessage = m.ReplyToMessage, m.MessageThreadID, m.IsTopicMessage
-	return out, replyTo, nil
+	m := s.newBotMessageLocked(c)
+	m.ReplyToMessage, m.MessageThreadID, m.IsTopicMessage = tmpl.ReplyToMessage, tmpl.MessageThreadID, tmpl.IsTopicMessage
+	return m, nil
 }
 
 func inlineKeyboard(raw json.RawMessage) *telego.InlineKeyboardMarkup {
@@ -175,7 +188,11 @@ func (s *Bot) sendMessage(_ context.Context, req *request) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	m, replyTo, e := s.prepareSendLocked(c, p)
+	tmpl, replyTo, e := s.sendContextLocked(c, p)
+	if e != nil {
+		return nil, e
+	}
+	m, e := s.allocSendLocked(c, tmpl)
 	if e != nil {
 		return nil, e
 	}
@@ -339,6 +356,10 @@ func (s *Bot) mediaSender(kind string) handler {
 		if e != nil {
 			return nil, e
 		}
+		tmpl, replyTo, e := s.sendContextLocked(c, p)
+		if e != nil {
+			return nil, e
+		}
 		var f *file
 		var sentFiles []SentFile
 		if hasUpload {
@@ -359,7 +380,7 @@ func (s *Bot) mediaSender(kind string) handler {
 			}
 			f = known
 		}
-		m, replyTo, e := s.prepareSendLocked(c, p)
+		m, e := s.allocSendLocked(c, tmpl)
 		if e != nil {
 			return nil, e
 		}

@@ -181,7 +181,7 @@ func (s *Server) AddBot(o BotOptions) *Bot {
 	b.state.init(opts, &s.world)
 	s.bots = append(s.bots, b)
 	// Telegram knows bots as users too (group members, message senders).
-	s.world.users[o.Bot.ID] = o.Bot
+	s.world.users[o.Bot.ID] = asSender(o.Bot)
 	return b
 }
 
