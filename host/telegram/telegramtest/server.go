@@ -65,9 +65,10 @@ type Server struct {
 	closed chan struct{}
 	wg     sync.WaitGroup
 
-	mu    sync.Mutex // guards everything below and every Bot's state
-	bots  []*Bot
-	world world
+	mu      sync.Mutex // guards everything below and every Bot's state
+	bots    []*Bot
+	byToken map[string]*Bot
+	world   world
 }
 
 // world is what all bots share: Telegram's users, groups and files.
@@ -92,6 +93,7 @@ type Bot struct {
 	mu      *sync.Mutex // the server's
 	revoked bool
 	state   state
+	methods map[string]handler // by lower-case method name
 }
 
 // New returns a Server that is not yet listening; call Start or Listen.
@@ -124,7 +126,7 @@ func New(opts Options) *Server {
 	if opts.Bot.Username == "" {
 		opts.Bot.Username = "parley_test_bot"
 	}
-	s := &Server{opts: opts, log: opts.Logger, closed: make(chan struct{})}
+	s := &Server{opts: opts, log: opts.Logger, closed: make(chan struct{}), byToken: map[string]*Bot{}}
 	s.world = world{users: map[int64]telego.User{}, groups: map[int64]*chat{}, files: map[string]*file{},
 		filesPath: map[string]*file{}, profiles: map[int64]*profile{}}
 	s.AddBot(BotOptions{Token: opts.Token, Bot: opts.Bot})
@@ -159,10 +161,8 @@ func (s *Server) AddBot(o BotOptions) *Bot {
 	if !tokenRE.MatchString(o.Token) {
 		panic("telegramtest: malformed bot token (want `^\\d+:[\\w-]{35}$`)")
 	}
-	for _, b := range s.bots {
-		if b.token == o.Token {
-			panic("telegramtest: AddBot with a token already served")
-		}
+	if s.byToken[o.Token] != nil {
+		panic("telegramtest: AddBot with a token already served")
 	}
 	if o.Bot.ID == 0 {
 		id, _ := strconv.ParseInt(o.Token[:strings.IndexByte(o.Token, ':')], 10, 64)
@@ -179,7 +179,9 @@ func (s *Server) AddBot(o BotOptions) *Bot {
 	opts.Token, opts.Bot = o.Token, o.Bot
 	b := &Bot{srv: s, opts: opts, token: o.Token, log: s.log, closed: s.closed, wg: &s.wg, mu: &s.mu}
 	b.state.init(opts, &s.world)
+	b.methods = b.handlers()
 	s.bots = append(s.bots, b)
+	s.byToken[o.Token] = b
 	// Telegram knows bots as users too (group members, message senders).
 	s.world.users[o.Bot.ID] = asSender(o.Bot)
 	return b
@@ -335,10 +337,8 @@ func (s *Server) splitToken(p string) (b *Bot, rest string, apiErr *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, c := range s.bots {
-		if c.token == token && !c.revoked {
-			return c, strings.TrimPrefix(rest, "test/"), nil
-		}
+	if c := s.byToken[token]; c != nil && !c.revoked {
+		return c, strings.TrimPrefix(rest, "test/"), nil
 	}
 	return nil, "", errUnauthorized
 }
@@ -346,7 +346,7 @@ func (s *Server) splitToken(p string) (b *Bot, rest string, apiErr *apiError) {
 // handler answers one Bot API method.
 type handler func(ctx context.Context, req *request) (any, *apiError)
 
-func (s *Bot) methods() map[string]handler {
+func (s *Bot) handlers() map[string]handler {
 	return map[string]handler{
 		"getme":                  s.getMe,
 		"getupdates":             s.getUpdates,
@@ -390,7 +390,7 @@ func (srv *Server) serveMethod(w http.ResponseWriter, r *http.Request, p string)
 		writeError(w, apiErr)
 		return
 	}
-	h, ok := s.methods()[strings.ToLower(method)]
+	h, ok := s.methods[strings.ToLower(method)]
 	if !ok {
 		writeError(w, errMethodNotFound)
 		return
