@@ -40,7 +40,9 @@ const (
 // telego.Update; any update_id in it is replaced by the next one. The JSON is passed on as is, so
 // malformed or unknown updates (a ChatMember status telego does not know, a new update type) reach
 // the bot exactly as written. An update whose type is filtered out by the bot's allowed_updates is
-// dropped, as Telegram does, and 0 is returned.
+// dropped, as Telegram does, and 0 is returned. A message in it (message, edited_message and their
+// business_ kinds) is kept in its chat either way, so the bot can reply to it, react to it, delete
+// it or mark it read.
 func (s *Bot) PushUpdate(u any) (int64, error) {
 	fields, kind, err := encodeUpdate(u)
 	if err != nil {
