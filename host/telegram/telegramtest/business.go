@@ -39,6 +39,17 @@ func (s *Server) ConnectBusiness(owner telego.User, rights telego.BusinessBotRig
 // rights, and queues the business_connection update. The owner's private chat with the bot
 // (user_chat_id) exists from then on.
 func (s *Bot) ConnectBusiness(owner telego.User, rights telego.BusinessBotRights) telego.BusinessConnection {
+	return s.connectBusiness(owner, rights, true)
+}
+
+// ConnectBusinessQuietly is ConnectBusiness without the business_connection update, as when the
+// bot missed it: the first the bot hears of the connection is a business_message, and
+// getBusinessConnection tells it the rest.
+func (s *Bot) ConnectBusinessQuietly(owner telego.User, rights telego.BusinessBotRights) telego.BusinessConnection {
+	return s.connectBusiness(owner, rights, false)
+}
+
+func (s *Bot) connectBusiness(owner telego.User, rights telego.BusinessBotRights, announce bool) telego.BusinessConnection {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if owner.ID == 0 || owner.FirstName != "" {
@@ -58,7 +69,9 @@ func (s *Bot) ConnectBusiness(owner telego.User, rights telego.BusinessBotRights
 		chats: map[int64]*chat{}, read: map[int64][]int{},
 	}
 	s.state.business[bc.info.ID] = bc
-	s.pushBusinessConnLocked(bc)
+	if announce {
+		s.pushBusinessConnLocked(bc)
+	}
 	return bc.info
 }
 

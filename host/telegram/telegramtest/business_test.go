@@ -189,6 +189,29 @@ func TestBusinessRightsAndDisabledConnection(t *testing.T) {
 	}
 }
 
+func TestBusinessConnectionTheBotMissed(t *testing.T) {
+	s := start(t, telegramtest.Options{})
+	b := bot(t, s, "")
+	conn := s.ConnectBusinessQuietly(telego.User{FirstName: "Acme"}, telego.BusinessBotRights{CanReply: true})
+	if s.Pending() != 0 {
+		t.Fatalf("a quiet connection queued %d updates", s.Pending())
+	}
+	cust := s.RegisterUser(telego.User{FirstName: "Carl"})
+	s.SendBusinessText(conn.ID, cust.ID, "hi")
+	ups, err := b.GetUpdates(t.Context(), nil)
+	if err != nil || len(ups) != 1 || ups[0].BusinessMessage == nil {
+		t.Fatalf("updates = %+v, %v", ups, err)
+	}
+	info, err := b.GetBusinessConnection(t.Context(), &telego.GetBusinessConnectionParams{BusinessConnectionID: ups[0].BusinessMessage.BusinessConnectionID})
+	if err != nil || info.User.ID != conn.User.ID || !info.Rights.CanReply {
+		t.Fatalf("getBusinessConnection = %+v, %v", info, err)
+	}
+	_, err = b.GetBusinessConnection(t.Context(), &telego.GetBusinessConnectionParams{BusinessConnectionID: "nope"})
+	if e := apiErr(t, err); e.Description != "Bad Request: business connection not found" {
+		t.Fatalf("unknown connection: %v", err)
+	}
+}
+
 func TestAllowedUpdatesCoverNewTypes(t *testing.T) {
 	s := start(t, telegramtest.Options{})
 	b := bot(t, s, "")

@@ -144,3 +144,8 @@ func (s *Server) DeleteBusinessMessages(id string, customerID int64, messageIDs 
 func (s *Server) BusinessRead(id string, customerID int64) []int {
 	return s.first().BusinessRead(id, customerID)
 }
+
+// ConnectBusinessQuietly is Bot.ConnectBusinessQuietly for the first bot.
+func (s *Server) ConnectBusinessQuietly(owner telego.User, rights telego.BusinessBotRights) telego.BusinessConnection {
+	return s.first().ConnectBusinessQuietly(owner, rights)
+}

@@ -166,3 +166,45 @@ func TestGroupRateLimit(t *testing.T) {
 		t.Fatalf("sent %d, served429 %d", len(st.staffBot.SentTo(st.group.ID)), st.staffBot.Served429())
 	}
 }
+
+func TestGroupMessagesReachTheBotsThatSeeThem(t *testing.T) {
+	clock := newClock()
+	s := start(t, telegramtest.Options{Now: clock.Now})
+	plainBot := s.First() // a plain member: privacy mode
+	staffBot := s.AddBot(telegramtest.BotOptions{})
+	agent := s.RegisterUser(telego.User{FirstName: "Grace"})
+	group := s.AddSupergroup(telegramtest.SupergroupOptions{Members: []int64{agent.ID, plainBot.User().ID},
+		Admins: map[int64]telegramtest.AdminRights{staffBot.User().ID: {}}})
+	plain, staff := bot(t, s, ""), bot(t, s, staffBot.Token())
+	own, err := plain.SendMessage(t.Context(), tu.Message(tu.ID(group.ID), "a bot's message"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s.PostInTopic(group.ID, 0, agent.ID, "chatter")
+	s.PostInTopic(group.ID, 0, agent.ID, "/claim")
+	reply := s.NewTopicMessage(group.ID, 0, agent.ID)
+	reply.Text, reply.ReplyToMessage = "re", own
+	s.PushGroupMessage(reply)
+	fromBot := s.NewTopicMessage(group.ID, 0, plainBot.User().ID)
+	fromBot.Text = "loop?"
+	s.PushGroupMessage(fromBot)
+
+	texts := func(b *telego.Bot) []string {
+		ups, err := b.GetUpdates(t.Context(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, u := range ups {
+			out = append(out, u.Message.Text)
+		}
+		return out
+	}
+	if got := texts(staff); len(got) != 3 || got[0] != "chatter" || got[2] != "re" {
+		t.Fatalf("admin bot got %v, want every human message and no bot's", got)
+	}
+	if got := texts(plain); len(got) != 2 || got[0] != "/claim" || got[1] != "re" {
+		t.Fatalf("privacy-mode bot got %v, want the command and the reply to it", got)
+	}
+}

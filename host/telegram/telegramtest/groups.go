@@ -192,9 +192,10 @@ func (s *Server) PostInTopic(chatID int64, threadID int, fromID int64, text stri
 }
 
 // PushGroupMessage records m (from NewTopicMessage) in its group and queues it as a "message"
-// update for every bot in the group that would see it: not its sender, and, Telegram's privacy
-// mode, only administrators and bots with can_read_all_group_messages see every message; the
-// others see commands, replies to their own messages and service messages.
+// update for every bot in the group that would see it: never a message from a bot (Telegram's
+// rule against bot loops), and, Telegram's privacy mode, only administrators and bots with
+// can_read_all_group_messages see every message; the others see commands, replies to their own
+// messages and service messages.
 func (s *Server) PushGroupMessage(m telego.Message) { s.pushGroup(m, false) }
 
 // PushGroupEdit is PushGroupMessage for an "edited_message" update (EditDate is set when 0).
@@ -235,7 +236,7 @@ func (s *Server) pushGroup(m telego.Message, edit bool) {
 func (s *Bot) sees(g *chat, m *telego.Message) bool {
 	me := s.opts.Bot.ID
 	mem := g.group.members[me]
-	if mem == nil || s.state.chats[g.info.ID] != g || (m.From != nil && m.From.ID == me) {
+	if mem == nil || s.state.chats[g.info.ID] != g || (m.From != nil && m.From.IsBot) {
 		return false
 	}
 	if mem.status != telego.MemberStatusMember || s.opts.Bot.CanReadAllGroupMessages {
@@ -310,8 +311,8 @@ func (s *Bot) forumLocked(p params) (*chat, *apiError) {
 	return c, nil
 }
 
-// topicServiceLocked posts a service message about topic t in c from the bot, and delivers it to
-// the other bots in the group.
+// topicServiceLocked posts a service message about topic t in c from the bot. No bot gets it as
+// an update: bots never see other bots' messages, service messages included.
 func (s *Bot) topicServiceLocked(c *chat, t *topic, edit func(*telego.Message)) telego.Message {
 	m := s.newBotMessageLocked(c)
 	edit(&m)
@@ -319,12 +320,6 @@ func (s *Bot) topicServiceLocked(c *chat, t *topic, edit func(*telego.Message)) 
 		inTopic(&m, t)
 	}
 	c.messages[m.MessageID] = &m
-	for _, b := range s.srv.bots {
-		if b != s && b.sees(c, &m) {
-			msg := m
-			b.pushLocked(telego.Update{Message: &msg})
-		}
-	}
 	return m
 }
 
