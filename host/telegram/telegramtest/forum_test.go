@@ -208,3 +208,20 @@ func TestGroupMessagesReachTheBotsThatSeeThem(t *testing.T) {
 		t.Fatalf("privacy-mode bot got %v, want the command and the reply to it", got)
 	}
 }
+
+func TestWaitRequests(t *testing.T) {
+	st := newStaff(t, telegramtest.Options{}, telegramtest.AdminRights{CanManageTopics: true})
+	go func() {
+		_, _ = st.staff.CreateForumTopic(t.Context(), &telego.CreateForumTopicParams{ChatID: tu.ID(st.group.ID), Name: "Ada #1"})
+	}()
+	got, err := st.staffBot.WaitRequests("createforumtopic", 1, 5*time.Second)
+	if err != nil || len(got) != 1 || got[0].Method != "createForumTopic" || got[0].Params["name"] != "Ada #1" {
+		t.Fatalf("WaitRequests = %+v, %v", got, err)
+	}
+	if _, err := st.staffBot.WaitRequests("createForumTopic", 2, 20*time.Millisecond); err == nil {
+		t.Fatal("WaitRequests for a call never made returned no error")
+	}
+	if n := len(st.s.Requests("createForumTopic")); n != 0 {
+		t.Fatalf("the first bot's log has %d createForumTopic calls", n)
+	}
+}

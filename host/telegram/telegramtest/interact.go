@@ -27,6 +27,36 @@ type Request struct {
 
 func (s *Bot) logRequestLocked(method string, p params) {
 	s.state.requests = append(s.state.requests, Request{Method: method, Params: p, At: s.opts.Now()})
+	close(s.state.reqWake)
+	s.state.reqWake = make(chan struct{})
+}
+
+// WaitRequests is Bot.WaitRequests for the first bot.
+func (s *Server) WaitRequests(method string, n int, timeout time.Duration) ([]Request, error) {
+	return s.first().WaitRequests(method, n, timeout)
+}
+
+// WaitRequests waits until the bot has made at least n successful calls of method
+// (case-insensitive) and returns them; after timeout it returns what there is and an error.
+func (s *Bot) WaitRequests(method string, n int, timeout time.Duration) ([]Request, error) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		wake := s.state.reqWake
+		s.mu.Unlock()
+		if got := s.Requests(method); len(got) >= n {
+			return got, nil
+		}
+		select {
+		case <-wake:
+		case <-deadline.C:
+			got := s.Requests(method)
+			return got, fmt.Errorf("telegramtest: %d %s calls after %s, want %d", len(got), method, timeout, n)
+		case <-s.closed:
+			return s.Requests(method), errClosed
+		}
+	}
 }
 
 // Requests is Bot.Requests for the first bot.

@@ -31,6 +31,7 @@ type state struct {
 	nextCallback int
 	reactions    map[reactionKey][]telego.ReactionType
 	requests     []Request
+	reqWake      chan struct{} // closed and replaced whenever a request is logged
 
 	sent     []Sent
 	sentWake chan struct{} // closed and replaced whenever a message is recorded
@@ -68,6 +69,7 @@ func (st *state) init(opts Options, w *world) {
 	st.files = w.files
 	st.filesPath = w.filesPath
 	st.sentWake = make(chan struct{})
+	st.reqWake = make(chan struct{})
 	st.calls = map[string]int{}
 }
 
