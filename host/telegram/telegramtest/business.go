@@ -23,11 +23,14 @@ import (
 // does not allow) for the second. The MTProto rule that a customer must have written recently
 // (BUSINESS_PEER_USAGE_MISSING) is not enforced: its window is not documented.
 
-// businessConn is one business connection and its chats.
+// businessConn is one business connection and its chats. A business account is a user account,
+// whose private chats share one message_id sequence; that is why deleteBusinessMessages needs no
+// chat_id.
 type businessConn struct {
-	info  telego.BusinessConnection
-	chats map[int64]*chat // by customer ID
-	read  map[int64][]int // customer ID -> message_ids marked read with readBusinessMessage
+	info    telego.BusinessConnection
+	chats   map[int64]*chat // by customer ID
+	read    map[int64][]int // customer ID -> message_ids marked read with readBusinessMessage
+	nextMsg int
 }
 
 // ConnectBusiness is Bot.ConnectBusiness for the first bot.
@@ -159,8 +162,7 @@ func (s *Bot) NewBusinessMessage(id string, customerID, fromID int64) telego.Mes
 		c = &chat{info: privateChat(cust), messages: map[int]*telego.Message{}, biz: bc}
 		bc.chats[cust.ID] = c
 	}
-	c.nextMsg++
-	return telego.Message{MessageID: c.nextMsg, From: &from, Chat: c.info, Date: s.opts.Now().Unix(), BusinessConnectionID: id}
+	return telego.Message{MessageID: c.allocID(), From: &from, Chat: c.info, Date: s.opts.Now().Unix(), BusinessConnectionID: id}
 }
 
 // PushBusinessMessage queues m as a business_message update and returns its update_id.
@@ -352,11 +354,12 @@ func (s *Bot) deleteBusinessMessages(_ context.Context, req *request) (any, *api
 		return nil, e
 	}
 	r := rights(bc)
-	// All messages must be in one chat: find it by the first.
+	// All messages must be in one chat: find it by the first (message_ids are unique in the account).
 	var c *chat
 	for _, ch := range bc.chats {
 		if ch.messages[ids[0]] != nil {
 			c = ch
+			break
 		}
 	}
 	if c == nil {

@@ -206,6 +206,12 @@ func TestBusinessConnectionTheBotMissed(t *testing.T) {
 	if err != nil || info.User.ID != conn.User.ID || !info.Rights.CanReply {
 		t.Fatalf("getBusinessConnection = %+v, %v", info, err)
 	}
+	// The account's chats share one message_id sequence, so deleteBusinessMessages needs no chat.
+	dora := s.RegisterUser(telego.User{FirstName: "Dora"})
+	second := s.SendBusinessText(conn.ID, dora.ID, "me too")
+	if second.MessageID == ups[0].BusinessMessage.MessageID {
+		t.Fatalf("two customers' messages share message_id %d", second.MessageID)
+	}
 	_, err = b.GetBusinessConnection(t.Context(), &telego.GetBusinessConnectionParams{BusinessConnectionID: "nope"})
 	if e := apiErr(t, err); e.Description != "Bad Request: business connection not found" {
 		t.Fatalf("unknown connection: %v", err)

@@ -92,9 +92,8 @@ func replyToLocked(c *chat, p params) (int, *apiError) {
 // newBotMessageLocked allocates the next message in c, sent by the bot. In a business chat the
 // message is the account owner's, sent by the bot on their behalf.
 func (s *Bot) newBotMessageLocked(c *chat) telego.Message {
-	c.nextMsg++
 	bot := asSender(s.opts.Bot)
-	m := telego.Message{MessageID: c.nextMsg, From: &bot, Chat: c.info, Date: s.opts.Now().Unix()}
+	m := telego.Message{MessageID: c.allocID(), From: &bot, Chat: c.info, Date: s.opts.Now().Unix()}
 	if c.biz != nil {
 		owner := c.biz.info.User
 		m.From, m.SenderBusinessBot, m.BusinessConnectionID = &owner, &bot, c.biz.info.ID

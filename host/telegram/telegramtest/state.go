@@ -53,6 +53,17 @@ type chat struct {
 	biz      *businessConn           // set for a customer's chat with a business account
 }
 
+// allocID returns the chat's next message_id (in a business chat, the account's next one).
+func (c *chat) allocID() int {
+	if c.biz != nil {
+		c.biz.nextMsg++
+		c.nextMsg = c.biz.nextMsg
+		return c.nextMsg
+	}
+	c.nextMsg++
+	return c.nextMsg
+}
+
 // defaultAllowed is what Telegram delivers when allowed_updates was never set or set to [] (§3.1).
 var defaultExcluded = map[string]bool{"chat_member": true, "message_reaction": true, "message_reaction_count": true}
 

@@ -142,6 +142,9 @@ func (s *Bot) rememberLocked(kind string, raw json.RawMessage) {
 	}
 	c.messages[m.MessageID] = &m
 	c.nextMsg = max(c.nextMsg, m.MessageID)
+	if c.biz != nil {
+		c.biz.nextMsg = max(c.biz.nextMsg, m.MessageID)
+	}
 }
 
 // MustPushUpdate is PushUpdate for tests: it panics on an update that is not a JSON object.
