@@ -225,6 +225,11 @@ func TestInlineKeyboardAndCallbackQuery(t *testing.T) {
 	if n := len(s.Requests("answerCallbackQuery")); n != 1 {
 		t.Fatalf("answerCallbackQuery requests = %d", n)
 	}
+	// A callback query pushed by hand (any shape) can be answered too.
+	s.MustPushUpdate(`{"callback_query":{"id":"4242","from":{"id":1,"is_bot":false,"first_name":"X"},"chat_instance":"1","data":"x"}}`)
+	if err := b.AnswerCallbackQuery(t.Context(), tu.CallbackQuery("4242")); err != nil {
+		t.Fatalf("answer a pushed callback query: %v", err)
+	}
 }
 
 func TestReactionsBothWays(t *testing.T) {

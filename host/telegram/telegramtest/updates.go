@@ -118,8 +118,17 @@ func (s *Bot) pushFieldsLocked(fields map[string]json.RawMessage, kind string) i
 }
 
 // rememberLocked keeps a pushed message in its chat, so the bot can reply to it, react to it,
-// delete it or mark it read as on Telegram.
+// delete it or mark it read as on Telegram, and a pushed callback query, so the bot can answer it.
 func (s *Bot) rememberLocked(kind string, raw json.RawMessage) {
+	if kind == "callback_query" { // pushed by hand rather than TapButton: still answerable
+		var q struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(raw, &q) == nil && q.ID != "" && s.state.callbacks[q.ID] == nil {
+			s.state.callbacks[q.ID] = &callback{}
+		}
+		return
+	}
 	switch kind {
 	case "message", "edited_message", "business_message", "edited_business_message":
 	default:
