@@ -253,10 +253,13 @@ func (c *Channel) postHeader(ctx context.Context, st *state, conv sdk.Conversati
 // updateHeader rewrites the header for a new state. A header Slack will
 // not let the app edit (deleted, archived channel) is left as it is.
 func (c *Channel) updateHeader(ctx context.Context, st *state, ref threadRef, req sdk.DeliverRequest, v headerView) error {
-	info, _, err := c.header(ctx, st, ref.Channel, ref.TS)
+	info, known, err := c.header(ctx, st, ref.Channel, ref.TS)
 	if err != nil {
+		return err // a rate limit or outage: the host retries the notice
+	}
+	if !known {
 		// Only the link to the previous thread is lost; the state matters more.
-		st.log.Warn("could not read the header back; updating it without its link to the previous thread", "ts", ref.TS, "error", err)
+		st.log.Warn("updating the header without its link to the previous thread", "ts", ref.TS)
 	}
 	v.Previous = info.previous
 	text, blocks := headerMessage(req.Conversation, req.Contact, v, st.cfg)
@@ -327,6 +330,8 @@ type headerInfo struct {
 // reading the message back (reactions.get returns it, blocks included,
 // with reactions:read, which reaction events need anyway; history calls
 // are rate-limited far harder). A message Slack cannot find is no header.
+// known is false when Slack would not say; err is set only for what a
+// retry may fix (rate limits, outages).
 func (c *Channel) header(ctx context.Context, st *state, channel, ts string) (headerInfo, bool, error) {
 	key := channel + ":" + ts
 	if info, ok := st.headers.get(key); ok {
@@ -334,12 +339,19 @@ func (c *Channel) header(ctx context.Context, st *state, channel, ts string) (he
 	}
 	item, err := st.api.GetReactionsContext(ctx, slack.NewRefToMessage(channel, ts), slack.GetReactionsParameters{})
 	if err != nil {
-		switch slackCode(err) {
+		switch code := slackCode(err); code {
 		case "message_not_found", "channel_not_found":
 			st.headers.put(key, headerInfo{})
 			return headerInfo{}, true, nil
+		case "", "ratelimited", "rate_limited":
+			// A rate limit or an outage: worth the caller's retry.
+			return headerInfo{}, false, classify("reactions.get", err)
+		default:
+			// Slack will not tell (no reactions:read, ...); asking again
+			// would not help.
+			st.log.Warn("cannot read a message back to tell whether it is a header", "ts", ts, "reason", code)
+			return headerInfo{}, false, nil
 		}
-		return headerInfo{}, false, classify("reactions.get", err)
 	}
 	m := item.Message
 	if m == nil {

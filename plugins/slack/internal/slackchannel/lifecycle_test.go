@@ -372,3 +372,47 @@ func TestRatingAndIgnoredActionLines(t *testing.T) {
 		t.Errorf("%d header updates for a rating and an ignored action", n)
 	}
 }
+
+func TestNoticeRetriedAfterRateLimitPostsOneLine(t *testing.T) {
+	e := newEnv(t, nil)
+	ref := e.deliver(text("hello"), nil).ThreadRef
+	root := parentTS(t, ref)
+	claimed := lifecycle(sdk.NoticeConversationClaimed, sdk.Notice{Agent: "Ada Lovelace", State: sdk.StateClaimed,
+		Text: "Ada Lovelace claimed the conversation."})
+	replies := len(e.fake.Thread(slackfake.ChannelID, root))
+
+	for _, method := range []string{"chat.update", "reactions.add", "chat.postMessage"} {
+		e.fake.Inject429(method, 1, 2)
+		_, err := e.ch.Deliver(ctx(t), plugintest.SampleDeliver(claimed, ref))
+		plugintest.AssertRetryAfter(t, err, time.Second)
+	}
+	e.deliver(claimed, ref)
+	if n := len(e.fake.Thread(slackfake.ChannelID, root)) - replies; n != 1 {
+		t.Errorf("%d thread lines after the retries, want 1", n)
+	}
+	h := readHeader(t, e.fake, root)
+	if !strings.Contains(h.texts, "👀 Claimed by Ada Lovelace") || !slices.Equal(h.reactors("eyes"), []string{slackfake.BotUserID}) {
+		t.Errorf("header %q, reactions %+v", h.texts, h.reactions)
+	}
+}
+
+func TestWithoutReactionScopesButtonsAndHeaderStillWork(t *testing.T) {
+	scopes := slices.DeleteFunc(slices.Clone(slackfake.BotScopes), func(s string) bool { return strings.HasPrefix(s, "reactions:") })
+	e := newEnv(t, nil, slackfake.WithBotScopes(scopes...))
+	e.fake.AddUser(grace)
+	ref := e.deliver(text("hello"), nil).ThreadRef
+	root := parentTS(t, ref)
+	if d, err := e.fake.AgentClick(ctx(t), slackfake.ChannelID, root, grace.ID, "parley_close"); err != nil || !d.OK() {
+		t.Fatalf("click: %v", err)
+	}
+	if acts := e.host.Actions(); len(acts) != 1 || acts[0].Kind != sdk.ActionClose {
+		t.Fatalf("actions %+v, want the close", acts)
+	}
+	e.deliver(lifecycle(sdk.NoticeConversationClosed, sdk.Notice{Reason: sdk.CloseByIdle, State: sdk.StateClosed}), ref)
+	if h := readHeader(t, e.fake, root); !strings.Contains(h.texts, "✅ Closed after inactivity") {
+		t.Errorf("header %q", h.texts)
+	}
+	if n := len(e.fake.Calls("reactions.add")); n != 0 {
+		t.Errorf("%d reactions.add calls without reactions:write", n)
+	}
+}
