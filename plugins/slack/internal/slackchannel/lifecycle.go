@@ -121,6 +121,14 @@ func previousLine(st *state, conv sdk.Conversation, prevRef []byte) string {
 	return "↩️ Follows " + link(u, label)
 }
 
+// reactionHint tells agents which reactions work, when they do.
+func (st *state) reactionHint() string {
+	if !st.reactions {
+		return ""
+	}
+	return fmt.Sprintf("React with :%s: to claim, :%s: to close.", st.cfg.ClaimReaction, st.cfg.CloseReaction)
+}
+
 // lifecycleNotice reports whether a notice is about the conversation's
 // lifecycle, which this desk shows in its own way.
 func lifecycleNotice(n *sdk.Notice) bool {
@@ -240,7 +248,7 @@ func lifecycleLine(n *sdk.Notice) string {
 
 // postHeader posts a conversation's thread parent.
 func (c *Channel) postHeader(ctx context.Context, st *state, conv sdk.Conversation, ct sdk.Contact, v headerView) (threadRef, error) {
-	text, blocks := headerMessage(conv, ct, v, st.cfg)
+	text, blocks := headerMessage(conv, ct, v, st.reactionHint())
 	_, ts, err := st.api.PostMessageContext(ctx, st.channelID,
 		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...), slack.MsgOptionDisableLinkUnfurl())
 	if err != nil {
@@ -262,7 +270,7 @@ func (c *Channel) updateHeader(ctx context.Context, st *state, ref threadRef, re
 		st.log.Warn("updating the header without its link to the previous thread", "ts", ref.TS)
 	}
 	v.Previous = info.previous
-	text, blocks := headerMessage(req.Conversation, req.Contact, v, st.cfg)
+	text, blocks := headerMessage(req.Conversation, req.Contact, v, st.reactionHint())
 	_, _, _, err = st.api.UpdateMessageContext(ctx, ref.Channel, ref.TS,
 		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...), slack.MsgOptionParse(false))
 	if err == nil {

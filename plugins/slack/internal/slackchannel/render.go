@@ -28,7 +28,9 @@ func link(target, label string) string {
 // name, a section of facts, the link to the conversation this one follows,
 // the conversation's state with the buttons that change it, and the
 // notification fallback text.
-func headerMessage(conv sdk.Conversation, ct sdk.Contact, v headerView, reactions Config) (string, []slack.Block) {
+//
+// hint ends the header's help line: which reactions work, if any.
+func headerMessage(conv sdk.Conversation, ct sdk.Contact, v headerView, hint string) (string, []slack.Block) {
 	name := ct.DisplayName()
 	var fields []*slack.TextBlockObject
 	field := func(label, value string) {
@@ -71,8 +73,8 @@ func headerMessage(conv sdk.Conversation, ct sdk.Contact, v headerView, reaction
 			slack.SectionBlockOptionBlockID(statusBlockID)),
 		slack.NewActionBlock(actionsBlockID, v.buttons()...),
 		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
-			fmt.Sprintf("Reply in this thread to answer on Telegram. Messages starting with the internal prefix stay internal. "+
-				"React with :%s: to claim, :%s: to close.", reactions.ClaimReaction, reactions.CloseReaction), false, false)),
+			joinSentences("Reply in this thread to answer on Telegram. Messages starting with the internal prefix stay internal.", hint),
+			false, false)),
 	)
 	text := "Telegram conversation: " + escape(name)
 	if ct.Username != "" {
@@ -243,4 +245,11 @@ func joinLines(a, b string) string {
 		return a
 	}
 	return a + "\n" + b
+}
+
+func joinSentences(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + " " + b
 }
