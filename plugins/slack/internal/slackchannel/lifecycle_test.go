@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -414,5 +415,18 @@ func TestWithoutReactionScopesButtonsAndHeaderStillWork(t *testing.T) {
 	}
 	if n := len(e.fake.Calls("reactions.add")); n != 0 {
 		t.Errorf("%d reactions.add calls without reactions:write", n)
+	}
+}
+
+func TestMalformedClickIsRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, body := range []string{"payload=%7Bnot+json", "nothing=here", "payload=%ZZ"} {
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		resp, err := e.ch.HandleWebhook(ctx(t), sdk.WebhookRequest{Method: http.MethodPost, Path: "/", Body: []byte(body),
+			Header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"},
+				"X-Slack-Request-Timestamp": {ts}, "X-Slack-Signature": {slackfake.Sign(slackfake.SigningSecret, ts, []byte(body))}}})
+		if err != nil || resp.Status != http.StatusBadRequest || len(resp.Actions) != 0 {
+			t.Errorf("%q: status %d, actions %v, err %v; want 400", body, resp.Status, resp.Actions, err)
+		}
 	}
 }

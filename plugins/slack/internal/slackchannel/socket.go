@@ -109,7 +109,7 @@ func (c *Channel) socketEvents(ctx context.Context, st *state, sm *socketmode.Cl
 				c.socketClick(ctx, st, sm, evt)
 			default:
 				if evt.Request != nil && evt.Request.EnvelopeID != "" {
-					_ = sm.Ack(*evt.Request) // slash commands and interactions are not ours
+					_ = sm.Ack(*evt.Request) // slash commands are not ours
 				}
 			}
 		}
