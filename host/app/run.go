@@ -271,6 +271,9 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		// Every worker has returned: what this replica still holds
+		// (claimed, never attempted) goes to the others now.
+		h.retire()
 	case <-time.After(3 * shutdownGrace):
 		h.log.Warn("shutdown took too long; exiting anyway")
 	}
