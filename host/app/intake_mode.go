@@ -149,7 +149,7 @@ func (h *host) webhookHandler(handle func(context.Context, []intake.Update) erro
 // loadWebhookSecret reads (or creates once) the secret_token every replica
 // checks on Telegram's webhook requests.
 func (h *host) loadWebhookSecret(ctx context.Context) error {
-	b, err := h.store.Secret(ctx, webhookSecretName, randomBytes(32))
+	b, err := secretRetrying(ctx, h, "reading the webhook secret", webhookSecretName)
 	if err != nil {
 		return fmt.Errorf("webhook secret: %w", err)
 	}
