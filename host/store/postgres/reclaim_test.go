@@ -1,13 +1,17 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/sdk"
 )
@@ -229,4 +233,81 @@ func TestRetireReplica(t *testing.T) {
 	if replicas, err := other.Replicas(t.Context(), time.Hour); err != nil || len(replicas) != 0 {
 		t.Errorf("replicas listed after the stop: %v, %v", replicas, err)
 	}
+}
+
+// A worker finishing rows on a connection the database just ended
+// (pg_terminate_backend: 57P01, as in the soak's database restarts) still
+// records them: the store tries again on a fresh connection. Left failed,
+// the rows stayed leased to a live replica until their leases ran out (a
+// reply waited 121 s in the 10-minute soak) and then went out twice.
+func TestFinishSurvivesATerminatedConnection(t *testing.T) {
+	db := newDatabase(t)
+	name := strings.TrimPrefix(must(url.Parse(db)).Path, "/")
+	s := open(t, db, Options{MaxConns: 1}) // one connection: the one terminated
+	admin, err := pgx.Connect(t.Context(), serverDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.WithoutCancel(t.Context()))
+	queueWork(t, s, 1, 2)
+	// terminate ends the store's connection and waits until its backend is
+	// gone, so the store's next statement meets a closed connection (the
+	// pool checks only connections idle for over a second).
+	terminate := func() {
+		t.Helper()
+		if err := s.Ping(t.Context()); err != nil { // the pool holds a live connection
+			t.Fatal(err)
+		}
+		if _, err := admin.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, name); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			var n int
+			if err := admin.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity WHERE datname = $1`, name).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	steps := []struct {
+		what string
+		do   func(ds []store.Delivery, rs []store.OutgoingReply) error
+	}{
+		{"complete a reply", func(_ []store.Delivery, rs []store.OutgoingReply) error {
+			return s.CompleteReply(t.Context(), rs[0].ID, "w", []int64{7})
+		}},
+		{"complete a delivery", func(ds []store.Delivery, _ []store.OutgoingReply) error {
+			return s.CompleteDelivery(t.Context(), ds[0].ID, "w", nil, "D")
+		}},
+		{"schedule a retry of a reply", func(_ []store.Delivery, rs []store.OutgoingReply) error {
+			return s.RetryReply(t.Context(), rs[1].ID, "w", time.Now(), "x")
+		}},
+		{"fail a delivery", func(ds []store.Delivery, _ []store.OutgoingReply) error {
+			return s.FailDelivery(t.Context(), ds[1].ID, "w", "x")
+		}},
+	}
+	ds, rs := claimBoth(t, s, "w", 2)
+	if len(ds) != 2 || len(rs) != 2 {
+		t.Fatalf("claimed %d+%d", len(ds), len(rs))
+	}
+	for _, step := range steps {
+		terminate()
+		if err := step.do(ds, rs); err != nil {
+			t.Errorf("%s on a terminated connection: %v", step.what, err)
+		}
+	}
+	// Nothing is left leased: the retried reply is claimable again now.
+	if ds, rs := claimBoth(t, s, "w2", 10); len(ds) != 0 || len(rs) != 1 || rs[0].Reply.ExternalID != "a2" {
+		t.Errorf("afterwards %d deliveries and %d replies are claimable, want only the retried reply", len(ds), len(rs))
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"database/sql/driver"
 	"errors"
 	"io"
@@ -63,4 +64,26 @@ func transientCode(code string) bool {
 		return true
 	}
 	return false
+}
+
+// finishAttempts bounds again: a first try and two more, each on a
+// connection the pool checks out afresh.
+const finishAttempts = 3
+
+// again runs op, which finishes rows a worker holds (completes, retries,
+// fails, releases them or records progress), and runs it again when it
+// failed with a Transient error: the database ended its connection (an
+// operator's pg_terminate_backend, a failover) or a deadlock aborted it.
+// Left failed, the row stayed leased to a live worker until its lease ran
+// out (up to 135 s for a reply), holding its conversation back, and then
+// went out a second time. Repeating is safe: each statement only changes a
+// row the owner still holds, so if the attempt whose answer was lost had
+// committed, the repeat finds the row no longer held and says
+// store.ErrLeaseLost, as for a row finished elsewhere.
+func again(ctx context.Context, op func() error) error {
+	err := op()
+	for i := 1; i < finishAttempts && err != nil && Transient(err) && ctx.Err() == nil; i++ {
+		err = op()
+	}
+	return err
 }
