@@ -55,19 +55,25 @@ func (h *hostService) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReply
 // store resolves a conversation id before a thread reference, so a reply
 // carrying both is checked too.)
 func (h *hostService) ownConversation(ctx context.Context, r sdk.Reply) error {
-	if r.ConversationID == "" || h.routes == nil {
+	return h.ownConversationID(ctx, "reply "+r.ExternalID, r.ConversationID)
+}
+
+// ownConversationID is ownConversation for what (a reply or an action)
+// naming conversation id.
+func (h *hostService) ownConversationID(ctx context.Context, what, id string) error {
+	if id == "" || h.routes == nil {
 		return nil
 	}
-	conv, err := h.store.Conversation(ctx, r.ConversationID)
+	conv, err := h.store.Conversation(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return sdk.Permanent(fmt.Errorf("reply %s: conversation %q: %w", r.ExternalID, r.ConversationID, store.ErrUnknownConversation))
+		return sdk.Permanent(fmt.Errorf("%s: conversation %q: %w", what, id, store.ErrUnknownConversation))
 	}
 	if err != nil {
 		return err
 	}
 	if !slices.Contains(h.routes(conv), h.channel) {
-		return sdk.Permanent(fmt.Errorf("reply %s: conversation %q is not routed to channel %q: %w",
-			r.ExternalID, r.ConversationID, h.channel, store.ErrUnknownConversation))
+		return sdk.Permanent(fmt.Errorf("%s: conversation %q is not routed to channel %q: %w",
+			what, id, h.channel, store.ErrUnknownConversation))
 	}
 	return nil
 }
@@ -88,9 +94,50 @@ func (w webhookReplies) CommitReplies(ctx context.Context, channel string, repli
 	return w.h.store.CommitReplies(ctx, channel, replies)
 }
 
-// PostAction applies an agent's lifecycle action.
+// PostAction applies an agent's lifecycle action before answering, under
+// the rule of PostReply: by id, only a conversation routed to this channel.
 func (h *hostService) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionResult, error) {
-	return sdk.ActionResult{}, sdk.Permanent(errors.New("this host does not apply lifecycle actions yet"))
+	if err := h.ownConversationID(ctx, "action "+a.ExternalID, a.ConversationID); err != nil {
+		return sdk.ActionResult{}, err
+	}
+	res, err := h.store.ApplyAction(ctx, h.channel, a)
+	if err != nil {
+		if errors.Is(err, store.ErrUnknownConversation) || errors.Is(err, store.ErrInvalidAction) {
+			return sdk.ActionResult{}, sdk.Permanent(err)
+		}
+		return sdk.ActionResult{}, err
+	}
+	if !res.Duplicate {
+		h.applied(ctx, res)
+	}
+	return res, nil
+}
+
+// applied wakes the dispatcher for the notices an action queued.
+func (h *hostService) applied(_ context.Context, _ sdk.ActionResult) {
+	if h.notify != nil {
+		h.notify()
+	}
+}
+
+// ApplyActions implements httpserver.ActionStore: the actions a channel's
+// HandleWebhook answered with, each under the rule of PostAction.
+func (w webhookReplies) ApplyActions(ctx context.Context, channel string, actions []sdk.Action) ([]sdk.ActionResult, error) {
+	own := &hostService{channel: channel, store: w.h.store, routes: w.h.router.Route}
+	for _, a := range actions {
+		if err := own.ownConversationID(ctx, "action "+a.ExternalID, a.ConversationID); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]sdk.ActionResult, 0, len(actions))
+	for _, a := range actions {
+		res, err := w.h.store.ApplyAction(ctx, channel, a)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
 }
 
 // OpenFile streams a Telegram file to the plugin.

@@ -21,6 +21,7 @@ type Lifecycle interface {
 	// wraps ErrUnknownConversation and nothing is stored. A change queues
 	// conversation_claimed/unclaimed/closed/reopened to every channel;
 	// an action that changes nothing queues action_ignored to channel only.
+	// An unknown kind or a missing external id wraps ErrInvalidAction.
 	ApplyAction(ctx context.Context, channel string, a sdk.Action) (sdk.ActionResult, error)
 	// CloseConversation closes a conversation for the host (reason
 	// sdk.CloseByOperator or sdk.CloseByIdle), telling every channel. It

@@ -30,6 +30,10 @@ var ErrNotFound = errors.New("not found")
 // conversation id matches no conversation of the channel.
 var ErrUnknownConversation = errors.New("unknown conversation")
 
+// ErrInvalidAction is returned for a desk action the host cannot apply
+// whatever its conversation: an unknown kind, no external id.
+var ErrInvalidAction = errors.New("invalid action")
+
 // ErrLeaseLost is returned when a worker finishes a row it no longer owns
 // (its lease ran out and another worker claimed the row).
 var ErrLeaseLost = errors.New("lease lost")

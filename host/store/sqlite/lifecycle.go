@@ -18,10 +18,10 @@ import (
 // see store.Lifecycle.
 func (s *Store) ApplyAction(ctx context.Context, channel string, a sdk.Action) (sdk.ActionResult, error) {
 	if a.ExternalID == "" {
-		return sdk.ActionResult{}, errors.New("an action has no external id: actions are deduplicated on it")
+		return sdk.ActionResult{}, fmt.Errorf("an action has no external id: actions are deduplicated on it: %w", store.ErrInvalidAction)
 	}
 	if _, err := sdk.NextState(sdk.StateOpen, a.Kind); err != nil {
-		return sdk.ActionResult{}, err
+		return sdk.ActionResult{}, fmt.Errorf("%w: %w", store.ErrInvalidAction, err)
 	}
 	now := time.Now()
 	var res sdk.ActionResult

@@ -140,9 +140,10 @@ func testActions(t *testing.T, e *env) {
 	if res.Changed || res.State != sdk.StateOpen {
 		t.Errorf("unclaim of an open conversation: %+v", res)
 	}
-	if _, err := e.s.ApplyAction(e.ctx, "slack", sdk.Action{Kind: "archive", ConversationID: conv.ID, ExternalID: "a5"}); err == nil {
-		t.Error("an unknown action kind was accepted")
-	}
+	_, err = e.s.ApplyAction(e.ctx, "slack", sdk.Action{Kind: "archive", ConversationID: conv.ID, ExternalID: "a5"})
+	mustErrorIs(t, err, store.ErrInvalidAction, "an unknown kind")
+	_, err = e.s.ApplyAction(e.ctx, "slack", sdk.Action{Kind: sdk.ActionClose, ConversationID: conv.ID})
+	mustErrorIs(t, err, store.ErrInvalidAction, "no external id")
 }
 
 func testActionDedupe(t *testing.T, e *env) {
