@@ -17,9 +17,11 @@ import (
 // only after every update of the batch is committed: that is what lets the
 // caller confirm the batch to Telegram.
 type intakeHandler struct {
-	store    store.Store
-	router   *router.Router
-	welcome  string
+	store   store.Store
+	router  *router.Router
+	welcome string
+	// policy is what a message does after a close ([conversations]).
+	policy   store.IntakePolicy
 	opts     normalize.Options
 	notify   func()
 	log      hclog.Logger
@@ -100,6 +102,11 @@ func (h *intakeHandler) inbound(u intake.Update) (store.Inbound, string) {
 		in.ChatID = res.ChatID
 		in.Contact = res.Contact
 		in.Channels = h.router.Channels()
+		in.Policy = h.policy
+		if res.New {
+			kind = "new"
+			in.CloseCurrent = true
+		}
 		if res.Message != nil {
 			in.Messages = []sdk.Message{*res.Message}
 			kind = string(res.Message.Kind)

@@ -182,8 +182,8 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	intakeLog := h.log.Named("intake")
 	handler := &intakeHandler{
 		store: h.store, router: h.router, welcome: h.cfg.Telegram.WelcomeMessage,
-		notify: h.disp.Notify,
-		log:    intakeLog, observer: h.metrics,
+		policy: intakePolicy(h.cfg.Conversations), notify: h.disp.Notify,
+		log: intakeLog, observer: h.metrics,
 	}
 
 	var wg sync.WaitGroup
@@ -258,6 +258,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	})
 	start("heartbeat", h.heartbeat)
 	start("retention", h.retention)
+	start("idle conversations", h.closeIdle)
 
 	h.log.Info("parley is running", "channels", strings.Join(h.router.Channels(), ","), "mode", h.cfg.Telegram.Mode)
 	select {

@@ -71,6 +71,11 @@ type Result struct {
 	// Message is what to deliver to the desks; nil when there is nothing
 	// to deliver (a bare /start, an ignored update).
 	Message *sdk.Message
+	// New is set when the user sent /new: close the current conversation,
+	// so the next message starts a new one. A bare /new is not relayed
+	// (Message is nil); words after it are, as typed, and start the new
+	// conversation at once.
+	New bool
 }
 
 // Update normalises one decoded update.
@@ -136,6 +141,16 @@ func message(m *telego.Message, edited bool, opts Options) (Result, error) {
 			return res, nil
 		}
 		res.Start = &StartCommand{}
+	}
+
+	if rest, ok := command(m.Text, "/new", opts.BotUsername); ok {
+		if edited {
+			return res, nil // the conversation was closed already
+		}
+		res.New = true
+		if rest == "" {
+			return res, nil
+		}
 	}
 
 	msg := convert(m, opts)

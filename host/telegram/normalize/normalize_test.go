@@ -440,6 +440,40 @@ func TestStart(t *testing.T) {
 	})
 }
 
+func TestNew(t *testing.T) {
+	for _, tt := range []struct {
+		name, text string
+		isNew      bool
+		relayText  string
+	}{
+		{"bare", "/new", true, ""},
+		{"addressed to this bot", "/new@Support_Bot", true, ""},
+		{"with words, relayed as typed", "/new my printer broke", true, "/new my printer broke"},
+		{"addressed to another bot", "/new@other_bot", false, "/new@other_bot"},
+		{"not the command", "/newton", false, "/newton"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b, _ := json.Marshal(tt.text)
+			res := run(t, update("message", `,"text":`+string(b)))
+			if res.New != tt.isNew {
+				t.Errorf("new = %t, want %t", res.New, tt.isNew)
+			}
+			switch {
+			case tt.relayText == "" && res.Message != nil:
+				t.Errorf("relayed %q, want nothing", res.Message.Text)
+			case tt.relayText != "" && (res.Message == nil || res.Message.Text != tt.relayText):
+				t.Errorf("relayed %s, want %q", dump(res.Message), tt.relayText)
+			}
+		})
+	}
+	t.Run("edited /new does nothing", func(t *testing.T) {
+		res := run(t, update("edited_message", `,"edit_date":1767225999,"text":"/new"`))
+		if res.New || res.Message != nil {
+			t.Errorf("edited /new gave %s", dump(res))
+		}
+	})
+}
+
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestIgnored(t *testing.T) {
