@@ -56,6 +56,8 @@ type ConversationFilter struct {
 	State sdk.ConversationState
 	// TelegramUserID, when set, keeps that user's conversations.
 	TelegramUserID int64
+	// Number, when set, keeps the conversation with that number.
+	Number int64
 	// Limit is the most returned; <= 0 means 100.
 	Limit int
 }

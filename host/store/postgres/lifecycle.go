@@ -168,7 +168,7 @@ func (s *Store) ListConversations(ctx context.Context, f store.ConversationFilte
 		f.Limit = 100
 	}
 	return s.listConversations(ctx, `($1 = '' OR c.state = $1) AND ($2 = 0 OR c.telegram_user_id = $2 OR c.chat_id = $2)
-		ORDER BY c.updated_at DESC, c.number DESC LIMIT $3`, string(f.State), f.TelegramUserID, f.Limit)
+		AND ($4 = 0 OR c.number = $4) ORDER BY c.updated_at DESC, c.number DESC LIMIT $3`, string(f.State), f.TelegramUserID, f.Limit, f.Number)
 }
 
 func (s *Store) listConversations(ctx context.Context, where string, args ...any) ([]store.Conversation, error) {

@@ -374,6 +374,7 @@ func testListConversations(t *testing.T, e *env) {
 		{store.ConversationFilter{State: sdk.StateOpen}, []string{a.ID}},
 		{store.ConversationFilter{TelegramUserID: 1}, []string{a.ID}},
 		{store.ConversationFilter{State: sdk.StateClosed}, nil},
+		{store.ConversationFilter{Number: a.Number}, []string{a.ID}},
 	} {
 		cs, err := e.s.ListConversations(e.ctx, tt.f)
 		if err != nil {
