@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/sdk"
@@ -23,6 +24,15 @@ type hostService struct {
 	// this channel; a thread reference is looked up among this channel's
 	// own by the store.
 	routes func(store.Conversation) []string
+	// lifecycle, when set, measures first replies and closes.
+	lifecycle LifecycleObserver
+}
+
+// LifecycleObserver measures conversations as tickets (metrics).
+type LifecycleObserver interface {
+	FirstReply(channel string, took time.Duration)
+	Closed(reason string, took time.Duration)
+	Rated(score int)
 }
 
 // FileSource opens a Telegram file by file_id.
@@ -43,6 +53,7 @@ func (h *hostService) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReply
 		}
 		return sdk.PostReplyResult{}, err
 	}
+	h.observeReplies(res)
 	if !res[0].Duplicate && h.notify != nil {
 		h.notify()
 	}
@@ -85,13 +96,17 @@ type webhookReplies struct{ h *host }
 
 // CommitReplies implements httpserver.ReplyStore.
 func (w webhookReplies) CommitReplies(ctx context.Context, channel string, replies []sdk.Reply) ([]store.ReplyResult, error) {
-	own := &hostService{channel: channel, store: w.h.store, routes: w.h.router.Route}
+	own := w.h.hostService(channel)
 	for _, r := range replies {
 		if err := own.ownConversation(ctx, r); err != nil {
 			return nil, err
 		}
 	}
-	return w.h.store.CommitReplies(ctx, channel, replies)
+	res, err := w.h.store.CommitReplies(ctx, channel, replies)
+	if err == nil {
+		own.observeReplies(res)
+	}
+	return res, err
 }
 
 // PostAction applies an agent's lifecycle action before answering, under
@@ -113,17 +128,37 @@ func (h *hostService) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionR
 	return res, nil
 }
 
-// applied wakes the dispatcher for the notices an action queued.
-func (h *hostService) applied(_ context.Context, _ sdk.ActionResult) {
+// observeReplies measures the conversations' first agent replies.
+func (h *hostService) observeReplies(res []store.ReplyResult) {
+	if h.lifecycle == nil {
+		return
+	}
+	for _, r := range res {
+		if r.FirstReply > 0 {
+			h.lifecycle.FirstReply(h.channel, r.FirstReply)
+		}
+	}
+}
+
+// applied wakes the dispatcher for the notices an action queued, and
+// measures a close.
+func (h *hostService) applied(ctx context.Context, res sdk.ActionResult) {
 	if h.notify != nil {
 		h.notify()
+	}
+	if h.lifecycle == nil || !res.Changed || res.State != sdk.StateClosed {
+		return
+	}
+	if c, err := h.store.Conversation(ctx, res.ConversationID); err == nil {
+		h.lifecycle.Closed(c.CloseReason, c.ClosedAt.Sub(c.StartedAt))
 	}
 }
 
 // ApplyActions implements httpserver.ActionStore: the actions a channel's
 // HandleWebhook answered with, each under the rule of PostAction.
 func (w webhookReplies) ApplyActions(ctx context.Context, channel string, actions []sdk.Action) ([]sdk.ActionResult, error) {
-	own := &hostService{channel: channel, store: w.h.store, routes: w.h.router.Route}
+	own := w.h.hostService(channel)
+	own.notify = nil // the webhook handler wakes the dispatcher
 	for _, a := range actions {
 		if err := own.ownConversationID(ctx, "action "+a.ExternalID, a.ConversationID); err != nil {
 			return nil, err
@@ -134,6 +169,9 @@ func (w webhookReplies) ApplyActions(ctx context.Context, channel string, action
 		res, err := w.h.store.ApplyAction(ctx, channel, a)
 		if err != nil {
 			return out, err
+		}
+		if !res.Duplicate {
+			own.applied(ctx, res)
 		}
 		out = append(out, res)
 	}
@@ -147,5 +185,13 @@ func (h *hostService) OpenFile(ctx context.Context, fileRef string) (io.ReadClos
 
 // hostFor is the Host one channel's plugin (or in-process channel) calls.
 func (h *host) hostFor(channel string) sdk.Host {
-	return &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg, routes: h.router.Route}
+	return h.hostService(channel)
+}
+
+func (h *host) hostService(channel string) *hostService {
+	hs := &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg, routes: h.router.Route}
+	if h.lifecycle != nil { // a nil *metrics.Lifecycle must not become a non-nil observer
+		hs.lifecycle = h.lifecycle
+	}
+	return hs
 }

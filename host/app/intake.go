@@ -26,6 +26,8 @@ type intakeHandler struct {
 	notify   func()
 	log      hclog.Logger
 	observer IntakeObserver
+	// lifecycle, when set, counts customers' closes (/new).
+	lifecycle LifecycleObserver
 }
 
 // IntakeObserver counts updates (metrics).
@@ -133,6 +135,9 @@ func (h *intakeHandler) committed(ctx context.Context, in store.Inbound, kind st
 	// redelivered by Telegram) is not counted twice.
 	if h.observer != nil {
 		h.observer.UpdateReceived(kind)
+	}
+	if c := cr.Closed; c != nil && h.lifecycle != nil {
+		h.lifecycle.Closed(c.CloseReason, c.ClosedAt.Sub(c.StartedAt))
 	}
 	if in.ChatID != 0 && cr.Conversation.Blocked {
 		// The user wrote again: they unblocked the bot.

@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/parley-dev/parley/host/config"
 	"github.com/parley-dev/parley/host/lifecycle"
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/sdk"
 )
 
 // intakePolicy is what a customer's message does after a close.
@@ -18,6 +20,9 @@ func intakePolicy(c config.Conversations) store.IntakePolicy {
 func (h *host) closeIdle(ctx context.Context) error {
 	return lifecycle.IdleCloser{
 		Store: h.store, After: h.cfg.Conversations.CloseAfter.Duration, Log: h.log.Named("lifecycle"),
-		Closed: func(store.Conversation) { h.disp.Notify() },
+		Closed: func(c store.Conversation) {
+			h.disp.Notify()
+			h.lifecycle.Closed(sdk.CloseByIdle, time.Since(c.StartedAt))
+		},
 	}.Run(ctx)
 }

@@ -68,16 +68,18 @@ func Run(ctx context.Context, cfg *config.Config, opts RunOptions) error {
 
 // host is one running Parley host.
 type host struct {
-	cfg      *config.Config
-	log      hclog.Logger
-	store    store.Store
-	metrics  *metrics.Metrics
-	plugins  *pluginhost.Manager
-	channels channelSet
-	router   *router.Router
-	disp     *dispatch.Dispatcher
-	signer   *filelink.Signer
-	tg       *telegramClient
+	cfg     *config.Config
+	log     hclog.Logger
+	store   store.Store
+	metrics *metrics.Metrics
+	// lifecycle measures conversations as tickets.
+	lifecycle *metrics.Lifecycle
+	plugins   *pluginhost.Manager
+	channels  channelSet
+	router    *router.Router
+	disp      *dispatch.Dispatcher
+	signer    *filelink.Signer
+	tg        *telegramClient
 	// owner names this replica in leases and heartbeats.
 	owner   string
 	leading atomic.Bool
@@ -89,6 +91,7 @@ type host struct {
 
 func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts RunOptions) (_ *host, err error) {
 	h := &host{cfg: cfg, log: log, metrics: metrics.New(), owner: replicaName()}
+	h.lifecycle = h.metrics.NewLifecycle()
 	defer func() {
 		if err != nil {
 			h.close()
@@ -182,7 +185,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	intakeLog := h.log.Named("intake")
 	handler := &intakeHandler{
 		store: h.store, router: h.router, welcome: h.cfg.Telegram.WelcomeMessage,
-		policy: intakePolicy(h.cfg.Conversations), notify: h.disp.Notify,
+		policy: intakePolicy(h.cfg.Conversations), notify: h.disp.Notify, lifecycle: h.lifecycle,
 		log: intakeLog, observer: h.metrics,
 	}
 

@@ -158,6 +158,9 @@ type ReplyResult struct {
 	// Duplicate means the same (channel, external id) was stored before.
 	Duplicate      bool
 	ConversationID string
+	// FirstReply is set on the conversation's first agent reply; it
+	// carries how long after the conversation started it came (a metric).
+	FirstReply time.Duration
 }
 
 // State of a queued row.

@@ -11,7 +11,8 @@ ALTER TABLE conversations
     ADD COLUMN close_reason    text        NOT NULL DEFAULT '',
     ADD COLUMN closed_at       timestamptz,          -- NULL while not closed
     ADD COLUMN previous_id     text        NOT NULL DEFAULT '', -- the chat's conversation before this one
-    ADD COLUMN previous_number bigint      NOT NULL DEFAULT 0;
+    ADD COLUMN previous_number bigint      NOT NULL DEFAULT 0,
+    ADD COLUMN first_reply_at  timestamptz;          -- the first agent reply, NULL before it (a metric)
 -- At most one conversation of a chat is open or claimed.
 CREATE UNIQUE INDEX conversations_live_chat ON conversations (chat_id) WHERE state <> 'closed';
 -- A chat's latest conversation.
@@ -36,6 +37,6 @@ DROP TABLE actions;
 DROP INDEX conversations_live_updated;
 DROP INDEX conversations_chat;
 DROP INDEX conversations_live_chat;
-ALTER TABLE conversations DROP COLUMN previous_number, DROP COLUMN previous_id, DROP COLUMN closed_at,
+ALTER TABLE conversations DROP COLUMN first_reply_at, DROP COLUMN previous_number, DROP COLUMN previous_id, DROP COLUMN closed_at,
     DROP COLUMN close_reason, DROP COLUMN closed_by, DROP COLUMN claimed_by, DROP COLUMN state;
 ALTER TABLE conversations ADD CONSTRAINT conversations_chat_id_key UNIQUE (chat_id);

@@ -28,7 +28,8 @@ CREATE TABLE conversations (
     close_reason     TEXT    NOT NULL DEFAULT '',
     closed_at        INTEGER NOT NULL DEFAULT 0,  -- 0 while not closed
     previous_id      TEXT    NOT NULL DEFAULT '', -- the chat's conversation before this one
-    previous_number  INTEGER NOT NULL DEFAULT 0
+    previous_number  INTEGER NOT NULL DEFAULT 0,
+    first_reply_at   INTEGER NOT NULL DEFAULT 0   -- the first agent reply, 0 before it (a metric)
 );
 INSERT INTO conversations (id, number, chat_id, telegram_user_id, first_name, last_name, username,
         language_code, photo_url, start_payload, blocked, started_at, updated_at)
