@@ -42,9 +42,9 @@ func TestLifecycleMetrics(t *testing.T) {
 	l.Rated(4)
 	l.Rated(9) // not a score: ignored
 	for name, want := range map[string]map[string]float64{
-		"parley_conversations_closed_total": {"reason=agent": 1, "reason=customer": 0, "reason=idle": 0, "reason=operator": 0, "reason=other": 1},
-		"parley_conversation_ratings_total": {"score=1": 0, "score=2": 0, "score=3": 0, "score=4": 1, "score=5": 0},
-		"parley_conversation_close_seconds": {"reason=agent": 1, "reason=other": 1},
+		"parley_conversations_closed_total":       {"reason=agent": 1, "reason=customer": 0, "reason=idle": 0, "reason=operator": 0, "reason=other": 1},
+		"parley_conversation_ratings_total":       {"score=1": 0, "score=2": 0, "score=3": 0, "score=4": 1, "score=5": 0},
+		"parley_conversation_close_seconds":       {"reason=agent": 1, "reason=other": 1},
 		"parley_conversation_first_reply_seconds": {"channel=slack": 1},
 	} {
 		got := series(t, m, name)
