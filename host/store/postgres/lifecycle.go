@@ -61,6 +61,11 @@ func (s *Store) ApplyAction(ctx context.Context, channel string, a sdk.Action) (
 		if err := applyChange(ctx, tx, c, ch, channel, now); err != nil {
 			return err
 		}
+		if ch.Changed && ch.Conversation.State == sdk.StateClosed && s.rating.Asks(ch.Conversation.CloseReason) {
+			if err := askRating(ctx, tx, ch.Conversation, s.rating.Question, now); err != nil {
+				return err
+			}
+		}
 		res = sdk.ActionResult{ConversationID: id, State: ch.Conversation.State, Changed: ch.Changed}
 		_, err = tx.Exec(ctx, `UPDATE actions SET conversation_id = $3, state = $4, changed = $5 WHERE channel = $1 AND external_id = $2`,
 			channel, a.ExternalID, id, string(res.State), res.Changed)
@@ -144,7 +149,13 @@ func (s *Store) CloseConversation(ctx context.Context, id string, cl store.Closi
 		if err != nil {
 			return err
 		}
-		return queueNotice(ctx, tx, c.ID, lifecycle.ClosedNotice(c), channels, now)
+		if err := queueNotice(ctx, tx, c.ID, lifecycle.ClosedNotice(c), channels, now); err != nil {
+			return err
+		}
+		if s.rating.Asks(cl.Reason) {
+			return askRating(ctx, tx, c, s.rating.Question, now)
+		}
+		return nil
 	})
 	if err != nil {
 		return false, fmt.Errorf("closing conversation %s: %w", id, err)
@@ -197,4 +208,89 @@ func (s *Store) CountByState(ctx context.Context) (map[sdk.ConversationState]int
 		return nil, fmt.Errorf("counting conversations: %w", err)
 	}
 	return out, nil
+}
+
+// SetRatingPolicy sets when closes ask for a rating; see store.Lifecycle.
+func (s *Store) SetRatingPolicy(p store.RatingPolicy) { s.rating = p }
+
+// askRating records a rating of c (just closed, locked) and queues its
+// question.
+func askRating(ctx context.Context, tx pgx.Tx, c store.Conversation, question string, now time.Time) error {
+	id := ident.Rating()
+	_, err := tx.Exec(ctx, `INSERT INTO ratings (id, conversation_id, chat_id, asked_at) VALUES ($1, $2, $3, $4)`, id, c.ID, c.ChatID, now)
+	if err != nil {
+		return fmt.Errorf("recording a rating of conversation %s: %w", c.ID, err)
+	}
+	_, _, err = insertReply(ctx, tx, "", c.ID, sdk.Reply{ConversationID: c.ID, ExternalID: store.RatingReplyID(id), Text: cleanText(question)}, now)
+	return err
+}
+
+// RecordRating stores a customer's tap once; see store.Lifecycle. The
+// update id is inserted first, so a concurrent repeat waits and then sees
+// a duplicate; the conversation is locked before the rating, as every
+// writer of its lanes does.
+func (s *Store) RecordRating(ctx context.Context, tap store.RatingTap) (store.RatingResult, error) {
+	now := s.nowOr(tap.Time)
+	var res store.RatingResult
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		res = store.RatingResult{}
+		tag, err := tx.Exec(ctx, `INSERT INTO processed_updates (update_id, processed_at) VALUES ($1, $2)
+			ON CONFLICT (update_id) DO NOTHING`, tap.UpdateID, s.clock())
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			res.Outcome = store.RatingDuplicate
+			return nil
+		}
+		var convID string
+		err = tx.QueryRow(ctx, `SELECT conversation_id FROM ratings WHERE id = $1`, cleanText(tap.RatingID)).Scan(&convID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			res.Outcome = store.RatingExpired
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		c, err := conversationWhere(ctx, tx, `c.id = $1`, convID, `FOR NO KEY UPDATE`)
+		if err != nil {
+			return err
+		}
+		var chat int64
+		var asked time.Time
+		var score int
+		if err := tx.QueryRow(ctx, `SELECT chat_id, asked_at, score FROM ratings WHERE id = $1 FOR UPDATE`, tap.RatingID).
+			Scan(&chat, &asked, &score); err != nil {
+			return err
+		}
+		if chat != tap.ChatID || now.Sub(asked) > store.RatingValidity || tap.Score < 1 || tap.Score > store.RatingScale {
+			res.Outcome = store.RatingExpired
+			return nil
+		}
+		res.ConversationID = convID
+		if score != 0 {
+			res.Outcome = store.AlreadyRated
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE ratings SET score = $1, rated_at = $2 WHERE id = $3`, tap.Score, now, tap.RatingID); err != nil {
+			return err
+		}
+		channels, err := conversationChannels(ctx, tx, convID)
+		if err != nil {
+			return err
+		}
+		if err := queueNotice(ctx, tx, convID, lifecycle.RatingNotice(c, tap.Score), channels, now); err != nil {
+			return err
+		}
+		thanks := sdk.Reply{ConversationID: convID, ExternalID: store.RatingThanksID(tap.RatingID), EditOf: store.RatingReplyID(tap.RatingID), Text: cleanText(tap.Thanks)}
+		if _, _, err := insertReply(ctx, tx, "", convID, thanks, now); err != nil {
+			return err
+		}
+		res.Outcome = store.Rated
+		return nil
+	})
+	if err != nil {
+		return store.RatingResult{}, fmt.Errorf("recording a rating (update %d): %w", tap.UpdateID, err)
+	}
+	return res, nil
 }

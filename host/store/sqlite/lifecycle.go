@@ -58,6 +58,11 @@ func (s *Store) ApplyAction(ctx context.Context, channel string, a sdk.Action) (
 		if err := applyChange(ctx, tx, c, ch, channel, now); err != nil {
 			return err
 		}
+		if ch.Changed && ch.Conversation.State == sdk.StateClosed && s.rating.Asks(ch.Conversation.CloseReason) {
+			if err := askRating(ctx, tx, ch.Conversation, s.rating.Question, now); err != nil {
+				return err
+			}
+		}
 		res = sdk.ActionResult{ConversationID: id, State: ch.Conversation.State, Changed: ch.Changed}
 		_, err = tx.ExecContext(ctx, `INSERT INTO actions (channel, external_id, conversation_id, kind, state, changed, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, channel, a.ExternalID, id, string(a.Kind), string(res.State), res.Changed, dbTime(now))
@@ -152,7 +157,13 @@ func (s *Store) CloseConversation(ctx context.Context, id string, cl store.Closi
 			return nil
 		}
 		closed = true
-		return closeConversation(ctx, tx, c, cl.By, cl.Reason, now, nil)
+		if err := closeConversation(ctx, tx, c, cl.By, cl.Reason, now, nil); err != nil {
+			return err
+		}
+		if s.rating.Asks(cl.Reason) {
+			return askRating(ctx, tx, c, s.rating.Question, now)
+		}
+		return nil
 	})
 	if err != nil {
 		return false, fmt.Errorf("closing conversation %s: %w", id, err)
@@ -226,4 +237,80 @@ func (s *Store) CountByState(ctx context.Context) (map[sdk.ConversationState]int
 		out[sdk.ConversationState(st)] = n
 	}
 	return out, rows.Err()
+}
+
+// SetRatingPolicy sets when closes ask for a rating; see store.Lifecycle.
+func (s *Store) SetRatingPolicy(p store.RatingPolicy) { s.rating = p }
+
+// askRating records a rating of c (just closed) and queues its question.
+func askRating(ctx context.Context, tx *wtx, c store.Conversation, question string, now time.Time) error {
+	id := ident.Rating()
+	_, err := tx.ExecContext(ctx, `INSERT INTO ratings (id, conversation_id, chat_id, asked_at) VALUES (?, ?, ?, ?)`,
+		id, c.ID, c.ChatID, dbTime(now))
+	if err != nil {
+		return fmt.Errorf("recording a rating of conversation %s: %w", c.ID, err)
+	}
+	_, _, err = insertReply(ctx, tx, "", c.ID, sdk.Reply{ConversationID: c.ID, ExternalID: store.RatingReplyID(id), Text: question}, now)
+	return err
+}
+
+// RecordRating stores a customer's tap once; see store.Lifecycle.
+func (s *Store) RecordRating(ctx context.Context, tap store.RatingTap) (store.RatingResult, error) {
+	now := nowOr(tap.Time)
+	var res store.RatingResult
+	err := s.tx(ctx, func(tx *wtx) error {
+		res = store.RatingResult{}
+		ins, err := tx.ExecContext(ctx, `INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)
+			ON CONFLICT (update_id) DO NOTHING`, tap.UpdateID, dbTime(time.Now()))
+		if err != nil {
+			return err
+		}
+		if n, _ := ins.RowsAffected(); n == 0 {
+			res.Outcome = store.RatingDuplicate
+			return nil
+		}
+		var convID string
+		var chat, asked int64
+		var score int
+		err = tx.QueryRowContext(ctx, `SELECT conversation_id, chat_id, asked_at, score FROM ratings WHERE id = ?`, tap.RatingID).
+			Scan(&convID, &chat, &asked, &score)
+		switch {
+		case errors.Is(err, sql.ErrNoRows), err == nil && chat != tap.ChatID,
+			err == nil && now.Sub(goTime(asked)) > store.RatingValidity,
+			tap.Score < 1 || tap.Score > store.RatingScale:
+			res.Outcome = store.RatingExpired
+			return nil
+		case err != nil:
+			return err
+		}
+		res.ConversationID = convID
+		if score != 0 {
+			res.Outcome = store.AlreadyRated
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE ratings SET score = ?, rated_at = ? WHERE id = ?`, tap.Score, dbTime(now), tap.RatingID); err != nil {
+			return err
+		}
+		c, err := conversationWhere(ctx, tx, `c.id = ?`, convID)
+		if err != nil {
+			return err
+		}
+		channels, err := conversationChannels(ctx, tx, convID)
+		if err != nil {
+			return err
+		}
+		if err := queueNotice(ctx, tx, convID, lifecycle.RatingNotice(c, tap.Score), channels, now); err != nil {
+			return err
+		}
+		thanks := sdk.Reply{ConversationID: convID, ExternalID: store.RatingThanksID(tap.RatingID), EditOf: store.RatingReplyID(tap.RatingID), Text: tap.Thanks}
+		if _, _, err := insertReply(ctx, tx, "", convID, thanks, now); err != nil {
+			return err
+		}
+		res.Outcome = store.Rated
+		return nil
+	})
+	if err != nil {
+		return store.RatingResult{}, fmt.Errorf("recording a rating (update %d): %w", tap.UpdateID, err)
+	}
+	return res, nil
 }

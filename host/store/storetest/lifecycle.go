@@ -27,6 +27,7 @@ var lifecycleTests = []struct {
 	{"Lifecycle/Idle", testIdleClose},
 	{"Lifecycle/List", testListConversations},
 	{"Lifecycle/RaceMessageAndClose", testRaceMessageAndClose},
+	{"Lifecycle/Rating", testRating},
 }
 
 // act applies an action and fails the test on an error.
@@ -446,5 +447,86 @@ func testRaceMessageAndClose(t *testing.T, e *env) {
 		if n := seen[fmt.Sprint("race", i)]; n != 1 {
 			t.Errorf("race%d delivered %d times", i, n)
 		}
+	}
+}
+
+// ratingQuestion claims the host replies and returns the rating asked,
+// completing the question as Telegram message tgID; "" when none.
+func (e *env) ratingQuestion(tgID int64) (string, store.OutgoingReply) {
+	e.t.Helper()
+	for _, r := range e.claimReplies("w", 100, later()) {
+		if err := e.s.CompleteReply(e.ctx, r.ID, "w", []int64{tgID}); err != nil {
+			e.t.Fatal(err)
+		}
+		if id, ok := store.RatingOf(r); ok {
+			return id, r
+		}
+	}
+	return "", store.OutgoingReply{}
+}
+
+func testRating(t *testing.T, e *env) {
+	e.s.SetRatingPolicy(store.RatingPolicy{Question: "How did we do?"})
+	conv := e.inTwoDesks(1)
+	// An idle close does not ask (AfterIdleClose is off), nor does /new.
+	if _, err := e.s.CloseConversation(e.ctx, conv.ID, store.Closing{Reason: sdk.CloseByIdle, By: "Parley"}); err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := e.ratingQuestion(1); id != "" {
+		t.Fatalf("an idle close asked for rating %s", id)
+	}
+	e.act("slack", sdk.Action{Kind: sdk.ActionReopen, ConversationID: conv.ID, ExternalID: "re"})
+	e.act("slack", sdk.Action{Kind: sdk.ActionClose, ConversationID: conv.ID, ExternalID: "cl", Agent: "Ann"})
+	id, q := e.ratingQuestion(900)
+	if id == "" || q.Reply.Text != "How did we do?" || q.Conversation.ID != conv.ID {
+		t.Fatalf("the agent's close asked %q: %+v", id, q)
+	}
+	e.drain()
+
+	tap := func(update int64, chat int64, score int, at time.Time) store.RatingResult {
+		t.Helper()
+		res, err := e.s.RecordRating(e.ctx, store.RatingTap{UpdateID: update, RatingID: id, Score: score, ChatID: chat, Thanks: "Thanks!", Time: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	now := time.Now()
+	for name, res := range map[string]store.RatingResult{
+		"another chat's tap": tap(150, 2, 4, now),
+		"a score of 9":       tap(151, 1, 9, now),
+		"a tap after 8 days": tap(152, 1, 4, now.Add(8*24*time.Hour)),
+	} {
+		if res.Outcome != store.RatingExpired {
+			t.Errorf("%s: %+v, want expired", name, res)
+		}
+	}
+	if res := tap(153, 1, 4, now); res.Outcome != store.Rated || res.ConversationID != conv.ID {
+		t.Fatalf("the customer's tap: %+v", res)
+	}
+	if res := tap(153, 1, 4, now); res.Outcome != store.RatingDuplicate {
+		t.Errorf("the same update again: %+v", res)
+	}
+	if res := tap(154, 1, 2, now); res.Outcome != store.AlreadyRated {
+		t.Errorf("a second tap: %+v", res)
+	}
+	if off, _ := e.s.TelegramOffset(e.ctx); off != 155 {
+		t.Errorf("offset %d after the taps, want 155: every tap's update is committed", off)
+	}
+	got, ds := e.drain()
+	mustEqual(t, got, map[string][]string{conv.ID + "/slack": {sdk.NoticeRating}, conv.ID + "/hipchat": {sdk.NoticeRating}}, "rating notices")
+	if n := ds[0].Message.Notice; n.Score != 4 || n.Scale != 5 || !strings.Contains(n.Text, "4/5") {
+		t.Errorf("rating notice %+v", n)
+	}
+	rs := e.claimReplies("w", 10, later())
+	if len(rs) != 1 || rs[0].Reply.Text != "Thanks!" || rs[0].Reply.EditOf != store.RatingReplyID(id) ||
+		len(rs[0].EditOfTelegramMessageIDs) != 1 || rs[0].EditOfTelegramMessageIDs[0] != 900 {
+		t.Fatalf("thanks reply: %+v", rs)
+	}
+	if _, ok := store.RatingOf(rs[0]); ok {
+		t.Error("the thanks edit reads as a question")
+	}
+	if res, err := e.s.RecordRating(e.ctx, store.RatingTap{UpdateID: 60, RatingID: "nope", Score: 3, ChatID: 1}); err != nil || res.Outcome != store.RatingExpired {
+		t.Errorf("an unknown rating: %+v, %v", res, err)
 	}
 }

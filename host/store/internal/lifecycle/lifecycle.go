@@ -137,3 +137,9 @@ func capital(s string) string {
 	}
 	return s
 }
+
+// RatingNotice tells the desks the customer rated c.
+func RatingNotice(c store.Conversation, score int) sdk.Notice {
+	return sdk.Notice{Code: sdk.NoticeRating, Score: score, Scale: store.RatingScale, State: c.State,
+		Text: fmt.Sprintf("The customer rated conversation #%d %d/%d.", c.Number, score, store.RatingScale)}
+}

@@ -32,7 +32,19 @@ CREATE TABLE actions (
     PRIMARY KEY (channel, external_id)
 );
 
+-- Ratings asked of customers after a close; score 0 until they tap.
+CREATE TABLE ratings (
+    id              text        PRIMARY KEY,
+    conversation_id text        NOT NULL REFERENCES conversations (id),
+    chat_id         bigint      NOT NULL,
+    asked_at        timestamptz NOT NULL,
+    score           integer     NOT NULL DEFAULT 0,
+    rated_at        timestamptz
+);
+CREATE INDEX ratings_conversation ON ratings (conversation_id);
+
 -- +goose Down
+DROP TABLE ratings;
 DROP TABLE actions;
 DROP INDEX conversations_live_updated;
 DROP INDEX conversations_chat;

@@ -56,7 +56,19 @@ CREATE TABLE actions (
     PRIMARY KEY (channel, external_id)
 );
 
+-- Ratings asked of customers after a close; score 0 until they tap.
+CREATE TABLE ratings (
+    id              TEXT    PRIMARY KEY,
+    conversation_id TEXT    NOT NULL REFERENCES conversations (id),
+    chat_id         INTEGER NOT NULL,
+    asked_at        INTEGER NOT NULL,
+    score           INTEGER NOT NULL DEFAULT 0,
+    rated_at        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX ratings_conversation ON ratings (conversation_id);
+
 -- +goose Down
+DROP TABLE ratings;
 DROP TABLE actions;
 DROP INDEX conversations_live_updated;
 DROP INDEX conversations_chat;
