@@ -24,6 +24,7 @@ import (
 	"github.com/parley-dev/parley/host/pluginhost"
 	"github.com/parley-dev/parley/host/router"
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/telegram/buttons"
 	"github.com/parley-dev/parley/host/telegram/normalize"
 	"github.com/parley-dev/parley/sdk"
 )
@@ -117,6 +118,11 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 	if h.tg, err = newTelegramClient(cfg, log.Named("telegram"), h.metrics); err != nil {
 		return nil, err
 	}
+	buttonKey, err := h.store.Secret(ctx, "button-key", randomBytes(32))
+	if err != nil {
+		return nil, fmt.Errorf("button key: %w", err)
+	}
+	h.tg.buttons = buttons.New(buttonKey)
 
 	var names []string
 	for _, ch := range cfg.EnabledChannels() {
@@ -186,6 +192,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	handler := &intakeHandler{
 		store: h.store, router: h.router, welcome: h.cfg.Telegram.WelcomeMessage,
 		policy: intakePolicy(h.cfg.Conversations), notify: h.disp.Notify, lifecycle: h.lifecycle,
+		buttons: h.tg.buttons, answer: h.tg.sender.AnswerCallback, thanks: h.cfg.Conversations.Rating.Thanks,
 		log: intakeLog, observer: h.metrics,
 	}
 
