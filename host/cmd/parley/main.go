@@ -133,6 +133,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if fs.Parse(rest) != nil {
 			return 2
 		}
+		// Flags may follow the id too: parley close 42 --config FILE.
+		if fs.NArg() > 1 {
+			id := fs.Arg(0)
+			if fs.Parse(fs.Args()[1:]) != nil {
+				return 2
+			}
+			if fs.NArg() == 0 {
+				_ = fs.Parse([]string{id})
+			}
+		}
 		if fs.NArg() != 1 {
 			fmt.Fprintln(stderr, "usage: parley close [--config FILE] ID (a conversation id or number, as parley conversations lists them)")
 			return 2
