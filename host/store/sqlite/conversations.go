@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/store/internal/ident"
@@ -171,7 +172,7 @@ func touchConversation(ctx context.Context, tx *wtx, id string, in store.Inbound
 	// An update without a sender (a channel post, a service message) must
 	// not wipe the contact we know.
 	hasContact := ct != (sdk.Contact{})
-	_, err := tx.ExecContext(ctx, `UPDATE conversations SET updated_at = MAX(updated_at, ?1),
+	row := tx.QueryRowContext(ctx, `UPDATE conversations SET updated_at = MAX(updated_at, ?1),
 		telegram_user_id = CASE WHEN ?2 THEN ?3 ELSE telegram_user_id END,
 		first_name = CASE WHEN ?2 THEN ?4 ELSE first_name END,
 		last_name = CASE WHEN ?2 THEN ?5 ELSE last_name END,
@@ -179,13 +180,17 @@ func touchConversation(ctx context.Context, tx *wtx, id string, in store.Inbound
 		language_code = CASE WHEN ?2 THEN ?7 ELSE language_code END,
 		photo_url = CASE WHEN ?2 THEN ?8 ELSE photo_url END,
 		start_payload = CASE WHEN ?9 THEN ?10 ELSE start_payload END
-		WHERE id = ?11`, dbTime(in.Time), hasContact, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username,
+		WHERE id = ?11 RETURNING `+returningCols, dbTime(in.Time), hasContact, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username,
 		ct.LanguageCode, ct.PhotoURL, in.StartPayload != nil, payload, id)
+	c, err := scanConversation(row)
 	if err != nil {
 		return store.Conversation{}, fmt.Errorf("storing the conversation of chat %d: %w", in.ChatID, err)
 	}
-	return conversationWhere(ctx, tx, `c.id = ?`, id)
+	return c, nil
 }
+
+// returningCols are conversationCols named bare, as RETURNING wants them.
+var returningCols = strings.ReplaceAll(conversationCols, "c.", "")
 
 // insertConversation starts a conversation of in.ChatID with the next
 // Number, following prev when the chat had one.
