@@ -1,8 +1,14 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,6 +17,7 @@ import (
 	"github.com/mymmrac/telego"
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
+	"github.com/parley-dev/parley/sdk"
 )
 
 // ratingTOML turns the rating on and never reopens by time, so the next
@@ -312,4 +319,146 @@ func matched(s, pattern string) bool {
 		panic(fmt.Sprintf("pattern %q: %v", pattern, err))
 	}
 	return ok
+}
+
+// actionDesk is the log the actiondesk plugin writes.
+type actionEntry struct {
+	ConversationID    string      `json:"conversation_id"`
+	Number            int64       `json:"number"`
+	State             string      `json:"state"`
+	PreviousID        string      `json:"previous_id"`
+	PreviousNumber    int64       `json:"previous_number"`
+	PreviousThreadRef string      `json:"previous_thread_ref"`
+	Kind              string      `json:"kind"`
+	Text              string      `json:"text"`
+	MessageID         string      `json:"message_id"`
+	Notice            *sdk.Notice `json:"notice"`
+}
+
+func readActionLog(t *testing.T, path string) []actionEntry {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []actionEntry
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if line == "" {
+			continue
+		}
+		var e actionEntry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// waitAction waits for a log entry matching cond and returns it.
+func waitAction(t *testing.T, e *env, path string, what string, cond func(actionEntry) bool) actionEntry {
+	t.Helper()
+	var found actionEntry
+	if !waitUntil(20*time.Second, func() bool {
+		for _, en := range readActionLog(t, path) {
+			if cond(en) {
+				found = en
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("the desk never got %s; log: %+v\n%s", what, readActionLog(t, path), tail(e.Logs(), 40))
+	}
+	return found
+}
+
+func noticeCode(code string) func(actionEntry) bool {
+	return func(en actionEntry) bool { return en.Notice != nil && en.Notice.Code == code }
+}
+
+// postActions posts actions to the desk's hook (path "" or "/post").
+func postActions(t *testing.T, e *env, path string, actions ...sdk.Action) (int, string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"actions": actions})
+	resp, err := http.Post(e.public+"/hooks/desk"+path, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// A desk's actions through its webhook answers and through
+// Host.PostAction: a claim reaches the desk as conversation_claimed (once,
+// under a retry), an unknown conversation is a 422, a close by thread
+// asks the customer for a rating, and the next message starts a new
+// conversation whose first delivery names the old thread.
+func TestLifecycleDeskActions(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "desk.log")
+	e := newEnvWith(t, envOptions{ExtraTOML: ratingTOML, Channels: fmt.Sprintf(`[channels.desk]
+plugin = "actiondesk"
+[channels.desk.config]
+log = %q
+`, log)})
+	e.start()
+	ann := e.tg.AddUser(telego.User{FirstName: "Ann"})
+	e.tg.SendText(ann.ID, "hi")
+	first := waitAction(t, e, log, "the message", func(en actionEntry) bool { return en.Text == "hi" })
+	if first.Number != 1 || first.State != "open" || first.PreviousID != "" {
+		t.Fatalf("first delivery %+v", first)
+	}
+
+	claim := sdk.Action{Kind: sdk.ActionClaim, ConversationID: first.ConversationID, ExternalID: "a1", Agent: "Grace Hopper"}
+	for range 2 { // the second is a desk's retry
+		if status, body := postActions(t, e, "", claim); status != http.StatusOK {
+			t.Fatalf("claim: %d %s", status, body)
+		}
+	}
+	n := waitAction(t, e, log, "the claim", noticeCode(sdk.NoticeConversationClaimed)).Notice
+	if n.Agent != "Grace Hopper" || n.SourceChannel != "desk" || n.ActionExternalID != "a1" || n.State != sdk.StateClaimed {
+		t.Errorf("claim notice %+v", n)
+	}
+	if status, body := postActions(t, e, "", sdk.Action{Kind: sdk.ActionClose, ConversationID: "c_nope", ExternalID: "a2"}); status != http.StatusUnprocessableEntity {
+		t.Errorf("an unknown conversation: %d %s", status, body)
+	}
+
+	status, body := postActions(t, e, "/post", sdk.Action{Kind: sdk.ActionClose, ThreadRef: []byte("t-" + first.ConversationID), ExternalID: "a3"})
+	if status != http.StatusOK || !strings.Contains(body, `"Changed":true`) {
+		t.Fatalf("PostAction close: %d %s", status, body)
+	}
+	n = waitAction(t, e, log, "the close", noticeCode(sdk.NoticeConversationClosed)).Notice
+	if n.Agent != "an agent" || n.Reason != sdk.CloseByAgent {
+		t.Errorf("close notice %+v", n)
+	}
+	if status, body := postActions(t, e, "/post", sdk.Action{Kind: sdk.ActionClose, ConversationID: first.ConversationID, ExternalID: "a4"}); status != http.StatusOK || !strings.Contains(body, `"Changed":false`) {
+		t.Errorf("closing a closed conversation: %d %s", status, body)
+	}
+	waitAction(t, e, log, "action_ignored", noticeCode(sdk.NoticeActionIgnored))
+	if !waitUntil(20*time.Second, func() bool { return len(e.ratingQuestions(ann.ID)) == 1 }) {
+		t.Fatalf("the agent's close asked no rating\n%s", tail(e.Logs(), 40))
+	}
+
+	e.tg.SendText(ann.ID, "new question")
+	next := waitAction(t, e, log, "the next message", func(en actionEntry) bool { return en.Text == "new question" })
+	if next.ConversationID == first.ConversationID || next.Number != 2 || next.PreviousID != first.ConversationID ||
+		next.PreviousNumber != 1 || next.PreviousThreadRef != "t-"+first.ConversationID {
+		t.Fatalf("the message after the close: %+v", next)
+	}
+	if n := len(readActionLog(t, log)); n == 0 {
+		t.Fatal("empty log")
+	}
+	claims := 0
+	for _, en := range readActionLog(t, log) {
+		if en.Notice != nil && en.Notice.Code == sdk.NoticeConversationClaimed {
+			claims++
+		}
+	}
+	if claims != 1 {
+		t.Errorf("the desk got %d claim notices, want 1 (the retry is a duplicate)", claims)
+	}
 }
