@@ -48,7 +48,7 @@ func (h *limitedHost) take() error {
 	res := h.lim.ReserveN(now, 1)
 	if wait := res.DelayFrom(now); !res.OK() || wait > 0 {
 		res.CancelAt(now)
-		return sdk.RetryAfter(fmt.Errorf("%w: channel %q posts more than %g replies and actions a second (burst %d)",
+		return sdk.RetryAfter(fmt.Errorf("%w: channel %q posts more than %g replies a second (burst %d; actions count as replies)",
 			sdk.ErrRateLimited, h.channel, float64(h.lim.Limit()), h.lim.Burst()), max(wait, time.Millisecond))
 	}
 	return nil
