@@ -193,6 +193,8 @@ func TestLifecycleCloseRateAndNewConversation(t *testing.T) {
 	if n := len(e.notices("/5")); n != 1 {
 		t.Errorf("the desk got %d rating notices, want 1", n)
 	}
+	e.wantMetric(t, `parley_conversation_ratings_total{score="4"} 1`)
+	e.wantMetric(t, `parley_conversation_ratings_total{score="5"} 0`)
 	out, code = e.parley(t, "conversations")
 	if code != 0 || !regexpLine(out, `^#2 .* open .* #1$`) || !regexpLine(out, `^#1 .* closed .*operator`) {
 		t.Errorf("parley conversations:\n%s", out)
@@ -439,6 +441,7 @@ log = %q
 		t.Errorf("closing a closed conversation: %d %s", status, body)
 	}
 	waitAction(t, e, log, "action_ignored", noticeCode(sdk.NoticeActionIgnored))
+	e.wantMetric(t, `parley_conversations_closed_total{reason="agent"} 1`)
 	if !waitUntil(20*time.Second, func() bool { return len(e.ratingQuestions(ann.ID)) == 1 }) {
 		t.Fatalf("the agent's close asked no rating\n%s", tail(e.Logs(), 40))
 	}
@@ -460,5 +463,19 @@ log = %q
 	}
 	if claims != 1 {
 		t.Errorf("the desk got %d claim notices, want 1 (the retry is a duplicate)", claims)
+	}
+}
+
+// wantMetric fails unless the host's /metrics has the line.
+func (e *env) wantMetric(t *testing.T, line string) {
+	t.Helper()
+	resp, err := http.Get(e.admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(b), line+"\n") {
+		t.Errorf("/metrics has no line %q", line)
 	}
 }
