@@ -28,6 +28,7 @@ var lifecycleTests = []struct {
 	{"Lifecycle/List", testListConversations},
 	{"Lifecycle/RaceMessageAndClose", testRaceMessageAndClose},
 	{"Lifecycle/Rating", testRating},
+	{"Lifecycle/RatingAfterIdleClose", testRatingAfterIdle},
 }
 
 // act applies an action and fails the test on an error.
@@ -528,5 +529,27 @@ func testRating(t *testing.T, e *env) {
 	}
 	if res, err := e.s.RecordRating(e.ctx, store.RatingTap{UpdateID: 60, RatingID: "nope", Score: 3, ChatID: 1}); err != nil || res.Outcome != store.RatingExpired {
 		t.Errorf("an unknown rating: %+v, %v", res, err)
+	}
+}
+
+func testRatingAfterIdle(t *testing.T, e *env) {
+	e.s.SetRatingPolicy(store.RatingPolicy{Question: "Rate us", AfterIdleClose: true})
+	conv := e.inTwoDesks(1)
+	if _, err := e.s.CloseConversation(e.ctx, conv.ID, store.Closing{Reason: sdk.CloseByIdle, By: "Parley"}); err != nil {
+		t.Fatal(err)
+	}
+	if id, q := e.ratingQuestion(1); id == "" || q.Reply.Text != "Rate us" {
+		t.Fatalf("an idle close with after_idle_close asked %q: %+v", id, q)
+	}
+	// The customer's own close never asks.
+	second := e.commitPolicy(time.Now(), 2, 1, store.IntakePolicy{}, text("m2", "again")).Conversation
+	if _, err := e.s.CommitInbound(e.ctx, store.Inbound{UpdateID: 3, ChatID: 1, CloseCurrent: true, Channels: []string{"slack"}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := e.s.Conversation(e.ctx, second.ID); c.State != sdk.StateClosed {
+		t.Fatalf("/new left %+v", c)
+	}
+	if id, _ := e.ratingQuestion(2); id != "" {
+		t.Errorf("the customer's /new asked for rating %s", id)
 	}
 }
