@@ -479,3 +479,47 @@ func (e *env) wantMetric(t *testing.T, line string) {
 		t.Errorf("/metrics has no line %q", line)
 	}
 }
+
+// A customer's message racing an agent's close lands in exactly one
+// conversation, and never in a closed one behind its close notice.
+func TestLifecycleMessageRacesClose(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "desk.log")
+	e := newEnvWith(t, envOptions{ExtraTOML: "[conversations]\nreopen_within = \"0s\"\n", Channels: fmt.Sprintf(`[channels.desk]
+plugin = "actiondesk"
+[channels.desk.config]
+log = %q
+`, log)})
+	e.start()
+	ann := e.tg.AddUser(telego.User{FirstName: "Ann"})
+	e.tg.SendText(ann.ID, "race -1")
+	const rounds = 6
+	for i := range rounds {
+		prev := waitAction(t, e, log, fmt.Sprintf("race %d", i-1), func(en actionEntry) bool { return en.Text == fmt.Sprintf("race %d", i-1) })
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			postActions(t, e, "", sdk.Action{Kind: sdk.ActionClose, ConversationID: prev.ConversationID, ExternalID: fmt.Sprint("close-", i)})
+		}()
+		e.tg.SendText(ann.ID, fmt.Sprintf("race %d", i))
+		<-done
+	}
+	waitAction(t, e, log, "the last message", func(en actionEntry) bool { return en.Text == fmt.Sprintf("race %d", rounds-1) })
+	seen := map[string]int{}
+	closed := map[string]bool{}
+	for _, en := range readActionLog(t, log) {
+		switch {
+		case en.Notice != nil && en.Notice.Code == sdk.NoticeConversationClosed:
+			closed[en.ConversationID] = true
+		case en.Notice != nil:
+		case closed[en.ConversationID]:
+			t.Errorf("%q delivered to conversation #%d after its close", en.Text, en.Number)
+		default:
+			seen[en.Text]++
+		}
+	}
+	for i := -1; i < rounds; i++ {
+		if n := seen[fmt.Sprintf("race %d", i)]; n != 1 {
+			t.Errorf("race %d delivered %d times", i, n)
+		}
+	}
+}
