@@ -102,7 +102,9 @@ SELECT ` + conversationCols + `, r.id, r.channel, r.attempts, r.created_at, m.pa
 	CASE WHEN r.edit_of IS NULL THEN '' ELSE COALESCE((
 		SELECT CASE WHEN o.state = 'done' THEN o.desk_message_id END FROM deliveries o
 		WHERE o.message_id = r.edit_of AND o.channel = r.channel), '') END,
-	r.head
+	r.head,
+	CASE WHEN l.thread_ref IS NULL AND c.previous_id <> '' THEN (
+		SELECT pl.thread_ref FROM lanes pl WHERE pl.conversation_id = c.previous_id AND pl.channel = r.channel) END
 FROM run r
 JOIN messages m ON m.id = r.message_id
 JOIN conversations c ON c.id = r.conversation_id
@@ -150,7 +152,7 @@ func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, r
 		var body string
 		var headID int64
 		d.Conversation, err = scanConversation(rows, &d.ID, &d.Channel, &d.Attempts, &d.CreatedAt, &body, &d.ThreadRef,
-			&d.EditOfDeskMessageID, &headID)
+			&d.EditOfDeskMessageID, &headID, &d.PreviousThreadRef)
 		if err != nil {
 			bad = err
 			break
@@ -165,7 +167,7 @@ func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, r
 			head = d
 		} else {
 			// A run is its head's lane: the same conversation and thread.
-			d.Conversation, d.ThreadRef = head.Conversation, head.ThreadRef
+			d.Conversation, d.ThreadRef, d.PreviousThreadRef = head.Conversation, head.ThreadRef, head.PreviousThreadRef
 		}
 		out = append(out, d)
 	}
@@ -194,8 +196,11 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, owner string, ids []int64
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL, updated_at = now()
-		WHERE d.id = ANY($1) AND `+stillPending+` AND d.lease_owner = $2`, ids, owner)
+	err := again(ctx, func() error {
+		_, err := s.pool.Exec(ctx, `UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL, updated_at = now()
+			WHERE d.id = ANY($1) AND `+stillPending+` AND d.lease_owner = $2`, ids, owner)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("releasing deliveries: %w", err)
 	}
@@ -284,20 +289,24 @@ func (s *Store) completeDeliveries(ctx context.Context, owner string, cs []store
 		desk = append(desk, cleanText(c.DeskMessageID))
 		refs = append(refs, c.ThreadRef)
 	}
-	rows, err := s.pool.Query(ctx, completeDeliveries, ids, desk, refs, owner, s.clock())
-	if err != nil {
-		return nil, err
-	}
 	var done, exists []bool
-	for rows.Next() {
-		var d, e bool
-		if err := rows.Scan(&d, &e); err != nil {
-			rows.Close()
-			return nil, err
+	err := again(ctx, func() error {
+		done, exists = nil, nil
+		rows, err := s.pool.Query(ctx, completeDeliveries, ids, desk, refs, owner, s.clock())
+		if err != nil {
+			return err
 		}
-		done, exists = append(done, d), append(exists, e)
-	}
-	if err := rows.Err(); err != nil {
+		for rows.Next() {
+			var d, e bool
+			if err := rows.Scan(&d, &e); err != nil {
+				rows.Close()
+				return err
+			}
+			done, exists = append(done, d), append(exists, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, err
 	}
 	if len(done) != len(ids) {

@@ -45,12 +45,22 @@ func (s *Store) CommitReplies(ctx context.Context, channel string, rs []sdk.Repl
 			if err != nil {
 				return err
 			}
+			res := store.ReplyResult{Duplicate: dup, ConversationID: convID}
 			if !dup {
 				if err := touch(ctx, tx, convs[i], now); err != nil {
 					return err
 				}
+				var started time.Time
+				err := tx.QueryRow(ctx, `UPDATE conversations SET first_reply_at = $1 WHERE id = $2 AND first_reply_at IS NULL
+					RETURNING started_at`, now, convs[i]).Scan(&started)
+				switch {
+				case err == nil:
+					res.FirstReply = max(now.Sub(started), time.Microsecond)
+				case !errors.Is(err, pgx.ErrNoRows):
+					return err
+				}
 			}
-			out = append(out, store.ReplyResult{Duplicate: dup, ConversationID: convID})
+			out = append(out, res)
 		}
 		return nil
 	})
@@ -210,9 +220,11 @@ func (s *Store) CompleteReply(ctx context.Context, id int64, owner string, teleg
 	if err != nil {
 		return err
 	}
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		_, _, err := replies.finish(ctx, tx, id, owner, `state = 'done', telegram_message_ids = $3`, string(ids))
-		return err
+	err = again(ctx, func() error {
+		return s.tx(ctx, func(tx pgx.Tx) error {
+			_, _, err := replies.finish(ctx, tx, id, owner, `state = 'done', telegram_message_ids = $3`, string(ids))
+			return err
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("completing reply %d: %w", id, err)
