@@ -69,3 +69,28 @@ func ExamplePermanent() {
 	fmt.Println(sdk.IsPermanent(err))
 	// Output: true
 }
+
+// state is what a desk's Configure builds: the parsed table and its clients.
+type state struct {
+	channel string
+}
+
+type stateDesk struct {
+	logDesk
+	state sdk.Configured[state]
+}
+
+func ExampleConfigured() {
+	d := &stateDesk{}
+	_, err := d.state.Get() // Deliver before Configure
+	fmt.Println(err)
+
+	// In Configure, after the table decoded without problems:
+	d.state.Set(&state{channel: "#support"})
+
+	st, err := d.state.Get() // in Deliver
+	fmt.Println(st.channel, err)
+	// Output:
+	// channel is not configured
+	// #support <nil>
+}
