@@ -17,7 +17,7 @@ type logDesk struct{}
 func (logDesk) Describe(context.Context) (sdk.DescribeResponse, error) {
 	return sdk.DescribeResponse{
 		Name: "logdesk", Version: "1.0.0",
-		Capabilities: sdk.Capabilities{Threads: true, Formatting: "markdown"},
+		Capabilities: sdk.Capabilities{Threads: true, Formatting: sdk.FormattingMarkdown},
 	}, nil
 }
 

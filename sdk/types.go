@@ -390,8 +390,9 @@ type DescribeResponse struct {
 type ConfigureRequest struct {
 	// ChannelName is the operator's name for the channel.
 	ChannelName string
-	// Config is the channel's config table as JSON; decode it with
-	// [ConfigureRequest.Decode].
+	// Config is the channel's config table as JSON; decode and check it
+	// against the declared keys with package sdk/config, or decode it
+	// as is with [ConfigureRequest.Decode].
 	Config json.RawMessage
 	// HookBaseURL is the public URL of the channel's webhook path, empty
 	// when the host has no public URL.
