@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin
 PLUGINS   := $(notdir $(wildcard plugins/*))
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -X github.com/parley-dev/parley/host/version.Version=$(VERSION)
+LDFLAGS   := -X github.com/parley-dev/parley/host/version.Version=$(VERSION) -X github.com/parley-dev/parley/sdk.buildVersion=$(VERSION)
 BUF       := $(GO) run github.com/bufbuild/buf/cmd/buf@v1.75.0
 # The released protocol v1 as a buf image; `buf breaking` compares against it
 # (docs/protocol.md). PROTO_AGAINST may name another buf input, e.g. '.git#ref=main'.

@@ -163,7 +163,7 @@ func messageFromProto(p *channelv1.Message) Message {
 
 func noticeToProto(n *Notice) *channelv1.Notice {
 	return &channelv1.Notice{
-		Code: n.Code, Text: n.Text, ReplyExternalId: n.ReplyExternalID,
+		Code: string(n.Code), Text: n.Text, ReplyExternalId: n.ReplyExternalID,
 		Agent: n.Agent, Reason: n.Reason, Score: int32(n.Score), Scale: int32(n.Scale),
 		SourceChannel: n.SourceChannel, ActionExternalId: n.ActionExternalID, State: string(n.State),
 	}
@@ -171,7 +171,7 @@ func noticeToProto(n *Notice) *channelv1.Notice {
 
 func noticeFromProto(n *channelv1.Notice) *Notice {
 	return &Notice{
-		Code: n.GetCode(), Text: n.GetText(), ReplyExternalID: n.GetReplyExternalId(),
+		Code: NoticeCode(n.GetCode()), Text: n.GetText(), ReplyExternalID: n.GetReplyExternalId(),
 		Agent: n.GetAgent(), Reason: n.GetReason(), Score: int(n.GetScore()), Scale: int(n.GetScale()),
 		SourceChannel: n.GetSourceChannel(), ActionExternalID: n.GetActionExternalId(), State: ConversationState(n.GetState()),
 	}
@@ -263,7 +263,7 @@ func describeToProto(d DescribeResponse) *channelv1.DescribeResponse {
 		Name: d.Name, Version: d.Version, Description: d.Description, ProtocolVersion: ProtocolVersion,
 		Capabilities: &channelv1.Capabilities{
 			Threads: c.Threads, FileUpload: c.FileUpload, Webhooks: c.Webhooks, Edits: c.Edits,
-			OwnConnection: c.OwnConnection, ReplyAttachments: c.ReplyAttachments, Formatting: c.Formatting,
+			OwnConnection: c.OwnConnection, ReplyAttachments: c.ReplyAttachments, Formatting: string(c.Formatting),
 			Lifecycle: c.Lifecycle,
 		},
 	}
@@ -279,7 +279,7 @@ func describeFromProto(p *channelv1.DescribeResponse) DescribeResponse {
 		Name: p.GetName(), Version: p.GetVersion(), Description: p.GetDescription(),
 		Capabilities: Capabilities{
 			Threads: c.GetThreads(), FileUpload: c.GetFileUpload(), Webhooks: c.GetWebhooks(), Edits: c.GetEdits(),
-			OwnConnection: c.GetOwnConnection(), ReplyAttachments: c.GetReplyAttachments(), Formatting: c.GetFormatting(),
+			OwnConnection: c.GetOwnConnection(), ReplyAttachments: c.GetReplyAttachments(), Formatting: Formatting(c.GetFormatting()),
 			Lifecycle: c.GetLifecycle(),
 		},
 	}

@@ -17,6 +17,12 @@
 // down), [Permanent] (retrying will not help) and [ErrNotConfigured]; the
 // SDK maps them to the protocol in one place.
 //
+// Helpers: package sdk/config decodes and checks a config table against
+// the declared keys, [Configured] holds what Configure built, package
+// sdk/deskhttp calls a desk's HTTP API with bounded timeouts and
+// classifies its answers, and [BuildVersion] is the version the build
+// stamped.
+//
 // Package sdk/plugintest runs a channel against a recording host and
 // checks it with a conformance suite in one test call.
 package sdk

@@ -17,7 +17,7 @@ type logDesk struct{}
 func (logDesk) Describe(context.Context) (sdk.DescribeResponse, error) {
 	return sdk.DescribeResponse{
 		Name: "logdesk", Version: "1.0.0",
-		Capabilities: sdk.Capabilities{Threads: true, Formatting: "markdown"},
+		Capabilities: sdk.Capabilities{Threads: true, Formatting: sdk.FormattingMarkdown},
 	}, nil
 }
 
@@ -68,4 +68,29 @@ func ExamplePermanent() {
 	err := sdk.Permanent(errors.New("desk answered 404: conversation deleted"))
 	fmt.Println(sdk.IsPermanent(err))
 	// Output: true
+}
+
+// state is what a desk's Configure builds: the parsed table and its clients.
+type state struct {
+	channel string
+}
+
+type stateDesk struct {
+	logDesk
+	state sdk.Configured[state]
+}
+
+func ExampleConfigured() {
+	d := &stateDesk{}
+	_, err := d.state.Get() // Deliver before Configure
+	fmt.Println(err)
+
+	// In Configure, after the table decoded without problems:
+	d.state.Set(&state{channel: "#support"})
+
+	st, err := d.state.Get() // in Deliver
+	fmt.Println(st.channel, err)
+	// Output:
+	// channel is not configured
+	// #support <nil>
 }

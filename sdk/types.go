@@ -194,32 +194,43 @@ type Quote struct {
 	FromBot bool
 }
 
+// NoticeCode says what a [Notice] is about; act on it by code, show its
+// Text. New codes may appear in protocol v1: treat an unknown one as
+// informational.
+type NoticeCode string
+
 // Notice codes.
 const (
-	NoticeUserBlocked      = "user_blocked"
-	NoticeDeliveryFailed   = "delivery_failed"
-	NoticeFileTooLarge     = "file_too_large"
-	NoticeReplyFailed      = "reply_failed"
-	NoticeAttachmentFailed = "attachment_failed"
+	// NoticeUserBlocked: the user blocked the bot; replies cannot reach them.
+	NoticeUserBlocked NoticeCode = "user_blocked"
+	// NoticeDeliveryFailed: a message could not be delivered to this desk.
+	NoticeDeliveryFailed NoticeCode = "delivery_failed"
+	// NoticeFileTooLarge: a file was over Telegram's download limit.
+	NoticeFileTooLarge NoticeCode = "file_too_large"
+	// NoticeReplyFailed: an agent's reply could not be sent to Telegram
+	// (Notice.ReplyExternalID).
+	NoticeReplyFailed NoticeCode = "reply_failed"
+	// NoticeAttachmentFailed: a reply's attachment could not be sent.
+	NoticeAttachmentFailed NoticeCode = "attachment_failed"
 	// NoticeDataErased says the customer's data was deleted from Parley at
 	// the operator's request ("parley forget"); desks keep their own copies.
-	NoticeDataErased = "data_erased"
+	NoticeDataErased NoticeCode = "data_erased"
 	// NoticeConversationClaimed: an agent claimed the conversation
 	// (Notice.Agent).
-	NoticeConversationClaimed = "conversation_claimed"
+	NoticeConversationClaimed NoticeCode = "conversation_claimed"
 	// NoticeConversationUnclaimed: the claim was given back; state is open.
-	NoticeConversationUnclaimed = "conversation_unclaimed"
+	NoticeConversationUnclaimed NoticeCode = "conversation_unclaimed"
 	// NoticeConversationClosed: the conversation was closed (Notice.Agent,
 	// Notice.Reason).
-	NoticeConversationClosed = "conversation_closed"
+	NoticeConversationClosed NoticeCode = "conversation_closed"
 	// NoticeConversationReopened: a closed conversation is open again.
-	NoticeConversationReopened = "conversation_reopened"
+	NoticeConversationReopened NoticeCode = "conversation_reopened"
 	// NoticeActionIgnored: an agent's action changed nothing (claiming a
 	// closed conversation, closing a closed one); the text says why.
-	NoticeActionIgnored = "action_ignored"
+	NoticeActionIgnored NoticeCode = "action_ignored"
 	// NoticeRating: the customer rated the conversation (Notice.Score of
 	// Notice.Scale).
-	NoticeRating = "rating"
+	NoticeRating NoticeCode = "rating"
 )
 
 // Reasons a conversation was closed (Notice.Reason).
@@ -233,7 +244,7 @@ const (
 // Notice is a host-made message for the desk, such as "the user blocked the
 // bot" or "this reply could not be sent".
 type Notice struct {
-	Code string
+	Code NoticeCode
 	// Text is a human sentence, complete without the other fields.
 	Text string
 	// ReplyExternalID is the desk id of the reply the notice is about.
@@ -340,10 +351,22 @@ type Capabilities struct {
 	// Lifecycle: the plugin acts on lifecycle notices by code and reports
 	// agents' actions.
 	Lifecycle bool
-	// Formatting is the desk's markup dialect: "slack_mrkdwn", "html",
-	// "markdown" or "plain".
-	Formatting string
+	// Formatting is the desk's markup dialect, one of the Formatting*
+	// constants.
+	Formatting Formatting
 }
+
+// Formatting names a desk's markup dialect, so the host and tools know how
+// the desk shows text.
+type Formatting string
+
+// Markup dialects.
+const (
+	FormattingSlackMrkdwn Formatting = "slack_mrkdwn"
+	FormattingHTML        Formatting = "html"
+	FormattingMarkdown    Formatting = "markdown"
+	FormattingPlain       Formatting = "plain"
+)
 
 // ConfigKey documents one key of a channel's config table.
 type ConfigKey struct {
@@ -367,8 +390,9 @@ type DescribeResponse struct {
 type ConfigureRequest struct {
 	// ChannelName is the operator's name for the channel.
 	ChannelName string
-	// Config is the channel's config table as JSON; decode it with
-	// [ConfigureRequest.Decode].
+	// Config is the channel's config table as JSON; decode and check it
+	// against the declared keys with package sdk/config, or decode it
+	// as is with [ConfigureRequest.Decode].
 	Config json.RawMessage
 	// HookBaseURL is the public URL of the channel's webhook path, empty
 	// when the host has no public URL.

@@ -378,7 +378,7 @@ func waitAction(t *testing.T, e *env, path string, what string, cond func(action
 	return found
 }
 
-func noticeCode(code string) func(actionEntry) bool {
+func noticeCode(code sdk.NoticeCode) func(actionEntry) bool {
 	return func(en actionEntry) bool { return en.Notice != nil && en.Notice.Code == code }
 }
 

@@ -7,9 +7,6 @@ import (
 	"github.com/parley-dev/parley/sdk"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 func main() {
-	sdk.Serve(channel.New(channel.Options{Version: version}))
+	sdk.Serve(channel.New(channel.Options{Version: sdk.BuildVersion()}))
 }

@@ -84,7 +84,7 @@ func checkDescribe(t *testing.T, h *Harness) sdk.DescribeResponse {
 		t.Errorf("protocol version %d (%v), want %d", v, err, sdk.ProtocolVersion)
 	}
 	switch d.Capabilities.Formatting {
-	case "", "plain", "html", "markdown", "slack_mrkdwn":
+	case "", sdk.FormattingPlain, sdk.FormattingHTML, sdk.FormattingMarkdown, sdk.FormattingSlackMrkdwn:
 	default:
 		t.Errorf("formatting %q is not one of plain, html, markdown, slack_mrkdwn", d.Capabilities.Formatting)
 	}

@@ -56,7 +56,7 @@ func (e *env) drain() (map[string][]string, []store.Delivery) {
 		for _, d := range ds {
 			what := d.Message.ID
 			if d.Message.Notice != nil {
-				what = d.Message.Notice.Code
+				what = string(d.Message.Notice.Code)
 			}
 			k := d.Conversation.ID + "/" + d.Channel
 			got[k] = append(got[k], what)
@@ -92,7 +92,7 @@ func testActions(t *testing.T, e *env) {
 	mustEqual(t, res, sdk.ActionResult{ConversationID: conv.ID, State: sdk.StateClaimed, Changed: true}, "claim")
 	got, ds := e.drain()
 	mustEqual(t, got, map[string][]string{
-		conv.ID + "/slack": {sdk.NoticeConversationClaimed}, conv.ID + "/hipchat": {sdk.NoticeConversationClaimed},
+		conv.ID + "/slack": {string(sdk.NoticeConversationClaimed)}, conv.ID + "/hipchat": {string(sdk.NoticeConversationClaimed)},
 	}, "notices of the claim")
 	n := ds[0].Message.Notice
 	if n.Agent != "Grace Hopper" || n.State != sdk.StateClaimed || n.SourceChannel != "slack" || n.ActionExternalID != "a1" || n.Text == "" {
@@ -126,7 +126,7 @@ func testActions(t *testing.T, e *env) {
 	res = e.act("slack", sdk.Action{Kind: sdk.ActionClaim, ThreadRef: []byte("T1slack"), ExternalID: "a2", Agent: "Ada"})
 	mustEqual(t, res, sdk.ActionResult{ConversationID: conv.ID, State: sdk.StateClosed}, "claim of a closed conversation")
 	got, ds = e.drain()
-	mustEqual(t, got, map[string][]string{conv.ID + "/slack": {sdk.NoticeActionIgnored}}, "notices of an ignored action")
+	mustEqual(t, got, map[string][]string{conv.ID + "/slack": {string(sdk.NoticeActionIgnored)}}, "notices of an ignored action")
 	if n := ds[0].Message.Notice; n.ActionExternalID != "a2" || n.Text == "" {
 		t.Errorf("ignored notice %+v", n)
 	}
@@ -136,7 +136,7 @@ func testActions(t *testing.T, e *env) {
 	mustEqual(t, res, sdk.ActionResult{ConversationID: conv.ID, State: sdk.StateOpen, Changed: true}, "reopen")
 	got, _ = e.drain()
 	mustEqual(t, got, map[string][]string{
-		conv.ID + "/slack": {sdk.NoticeConversationReopened}, conv.ID + "/hipchat": {sdk.NoticeConversationReopened},
+		conv.ID + "/slack": {string(sdk.NoticeConversationReopened)}, conv.ID + "/hipchat": {string(sdk.NoticeConversationReopened)},
 	}, "notices of the reopen")
 	res = e.act("slack", sdk.Action{Kind: sdk.ActionUnclaim, ThreadRef: []byte("T1slack"), ExternalID: "a4"})
 	if res.Changed || res.State != sdk.StateOpen {
@@ -156,7 +156,7 @@ func testActionDedupe(t *testing.T, e *env) {
 	mustEqual(t, again, sdk.ActionResult{Duplicate: true, ConversationID: conv.ID, State: sdk.StateClosed, Changed: true}, "repeat")
 	got, _ := e.drain()
 	mustEqual(t, got, map[string][]string{
-		conv.ID + "/slack": {sdk.NoticeConversationClosed}, conv.ID + "/hipchat": {sdk.NoticeConversationClosed},
+		conv.ID + "/slack": {string(sdk.NoticeConversationClosed)}, conv.ID + "/hipchat": {string(sdk.NoticeConversationClosed)},
 	}, "notices after a repeated action")
 	// The same external id in another channel is another action.
 	res := e.act("hipchat", sdk.Action{Kind: sdk.ActionClose, ConversationID: conv.ID, ExternalID: "evt-1"})
@@ -257,8 +257,8 @@ func testReopenWithin(t *testing.T, e *env) {
 	}
 	got, _ := e.drain()
 	mustEqual(t, got, map[string][]string{
-		first.ID + "/slack":   {sdk.NoticeConversationReopened, "m2"},
-		first.ID + "/hipchat": {sdk.NoticeConversationReopened, "m2"},
+		first.ID + "/slack":   {string(sdk.NoticeConversationReopened), "m2"},
+		first.ID + "/hipchat": {string(sdk.NoticeConversationReopened), "m2"},
 	}, "lanes after a reopen")
 	e.closeConv(first, "c2")
 	e.drain()
@@ -290,7 +290,7 @@ func testCustomerNew(t *testing.T, e *env) {
 	}
 	got, ds := e.drain()
 	mustEqual(t, got, map[string][]string{
-		first.ID + "/slack": {sdk.NoticeConversationClosed}, first.ID + "/hipchat": {sdk.NoticeConversationClosed},
+		first.ID + "/slack": {string(sdk.NoticeConversationClosed)}, first.ID + "/hipchat": {string(sdk.NoticeConversationClosed)},
 	}, "lanes after /new")
 	if n := ds[0].Message.Notice; n.Reason != sdk.CloseByCustomer {
 		t.Errorf("notice %+v", n)
@@ -345,7 +345,7 @@ func testIdleClose(t *testing.T, e *env) {
 		t.Fatalf("closing a closed conversation: %t, %v", ok, err)
 	}
 	got, ds := e.drain()
-	if codes := got[fresh.ID+"/slack"]; len(codes) != 2 || codes[1] != sdk.NoticeConversationClosed {
+	if codes := got[fresh.ID+"/slack"]; len(codes) != 2 || codes[1] != string(sdk.NoticeConversationClosed) {
 		t.Fatalf("fresh lane: %v", codes)
 	}
 	for _, d := range ds {
@@ -434,9 +434,9 @@ func testRaceMessageAndClose(t *testing.T, e *env) {
 		closed := false
 		for _, it := range items {
 			switch {
-			case it == sdk.NoticeConversationClosed:
+			case it == string(sdk.NoticeConversationClosed):
 				closed = true
-			case it == sdk.NoticeActionIgnored:
+			case it == string(sdk.NoticeActionIgnored):
 			case closed:
 				t.Errorf("lane %s: %s after the close (%v)", lane, it, items)
 			default:
@@ -515,7 +515,7 @@ func testRating(t *testing.T, e *env) {
 		t.Errorf("offset %d after the taps, want 155: every tap's update is committed", off)
 	}
 	got, ds := e.drain()
-	mustEqual(t, got, map[string][]string{conv.ID + "/slack": {sdk.NoticeRating}, conv.ID + "/hipchat": {sdk.NoticeRating}}, "rating notices")
+	mustEqual(t, got, map[string][]string{conv.ID + "/slack": {string(sdk.NoticeRating)}, conv.ID + "/hipchat": {string(sdk.NoticeRating)}}, "rating notices")
 	if n := ds[0].Message.Notice; n.Score != 4 || n.Scale != 5 || !strings.Contains(n.Text, "4/5") {
 		t.Errorf("rating notice %+v", n)
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/parley-dev/parley/sdk"
 )
 
-// Version is the plugin's release.
-const Version = "1.0.0"
+// Version is the plugin's release, stamped by the build (sdk.BuildVersion).
+var Version = sdk.BuildVersion()
 
 // SignatureHeader carries "sha256=<hex HMAC-SHA256 of the raw body>" on
 // requests in both directions.

@@ -153,7 +153,7 @@ func EncodeMessage(m sdk.Message) ([]byte, error) {
 		p.ReplyTo = &quote{MessageID: q.MessageID, Text: q.Text, FromBot: q.FromBot}
 	}
 	if n := m.Notice; n != nil {
-		p.Notice = &notice{Code: n.Code, Text: n.Text, ReplyExternalID: n.ReplyExternalID, Agent: n.Agent, Reason: n.Reason,
+		p.Notice = &notice{Code: string(n.Code), Text: n.Text, ReplyExternalID: n.ReplyExternalID, Agent: n.Agent, Reason: n.Reason,
 			Score: n.Score, Scale: n.Scale, SourceChannel: n.SourceChannel, ActionExternalID: n.ActionExternalID, State: string(n.State)}
 	}
 	b, err := json.Marshal(p)
@@ -195,7 +195,7 @@ func DecodeMessage(b []byte) (sdk.Message, error) {
 		m.ReplyTo = &sdk.Quote{MessageID: q.MessageID, Text: q.Text, FromBot: q.FromBot}
 	}
 	if n := p.Notice; n != nil {
-		m.Notice = &sdk.Notice{Code: n.Code, Text: n.Text, ReplyExternalID: n.ReplyExternalID, Agent: n.Agent, Reason: n.Reason,
+		m.Notice = &sdk.Notice{Code: sdk.NoticeCode(n.Code), Text: n.Text, ReplyExternalID: n.ReplyExternalID, Agent: n.Agent, Reason: n.Reason,
 			Score: n.Score, Scale: n.Scale, SourceChannel: n.SourceChannel, ActionExternalID: n.ActionExternalID, State: sdk.ConversationState(n.State)}
 	}
 	return m, nil

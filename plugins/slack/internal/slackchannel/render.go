@@ -188,7 +188,7 @@ func noticeText(n *sdk.Notice) string {
 	case sdk.NoticeAttachmentFailed:
 		return "a file of the reply could not be delivered"
 	}
-	return escape(n.Code)
+	return escape(string(n.Code))
 }
 
 // attachmentLines renders files as links, or only the too-large warnings
