@@ -144,7 +144,7 @@ func lifecycleNotice(n *sdk.Notice) bool {
 }
 
 // changesState reports whether a notice changes what the header shows.
-func changesState(code string) bool {
+func changesState(code sdk.NoticeCode) bool {
 	switch code {
 	case sdk.NoticeConversationClaimed, sdk.NoticeConversationUnclaimed, sdk.NoticeConversationClosed,
 		sdk.NoticeConversationReopened:
@@ -228,7 +228,7 @@ func lifecycleLine(n *sdk.Notice) string {
 		}
 		return fmt.Sprintf("⭐ _Rated %d/%d by the customer_", n.Score, scale)
 	}
-	emoji := map[string]string{
+	emoji := map[sdk.NoticeCode]string{
 		sdk.NoticeConversationClaimed:   "👀",
 		sdk.NoticeConversationUnclaimed: "↩️",
 		sdk.NoticeConversationClosed:    "✅",
@@ -286,7 +286,7 @@ func (c *Channel) updateHeader(ctx context.Context, st *state, ref threadRef, re
 // syncReactions mirrors a change made elsewhere in the header's reactions,
 // as an agent here would have made it: a claim adds claim_reaction, a
 // close adds close_reaction, an unclaim or reopen takes the app's own back.
-func (c *Channel) syncReactions(ctx context.Context, st *state, ref threadRef, code string) error {
+func (c *Channel) syncReactions(ctx context.Context, st *state, ref threadRef, code sdk.NoticeCode) error {
 	if !st.reactions {
 		return nil // logged at Configure
 	}

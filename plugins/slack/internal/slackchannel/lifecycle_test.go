@@ -86,9 +86,9 @@ func lastInThread(t *testing.T, f *slackfake.Fake, root string) slackfake.Messag
 	return th[len(th)-1]
 }
 
-func lifecycle(code string, n sdk.Notice) sdk.Message {
+func lifecycle(code sdk.NoticeCode, n sdk.Notice) sdk.Message {
 	n.Code = code
-	return sdk.Message{ID: "notice-" + code + "-" + n.ActionExternalID, Kind: sdk.KindNotice, Text: n.Text, Time: time.Now(), Notice: &n}
+	return sdk.Message{ID: "notice-" + string(code) + "-" + n.ActionExternalID, Kind: sdk.KindNotice, Text: n.Text, Time: time.Now(), Notice: &n}
 }
 
 func waitActions(t *testing.T, e *env, n int) []sdk.Action {
