@@ -59,8 +59,9 @@ type sender struct {
 }
 
 // HandleWebhook authenticates a HipChat webhook and turns "#42 text" into
-// a reply and "#42 /close" (/claim, /unclaim, /reopen) into an action. The reply is posted to the host before HipChat gets its answer,
-// so an unknown handle can be explained in the room; messages addressed to
+// a reply and "#42 /close" (/claim, /unclaim, /reopen) into an action.
+// Either is posted to the host before HipChat gets its answer, so an
+// unknown handle can be explained in the room; messages addressed to
 // the plugin without a usable handle get the syntax back. Both answers are
 // a JSON notification in the response body, which HipChat posts into the
 // room (nothing to call, no extra scope).
