@@ -174,11 +174,11 @@ func TestHandleWebhookRejectsBadActions(t *testing.T) {
 	}
 }
 
-// Through the real plugin boundary: an action in a webhook reaches the
-// host as an action, not a reply.
-func TestActionCrossesThePluginBoundary(t *testing.T) {
+// lifecycleAcrossTheBoundary checks through the plugin boundary that an
+// action in a webhook reaches the host as an action, not a reply, and that
+// a notice's fields reach the receiver.
+func lifecycleAcrossTheBoundary(t *testing.T, h *plugintest.Harness) {
 	rcv := newReceiver(t, secret)
-	h := plugintest.Serve(t, webhook.New())
 	plugintest.AssertConfigured(t, h.Configure(t, map[string]string{"url": rcv.URL, "secret": secret}))
 	resp, err := h.Channel.HandleWebhook(context.Background(), signed(`{"action":"close","conversation_id":"c-1","id":"a-1","agent":{"name":"Ada"}}`))
 	if err != nil {
@@ -187,5 +187,14 @@ func TestActionCrossesThePluginBoundary(t *testing.T) {
 	want := []sdk.Action{{Kind: sdk.ActionClose, ConversationID: "c-1", ExternalID: "a-1", Agent: "Ada"}}
 	if resp.Status != 200 || !reflect.DeepEqual(resp.Actions, want) {
 		t.Errorf("status %d, actions %+v; want 200 and %+v", resp.Status, resp.Actions, want)
+	}
+	n := &sdk.Notice{Code: sdk.NoticeRating, Text: "Rated 4/5.", Score: 4, Scale: 5}
+	if _, err := h.Channel.Deliver(context.Background(), sdk.DeliverRequest{Conversation: sdk.Conversation{ID: "c-1", Number: 1, State: sdk.StateClosed},
+		Message: sdk.Message{ID: "n-1", Kind: sdk.KindNotice, Text: n.Text, Notice: n}}); err != nil {
+		t.Fatal(err)
+	}
+	got := rcv.received(t)
+	if len(got) != 1 || !reflect.DeepEqual(got[0]["message"].(map[string]any)["notice"], map[string]any{"code": "rating", "score": float64(4), "scale": float64(5)}) {
+		t.Errorf("receiver got %v, want the rating's score and scale", got)
 	}
 }
