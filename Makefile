@@ -5,8 +5,12 @@ PLUGINS   := $(notdir $(wildcard plugins/*))
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/parley-dev/parley/host/version.Version=$(VERSION)
 BUF       := $(GO) run github.com/bufbuild/buf/cmd/buf@v1.75.0
+# The released protocol v1 as a buf image; `buf breaking` compares against it
+# (docs/protocol.md). PROTO_AGAINST may name another buf input, e.g. '.git#ref=main'.
+PROTO_BASELINE := proto/parley/channel/v1/baseline.binpb
+PROTO_AGAINST  ?= $(PROTO_BASELINE)
 
-.PHONY: all build test test-short bench demo proto proto-check lint clean
+.PHONY: all build test test-short bench soak demo proto proto-check proto-baseline lint clean
 
 all: build
 
@@ -35,6 +39,15 @@ BENCH_POSTGRES_DSN ?= $(or $(PARLEY_TEST_POSTGRES_DSN),postgres://postgres@127.0
 bench: build
 	PARLEY_TEST_POSTGRES_DSN='$(BENCH_POSTGRES_DSN)' $(GO) run ./host/internal/benchrun -out docs/bench.md
 
+# Soak length, store driver (sqlite, or postgres with two replicas) and database server.
+SOAK        ?= 10m
+SOAK_DRIVER ?= sqlite
+SOAK_POSTGRES_DSN ?= $(or $(PARLEY_TEST_POSTGRES_DSN),postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
+
+## soak: chaos run (host, plugin and database kills) with a ledger; updates docs/soak.md
+soak: build
+	$(GO) run ./host/internal/soak -duration $(SOAK) -driver $(SOAK_DRIVER) -postgres-dsn '$(SOAK_POSTGRES_DSN)' -out docs/soak.md
+
 ## demo: build everything and open the two-pane demo in a browser
 demo: build
 	$(BIN)/parley demo --plugins-dir $(BIN)/plugins
@@ -44,15 +57,22 @@ proto:
 	$(BUF) lint
 	$(BUF) generate
 
-## proto-check: fail when the committed generated code is stale
+## proto-check: fail when v1 breaks compatibility or the committed generated code is stale
 proto-check:
 	$(BUF) lint
+	@$(BUF) breaking --against '$(PROTO_AGAINST)' || { \
+		echo "proto/: breaking change against the released protocol ($(PROTO_AGAINST)); v1 only grows: see docs/protocol.md"; exit 1; }
+	@echo "proto/: compatible with the released protocol ($(PROTO_AGAINST))"
 	@tmp=$$(mktemp -d); cp -r proto $$tmp/; \
 	$(BUF) generate; \
 	if ! diff -r $$tmp/proto proto >/dev/null; then \
 		diff -r $$tmp/proto proto | head -20; rm -rf proto; cp -r $$tmp/proto .; rm -rf $$tmp; \
 		echo "proto/: generated code is stale; run 'make proto' and commit"; exit 1; \
 	fi; rm -rf $$tmp; echo "proto/: generated code is up to date"
+
+## proto-baseline: record today's protocol as the released one (at a release only: docs/protocol.md)
+proto-baseline:
+	$(BUF) build -o $(PROTO_BASELINE)
 
 clean:
 	rm -rf $(BIN)

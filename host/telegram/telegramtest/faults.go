@@ -38,7 +38,7 @@ type Fault struct {
 }
 
 // Inject schedules f. Faults are matched in the order they were injected.
-func (s *Server) Inject(f Fault) {
+func (s *Bot) Inject(f Fault) {
 	f.Method = strings.ToLower(f.Method)
 	if f.Times == 0 {
 		f.Times = 1
@@ -49,26 +49,26 @@ func (s *Server) Inject(f Fault) {
 }
 
 // TooManyRequests makes the next n calls of method (any method if "") answer 429 with retry_after.
-func (s *Server) TooManyRequests(method string, n, retryAfter int) {
+func (s *Bot) TooManyRequests(method string, n, retryAfter int) {
 	s.Inject(Fault{Method: method, Times: n, Status: http.StatusTooManyRequests, RetryAfter: retryAfter})
 }
 
 // ClearFaults removes every scheduled fault.
-func (s *Server) ClearFaults() {
+func (s *Bot) ClearFaults() {
 	s.mu.Lock()
 	s.state.faults = nil
 	s.mu.Unlock()
 }
 
 // Served429 is how many 429 answers the fake has given.
-func (s *Server) Served429() int {
+func (s *Bot) Served429() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.state.served429
 }
 
 // takeFault consumes one use of the first fault matching a call.
-func (s *Server) takeFault(method string, p params) (Fault, bool) {
+func (s *Bot) takeFault(method string, p params) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, f := range s.state.faults {
@@ -98,7 +98,7 @@ func (s *Server) takeFault(method string, p params) (Fault, bool) {
 }
 
 // applyFault carries f out; done reports whether the request has been answered.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) (done bool) {
+func (s *Bot) applyFault(w http.ResponseWriter, r *http.Request, f Fault) (done bool) {
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		select {

@@ -68,7 +68,7 @@ func (s *Server) AddLargeFile(size int64, name, mimeType string) (fileID, fileUn
 func (s *Server) File(fileID string) (FileInfo, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, ok := s.state.files[fileID]
+	f, ok := s.world.files[fileID]
 	if !ok {
 		return FileInfo{}, false
 	}
@@ -79,12 +79,12 @@ func (s *Server) addFile(kind, name, mimeType string, data []byte, size int64) *
 	id, unique := newFileIDs(kind)
 	f := &file{id: id, uniqueID: unique, name: name, mime: mimeType, kind: kind, size: size, data: data}
 	s.mu.Lock()
-	s.state.files[id] = f
+	s.world.files[id] = f
 	s.mu.Unlock()
 	return f
 }
 
-func (s *Server) getFile(_ context.Context, req *request) (any, *apiError) {
+func (s *Bot) getFile(_ context.Context, req *request) (any, *apiError) {
 	id := strings.TrimSpace(req.Params["file_id"])
 	if id == "" {
 		return nil, badRequest("file_id not specified")
@@ -102,22 +102,23 @@ func (s *Server) getFile(_ context.Context, req *request) (any, *apiError) {
 		return nil, badRequest("file is too big")
 	}
 	if f.path == "" {
-		s.state.nextFileNo++
+		s.state.world.nextFileNo++
 		ext := path.Ext(f.name)
 		if ext == "" {
 			if exts, _ := mime.ExtensionsByType(f.mime); len(exts) > 0 {
 				ext = exts[0]
 			}
 		}
-		f.path = fmt.Sprintf("%s/file_%d%s", f.kind, s.state.nextFileNo, ext)
+		f.path = fmt.Sprintf("%s/file_%d%s", f.kind, s.state.world.nextFileNo, ext)
 		s.state.filesPath[f.path] = f
 	}
 	return map[string]any{"file_id": f.id, "file_unique_id": f.uniqueID, "file_size": f.size, "file_path": f.path}, nil
 }
 
-// serveFile answers GET /file/bot<token>/<file_path>.
-func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, p string) {
-	filePath, apiErr := s.splitToken(p)
+// serveFile answers GET /file/bot<token>/<file_path>. Files are shared by all bots (on Telegram
+// a file_id is per bot; the fake does not tell them apart).
+func (srv *Server) serveFile(w http.ResponseWriter, r *http.Request, p string) {
+	s, filePath, apiErr := srv.splitToken(p)
 	if apiErr != nil {
 		writeError(w, apiErr)
 		return

@@ -10,7 +10,7 @@ import (
 // NewMessage returns a message from user fromID in chat chatID with the chat's next message_id and
 // the current date, for a test to fill in and push with PushMessage. The user must have been added
 // with AddUser and the chat must exist (a user's private chat has the user's ID).
-func (s *Server) NewMessage(chatID, fromID int64) telego.Message {
+func (s *Bot) NewMessage(chatID, fromID int64) telego.Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.state.chats[chatID]
@@ -26,12 +26,12 @@ func (s *Server) NewMessage(chatID, fromID int64) telego.Message {
 }
 
 // PushMessage queues m as a "message" update and returns its update_id.
-func (s *Server) PushMessage(m telego.Message) int64 {
+func (s *Bot) PushMessage(m telego.Message) int64 {
 	return s.MustPushUpdate(telego.Update{Message: &m})
 }
 
 // PushEdit queues m as an "edited_message" update (set m.EditDate) and returns its update_id.
-func (s *Server) PushEdit(m telego.Message) int64 {
+func (s *Bot) PushEdit(m telego.Message) int64 {
 	if m.EditDate == 0 {
 		m.EditDate = s.opts.Now().Unix()
 	}
@@ -41,12 +41,12 @@ func (s *Server) PushEdit(m telego.Message) int64 {
 // SendText makes user userID (added with AddUser) write text to the bot in their private chat and
 // returns the message. Without entities, a leading "/command" gets its bot_command entity as
 // Telegram adds it (so "/start ref_42" is a deep link).
-func (s *Server) SendText(userID int64, text string, entities ...telego.MessageEntity) telego.Message {
+func (s *Bot) SendText(userID int64, text string, entities ...telego.MessageEntity) telego.Message {
 	return s.SendTextIn(userID, userID, text, entities...)
 }
 
 // SendTextIn is SendText in any chat, such as a group added with AddGroup.
-func (s *Server) SendTextIn(chatID, userID int64, text string, entities ...telego.MessageEntity) telego.Message {
+func (s *Bot) SendTextIn(chatID, userID int64, text string, entities ...telego.MessageEntity) telego.Message {
 	m := s.NewMessage(chatID, userID)
 	m.Text = text
 	m.Entities = entities
@@ -61,8 +61,8 @@ func (s *Server) SendTextIn(chatID, userID int64, text string, entities ...teleg
 
 // SendDocument makes user userID send data as a document in their private chat and returns the
 // message; the file can be fetched with getFile.
-func (s *Server) SendDocument(userID int64, data []byte, name, mimeType, caption string) telego.Message {
-	id, unique := s.AddFile(data, name, mimeType)
+func (s *Bot) SendDocument(userID int64, data []byte, name, mimeType, caption string) telego.Message {
+	id, unique := s.srv.AddFile(data, name, mimeType)
 	m := s.NewMessage(userID, userID)
 	m.Document = &telego.Document{FileID: id, FileUniqueID: unique, FileName: name, MimeType: mimeType, FileSize: int64(len(data))}
 	m.Caption = caption
@@ -72,8 +72,8 @@ func (s *Server) SendDocument(userID int64, data []byte, name, mimeType, caption
 
 // SendPhoto makes user userID send a picture (as the several sizes Telegram makes, smallest first)
 // in their private chat and returns the message.
-func (s *Server) SendPhoto(userID int64, data []byte, caption string) telego.Message {
-	f := s.addFile("photos", "", "image/jpeg", data, int64(len(data)))
+func (s *Bot) SendPhoto(userID int64, data []byte, caption string) telego.Message {
+	f := s.srv.addFile("photos", "", "image/jpeg", data, int64(len(data)))
 	s.mu.Lock()
 	sizes := s.photoSizesLocked(f)
 	s.mu.Unlock()

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/mymmrac/telego"
 )
@@ -28,7 +29,7 @@ var fileFolders = map[string]string{
 	"animation": "animations", "video_note": "video_notes", "sticker": "stickers",
 }
 
-func (s *Server) getMe(context.Context, *request) (any, *apiError) {
+func (s *Bot) getMe(context.Context, *request) (any, *apiError) {
 	return s.opts.Bot, nil
 }
 
@@ -46,8 +47,12 @@ func blockedErr(c *chat) *apiError {
 	}
 }
 
-// target resolves chat_id for a send and checks the chat accepts messages. The caller holds s.mu.
-func (s *Server) targetLocked(p params) (*chat, *apiError) {
+// targetLocked resolves chat_id for a send or edit and checks the chat accepts messages: with
+// business_connection_id, a customer's chat of that connection. The caller holds s.mu.
+func (s *Bot) targetLocked(p params) (*chat, *apiError) {
+	if p["business_connection_id"] != "" {
+		return s.businessTargetLocked(p)
+	}
 	ref, e := p.chat("chat_id")
 	if e != nil {
 		return nil, e
@@ -56,7 +61,7 @@ func (s *Server) targetLocked(p params) (*chat, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	if c.blocked {
+	if s.state.blocked[c.info.ID] {
 		return nil, blockedErr(c)
 	}
 	return c, nil
@@ -84,11 +89,63 @@ func replyToLocked(c *chat, p params) (int, *apiError) {
 	return rp.MessageID, nil
 }
 
-// newBotMessageLocked allocates the next message in c, sent by the bot.
-func (s *Server) newBotMessageLocked(c *chat) telego.Message {
-	c.nextMsg++
-	bot := s.opts.Bot
-	return telego.Message{MessageID: c.nextMsg, From: &bot, Chat: c.info, Date: s.opts.Now().Unix()}
+// newBotMessageLocked allocates the next message in c, sent by the bot. In a business chat the
+// message is the account owner's, sent by the bot on their behalf.
+func (s *Bot) newBotMessageLocked(c *chat) telego.Message {
+	bot := asSender(s.opts.Bot)
+	m := telego.Message{MessageID: c.allocID(), From: &bot, Chat: c.info, Date: s.opts.Now().Unix()}
+	if c.biz != nil {
+		owner := c.biz.info.User
+		m.From, m.SenderBusinessBot, m.BusinessConnectionID = &owner, &bot, c.biz.info.ID
+	}
+	return m
+}
+
+// asSender is u as a message's from: the getMe-only fields of a bot (can_join_groups, ...) appear
+// nowhere else.
+func asSender(u telego.User) telego.User {
+	return telego.User{ID: u.ID, IsBot: u.IsBot, FirstName: u.FirstName, LastName: u.LastName, Username: u.Username,
+		LanguageCode: u.LanguageCode, IsPremium: u.IsPremium}
+}
+
+// ownLocked reports whether m was sent by the bot (in a business chat: on the owner's behalf).
+func (s *Bot) ownLocked(m *telego.Message) bool {
+	if m.SenderBusinessBot != nil {
+		return m.SenderBusinessBot.ID == s.opts.Bot.ID
+	}
+	return m.From != nil && m.From.ID == s.opts.Bot.ID && m.BusinessConnectionID == ""
+}
+
+// sendContextLocked checks what every send shares once the chat is known, the reply target and
+// message_thread_id, and returns a template message carrying them.
+func (s *Bot) sendContextLocked(c *chat, p params) (telego.Message, int, *apiError) {
+	replyTo, e := replyToLocked(c, p)
+	if e != nil {
+		return telego.Message{}, 0, e
+	}
+	var m telego.Message
+	if replyTo != 0 {
+		if r := c.messages[replyTo]; r != nil {
+			orig := *r
+			orig.ReplyToMessage = nil // one level deep, as on Telegram
+			m.ReplyToMessage = &orig
+		}
+	}
+	if e := s.threadLocked(c, p, &m); e != nil {
+		return telego.Message{}, 0, e
+	}
+	return m, replyTo, nil
+}
+
+// allocSendLocked applies the group rate limit and allocates the bot's new message from the
+// template of sendContextLocked; it is the last step before a send succeeds.
+func (s *Bot) allocSendLocked(c *chat, tmpl telego.Message) (telego.Message, *apiError) {
+	if e := s.groupRateLocked(c); e != nil {
+		return telego.Message{}, e
+	}
+	m := s.newBotMessageLocked(c)
+	m.ReplyToMessage, m.MessageThreadID, m.IsTopicMessage = tmpl.ReplyToMessage, tmpl.MessageThreadID, tmpl.IsTopicMessage
+	return m, nil
 }
 
 func inlineKeyboard(raw json.RawMessage) *telego.InlineKeyboardMarkup {
@@ -102,7 +159,7 @@ func inlineKeyboard(raw json.RawMessage) *telego.InlineKeyboardMarkup {
 	return &kb
 }
 
-func (s *Server) sendMessage(_ context.Context, req *request) (any, *apiError) {
+func (s *Bot) sendMessage(_ context.Context, req *request) (any, *apiError) {
 	p := req.Params
 	if _, e := p.chat("chat_id"); e != nil {
 		return nil, e
@@ -121,27 +178,35 @@ func (s *Server) sendMessage(_ context.Context, req *request) (any, *apiError) {
 	if utf16Len(plain) > maxTextLen {
 		return nil, badRequest("message is too long")
 	}
+	if e := validateKeyboard(p.rawJSON("reply_markup")); e != nil {
+		return nil, e
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, e := s.targetLocked(p)
 	if e != nil {
 		return nil, e
 	}
-	replyTo, e := replyToLocked(c, p)
+	tmpl, replyTo, e := s.sendContextLocked(c, p)
 	if e != nil {
 		return nil, e
 	}
-	m := s.newBotMessageLocked(c)
+	m, e := s.allocSendLocked(c, tmpl)
+	if e != nil {
+		return nil, e
+	}
 	m.Text, m.Entities = plain, ents
 	m.ReplyMarkup = inlineKeyboard(p.rawJSON("reply_markup"))
-	c.messages[m.MessageID] = &m
+	stored := m
+	c.messages[m.MessageID] = &stored
 	s.recordLocked(Sent{Method: "sendMessage", ChatID: c.info.ID, MessageID: m.MessageID, Text: text,
 		ParseMode: p["parse_mode"], Entities: p.rawJSON("entities"), ReplyMarkup: p.rawJSON("reply_markup"),
-		ReplyTo: replyTo, Params: p, Message: m, At: s.opts.Now()})
+		ReplyTo: replyTo, BusinessConnectionID: p["business_connection_id"], MessageThreadID: m.MessageThreadID,
+		Params: p, Message: m, At: s.opts.Now()})
 	return m, nil
 }
 
-func (s *Server) editMessageText(_ context.Context, req *request) (any, *apiError) {
+func (s *Bot) editMessageText(_ context.Context, req *request) (any, *apiError) {
 	p := req.Params
 	if p["inline_message_id"] != "" {
 		return nil, badRequest("message to edit not found")
@@ -164,6 +229,9 @@ func (s *Server) editMessageText(_ context.Context, req *request) (any, *apiErro
 	if utf16Len(plain) > maxTextLen {
 		return nil, badRequest("message is too long")
 	}
+	if e := validateKeyboard(p.rawJSON("reply_markup")); e != nil {
+		return nil, e
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, e := s.targetLocked(p)
@@ -173,6 +241,9 @@ func (s *Server) editMessageText(_ context.Context, req *request) (any, *apiErro
 	m, ok := c.messages[int(id)]
 	if !ok {
 		return nil, badRequest("message to edit not found")
+	}
+	if !s.ownLocked(m) {
+		return nil, badRequest("message can't be edited")
 	}
 	if m.Text == "" {
 		return nil, badRequest("there is no text in the message to edit")
@@ -188,7 +259,53 @@ func (s *Server) editMessageText(_ context.Context, req *request) (any, *apiErro
 	c.messages[edited.MessageID] = &edited
 	s.recordLocked(Sent{Method: "editMessageText", ChatID: c.info.ID, MessageID: edited.MessageID, Text: text,
 		ParseMode: p["parse_mode"], Entities: p.rawJSON("entities"), ReplyMarkup: p.rawJSON("reply_markup"),
+		BusinessConnectionID: p["business_connection_id"], MessageThreadID: edited.MessageThreadID,
 		Params: p, Message: edited, At: s.opts.Now()})
+	return edited, nil
+}
+
+// editMessageReplyMarkup replaces or (without reply_markup) removes a message's inline keyboard.
+func (s *Bot) editMessageReplyMarkup(_ context.Context, req *request) (any, *apiError) {
+	p := req.Params
+	if p["inline_message_id"] != "" {
+		return nil, badRequest("message to edit not found")
+	}
+	id, e := p.int("message_id", 0)
+	if e != nil {
+		return nil, e
+	}
+	if id == 0 {
+		return nil, badRequest("message identifier is not specified")
+	}
+	if e := validateKeyboard(p.rawJSON("reply_markup")); e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, e := s.targetLocked(p)
+	if e != nil {
+		return nil, e
+	}
+	m, ok := c.messages[int(id)]
+	if !ok {
+		return nil, badRequest("message to edit not found")
+	}
+	if !s.ownLocked(m) {
+		return nil, badRequest("message can't be edited")
+	}
+	kb := inlineKeyboard(p.rawJSON("reply_markup"))
+	a, _ := json.Marshal(kb)
+	b, _ := json.Marshal(m.ReplyMarkup)
+	if bytes.Equal(a, b) {
+		return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+	}
+	edited := *m
+	edited.ReplyMarkup = kb
+	edited.EditDate = s.opts.Now().Unix()
+	c.messages[edited.MessageID] = &edited
+	s.recordLocked(Sent{Method: "editMessageReplyMarkup", ChatID: c.info.ID, MessageID: edited.MessageID,
+		ReplyMarkup: p.rawJSON("reply_markup"), BusinessConnectionID: p["business_connection_id"],
+		MessageThreadID: edited.MessageThreadID, Params: p, Message: edited, At: s.opts.Now()})
 	return edited, nil
 }
 
@@ -200,7 +317,7 @@ func entitiesEqual(a, b []telego.MessageEntity) bool {
 
 // mediaSender answers sendPhoto, sendDocument, ...: the file comes as an upload, an
 // attach://<part> reference or a known file_id. Sending by URL is refused: tests have no network.
-func (s *Server) mediaSender(kind string) handler {
+func (s *Bot) mediaSender(kind string) handler {
 	return func(_ context.Context, req *request) (any, *apiError) {
 		p := req.Params
 		if _, e := p.chat("chat_id"); e != nil {
@@ -228,6 +345,9 @@ func (s *Server) mediaSender(kind string) handler {
 		if utf16Len(plainCap) > maxCaptionLen {
 			return nil, badRequest("message caption is too long")
 		}
+		if e := validateKeyboard(p.rawJSON("reply_markup")); e != nil {
+			return nil, e
+		}
 
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -235,7 +355,7 @@ func (s *Server) mediaSender(kind string) handler {
 		if e != nil {
 			return nil, e
 		}
-		replyTo, e := replyToLocked(c, p)
+		tmpl, replyTo, e := s.sendContextLocked(c, p)
 		if e != nil {
 			return nil, e
 		}
@@ -259,14 +379,19 @@ func (s *Server) mediaSender(kind string) handler {
 			}
 			f = known
 		}
-		m := s.newBotMessageLocked(c)
+		m, e := s.allocSendLocked(c, tmpl)
+		if e != nil {
+			return nil, e
+		}
 		m.Caption, m.CaptionEntities = plainCap, capEnts
 		m.ReplyMarkup = inlineKeyboard(p.rawJSON("reply_markup"))
 		s.attachLocked(&m, kind, f)
-		c.messages[m.MessageID] = &m
+		stored := m
+		c.messages[m.MessageID] = &stored
 		s.recordLocked(Sent{Method: methodNames[kind], ChatID: c.info.ID, MessageID: m.MessageID,
 			Caption: caption, ParseMode: p["parse_mode"], Entities: p.rawJSON("caption_entities"),
-			ReplyMarkup: p.rawJSON("reply_markup"), ReplyTo: replyTo, Files: sentFiles, Params: p,
+			ReplyMarkup: p.rawJSON("reply_markup"), ReplyTo: replyTo, Files: sentFiles,
+			BusinessConnectionID: p["business_connection_id"], MessageThreadID: m.MessageThreadID, Params: p,
 			Message: m, At: s.opts.Now()})
 		return m, nil
 	}
@@ -295,7 +420,7 @@ func uploadMIME(kind string, up upload) string {
 }
 
 // attachLocked puts the media object for f into m, the way Telegram shapes each kind.
-func (s *Server) attachLocked(m *telego.Message, kind string, f *file) {
+func (s *Bot) attachLocked(m *telego.Message, kind string, f *file) {
 	switch kind {
 	case "photo":
 		m.Photo = s.photoSizesLocked(f)
@@ -319,7 +444,7 @@ func (s *Server) attachLocked(m *telego.Message, kind string, f *file) {
 
 // photoSizesLocked returns the sizes Telegram makes of one picture, smallest first (§10.6). The
 // fake cannot resize, so each size is its own file_id over the same bytes.
-func (s *Server) photoSizesLocked(f *file) []telego.PhotoSize {
+func (s *Bot) photoSizesLocked(f *file) []telego.PhotoSize {
 	w, h := 1280, 960
 	if f.data != nil {
 		if cfg, _, err := image.DecodeConfig(bytes.NewReader(f.data)); err == nil && cfg.Width > 0 && cfg.Height > 0 {
@@ -345,7 +470,7 @@ var chatActions = map[string]bool{"typing": true, "upload_photo": true, "record_
 	"record_voice": true, "upload_voice": true, "upload_document": true, "choose_sticker": true,
 	"find_location": true, "record_video_note": true, "upload_video_note": true}
 
-func (s *Server) sendChatAction(_ context.Context, req *request) (any, *apiError) {
+func (s *Bot) sendChatAction(_ context.Context, req *request) (any, *apiError) {
 	if !chatActions[req.Params["action"]] {
 		return nil, badRequest("wrong parameter action in request")
 	}
@@ -355,36 +480,49 @@ func (s *Server) sendChatAction(_ context.Context, req *request) (any, *apiError
 	if e != nil {
 		return nil, e
 	}
-	s.state.actions = append(s.state.actions, ChatAction{ChatID: c.info.ID, Action: req.Params["action"], At: s.opts.Now()})
+	thread, _ := req.Params.int("message_thread_id", 0)
+	s.state.actions = append(s.state.actions, ChatAction{ChatID: c.info.ID, Action: req.Params["action"],
+		BusinessConnectionID: req.Params["business_connection_id"], MessageThreadID: int(thread), At: s.opts.Now()})
 	return true, nil
 }
 
-func (s *Server) deleteMessage(_ context.Context, req *request) (any, *apiError) {
+// deleteWindow is how long a message can be deleted (Bot API deleteMessage: "less than 48 hours ago").
+const deleteWindow = 48 * time.Hour
+
+// deleteMessage follows the Bot API's rules: a message younger than 48 hours (by the fake's
+// clock); in a private chat any message, in a group the bot's own or, for an administrator with
+// can_delete_messages, anyone's; never a topic's creation message.
+func (s *Bot) deleteMessage(_ context.Context, req *request) (any, *apiError) {
 	id, e := req.Params.int("message_id", 0)
 	if e != nil {
 		return nil, e
 	}
+	p := req.Params
+	delete(p, "business_connection_id") // deleteMessage has no such parameter: deleteBusinessMessages does it
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, e := s.targetLocked(req.Params)
+	c, e := s.targetLocked(p)
 	if e != nil {
 		return nil, e
 	}
-	if _, ok := c.messages[int(id)]; !ok {
+	m, ok := c.messages[int(id)]
+	if !ok {
 		return nil, badRequest("message to delete not found")
+	}
+	if s.opts.Now().Sub(time.Unix(m.Date, 0)) >= deleteWindow || m.ForumTopicCreated != nil {
+		return nil, badRequest("message can't be deleted")
+	}
+	if c.group != nil && !s.ownLocked(m) {
+		mem := c.group.members[s.opts.Bot.ID]
+		if mem == nil || !(mem.status == telego.MemberStatusCreator || mem.rights.CanDeleteMessages) {
+			return nil, badRequest("message can't be deleted")
+		}
 	}
 	delete(c.messages, int(id))
 	return true, nil
 }
 
-func (s *Server) answerCallbackQuery(_ context.Context, req *request) (any, *apiError) {
-	if req.Params["callback_query_id"] == "" {
-		return nil, badRequest("query_id is empty")
-	}
-	return true, nil
-}
-
-func (s *Server) setMyCommands(_ context.Context, req *request) (any, *apiError) {
+func (s *Bot) setMyCommands(_ context.Context, req *request) (any, *apiError) {
 	raw := req.Params.rawJSON("commands")
 	if raw == nil {
 		return nil, badRequest("parameter \"commands\" is required")
@@ -395,7 +533,7 @@ func (s *Server) setMyCommands(_ context.Context, req *request) (any, *apiError)
 	return true, nil
 }
 
-func (s *Server) getMyCommands(context.Context, *request) (any, *apiError) {
+func (s *Bot) getMyCommands(context.Context, *request) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state.commands == nil {

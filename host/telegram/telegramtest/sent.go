@@ -24,6 +24,11 @@ type Sent struct {
 	ReplyMarkup json.RawMessage
 	// ReplyTo is reply_parameters.message_id, 0 if none.
 	ReplyTo int
+	// BusinessConnectionID is the business_connection_id the message was sent with ("" for the
+	// bot's own chats).
+	BusinessConnectionID string
+	// MessageThreadID is the forum topic the message went to, 0 if none.
+	MessageThreadID int
 	// Files are the uploaded file parts, in no particular order.
 	Files []SentFile
 	// Params are all parameters as text (objects as JSON).
@@ -49,26 +54,30 @@ type SentFile struct {
 
 // ChatAction is one sendChatAction call.
 type ChatAction struct {
-	ChatID int64
-	Action string
-	At     time.Time
+	ChatID               int64
+	Action               string
+	BusinessConnectionID string
+	MessageThreadID      int
+	// At is when the call arrived, by the fake's clock (the action shows for 5 seconds or until
+	// the bot's next message).
+	At time.Time
 }
 
-func (s *Server) recordLocked(m Sent) {
+func (s *Bot) recordLocked(m Sent) {
 	s.state.sent = append(s.state.sent, m)
 	close(s.state.sentWake)
 	s.state.sentWake = make(chan struct{})
 }
 
 // Sent returns every message the bot sent or edited, in order.
-func (s *Server) Sent() []Sent {
+func (s *Bot) Sent() []Sent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Sent(nil), s.state.sent...)
 }
 
 // SentTo returns the messages the bot sent or edited in one chat, in order.
-func (s *Server) SentTo(chatID int64) []Sent {
+func (s *Bot) SentTo(chatID int64) []Sent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Sent
@@ -82,7 +91,7 @@ func (s *Server) SentTo(chatID int64) []Sent {
 
 // WaitSent waits until the bot has sent at least n messages in all, and returns them all; after
 // timeout it returns what there is and an error saying how many were missing.
-func (s *Server) WaitSent(n int, timeout time.Duration) ([]Sent, error) {
+func (s *Bot) WaitSent(n int, timeout time.Duration) ([]Sent, error) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
@@ -106,7 +115,7 @@ func (s *Server) WaitSent(n int, timeout time.Duration) ([]Sent, error) {
 }
 
 // ChatActions returns the sendChatAction calls made for chatID (any chat if 0).
-func (s *Server) ChatActions(chatID int64) []ChatAction {
+func (s *Bot) ChatActions(chatID int64) []ChatAction {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []ChatAction

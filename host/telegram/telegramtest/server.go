@@ -25,10 +25,10 @@ var tokenRE = regexp.MustCompile(`^\d+:[\w-]{35}$`)
 
 // Options configure a Server. The zero value is usable.
 type Options struct {
-	// Token is the one bot token the server accepts; DefaultToken when empty. Must match
-	// `^\d+:[\w-]{35}$`.
+	// Token is the first bot's token; DefaultToken when empty. Must match `^\d+:[\w-]{35}$`.
+	// More bots are added with Server.AddBot.
 	Token string
-	// Bot is what getMe answers. Its ID defaults to the token's numeric prefix.
+	// Bot is what getMe answers for the first bot. Its ID defaults to the token's numeric prefix.
 	Bot telego.User
 	// MaxPollTimeout caps getUpdates' timeout parameter (Telegram caps it at 50 s, the default).
 	MaxPollTimeout time.Duration
@@ -44,23 +44,56 @@ type Options struct {
 	// StrictWebhook makes setWebhook insist on HTTPS and ports 443, 80, 88, 8443 like the cloud API;
 	// by default any http(s) URL is accepted, like a local Bot API server.
 	StrictWebhook bool
+	// GroupRateLimit, when positive, is how many messages per minute each bot may send into one
+	// group or supergroup; more answer 429 "Too Many Requests: retry after N" with retry_after,
+	// by the fake clock (Telegram's limit is about 20 per minute). 0 means no limit.
+	GroupRateLimit int
 	// Logger receives one debug line per call (default: discard). Tokens are never logged.
 	Logger *slog.Logger
 }
 
-// Server is a fake Telegram Bot API. It is safe for concurrent use.
+// Server is a fake Telegram Bot API. It is safe for concurrent use. It serves one or more bots
+// (AddBot): the bot of Options is the first, and the test-side methods on Server act on it, so a
+// test with one bot never needs a [Bot]. Users, groups and files are shared by all bots, as on
+// Telegram; each bot has its own identity, private chats, update queue, offset, webhook, calls,
+// faults and record of what it sent.
 type Server struct {
 	opts   Options
-	token  string
 	log    *slog.Logger
 	hs     *http.Server
 	ln     net.Listener
 	closed chan struct{}
 	wg     sync.WaitGroup
 
-	mu      sync.Mutex
+	mu      sync.Mutex // guards everything below and every Bot's state
+	bots    []*Bot
+	byToken map[string]*Bot
+	world   world
+}
+
+// world is what all bots share: Telegram's users, groups and files.
+type world struct {
+	users      map[int64]telego.User
+	groups     map[int64]*chat
+	files      map[string]*file // by file_id
+	filesPath  map[string]*file // by file_path
+	nextFileNo int
+	profiles   map[int64]*profile
+}
+
+// Bot is one bot token the fake serves, with its own identity, chats, updates and record. Its
+// test-side methods are the same as Server's, which act on the first bot.
+type Bot struct {
+	srv     *Server
+	opts    Options // the server's, with Token and Bot set to this bot's
+	token   string
+	log     *slog.Logger
+	closed  chan struct{}
+	wg      *sync.WaitGroup
+	mu      *sync.Mutex // the server's
 	revoked bool
 	state   state
+	methods map[string]handler // by lower-case method name
 }
 
 // New returns a Server that is not yet listening; call Start or Listen.
@@ -68,9 +101,6 @@ type Server struct {
 func New(opts Options) *Server {
 	if opts.Token == "" {
 		opts.Token = DefaultToken
-	}
-	if !tokenRE.MatchString(opts.Token) {
-		panic("telegramtest: malformed bot token (want `^\\d+:[\\w-]{35}$`)")
 	}
 	if opts.MaxPollTimeout <= 0 {
 		opts.MaxPollTimeout = 50 * time.Second
@@ -90,20 +120,101 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Bot.ID == 0 {
-		id, _ := strconv.ParseInt(opts.Token[:strings.IndexByte(opts.Token, ':')], 10, 64)
-		opts.Bot.ID = id
-	}
-	opts.Bot.IsBot = true
 	if opts.Bot.FirstName == "" {
 		opts.Bot.FirstName = "Parley Test Bot"
 	}
 	if opts.Bot.Username == "" {
 		opts.Bot.Username = "parley_test_bot"
 	}
-	s := &Server{opts: opts, token: opts.Token, log: opts.Logger, closed: make(chan struct{})}
-	s.state.init(opts)
+	s := &Server{opts: opts, log: opts.Logger, closed: make(chan struct{}), byToken: map[string]*Bot{}}
+	s.world = world{users: map[int64]telego.User{}, groups: map[int64]*chat{}, files: map[string]*file{},
+		filesPath: map[string]*file{}, profiles: map[int64]*profile{}}
+	s.AddBot(BotOptions{Token: opts.Token, Bot: opts.Bot})
 	return s
+}
+
+// BotOptions describe one more bot for AddBot.
+type BotOptions struct {
+	// Token is the bot's token; when empty one is made from Bot.ID (or a free ID). Must match
+	// `^\d+:[\w-]{35}$`.
+	Token string
+	// Bot is what getMe answers. Its ID defaults to the token's numeric prefix; FirstName and
+	// Username default to "Bot <id>" and "bot<id>_bot".
+	Bot telego.User
+}
+
+// AddBot makes the server accept one more bot token and returns the bot. It panics on a malformed
+// token or one already served (a test bug).
+func (s *Server) AddBot(o BotOptions) *Bot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o.Token == "" {
+		id := o.Bot.ID
+		if id == 0 {
+			id = 7000000001
+			for s.botByIDLocked(id) != nil {
+				id++
+			}
+		}
+		o.Token = TokenFor(id)
+	}
+	if !tokenRE.MatchString(o.Token) {
+		panic("telegramtest: malformed bot token (want `^\\d+:[\\w-]{35}$`)")
+	}
+	if s.byToken[o.Token] != nil {
+		panic("telegramtest: AddBot with a token already served")
+	}
+	if o.Bot.ID == 0 {
+		id, _ := strconv.ParseInt(o.Token[:strings.IndexByte(o.Token, ':')], 10, 64)
+		o.Bot.ID = id
+	}
+	o.Bot.IsBot = true
+	if o.Bot.FirstName == "" {
+		o.Bot.FirstName = "Bot " + strconv.FormatInt(o.Bot.ID, 10)
+	}
+	if o.Bot.Username == "" {
+		o.Bot.Username = "bot" + strconv.FormatInt(o.Bot.ID, 10) + "_bot"
+	}
+	opts := s.opts
+	opts.Token, opts.Bot = o.Token, o.Bot
+	b := &Bot{srv: s, opts: opts, token: o.Token, log: s.log, closed: s.closed, wg: &s.wg, mu: &s.mu}
+	b.state.init(opts, &s.world)
+	b.methods = b.handlers()
+	s.bots = append(s.bots, b)
+	s.byToken[o.Token] = b
+	// Telegram knows bots as users too (group members, message senders).
+	s.world.users[o.Bot.ID] = asSender(o.Bot)
+	return b
+}
+
+// TokenFor returns a well-formed token for bot id (the secret part is fixed), for AddBot.
+func TokenFor(id int64) string {
+	return strconv.FormatInt(id, 10) + ":" + strings.Repeat("A", 35)
+}
+
+// Bots returns the bots the server serves, the first (Options') first.
+func (s *Server) Bots() []*Bot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Bot(nil), s.bots...)
+}
+
+// First is the bot of Options, the one Server's test-side methods act on.
+func (s *Server) First() *Bot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bots[0]
+}
+
+func (s *Server) first() *Bot { return s.First() }
+
+func (s *Server) botByIDLocked(id int64) *Bot {
+	for _, b := range s.bots {
+		if b.opts.Bot.ID == id {
+			return b
+		}
+	}
+	return nil
 }
 
 // Start listens on a random port of 127.0.0.1.
@@ -133,8 +244,17 @@ func (s *Server) URL() string {
 	return "http://" + s.ln.Addr().String()
 }
 
-// Token is the bot token the server accepts.
-func (s *Server) Token() string { return s.token }
+// Token is the first bot's token.
+func (s *Server) Token() string { return s.first().token }
+
+// Token is the bot's token.
+func (b *Bot) Token() string { return b.token }
+
+// User is the bot as getMe answers it.
+func (b *Bot) User() telego.User { return b.opts.Bot }
+
+// Now is the fake's clock (Options.Now).
+func (s *Server) Now() time.Time { return s.opts.Now() }
 
 // Close stops the server, ends pending long polls and webhook delivery.
 func (s *Server) Close() {
@@ -145,7 +265,9 @@ func (s *Server) Close() {
 		close(s.closed)
 	}
 	s.mu.Lock()
-	s.stopWebhookLocked()
+	for _, b := range s.bots {
+		b.stopWebhookLocked()
+	}
 	s.mu.Unlock()
 	if s.hs != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -157,12 +279,16 @@ func (s *Server) Close() {
 	s.wg.Wait()
 }
 
-// RevokeToken makes every call answer 401 Unauthorized from now on, as when the token is revoked
-// in @BotFather during a run.
-func (s *Server) RevokeToken() {
-	s.mu.Lock()
-	s.revoked = true
-	s.mu.Unlock()
+// RevokeToken makes every call of the first bot answer 401 Unauthorized from now on, as when the
+// token is revoked in @BotFather during a run.
+func (s *Server) RevokeToken() { s.first().RevokeToken() }
+
+// RevokeToken makes every call of this bot answer 401 Unauthorized from now on; other bots keep
+// working.
+func (b *Bot) RevokeToken() {
+	b.mu.Lock()
+	b.revoked = true
+	b.mu.Unlock()
 }
 
 // apiError is a Bot API error answer.
@@ -202,58 +328,69 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// splitToken splits "<token>/<rest>" and checks the token: a malformed one is a wrong path (404),
+// splitToken splits "<token>/<rest>" and finds the bot: a malformed token is a wrong path (404),
 // a well-formed unknown or revoked one is 401.
-func (s *Server) splitToken(p string) (rest string, apiErr *apiError) {
+func (s *Server) splitToken(p string) (b *Bot, rest string, apiErr *apiError) {
 	token, rest, ok := strings.Cut(p, "/")
 	if !ok || !tokenRE.MatchString(token) {
-		return "", errNotFound
+		return nil, "", errNotFound
 	}
 	s.mu.Lock()
-	revoked := s.revoked
-	s.mu.Unlock()
-	if token != s.token || revoked {
-		return "", errUnauthorized
+	defer s.mu.Unlock()
+	if c := s.byToken[token]; c != nil && !c.revoked {
+		return c, strings.TrimPrefix(rest, "test/"), nil
 	}
-	return strings.TrimPrefix(rest, "test/"), nil
+	return nil, "", errUnauthorized
 }
 
 // handler answers one Bot API method.
 type handler func(ctx context.Context, req *request) (any, *apiError)
 
-func (s *Server) methods() map[string]handler {
+func (s *Bot) handlers() map[string]handler {
 	return map[string]handler{
-		"getme":               s.getMe,
-		"getupdates":          s.getUpdates,
-		"setwebhook":          s.setWebhook,
-		"deletewebhook":       s.deleteWebhook,
-		"getwebhookinfo":      s.getWebhookInfo,
-		"sendmessage":         s.sendMessage,
-		"editmessagetext":     s.editMessageText,
-		"sendphoto":           s.mediaSender("photo"),
-		"senddocument":        s.mediaSender("document"),
-		"sendaudio":           s.mediaSender("audio"),
-		"sendvoice":           s.mediaSender("voice"),
-		"sendvideo":           s.mediaSender("video"),
-		"sendanimation":       s.mediaSender("animation"),
-		"sendvideonote":       s.mediaSender("video_note"),
-		"sendsticker":         s.mediaSender("sticker"),
-		"sendchataction":      s.sendChatAction,
-		"getfile":             s.getFile,
-		"deletemessage":       s.deleteMessage,
-		"answercallbackquery": s.answerCallbackQuery,
-		"setmycommands":       s.setMyCommands,
-		"getmycommands":       s.getMyCommands,
+		"getme":                  s.getMe,
+		"getupdates":             s.getUpdates,
+		"setwebhook":             s.setWebhook,
+		"deletewebhook":          s.deleteWebhook,
+		"getwebhookinfo":         s.getWebhookInfo,
+		"sendmessage":            s.sendMessage,
+		"editmessagetext":        s.editMessageText,
+		"sendphoto":              s.mediaSender("photo"),
+		"senddocument":           s.mediaSender("document"),
+		"sendaudio":              s.mediaSender("audio"),
+		"sendvoice":              s.mediaSender("voice"),
+		"sendvideo":              s.mediaSender("video"),
+		"sendanimation":          s.mediaSender("animation"),
+		"sendvideonote":          s.mediaSender("video_note"),
+		"sendsticker":            s.mediaSender("sticker"),
+		"sendchataction":         s.sendChatAction,
+		"getfile":                s.getFile,
+		"deletemessage":          s.deleteMessage,
+		"answercallbackquery":    s.answerCallbackQuery,
+		"editmessagereplymarkup": s.editMessageReplyMarkup,
+		"setmessagereaction":     s.setMessageReaction,
+		"getbusinessconnection":  s.getBusinessConnection,
+		"readbusinessmessage":    s.readBusinessMessage,
+		"deletebusinessmessages": s.deleteBusinessMessages,
+		"getuserprofilephotos":   s.getUserProfilePhotos,
+		"getchat":                s.getChat,
+		"getchatmember":          s.getChatMember,
+		"createforumtopic":       s.createForumTopic,
+		"editforumtopic":         s.editForumTopic,
+		"closeforumtopic":        s.closeForumTopic,
+		"reopenforumtopic":       s.reopenForumTopic,
+		"setmycommands":          s.setMyCommands,
+		"getmycommands":          s.getMyCommands,
 	}
 }
 
-func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, p string) {
-	method, apiErr := s.splitToken(p)
+func (srv *Server) serveMethod(w http.ResponseWriter, r *http.Request, p string) {
+	s, method, apiErr := srv.splitToken(p)
 	if apiErr != nil {
 		writeError(w, apiErr)
 		return
 	}
-	h, ok := s.methods()[strings.ToLower(method)]
+	h, ok := s.methods[strings.ToLower(method)]
 	if !ok {
 		writeError(w, errMethodNotFound)
 		return
@@ -282,12 +419,17 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, p string) {
 		writeError(w, apiErr)
 		return
 	}
+	if name != "getupdates" && name != "getme" { // polls would grow the log without bound
+		s.mu.Lock()
+		s.logRequestLocked(method, req.Params)
+		s.mu.Unlock()
+	}
 	writeResult(w, result)
 }
 
 // jsonParams are the parameters that hold JSON objects or arrays (§1.2).
 var jsonParams = []string{"reply_markup", "entities", "caption_entities", "reply_parameters",
-	"allowed_updates", "link_preview_options", "commands", "media"}
+	"allowed_updates", "link_preview_options", "commands", "media", "reaction", "message_ids"}
 
 // described is a result that also carries a description (setWebhook's "Webhook was set").
 type described struct {

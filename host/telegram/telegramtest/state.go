@@ -6,10 +6,13 @@ import (
 	"github.com/mymmrac/telego"
 )
 
-// state is everything the fake remembers; Server.mu guards it.
+// state is everything one bot's side of the fake remembers; Server.mu guards it. users and
+// files are the world's maps, shared by every bot.
 type state struct {
-	users map[int64]telego.User
-	chats map[int64]*chat
+	world   *world
+	users   map[int64]telego.User
+	chats   map[int64]*chat // private chats with users who started the bot, and groups it is in
+	blocked map[int64]bool  // chats that answer 403 (the user blocked the bot, the bot was kicked)
 
 	nextUpdateID int64
 	queue        []queued
@@ -20,9 +23,15 @@ type state struct {
 
 	webhook *webhook
 
-	files      map[string]*file // by file_id
-	filesPath  map[string]*file // by file_path
-	nextFileNo int
+	files     map[string]*file // by file_id (the world's)
+	filesPath map[string]*file // by file_path (the world's)
+
+	business     map[string]*businessConn
+	callbacks    map[string]*callback // by callback_query id
+	nextCallback int
+	reactions    map[reactionKey][]telego.ReactionType
+	requests     []Request
+	reqWake      chan struct{} // closed and replaced whenever a request is logged
 
 	sent     []Sent
 	sentWake chan struct{} // closed and replaced whenever a message is recorded
@@ -34,30 +43,49 @@ type state struct {
 	served429 int
 }
 
-// chat is one chat the bot can talk to.
+// chat is one chat the bot can talk to. A group's chat is shared by every bot in it (one
+// message_id sequence); a private chat belongs to one bot.
 type chat struct {
 	info     telego.Chat
 	nextMsg  int
-	messages map[int]*telego.Message // the bot's own messages, for edits and deletes
-	blocked  bool
+	messages map[int]*telego.Message // every message known in the chat, the bot's and the users'
+	group    *group                  // nil for private chats
+	biz      *businessConn           // set for a customer's chat with a business account
+}
+
+// allocID returns the chat's next message_id (in a business chat, the account's next one).
+func (c *chat) allocID() int {
+	if c.biz != nil {
+		c.biz.nextMsg++
+		c.nextMsg = c.biz.nextMsg
+		return c.nextMsg
+	}
+	c.nextMsg++
+	return c.nextMsg
 }
 
 // defaultAllowed is what Telegram delivers when allowed_updates was never set or set to [] (§3.1).
 var defaultExcluded = map[string]bool{"chat_member": true, "message_reaction": true, "message_reaction_count": true}
 
-func (st *state) init(opts Options) {
-	st.users = map[int64]telego.User{}
+func (st *state) init(opts Options, w *world) {
+	st.world = w
+	st.users = w.users
 	st.chats = map[int64]*chat{}
+	st.blocked = map[int64]bool{}
+	st.business = map[string]*businessConn{}
+	st.callbacks = map[string]*callback{}
+	st.reactions = map[reactionKey][]telego.ReactionType{}
 	st.nextUpdateID = opts.FirstUpdateID
 	st.wake = make(chan struct{})
-	st.files = map[string]*file{}
-	st.filesPath = map[string]*file{}
+	st.files = w.files
+	st.filesPath = w.filesPath
 	st.sentWake = make(chan struct{})
+	st.reqWake = make(chan struct{})
 	st.calls = map[string]int{}
 }
 
 // chatLocked returns the chat with id, creating an empty record for known users' private chats.
-func (s *Server) chatLocked(id int64) *chat {
+func (s *Bot) chatLocked(id int64) *chat {
 	if c, ok := s.state.chats[id]; ok {
 		return c
 	}
@@ -65,7 +93,7 @@ func (s *Server) chatLocked(id int64) *chat {
 }
 
 // resolveChatLocked finds the chat a chat_id parameter names.
-func (s *Server) resolveChatLocked(ref chatRef) (*chat, *apiError) {
+func (s *Bot) resolveChatLocked(ref chatRef) (*chat, *apiError) {
 	if ref.Username != "" {
 		for _, c := range s.state.chats {
 			if c.info.Username != "" && c.info.Username == ref.Username {
@@ -81,14 +109,14 @@ func (s *Server) resolveChatLocked(ref chatRef) (*chat, *apiError) {
 	return c, nil
 }
 
-func (s *Server) countCall(method string) {
+func (s *Bot) countCall(method string) {
 	s.mu.Lock()
 	s.state.calls[method]++
 	s.mu.Unlock()
 }
 
 // Calls reports how many times the bot called method (case-insensitive), faults included.
-func (s *Server) Calls(method string) int {
+func (s *Bot) Calls(method string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.state.calls[lower(method)]

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/mymmrac/telego"
 )
 
 // updateTTL is how long Telegram keeps an unconfirmed update (§3.1).
@@ -38,8 +40,30 @@ const (
 // telego.Update; any update_id in it is replaced by the next one. The JSON is passed on as is, so
 // malformed or unknown updates (a ChatMember status telego does not know, a new update type) reach
 // the bot exactly as written. An update whose type is filtered out by the bot's allowed_updates is
-// dropped, as Telegram does, and 0 is returned.
-func (s *Server) PushUpdate(u any) (int64, error) {
+// dropped, as Telegram does, and 0 is returned. A message in it (message, edited_message and their
+// business_ kinds) is kept in its chat either way, so the bot can reply to it, react to it, delete
+// it or mark it read.
+func (s *Bot) PushUpdate(u any) (int64, error) {
+	fields, kind, err := encodeUpdate(u)
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pushFieldsLocked(fields, kind), nil
+}
+
+// pushLocked is PushUpdate for a value the fake built itself; the caller holds s.mu.
+func (s *Bot) pushLocked(u any) int64 {
+	fields, kind, err := encodeUpdate(u)
+	if err != nil {
+		panic(err)
+	}
+	return s.pushFieldsLocked(fields, kind)
+}
+
+// encodeUpdate splits an update into its fields (update_id removed) and its kind.
+func encodeUpdate(u any) (map[string]json.RawMessage, string, error) {
 	var raw []byte
 	switch v := u.(type) {
 	case json.RawMessage:
@@ -51,13 +75,13 @@ func (s *Server) PushUpdate(u any) (int64, error) {
 	default:
 		b, err := json.Marshal(u)
 		if err != nil {
-			return 0, fmt.Errorf("telegramtest: encode update: %w", err)
+			return nil, "", fmt.Errorf("telegramtest: encode update: %w", err)
 		}
 		raw = b
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
-		return 0, errors.New("telegramtest: an update must be a JSON object")
+		return nil, "", errors.New("telegramtest: an update must be a JSON object")
 	}
 	delete(fields, "update_id")
 	kind := ""
@@ -66,16 +90,17 @@ func (s *Server) PushUpdate(u any) (int64, error) {
 			kind = k
 		}
 	}
+	return fields, kind, nil
+}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Bot) pushFieldsLocked(fields map[string]json.RawMessage, kind string) int64 {
+	s.rememberLocked(kind, fields[kind])
 	if !s.allowedLocked(kind) {
-		return 0, nil
+		return 0
 	}
 	id := s.state.nextUpdateID
 	s.state.nextUpdateID++
 	var buf bytes.Buffer
-	buf.Grow(len(raw) + 24)
 	buf.WriteString(`{"update_id":`)
 	buf.WriteString(strconv.FormatInt(id, 10))
 	for k, v := range fields {
@@ -89,11 +114,50 @@ func (s *Server) PushUpdate(u any) (int64, error) {
 	s.state.queue = append(s.state.queue, queued{id: id, raw: buf.Bytes(), kind: kind, at: s.opts.Now()})
 	close(s.state.wake)
 	s.state.wake = make(chan struct{})
-	return id, nil
+	return id
+}
+
+// rememberLocked keeps a pushed message in its chat, so the bot can reply to it, react to it,
+// delete it or mark it read as on Telegram, and a pushed callback query, so the bot can answer it.
+func (s *Bot) rememberLocked(kind string, raw json.RawMessage) {
+	if kind == "callback_query" { // pushed by hand rather than TapButton: still answerable
+		var q struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(raw, &q) == nil && q.ID != "" && s.state.callbacks[q.ID] == nil {
+			s.state.callbacks[q.ID] = &callback{}
+		}
+		return
+	}
+	switch kind {
+	case "message", "edited_message", "business_message", "edited_business_message":
+	default:
+		return
+	}
+	var m telego.Message
+	if json.Unmarshal(raw, &m) != nil || m.MessageID == 0 {
+		return
+	}
+	var c *chat
+	if m.BusinessConnectionID != "" {
+		if bc := s.state.business[m.BusinessConnectionID]; bc != nil {
+			c = bc.chats[m.Chat.ID]
+		}
+	} else {
+		c = s.state.chats[m.Chat.ID]
+	}
+	if c == nil {
+		return
+	}
+	c.messages[m.MessageID] = &m
+	c.nextMsg = max(c.nextMsg, m.MessageID)
+	if c.biz != nil {
+		c.biz.nextMsg = max(c.biz.nextMsg, m.MessageID)
+	}
 }
 
 // MustPushUpdate is PushUpdate for tests: it panics on an update that is not a JSON object.
-func (s *Server) MustPushUpdate(u any) int64 {
+func (s *Bot) MustPushUpdate(u any) int64 {
 	id, err := s.PushUpdate(u)
 	if err != nil {
 		panic(err)
@@ -101,7 +165,7 @@ func (s *Server) MustPushUpdate(u any) int64 {
 	return id
 }
 
-func (s *Server) allowedLocked(kind string) bool {
+func (s *Bot) allowedLocked(kind string) bool {
 	if s.state.allowed != nil {
 		return s.state.allowed[kind]
 	}
@@ -110,14 +174,14 @@ func (s *Server) allowedLocked(kind string) bool {
 
 // Offset is the offset the bot last confirmed with getUpdates: every update below it is gone for
 // good. 0 until the bot confirms anything.
-func (s *Server) Offset() int64 {
+func (s *Bot) Offset() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.state.confirmed
 }
 
 // Pending is the number of updates queued and not yet confirmed (or delivered by webhook).
-func (s *Server) Pending() int {
+func (s *Bot) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.state.queue)
@@ -125,7 +189,7 @@ func (s *Server) Pending() int {
 
 // confirmLocked applies getUpdates' offset (§3.1): positive confirms everything below it, negative
 // -N drops all but the newest N.
-func (s *Server) confirmLocked(offset int64) {
+func (s *Bot) confirmLocked(offset int64) {
 	q := s.state.queue
 	switch {
 	case offset > 0:
@@ -151,7 +215,7 @@ func (s *Server) confirmLocked(offset int64) {
 }
 
 // expireLocked drops updates older than 24 h by the fake clock.
-func (s *Server) expireLocked() {
+func (s *Bot) expireLocked() {
 	now := s.opts.Now()
 	q := s.state.queue
 	i := 0
@@ -162,7 +226,7 @@ func (s *Server) expireLocked() {
 }
 
 // batchLocked encodes up to limit queued updates as a JSON array (never null).
-func (s *Server) batchLocked(limit int) json.RawMessage {
+func (s *Bot) batchLocked(limit int) json.RawMessage {
 	s.expireLocked()
 	q := s.state.queue
 	if len(q) > limit {
@@ -180,7 +244,7 @@ func (s *Server) batchLocked(limit int) json.RawMessage {
 	return buf.Bytes()
 }
 
-func (s *Server) getUpdates(ctx context.Context, req *request) (any, *apiError) {
+func (s *Bot) getUpdates(ctx context.Context, req *request) (any, *apiError) {
 	offset, e := req.Params.int("offset", 0)
 	if e != nil {
 		return nil, e
@@ -251,7 +315,7 @@ func (s *Server) getUpdates(ctx context.Context, req *request) (any, *apiError) 
 	}
 }
 
-func (s *Server) setAllowedLocked(kinds []string) {
+func (s *Bot) setAllowedLocked(kinds []string) {
 	if len(kinds) == 0 {
 		s.state.allowed = nil
 		return
@@ -263,7 +327,7 @@ func (s *Server) setAllowedLocked(kinds []string) {
 }
 
 // endPollLocked terminates a pending long poll with e.
-func (s *Server) endPollLocked(e *apiError) {
+func (s *Bot) endPollLocked(e *apiError) {
 	if s.state.poll != nil {
 		s.state.poll.end <- e
 		s.state.poll = nil

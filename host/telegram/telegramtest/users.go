@@ -6,15 +6,19 @@ import (
 	"github.com/mymmrac/telego"
 )
 
-// AddUser registers a Telegram user who has started the bot, so their private chat (same ID as the
-// user) exists. A zero ID gets the next free one; empty FirstName gets "User". It returns the user as
-// stored.
-func (s *Server) AddUser(u telego.User) telego.User {
+// RegisterUser makes a Telegram user known to the fake without starting any bot: a business
+// customer, a group member, an account owner. A zero ID gets the next free one; empty FirstName
+// gets "User". Registering an existing ID updates the user. It returns the user as stored.
+func (s *Server) RegisterUser(u telego.User) telego.User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.registerUserLocked(u)
+}
+
+func (s *Server) registerUserLocked(u telego.User) telego.User {
 	if u.ID == 0 {
 		u.ID = 5551234
-		for s.state.users[u.ID].ID != 0 {
+		for s.world.users[u.ID].ID != 0 {
 			u.ID++
 		}
 	}
@@ -22,27 +26,54 @@ func (s *Server) AddUser(u telego.User) telego.User {
 		u.FirstName = "User"
 	}
 	u.IsBot = false
-	s.state.users[u.ID] = u
-	if _, ok := s.state.chats[u.ID]; !ok {
-		s.state.chats[u.ID] = &chat{
-			info: telego.Chat{ID: u.ID, Type: telego.ChatTypePrivate, FirstName: u.FirstName,
-				LastName: u.LastName, Username: u.Username},
-			messages: map[int]*telego.Message{},
-		}
-	}
+	s.world.users[u.ID] = u
 	return u
 }
 
-// AddGroup registers a group the bot is a member of and returns it. A zero ID gets a supergroup ID
-// (-100…); the type is "supergroup" when the ID starts with -100, else "group".
+// AddUser registers a Telegram user who has started the first bot, so their private chat (same ID
+// as the user) exists. A zero ID gets the next free one; empty FirstName gets "User". It returns
+// the user as stored.
+func (s *Server) AddUser(u telego.User) telego.User { return s.first().AddUser(u) }
+
+// AddUser registers a Telegram user (or reuses a registered one with that ID) who has started
+// this bot, so their private chat with it exists.
+func (s *Bot) AddUser(u telego.User) telego.User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u.ID != 0 && u.FirstName == "" {
+		if known, ok := s.state.users[u.ID]; ok {
+			u = known
+		}
+	}
+	u = s.srv.registerUserLocked(u)
+	s.startChatLocked(u)
+	return u
+}
+
+// startChatLocked creates u's private chat with the bot if there is none.
+func (s *Bot) startChatLocked(u telego.User) *chat {
+	if c, ok := s.state.chats[u.ID]; ok {
+		return c
+	}
+	c := &chat{info: privateChat(u), messages: map[int]*telego.Message{}}
+	s.state.chats[u.ID] = c
+	return c
+}
+
+// privateChat is the Chat object of a private chat with u.
+func privateChat(u telego.User) telego.Chat {
+	return telego.Chat{ID: u.ID, Type: telego.ChatTypePrivate, FirstName: u.FirstName, LastName: u.LastName,
+		Username: u.Username}
+}
+
+// AddGroup registers a group the first bot is a member of and returns it. A zero ID gets a
+// supergroup ID (-100…); the type is "supergroup" when the ID starts with -100, else "group".
+// AddSupergroup makes groups with members, admins, rights and topics.
 func (s *Server) AddGroup(c telego.Chat) telego.Chat {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.ID == 0 {
-		c.ID = -1001000000001
-		for s.state.chats[c.ID] != nil {
-			c.ID--
-		}
+		c.ID = s.freeGroupIDLocked()
 	}
 	if c.Type == "" {
 		c.Type = telego.ChatTypeGroup
@@ -53,28 +84,45 @@ func (s *Server) AddGroup(c telego.Chat) telego.Chat {
 	if c.Title == "" {
 		c.Title = "Group"
 	}
-	s.state.chats[c.ID] = &chat{info: c, messages: map[int]*telego.Message{}}
+	g := &chat{info: c, messages: map[int]*telego.Message{}, group: newGroup()}
+	s.world.groups[c.ID] = g
+	b := s.bots[0]
+	g.group.members[b.opts.Bot.ID] = &member{status: telego.MemberStatusMember}
+	b.state.chats[c.ID] = g
 	return c
 }
 
-// Block makes every send to chatID answer 403 "Forbidden: bot was blocked by the user" from now
-// on, as after the user blocked the bot. (Telegram also sends a my_chat_member update with status
-// "kicked"; push one with PushUpdate when a test needs it.)
-func (s *Server) Block(chatID int64) {
+func (s *Server) freeGroupIDLocked() int64 {
+	id := int64(-1001000000001)
+	for s.world.groups[id] != nil {
+		id--
+	}
+	return id
+}
+
+// Block makes every send of the first bot to chatID answer 403 "Forbidden: bot was blocked by the
+// user" (or "bot was kicked from the ... chat" for a group) from now on, as after the user blocked
+// the bot. (Telegram also sends a my_chat_member update with status "kicked"; push one with
+// PushUpdate when a test needs it.)
+func (s *Server) Block(chatID int64) { s.first().Block(chatID) }
+
+// Unblock undoes Block.
+func (s *Server) Unblock(chatID int64) { s.first().Unblock(chatID) }
+
+// Block makes every send of this bot to chatID answer 403 from now on (see Server.Block).
+func (s *Bot) Block(chatID int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c := s.state.chats[chatID]; c != nil {
-		c.blocked = true
+	if s.state.chats[chatID] != nil {
+		s.state.blocked[chatID] = true
 	}
 }
 
 // Unblock undoes Block.
-func (s *Server) Unblock(chatID int64) {
+func (s *Bot) Unblock(chatID int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c := s.state.chats[chatID]; c != nil {
-		c.blocked = false
-	}
+	delete(s.state.blocked, chatID)
 }
 
 func lower(s string) string { return strings.ToLower(s) }

@@ -27,7 +27,7 @@ type webhook struct {
 }
 
 // WebhookURL is the URL set with setWebhook, "" in polling mode.
-func (s *Server) WebhookURL() string {
+func (s *Bot) WebhookURL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state.webhook == nil {
@@ -36,7 +36,7 @@ func (s *Server) WebhookURL() string {
 	return s.state.webhook.url
 }
 
-func (s *Server) setWebhook(_ context.Context, req *request) (any, *apiError) {
+func (s *Bot) setWebhook(_ context.Context, req *request) (any, *apiError) {
 	p := req.Params
 	raw := p["url"]
 	if raw == "" {
@@ -89,7 +89,7 @@ func (s *Server) setWebhook(_ context.Context, req *request) (any, *apiError) {
 	return described{result: true, description: desc}, nil
 }
 
-func (s *Server) deleteWebhook(_ context.Context, req *request) (any, *apiError) {
+func (s *Bot) deleteWebhook(_ context.Context, req *request) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	desc := "Webhook is already deleted"
@@ -103,7 +103,7 @@ func (s *Server) deleteWebhook(_ context.Context, req *request) (any, *apiError)
 	return described{result: true, description: desc}, nil
 }
 
-func (s *Server) getWebhookInfo(context.Context, *request) (any, *apiError) {
+func (s *Bot) getWebhookInfo(context.Context, *request) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	info := map[string]any{"url": "", "has_custom_certificate": false, "pending_update_count": len(s.state.queue)}
@@ -125,7 +125,7 @@ func (s *Server) getWebhookInfo(context.Context, *request) (any, *apiError) {
 	return info, nil
 }
 
-func (s *Server) dropPendingLocked() {
+func (s *Bot) dropPendingLocked() {
 	if n := len(s.state.queue); n > 0 {
 		s.state.confirmed = s.state.queue[n-1].id + 1
 	}
@@ -133,7 +133,7 @@ func (s *Server) dropPendingLocked() {
 }
 
 // stopWebhookLocked ends delivery; the delivery goroutine notices it is no longer current.
-func (s *Server) stopWebhookLocked() {
+func (s *Bot) stopWebhookLocked() {
 	if s.state.webhook != nil {
 		s.state.webhook.cancel()
 		s.state.webhook = nil
@@ -143,7 +143,7 @@ func (s *Server) stopWebhookLocked() {
 // deliver POSTs queued updates to the webhook one at a time, in update order (stricter than
 // Telegram's per-chat order), and redelivers each until it gets a 2xx, backing off from
 // WebhookRetryDelay doubling to WebhookMaxRetryDelay and honouring a Retry-After header.
-func (s *Server) deliver(ctx context.Context, wh *webhook) {
+func (s *Bot) deliver(ctx context.Context, wh *webhook) {
 	defer s.wg.Done()
 	client := &http.Client{Timeout: 30 * time.Second}
 	delay := s.opts.WebhookRetryDelay
@@ -197,7 +197,7 @@ func (s *Server) deliver(ctx context.Context, wh *webhook) {
 }
 
 // post delivers one update; errMsg is "" on a 2xx, else Telegram's last_error_message.
-func (s *Server) post(ctx context.Context, client *http.Client, wh *webhook, body []byte) (retryAfter time.Duration, errMsg string) {
+func (s *Bot) post(ctx context.Context, client *http.Client, wh *webhook, body []byte) (retryAfter time.Duration, errMsg string) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wh.url, bytes.NewReader(body))
 	if err != nil {
 		return 0, "Invalid webhook URL"
