@@ -137,7 +137,8 @@ func TestLifecycleNoticesAreGreyLines(t *testing.T) {
 		{sdk.Notice{Code: sdk.NoticeConversationClosed, Reason: sdk.CloseByOperator}, "<b>#42</b> closed by an operator"},
 		{sdk.Notice{Code: sdk.NoticeConversationReopened, Agent: "Ada <Lovelace>"}, "<b>#42</b> reopened by Ada &lt;Lovelace&gt;"},
 		{sdk.Notice{Code: sdk.NoticeConversationReopened}, "<b>#42</b> reopened"},
-		{sdk.Notice{Code: sdk.NoticeActionIgnored, Text: "The conversation is already closed."}, "<b>#42</b> unchanged: The conversation is already closed."},
+		{sdk.Notice{Code: sdk.NoticeActionIgnored, Text: "Anna Agent could not close conversation #42: it is closed."},
+			"<b>#42</b> Anna Agent could not close conversation #42: it is closed."},
 		{sdk.Notice{Code: sdk.NoticeRating, Score: 4, Scale: 5, Text: "The customer rated the conversation 4 out of 5."}, "<b>#42</b> rated 4/5"},
 		{sdk.Notice{Code: sdk.NoticeUserBlocked, Text: "The user blocked the bot."}, "<b>#42</b> The user blocked the bot."},
 	}

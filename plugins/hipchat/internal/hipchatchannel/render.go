@@ -171,7 +171,7 @@ func attr(s string) string { return strings.ReplaceAll(format.EscapeHTML(s), `"`
 
 // lifecycleLine is what follows the handle in the grey notification of a
 // lifecycle notice ("closed by Grace Hopper", "rated 4/5"), "" for other
-// notices, which show their text.
+// notices, which show their text (an ignored command's text says why).
 func lifecycleLine(n *sdk.Notice) string {
 	if n == nil {
 		return ""
@@ -203,11 +203,6 @@ func lifecycleLine(n *sdk.Notice) string {
 			return "closed by an agent"
 		}
 		return "closed"
-	case sdk.NoticeActionIgnored:
-		if n.Text == "" {
-			return "unchanged: the command did not apply"
-		}
-		return "unchanged: " + n.Text
 	case sdk.NoticeRating:
 		scale := n.Scale
 		if scale <= 0 {
