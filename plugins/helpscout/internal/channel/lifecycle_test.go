@@ -3,6 +3,7 @@ package channel_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -170,6 +171,15 @@ func TestCloseFromElsewhereClosesHelpScout(t *testing.T) {
 	c := e.conversation(t, ref)
 	if c.Status != "closed" || len(c.StatusChanges) != 1 {
 		t.Fatalf("Help Scout conversation %s (changes %v), want closed by one PATCH", c.Status, c.StatusChanges)
+	}
+	var patches []string
+	for _, r := range e.fake.Requests() {
+		if r.Method == http.MethodPatch {
+			patches = append(patches, r.Path+" "+string(r.Body))
+		}
+	}
+	if want := fmt.Sprintf(`/v2/conversations/%d {"op":"replace","path":"/status","value":"closed"}`, id); len(patches) != 1 || patches[0] != want {
+		t.Errorf("PATCH requests %q, want %q", patches, want)
 	}
 	if n := notes(c); len(n) != 1 || n[0] != "Grace Hopper closed the conversation." {
 		t.Errorf("notes %q, want who closed it", n)

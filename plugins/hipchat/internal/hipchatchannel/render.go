@@ -190,15 +190,17 @@ func lifecycleLine(n *sdk.Notice) string {
 	case sdk.NoticeConversationReopened:
 		return by("reopened")
 	case sdk.NoticeConversationClosed:
+		// The reason speaks for idle and customer closes, whatever
+		// name the host put in Agent.
 		switch {
-		case n.Agent != "":
-			return "closed by " + n.Agent
 		case n.Reason == sdk.CloseByIdle:
 			return "closed for inactivity"
-		case n.Reason == sdk.CloseByOperator:
-			return "closed by an operator"
 		case n.Reason == sdk.CloseByCustomer:
 			return "closed by the customer"
+		case n.Agent != "":
+			return "closed by " + n.Agent
+		case n.Reason == sdk.CloseByOperator:
+			return "closed by an operator"
 		case n.Reason == sdk.CloseByAgent:
 			return "closed by an agent"
 		}
