@@ -348,3 +348,28 @@ func TestCloseFailures(t *testing.T) {
 		t.Errorf("close without a thread: %+v, %v", resp, err)
 	}
 }
+
+// Status and assignment events are signed like agent replies: a forged
+// one is refused and changes nothing.
+func TestForgedLifecycleEventsAreRefused(t *testing.T) {
+	e := setupLifecycle(t, nil)
+	ref := e.mustDeliver(t, text("m1", "Hello"), nil)
+	e.fake.SetStatus(convID(t, ref), "closed")
+	for _, event := range []string{"convo.status", "convo.assigned"} {
+		payload, err := e.fake.Payload(convID(t, ref), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, header, err := e.fake.SignedWebhook(event, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		header.Set("X-HelpScout-Signature", helpscoutfake.Sign("not the secret", body))
+		plugintest.AssertStatus(t, e.raw(t, body, header), http.StatusUnauthorized)
+		header.Del("X-HelpScout-Signature")
+		plugintest.AssertStatus(t, e.raw(t, body, header), http.StatusUnauthorized)
+	}
+	if acts := e.host.Actions(); len(acts) != 0 {
+		t.Errorf("forged events became actions %+v", acts)
+	}
+}
