@@ -161,8 +161,10 @@ func (c *Channel) act(ctx context.Context, st *state, a sdk.Action, number int64
 	}
 	if _, err := st.host.PostAction(ctx, a); err != nil {
 		if sdk.IsPermanent(err) {
+			// The plugin sends only known kinds by thread ref, so the
+			// host refuses only a handle it has no conversation for.
 			st.log.Info("lifecycle command refused", "handle", number, "command", string(a.Kind), "error", err)
-			return notice("red", format.EscapeHTML(fmt.Sprintf("Could not %s #%d: %v", a.Kind, number, err))), nil
+			return notice("red", st.usage(fmt.Sprintf("No Telegram conversation #%d here to %s. Use the handle shown in the conversation's notifications", number, a.Kind))), nil
 		}
 		return sdk.WebhookResponse{}, err
 	}

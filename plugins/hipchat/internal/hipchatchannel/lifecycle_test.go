@@ -77,7 +77,7 @@ func TestCommandMistakes(t *testing.T) {
 	}{
 		{"typo", "#42 /clsoe", "gray", "Unknown command /clsoe", ""},
 		{"command with text", "#42 /close thanks, bye", "gray", "/close stands alone", ""},
-		{"unknown handle", "#999 /close", "red", "Could not close #999: unknown conversation", ""},
+		{"unknown handle", "#999 /close", "red", "No Telegram conversation #999 here to close", ""},
 		{"answer starting with a slash", "#42 /start the bot again, please", "", "", "/start the bot again, please"},
 	}
 	for _, tt := range tests {
@@ -90,7 +90,7 @@ func TestCommandMistakes(t *testing.T) {
 				if len(added) != 1 || added[0].Color != tt.color || !strings.Contains(added[0].Message, tt.notice) {
 					t.Errorf("room got %+v; want one %s notification containing %q", added, tt.color, tt.notice)
 				}
-				if tt.color == "gray" && len(added) == 1 && !strings.Contains(added[0].Message, "#42 /close") {
+				if len(added) == 1 && !strings.Contains(added[0].Message, "#42 /close") {
 					t.Errorf("help %q does not show the commands", added[0].Message)
 				}
 			} else if len(added) != 0 {
