@@ -52,10 +52,11 @@ soak: build
 demo: build
 	$(BIN)/parley demo --plugins-dir $(BIN)/plugins
 
-## proto: regenerate proto/ Go code with pinned generator versions
+## proto: regenerate proto/ Go code (and the Python example's) with pinned generator versions
 proto:
 	$(BUF) lint
 	$(BUF) generate
+	@docs/examples/python-desk/generate.sh || echo "make proto: the Python example's code was not regenerated (see the line above); its test will say so"
 
 ## proto-check: fail when v1 breaks compatibility or the committed generated code is stale
 proto-check:

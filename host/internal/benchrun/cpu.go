@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/parley-dev/parley/host/internal/procstat"
 	"github.com/prometheus/procfs"
 )
 
@@ -116,17 +117,16 @@ func (c *cpuProbe) snapshot() (cpuSnapshot, error) {
 	add(os.Getpid(), groupBench)
 	if self, err := os.Executable(); err == nil {
 		// The desk process is this program too (deskproc.go): a fake.
-		for _, child := range childPIDs(os.Getpid()) {
-			if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", child)); err == nil && exe == self {
+		for _, child := range procstat.Children(os.Getpid()) {
+			if procstat.Executable(child) == self {
 				add(child, groupBench)
 			}
 		}
 	}
 	for _, pid := range c.replicas {
 		add(pid, groupReplica)
-		for _, child := range childPIDs(pid) {
-			if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", child)); err == nil &&
-				strings.HasPrefix(filepath.Base(exe), "parley-channel-") {
+		for _, child := range procstat.Children(pid) {
+			if strings.HasPrefix(filepath.Base(procstat.Executable(child)), "parley-channel-") {
 				add(child, groupPlugin)
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/mymmrac/telego"
+	"github.com/parley-dev/parley/host/internal/percentile"
+	"github.com/parley-dev/parley/host/internal/procstat"
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
 )
 
@@ -55,7 +57,7 @@ func runIntake(ctx context.Context, wc worldConfig, conversations, messages int)
 	res = intakeResult{Arm: wc.arm, Conversations: conversations, Messages: messages}
 	if wc.arm != armBinary {
 		// Peak RSS of this process is only meaningful per scenario.
-		resetPeakRSS()
+		procstat.ResetPeakRSS()
 	}
 	wc.deskProcess = true
 	w, err := startWorld(ctx, wc)
@@ -95,7 +97,7 @@ func runIntake(ctx context.Context, wc worldConfig, conversations, messages int)
 		}
 	}
 	res.Throughput = float64(messages) / last.Sub(pushed[0]).Seconds()
-	res.P50, res.P99 = percentile(lat, 0.50), percentile(lat, 0.99)
+	res.P50, res.P99 = percentile.NearestRank(lat, 0.50), percentile.NearestRank(lat, 0.99)
 
 	// One message at a time: nothing queued ahead of it.
 	idle := make([]time.Duration, idleProbes)
@@ -108,10 +110,11 @@ func runIntake(ctx context.Context, wc worldConfig, conversations, messages int)
 		}
 		idle[j] = at.Sub(start)
 	}
-	res.IdleP50 = percentile(idle, 0.50)
+	res.IdleP50 = percentile.NearestRank(idle, 0.50)
 
 	if wc.arm == armBinary {
-		res.HostRSS, _ = peakRSS(w.hostPID)
+		rss, _ := procstat.PeakRSS(w.hostPID)
+		res.HostRSS = int64(rss)
 	}
 	if wc.arm != armBaseline {
 		res.PluginRSS = pluginPeakRSS(w.hostPID)

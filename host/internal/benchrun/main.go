@@ -21,6 +21,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/parley-dev/parley/host/internal/procstat"
 )
 
 // options are the command line.
@@ -89,7 +91,7 @@ func run(ctx context.Context, o options, progress io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 
-	rep := report{Machine: describeMachine(), Messages: o.messages, Started: time.Now(), LoadBefore: loadAverage()}
+	rep := report{Machine: procstat.DescribeMachine(), Messages: o.messages, Started: time.Now(), LoadBefore: procstat.LoadAverage()}
 	arms := []arm{armBaseline, armPlugin, armBinary}
 	if o.only != "" {
 		a, ok := armByName(o.only)
@@ -143,7 +145,7 @@ func run(ctx context.Context, o options, progress io.Writer) error {
 		return err
 	}
 	rep.Elapsed = time.Since(rep.Started)
-	rep.LoadAfter = loadAverage()
+	rep.LoadAfter = procstat.LoadAverage()
 	return writeReport(o.out, rep)
 }
 

@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +13,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/mymmrac/telego"
+	"github.com/parley-dev/parley/host/internal/percentile"
+	"github.com/parley-dev/parley/host/internal/procstat"
+	"github.com/parley-dev/parley/host/internal/scratchdb"
+	"github.com/parley-dev/parley/host/internal/testworld"
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
 )
 
@@ -109,12 +109,12 @@ func runPostgres(ctx context.Context, o options, plugins, parley string, rep rep
 // the burst of runIntake, then the idle probes.
 func runReplicas(ctx context.Context, base, plugins, parley string, n, conversations, messages int) (res pgResult, err error) {
 	res = pgResult{Replicas: n, Conversations: conversations, Messages: messages}
-	dsn, database, drop, err := freshDatabase(ctx, base)
+	db, err := scratchdb.Create(ctx, base, "parley_bench_")
 	if err != nil {
-		return res, err
+		return res, fmt.Errorf("%s: %w", postgresEnv, err)
 	}
-	defer drop()
-	w, err := startReplicas(ctx, dsn, plugins, parley, n)
+	defer db.Drop()
+	w, err := startReplicas(ctx, db.DSN, plugins, parley, n)
 	if err != nil {
 		return res, err
 	}
@@ -123,7 +123,7 @@ func runReplicas(ctx context.Context, base, plugins, parley string, n, conversat
 			err = stopErr
 		}
 	}()
-	probe, err := newCPUProbe(w.pids(), database)
+	probe, err := newCPUProbe(w.pids(), db.Name)
 	if err != nil {
 		return res, err
 	}
@@ -164,7 +164,7 @@ func runReplicas(ctx context.Context, base, plugins, parley string, n, conversat
 		}
 	}
 	res.Throughput = float64(messages) / last.Sub(pushed[0]).Seconds()
-	res.P50, res.P99 = percentile(lat, 0.50), percentile(lat, 0.99)
+	res.P50, res.P99 = percentile.NearestRank(lat, 0.50), percentile.NearestRank(lat, 0.99)
 	// The CPU window runs to the second snapshot, a moment past the last
 	// receipt; the snapshots bracket the burst, so they set the wall time.
 	res.CPU = after.since(before, drained.Sub(pushed[0]).Seconds())
@@ -179,48 +179,14 @@ func runReplicas(ctx context.Context, base, plugins, parley string, n, conversat
 		}
 		idle[j] = at.Sub(start)
 	}
-	res.IdleP50 = percentile(idle, 0.50)
+	res.IdleP50 = percentile.NearestRank(idle, 0.50)
 
 	for _, pid := range w.pids() {
-		rss, _ := peakRSS(pid)
-		res.ReplicaRSS = append(res.ReplicaRSS, rss)
+		rss, _ := procstat.PeakRSS(pid)
+		res.ReplicaRSS = append(res.ReplicaRSS, int64(rss))
 		res.PluginRSS = append(res.PluginRSS, pluginPeakRSS(pid))
 	}
 	return res, nil
-}
-
-// freshDatabase creates an empty database on the server at base and
-// returns its DSN, its name and a function that drops it.
-func freshDatabase(ctx context.Context, base string) (dsn, name string, drop func(), err error) {
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(cctx, base)
-	if err != nil {
-		// pgx errors may quote the connection string; say where to look,
-		// not what it holds.
-		return "", "", nil, fmt.Errorf("connect to the server in %s failed", postgresEnv)
-	}
-	defer conn.Close(context.Background())
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	name = "parley_bench_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(cctx, "CREATE DATABASE "+name); err != nil {
-		return "", "", nil, fmt.Errorf("create database %s: %w", name, err)
-	}
-	u, err := url.Parse(base)
-	if err != nil || u.Scheme == "" {
-		return "", "", nil, fmt.Errorf("%s must be a postgres:// URL for the benchmark", postgresEnv)
-	}
-	u.Path = "/" + name
-	drop = func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if c, err := pgx.Connect(ctx, base); err == nil {
-			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			c.Close(ctx)
-		}
-	}
-	return u.String(), name, drop, nil
 }
 
 // replicaWorld is fake Telegram, one desk and n bin/parley processes on
@@ -253,9 +219,8 @@ func startReplicas(ctx context.Context, dsn, plugins, parley string, n int) (_ *
 	if w.dir, err = os.MkdirTemp("", "parley-bench-pg-"); err != nil {
 		return nil, err
 	}
-	w.tg = telegramtest.New(telegramtest.Options{MaxPollTimeout: time.Second})
-	if err := w.tg.Start(); err != nil {
-		return nil, fmt.Errorf("fake telegram: %w", err)
+	if w.tg, err = testworld.StartTelegram(); err != nil {
+		return nil, err
 	}
 	if w.desk, err = startDeskProcess(); err != nil {
 		return nil, err
@@ -279,14 +244,11 @@ func startReplicas(ctx context.Context, dsn, plugins, parley string, n int) (_ *
 }
 
 func (w *replicaWorld) startReplica(parley, plugins string, i int, env []string) (*replicaProc, error) {
-	publicAddr, err := freeAddr()
+	addrs, err := testworld.FreeAddrs(2)
 	if err != nil {
 		return nil, err
 	}
-	adminAddr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
+	publicAddr, adminAddr := addrs[0], addrs[1]
 	r := &replicaProc{public: "http://" + publicAddr, logs: &lockedBuffer{}, done: make(chan error, 1)}
 	toml := fmt.Sprintf(configTemplate, w.tg.URL(), publicAddr, r.public, adminAddr,
 		"${BENCH_STORE_DSN}", plugins, channelName, channelName, w.desk.URL())
@@ -295,11 +257,7 @@ func (w *replicaWorld) startReplica(parley, plugins string, i int, env []string)
 	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
 		return nil, err
 	}
-	r.cmd = exec.Command(parley, "run", "--config", path)
-	r.cmd.Env = append(os.Environ(), env...)
-	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
-	// Its own process group, so a plugin left behind can be killed with it.
-	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	r.cmd = testworld.ParleyCommand(parley, path, env, r.logs)
 	if err := r.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", parley, err)
 	}

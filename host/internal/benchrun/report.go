@@ -1,45 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
-	"runtime"
 	"strings"
 	"time"
+
+	"github.com/parley-dev/parley/host/internal/procstat"
 )
-
-// machine describes where the benchmark ran.
-type machine struct {
-	Arch, CPU, Kernel, GoVersion string
-	Cores                        int
-}
-
-func describeMachine() machine {
-	m := machine{Arch: runtime.GOARCH, Cores: runtime.NumCPU(), GoVersion: runtime.Version(), CPU: "unknown"}
-	if out, err := exec.Command("uname", "-m").Output(); err == nil {
-		m.Arch = strings.TrimSpace(string(out))
-	}
-	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
-		m.Kernel = strings.TrimSpace(string(out))
-	}
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPU = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	return m
-}
 
 // report is everything one `make bench` measured.
 type report struct {
-	Machine  machine
+	Machine  procstat.Machine
 	Messages int
 	// Repeat is how many runs of each arm a row is the median of.
 	Repeat  int
@@ -61,19 +33,6 @@ func (r report) find(a arm, conversations int) (intakeResult, bool) {
 		}
 	}
 	return intakeResult{}, false
-}
-
-// loadAverage returns the 1, 5 and 15 minute load averages.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func writeReport(path string, r report) error {

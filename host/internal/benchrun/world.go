@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/parley-dev/parley/host/app"
 	"github.com/parley-dev/parley/host/config"
+	"github.com/parley-dev/parley/host/internal/testworld"
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
 	"github.com/parley-dev/parley/plugins/webhook/webhook"
@@ -106,15 +105,11 @@ func startWorld(ctx context.Context, wc worldConfig) (_ *world, err error) {
 	if w.dir, err = os.MkdirTemp("", "parley-bench-"); err != nil {
 		return nil, err
 	}
-	// A long poll bounded at 1s keeps shutdown quick; under load getUpdates
-	// returns at once anyway.
-	w.tg = telegramtest.New(telegramtest.Options{MaxPollTimeout: time.Second})
-	if err := w.tg.Start(); err != nil {
-		return nil, fmt.Errorf("fake telegram: %w", err)
+	if w.tg, err = testworld.StartTelegram(); err != nil {
+		return nil, err
 	}
-	w.desk = webhookdesk.New(deskSecret)
-	if err := w.desk.Start("127.0.0.1:0"); err != nil {
-		return nil, fmt.Errorf("desk: %w", err)
+	if w.desk, err = testworld.StartDesk(deskSecret); err != nil {
+		return nil, err
 	}
 	w.receiver = w.desk
 	if wc.deskProcess {
@@ -124,14 +119,11 @@ func startWorld(ctx context.Context, wc worldConfig) (_ *world, err error) {
 		}
 		w.receiver = proc
 	}
-	publicAddr, err := freeAddr()
+	addrs, err := testworld.FreeAddrs(2)
 	if err != nil {
 		return nil, err
 	}
-	adminAddr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
+	publicAddr, adminAddr := addrs[0], addrs[1]
 	w.public = "http://" + publicAddr
 	toml := fmt.Sprintf(configTemplate, w.tg.URL(), publicAddr, w.public, adminAddr,
 		filepath.Join(w.dir, "parley.db"), wc.pluginsDir, channelName, channelName, w.receiver.URL())
@@ -208,15 +200,11 @@ func (w *world) startBinary(bin, toml string, env map[string]string) error {
 	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
 		return err
 	}
-	cmd := exec.Command(bin, "run", "--config", path)
-	cmd.Env = os.Environ()
+	var vars []string
 	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
+		vars = append(vars, k+"="+v)
 	}
-	cmd.Stdout = w.logs
-	cmd.Stderr = w.logs
-	// Its own process group, so a plugin left behind can be killed with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd := testworld.ParleyCommand(bin, path, vars, w.logs)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", bin, err)
 	}
@@ -230,23 +218,15 @@ func (w *world) startBinary(bin, toml string, env map[string]string) error {
 // waitHealthy polls the public listener until the host serves it, which
 // happens after its channels are configured.
 func (w *world) waitHealthy(ctx context.Context) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-w.done:
-			w.done <- err
-			return fmt.Errorf("host exited during start (%v); log:\n%s", err, w.logs.tail(4000))
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-		resp, err := http.Get(w.public + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			return nil
-		}
+	exit, err := testworld.WaitHealthy(ctx, w.public, w.done, 20*time.Millisecond, 30*time.Second)
+	switch {
+	case errors.Is(err, testworld.ErrExited):
+		w.done <- exit // for stop
+		return fmt.Errorf("host exited during start (%v); log:\n%s", exit, w.logs.tail(4000))
+	case errors.Is(err, testworld.ErrTimeout):
+		return fmt.Errorf("host did not start within 30s; log:\n%s", w.logs.tail(4000))
 	}
-	return fmt.Errorf("host did not start within 30s; log:\n%s", w.logs.tail(4000))
+	return err
 }
 
 // hookURL is where the desk posts agent replies.
@@ -293,15 +273,6 @@ func (w *world) stop() error {
 		}
 	})
 	return err
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 // lockedBuffer collects a host's log for error messages.

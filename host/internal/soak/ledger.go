@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/parley-dev/parley/host/internal/percentile"
 )
 
 // The ledger is the soak's book of what was sent and what arrived, in both
@@ -206,18 +208,6 @@ func judge(dir direction, origins map[string]time.Time, got []arrival, prefix, s
 		}
 	}
 	slices.Sort(v.Lost)
-	v.P50, v.P99, v.Max = percentile(lat, 0.50), percentile(lat, 0.99), percentile(lat, 1)
+	v.P50, v.P99, v.Max = percentile.NearestRank(lat, 0.50), percentile.NearestRank(lat, 0.99), percentile.NearestRank(lat, 1)
 	return v
-}
-
-// percentile returns the nearest-rank q-quantile (0 < q ≤ 1) of d; it
-// sorts d in place.
-func percentile(d []time.Duration, q float64) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	slices.Sort(d)
-	rank := int(q*float64(len(d)) + 0.999999)
-	rank = min(max(rank, 1), len(d))
-	return d[rank-1]
 }

@@ -24,6 +24,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/parley-dev/parley/host/internal/procstat"
 )
 
 // options are the command line.
@@ -159,7 +161,7 @@ func (o *options) check() error {
 // result is everything one soak found.
 type result struct {
 	Options options
-	Machine machine
+	Machine procstat.Machine
 	Started time.Time
 	Traffic time.Duration // how long the traffic ran
 	Drained time.Duration // how long the drain took
@@ -188,7 +190,7 @@ func run(ctx context.Context, o options, progress io.Writer) (res result, err er
 		return res, err
 	}
 	progress = &lockedWriter{w: progress}
-	res = result{Options: o, Machine: describeMachine(), Started: time.Now(), LoadPre: loadAverage()}
+	res = result{Options: o, Machine: procstat.DescribeMachine(), Started: time.Now(), LoadPre: procstat.LoadAverage()}
 	fmt.Fprintf(progress, "soak: %s on %s, %d replica(s), %d users, %.1f msg/s in, %.1f replies/s out, seed %d\n",
 		o.duration, o.driver, o.replicas, o.users, o.rate, o.replyRate, o.seed)
 	begin := time.Now()
@@ -292,7 +294,7 @@ func run(ctx context.Context, o options, progress io.Writer) (res result, err er
 	l.mu.Lock()
 	res.Refused = append([]string(nil), l.refused...)
 	l.mu.Unlock()
-	res.LoadPost = loadAverage()
+	res.LoadPost = procstat.LoadAverage()
 	if !res.Clean() {
 		for _, h := range w.hosts {
 			fmt.Fprintf(progress, "soak: last log lines of %s:\n%s\n", h.name, h.tail(4000))

@@ -1,59 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
-	"runtime"
 	"strings"
 	"time"
 )
-
-// machine is what the figures were measured on.
-type machine struct {
-	Cores     int
-	CPU       string
-	Kernel    string
-	GoVersion string
-}
-
-func describeMachine() machine {
-	m := machine{Cores: runtime.NumCPU(), GoVersion: runtime.Version(), CPU: "unknown"}
-	if out, err := exec.Command("nproc").Output(); err == nil {
-		_, _ = fmt.Sscan(string(out), &m.Cores)
-	}
-	if out, err := exec.Command("uname", "-srm").Output(); err == nil {
-		m.Kernel = strings.TrimSpace(string(out))
-	}
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPU = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	return m
-}
-
-// loadAverage is /proc/loadavg's first three fields: other work on the
-// machine skews latency.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
 
 // reportHeader opens docs/soak.md when it does not exist yet.
 const reportHeader = `# Parley soak
@@ -149,7 +103,8 @@ func (r result) render() string {
 		r.Faults[hostKill], o.hostEvery, r.Faults[pluginKill], o.pluginEvery, r.dbFaults())
 	p("| hosts exiting on their own | %d during start, %d after it (restarted after 1 s, as deploy/parley.service's Restart=on-failure would) |", r.FailedStarts, r.Exits)
 	p("| peak RSS | host %s, plugin %s |", mib(r.HostRSS), mib(r.PlugRSS))
-	p("| machine | `nproc` %d, %s; %s; %s |", r.Machine.Cores, r.Machine.CPU, r.Machine.Kernel, r.Machine.GoVersion)
+	m := r.Machine
+	p("| machine | `nproc` %d, %s; %s %s; %s |", m.Cores, m.CPU, m.Kernel, m.Arch, m.GoVersion)
 	p("| load average | %s before, %s after (other engineers' work shares these cores) |", r.LoadPre, r.LoadPost)
 	p("| seed | %d |", o.seed)
 	p("")

@@ -1,16 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
-	"github.com/prometheus/procfs"
+	"github.com/parley-dev/parley/host/internal/procstat"
 )
 
 // rssPeaks samples the peak resident set (VmHWM) of every host and plugin
@@ -60,32 +55,6 @@ func vmHWM(pid int) uint64 {
 	if pid == 0 {
 		return 0
 	}
-	proc, err := procfs.NewProc(pid)
-	if err != nil {
-		return 0
-	}
-	st, err := proc.NewStatus()
-	if err != nil {
-		return 0
-	}
-	return st.VmHWM
-}
-
-// childPIDs lists the direct children of pid from
-// /proc/<pid>/task/*/children, which prometheus/procfs does not read.
-func childPIDs(pid int) []int {
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
-	var out []int
-	for _, t := range tasks {
-		b, err := os.ReadFile(t)
-		if err != nil {
-			continue
-		}
-		for _, f := range bytes.Fields(b) {
-			if n, err := strconv.Atoi(string(f)); err == nil {
-				out = append(out, n)
-			}
-		}
-	}
-	return out
+	rss, _ := procstat.PeakRSS(pid)
+	return rss
 }

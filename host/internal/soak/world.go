@@ -2,14 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +15,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/parley-dev/parley/host/internal/procstat"
+	"github.com/parley-dev/parley/host/internal/scratchdb"
+	"github.com/parley-dev/parley/host/internal/testworld"
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
 )
@@ -43,8 +41,7 @@ type world struct {
 	desk *webhookdesk.Desk
 	// db is the soak's own PostgreSQL database (postgres driver only); the
 	// chaos driver terminates its connections and nobody else's.
-	db    string
-	admin string // DSN of the server's maintenance database, to create and drop db
+	db    *scratchdb.Database
 	hosts []*host
 }
 
@@ -52,7 +49,7 @@ type world struct {
 type host struct {
 	name, config, public, logPath string
 	bin                           string
-	env                           []string
+	env                           []string // added to the soak's environment
 
 	// logf writes a progress line.
 	logf func(format string, args ...any)
@@ -82,33 +79,27 @@ func startWorld(ctx context.Context, o options, logf func(format string, args ..
 	if w.dir, err = os.MkdirTemp("", "parley-soak-"); err != nil {
 		return nil, err
 	}
-	w.tg = telegramtest.New(telegramtest.Options{MaxPollTimeout: time.Second})
-	if err := w.tg.Start(); err != nil {
-		return nil, fmt.Errorf("fake telegram: %w", err)
+	if w.tg, err = testworld.StartTelegram(); err != nil {
+		return nil, err
 	}
-	w.desk = webhookdesk.New(deskSecret)
-	if err := w.desk.Start("127.0.0.1:0"); err != nil {
-		return nil, fmt.Errorf("desk: %w", err)
+	if w.desk, err = testworld.StartDesk(deskSecret); err != nil {
+		return nil, err
 	}
 	storeTOML := fmt.Sprintf("driver = \"sqlite\"\ndsn = %q", filepath.Join(w.dir, "parley.db"))
 	if o.driver == "postgres" {
-		dsn, err := w.createDatabase(ctx)
-		if err != nil {
-			return nil, err
+		if w.db, err = scratchdb.Create(ctx, o.postgresDSN, "parley_soak_"); err != nil {
+			return nil, fmt.Errorf("-postgres-dsn: %w", err)
 		}
-		storeTOML = fmt.Sprintf("driver = \"postgres\"\ndsn = %q", dsn)
+		storeTOML = fmt.Sprintf("driver = \"postgres\"\ndsn = %q", w.db.DSN)
 	}
-	env := append(os.Environ(), "SOAK_TELEGRAM_TOKEN="+w.tg.Token(), "SOAK_DESK_SECRET="+deskSecret)
+	env := []string{"SOAK_TELEGRAM_TOKEN=" + w.tg.Token(), "SOAK_DESK_SECRET=" + deskSecret}
 	for i := range o.replicas {
 		h := &host{name: "r" + strconv.Itoa(i), bin: o.parleyBin, env: env, logf: logf}
-		public, err := freeAddr()
+		addrs, err := testworld.FreeAddrs(2)
 		if err != nil {
 			return nil, err
 		}
-		admin, err := freeAddr()
-		if err != nil {
-			return nil, err
-		}
+		public, admin := addrs[0], addrs[1]
 		h.public = "http://" + public
 		cfg := fmt.Sprintf(configTemplate, w.tg.URL(), public, h.public, admin, storeTOML, o.pluginsDir,
 			channelName, channelName, w.desk.URL())
@@ -166,41 +157,18 @@ secret = "${SOAK_DESK_SECRET}"
 timeout = "10s"
 `
 
-// createDatabase makes a database for this soak alone.
-func (w *world) createDatabase(ctx context.Context) (string, error) {
-	w.admin = w.o.postgresDSN
-	conn, err := pgx.Connect(ctx, w.admin)
-	if err != nil {
-		return "", fmt.Errorf("connect to %s: %w", redactDSN(w.admin), err)
-	}
-	defer conn.Close(context.Background())
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	name := "parley_soak_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", fmt.Errorf("create database: %w", err)
-	}
-	w.db = name
-	u, err := url.Parse(w.admin)
-	if err != nil {
-		return "", err
-	}
-	u.Path = "/" + name
-	return u.String(), nil
-}
-
 // terminateConnections ends every server connection to the soak's own
 // database (not this one's, which is to the maintenance database) and
 // returns how many it ended.
 func (w *world) terminateConnections(ctx context.Context) (int, error) {
-	conn, err := pgx.Connect(ctx, w.admin)
+	conn, err := pgx.Connect(ctx, w.o.postgresDSN)
 	if err != nil {
 		return 0, err
 	}
 	defer conn.Close(context.Background())
 	var n int
 	err = conn.QueryRow(ctx, `SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE datname = $1 AND pid <> pg_backend_pid()) t`, w.db).Scan(&n)
+		WHERE datname = $1 AND pid <> pg_backend_pid()) t`, w.db.Name).Scan(&n)
 	return n, err
 }
 
@@ -219,13 +187,8 @@ func (w *world) close() {
 	if w.tg != nil {
 		w.tg.Close()
 	}
-	if w.db != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if c, err := pgx.Connect(ctx, w.admin); err == nil {
-			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+w.db+" WITH (FORCE)")
-			c.Close(ctx)
-		}
-		cancel()
+	if w.db != nil {
+		w.db.Drop()
 	}
 	if w.dir != "" && !w.o.keep {
 		_ = os.RemoveAll(w.dir)
@@ -250,7 +213,7 @@ func (h *host) start(ctx context.Context) error {
 	}
 	for attempt := 1; ; attempt++ {
 		err := h.startOnce(ctx)
-		if !errors.Is(err, errExitedDuringStart) || attempt == maxStarts {
+		if !errors.Is(err, testworld.ErrExited) || attempt == maxStarts {
 			return err
 		}
 		h.mu.Lock()
@@ -268,8 +231,6 @@ func (h *host) start(ctx context.Context) error {
 // maxStarts bounds how often start tries before the soak gives up.
 const maxStarts = 10
 
-var errExitedDuringStart = errors.New("exited during start")
-
 func (h *host) startOnce(ctx context.Context) error {
 	logf, err := os.OpenFile(h.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -277,13 +238,9 @@ func (h *host) startOnce(ctx context.Context) error {
 	}
 	defer logf.Close() // the child holds its own descriptor
 	fmt.Fprintf(logf, "==== soak: start %s at %s\n", h.name, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(h.bin, "run", "--config", h.config)
-	cmd.Env = h.env
-	cmd.Stdout = logf
-	cmd.Stderr = logf
 	// Its own process group, so the plugin a SIGKILL leaves behind can be
 	// reaped at the end.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd := testworld.ParleyCommand(h.bin, h.config, h.env, logf)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", h.bin, err)
 	}
@@ -293,27 +250,22 @@ func (h *host) startOnce(ctx context.Context) error {
 	h.cmd, h.exited = cmd, exited
 	h.pgids = append(h.pgids, cmd.Process.Pid)
 	h.mu.Unlock()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			h.mu.Lock()
-			h.cmd = nil
-			h.mu.Unlock()
-			return fmt.Errorf("%s %w", h.name, errExitedDuringStart)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-		if resp, err := http.Get(h.public + "/healthz"); err == nil {
-			resp.Body.Close()
-			h.mu.Lock()
-			h.up = cmd
-			h.mu.Unlock()
-			return nil
-		}
+	_, err = testworld.WaitHealthy(ctx, h.public, exited, 50*time.Millisecond, 60*time.Second)
+	switch {
+	case err == nil:
+		h.mu.Lock()
+		h.up = cmd
+		h.mu.Unlock()
+		return nil
+	case errors.Is(err, testworld.ErrExited):
+		h.mu.Lock()
+		h.cmd = nil
+		h.mu.Unlock()
+		return fmt.Errorf("%s %w", h.name, err)
+	case errors.Is(err, testworld.ErrTimeout):
+		return fmt.Errorf("%s did not start within 60s; log:\n%s", h.name, h.tail(3000))
 	}
-	return fmt.Errorf("%s did not start within 60s; log:\n%s", h.name, h.tail(3000))
+	return err
 }
 
 // watch waits for cmd and, when a host that was up exits without the soak
@@ -418,9 +370,8 @@ func (h *host) pluginPID() int {
 	if pid == 0 {
 		return 0
 	}
-	for _, child := range childPIDs(pid) {
-		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", child))
-		if err == nil && filepath.Base(exe) == pluginBinary {
+	for _, child := range procstat.Children(pid) {
+		if filepath.Base(procstat.Executable(child)) == pluginBinary {
 			return child
 		}
 	}
@@ -439,22 +390,4 @@ func (h *host) tail(n int64) string {
 	}
 	b, _ := io.ReadAll(f)
 	return strings.TrimSpace(string(b))
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// redactDSN drops the password from a DSN for error messages.
-func redactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "(unparsable DSN)"
-	}
-	return u.Redacted()
 }

@@ -279,6 +279,11 @@ class HostStub(object):
                 request_serializer=parley_dot_channel_dot_v1_dot_channel__pb2.OpenFileRequest.SerializeToString,
                 response_deserializer=parley_dot_channel_dot_v1_dot_channel__pb2.FileChunk.FromString,
                 )
+        self.PostAction = channel.unary_unary(
+                '/parley.channel.v1.Host/PostAction',
+                request_serializer=parley_dot_channel_dot_v1_dot_channel__pb2.PostActionRequest.SerializeToString,
+                response_deserializer=parley_dot_channel_dot_v1_dot_channel__pb2.PostActionResponse.FromString,
+                )
 
 
 class HostServicer(object):
@@ -303,6 +308,15 @@ class HostServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PostAction(self, request, context):
+        """PostAction hands the host an agent's action on a conversation (claim,
+        close, ...) that the plugin received on its own connection. Like
+        PostReply it returns only after the action is durably applied.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HostServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -315,6 +329,11 @@ def add_HostServicer_to_server(servicer, server):
                     servicer.OpenFile,
                     request_deserializer=parley_dot_channel_dot_v1_dot_channel__pb2.OpenFileRequest.FromString,
                     response_serializer=parley_dot_channel_dot_v1_dot_channel__pb2.FileChunk.SerializeToString,
+            ),
+            'PostAction': grpc.unary_unary_rpc_method_handler(
+                    servicer.PostAction,
+                    request_deserializer=parley_dot_channel_dot_v1_dot_channel__pb2.PostActionRequest.FromString,
+                    response_serializer=parley_dot_channel_dot_v1_dot_channel__pb2.PostActionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -359,5 +378,22 @@ class Host(object):
         return grpc.experimental.unary_stream(request, target, '/parley.channel.v1.Host/OpenFile',
             parley_dot_channel_dot_v1_dot_channel__pb2.OpenFileRequest.SerializeToString,
             parley_dot_channel_dot_v1_dot_channel__pb2.FileChunk.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def PostAction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/parley.channel.v1.Host/PostAction',
+            parley_dot_channel_dot_v1_dot_channel__pb2.PostActionRequest.SerializeToString,
+            parley_dot_channel_dot_v1_dot_channel__pb2.PostActionResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
