@@ -218,6 +218,11 @@ func (c *Channel) deliverLifecycle(ctx context.Context, st *state, req sdk.Deliv
 	if status != "" {
 		st.echoes.expect(convID, status)
 		if err := st.api.SetStatus(ctx, convID, status); err != nil {
+			// Not set (as far as we know): a person's change of the
+			// same status must not be taken for the echo. Should Help
+			// Scout have applied it after all, its event becomes an
+			// action the host finds already done, which is harmless.
+			st.echoes.take(convID, status)
 			if hsapi.StatusOf(err) == http.StatusNotFound {
 				// Deleted or merged away in Help Scout: nothing left to
 				// close or reopen there.

@@ -334,6 +334,13 @@ func TestCloseFailures(t *testing.T) {
 	}
 	_, err := e.notice(t, ref, closeNotice)
 	plugintest.AssertTemporary(t, err)
+	// The failed PATCH leaves no expectation behind: an agent's own close
+	// right after it is the agent's.
+	res, err := e.fake.ChangeStatus(ctx(t), convID(t, ref), "closed", nil)
+	ok(t, res, err, "ok")
+	if acts := e.host.Actions(); len(acts) != 1 || acts[0].Kind != sdk.ActionClose {
+		t.Errorf("actions %+v, want the agent's close", acts)
+	}
 	if _, err := e.notice(t, ref, closeNotice); err != nil {
 		t.Fatalf("retry: %v", err)
 	}
