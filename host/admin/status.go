@@ -30,6 +30,12 @@ type StatusStore interface {
 	RetryNow(ctx context.Context, kind string, id int64) error
 }
 
+// stateCounter is a StatusStore that counts conversations by lifecycle
+// state (store.Lifecycle); the page shows the counts when it is one.
+type stateCounter interface {
+	CountByState(ctx context.Context) (map[sdk.ConversationState]int, error)
+}
+
 // IntakeState is what the status page says about Telegram intake.
 type IntakeState struct {
 	// Mode is "polling" or "webhook".
@@ -130,9 +136,11 @@ type view struct {
 	Backlog       []store.Backlog
 	Failed        []store.QueueRow
 	Conversations []store.Conversation
-	CSRF          string
-	Flash         string
-	Problems      []string
+	// States counts conversations by state; nil when the store cannot.
+	States   map[string]int
+	CSRF     string
+	Flash    string
+	Problems []string
 	// Authenticated viewers see customer names and may change things;
 	// others see ids only (see Access).
 	Authenticated bool
@@ -157,6 +165,18 @@ func (p *statusPage) show(w http.ResponseWriter, r *http.Request) {
 	sort.Slice(v.Backlog, func(i, j int) bool { return v.Backlog[i].Channel < v.Backlog[j].Channel })
 	if v.Failed, err = p.c.Store.Queue(ctx, listLimit, store.StateFailed); err != nil {
 		v.Problems = append(v.Problems, "failed deliveries: "+err.Error())
+	}
+	if sc, ok := p.c.Store.(stateCounter); ok {
+		counts, err := sc.CountByState(ctx)
+		if err != nil {
+			v.Problems = append(v.Problems, "conversation states: "+err.Error())
+		}
+		if counts != nil {
+			v.States = map[string]int{}
+			for st, n := range counts {
+				v.States[string(st)] = n
+			}
+		}
 	}
 	if v.Conversations, err = p.c.Store.Conversations(ctx, listLimit); err != nil {
 		v.Problems = append(v.Problems, "conversations: "+err.Error())

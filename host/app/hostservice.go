@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/sdk"
@@ -23,6 +24,15 @@ type hostService struct {
 	// this channel; a thread reference is looked up among this channel's
 	// own by the store.
 	routes func(store.Conversation) []string
+	// lifecycle, when set, measures first replies and closes.
+	lifecycle LifecycleObserver
+}
+
+// LifecycleObserver measures conversations as tickets (metrics).
+type LifecycleObserver interface {
+	FirstReply(channel string, took time.Duration)
+	Closed(reason string, took time.Duration)
+	Rated(score int)
 }
 
 // FileSource opens a Telegram file by file_id.
@@ -43,6 +53,7 @@ func (h *hostService) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReply
 		}
 		return sdk.PostReplyResult{}, err
 	}
+	h.observeReplies(res)
 	if !res[0].Duplicate && h.notify != nil {
 		h.notify()
 	}
@@ -55,19 +66,25 @@ func (h *hostService) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReply
 // store resolves a conversation id before a thread reference, so a reply
 // carrying both is checked too.)
 func (h *hostService) ownConversation(ctx context.Context, r sdk.Reply) error {
-	if r.ConversationID == "" || h.routes == nil {
+	return h.ownConversationID(ctx, "reply "+r.ExternalID, r.ConversationID)
+}
+
+// ownConversationID is ownConversation for what (a reply or an action)
+// naming conversation id.
+func (h *hostService) ownConversationID(ctx context.Context, what, id string) error {
+	if id == "" || h.routes == nil {
 		return nil
 	}
-	conv, err := h.store.Conversation(ctx, r.ConversationID)
+	conv, err := h.store.Conversation(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return sdk.Permanent(fmt.Errorf("reply %s: conversation %q: %w", r.ExternalID, r.ConversationID, store.ErrUnknownConversation))
+		return sdk.Permanent(fmt.Errorf("%s: conversation %q: %w", what, id, store.ErrUnknownConversation))
 	}
 	if err != nil {
 		return err
 	}
 	if !slices.Contains(h.routes(conv), h.channel) {
-		return sdk.Permanent(fmt.Errorf("reply %s: conversation %q is not routed to channel %q: %w",
-			r.ExternalID, r.ConversationID, h.channel, store.ErrUnknownConversation))
+		return sdk.Permanent(fmt.Errorf("%s: conversation %q is not routed to channel %q: %w",
+			what, id, h.channel, store.ErrUnknownConversation))
 	}
 	return nil
 }
@@ -79,18 +96,86 @@ type webhookReplies struct{ h *host }
 
 // CommitReplies implements httpserver.ReplyStore.
 func (w webhookReplies) CommitReplies(ctx context.Context, channel string, replies []sdk.Reply) ([]store.ReplyResult, error) {
-	own := &hostService{channel: channel, store: w.h.store, routes: w.h.router.Route}
+	own := w.h.hostService(channel)
 	for _, r := range replies {
 		if err := own.ownConversation(ctx, r); err != nil {
 			return nil, err
 		}
 	}
-	return w.h.store.CommitReplies(ctx, channel, replies)
+	res, err := w.h.store.CommitReplies(ctx, channel, replies)
+	if err == nil {
+		own.observeReplies(res)
+	}
+	return res, err
 }
 
-// PostAction applies an agent's lifecycle action.
+// PostAction applies an agent's lifecycle action before answering, under
+// the rule of PostReply: by id, only a conversation routed to this channel.
 func (h *hostService) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionResult, error) {
-	return sdk.ActionResult{}, sdk.Permanent(errors.New("this host does not apply lifecycle actions yet"))
+	if err := h.ownConversationID(ctx, "action "+a.ExternalID, a.ConversationID); err != nil {
+		return sdk.ActionResult{}, err
+	}
+	res, err := h.store.ApplyAction(ctx, h.channel, a)
+	if err != nil {
+		if errors.Is(err, store.ErrUnknownConversation) || errors.Is(err, store.ErrInvalidAction) {
+			return sdk.ActionResult{}, sdk.Permanent(err)
+		}
+		return sdk.ActionResult{}, err
+	}
+	if !res.Duplicate {
+		h.applied(ctx, res)
+	}
+	return res, nil
+}
+
+// observeReplies measures the conversations' first agent replies.
+func (h *hostService) observeReplies(res []store.ReplyResult) {
+	if h.lifecycle == nil {
+		return
+	}
+	for _, r := range res {
+		if r.FirstReply > 0 {
+			h.lifecycle.FirstReply(h.channel, r.FirstReply)
+		}
+	}
+}
+
+// applied wakes the dispatcher for the notices an action queued, and
+// measures a close.
+func (h *hostService) applied(ctx context.Context, res sdk.ActionResult) {
+	if h.notify != nil {
+		h.notify()
+	}
+	if h.lifecycle == nil || !res.Changed || res.State != sdk.StateClosed {
+		return
+	}
+	if c, err := h.store.Conversation(ctx, res.ConversationID); err == nil {
+		h.lifecycle.Closed(c.CloseReason, c.ClosedAt.Sub(c.StartedAt))
+	}
+}
+
+// ApplyActions implements httpserver.ActionStore: the actions a channel's
+// HandleWebhook answered with, each under the rule of PostAction.
+func (w webhookReplies) ApplyActions(ctx context.Context, channel string, actions []sdk.Action) ([]sdk.ActionResult, error) {
+	own := w.h.hostService(channel)
+	own.notify = nil // the webhook handler wakes the dispatcher
+	for _, a := range actions {
+		if err := own.ownConversationID(ctx, "action "+a.ExternalID, a.ConversationID); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]sdk.ActionResult, 0, len(actions))
+	for _, a := range actions {
+		res, err := w.h.store.ApplyAction(ctx, channel, a)
+		if err != nil {
+			return out, err
+		}
+		if !res.Duplicate {
+			own.applied(ctx, res)
+		}
+		out = append(out, res)
+	}
+	return out, nil
 }
 
 // OpenFile streams a Telegram file to the plugin.
@@ -100,5 +185,13 @@ func (h *hostService) OpenFile(ctx context.Context, fileRef string) (io.ReadClos
 
 // hostFor is the Host one channel's plugin (or in-process channel) calls.
 func (h *host) hostFor(channel string) sdk.Host {
-	return &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg, routes: h.router.Route}
+	return h.hostService(channel)
+}
+
+func (h *host) hostService(channel string) *hostService {
+	hs := &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg, routes: h.router.Route}
+	if h.lifecycle != nil { // a nil *metrics.Lifecycle must not become a non-nil observer
+		hs.lifecycle = h.lifecycle
+	}
+	return hs
 }

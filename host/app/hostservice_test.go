@@ -123,3 +123,44 @@ func TestWebhookRepliesReachOnlyTheirChannelsConversations(t *testing.T) {
 		t.Fatalf("sales' hook answering its own conversation: %+v, %v", res, err)
 	}
 }
+
+func TestPostActionReachesOnlyItsOwnChannelsConversations(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	conv := deliveredThrough(t, st, "sales")
+	routes := router.New([]string{"sales"}).Route
+	woken := 0
+	support := &hostService{channel: "support", store: st, routes: routes, notify: func() { woken++ }}
+	for name, a := range map[string]sdk.Action{
+		"another channel's thread":          {Kind: sdk.ActionClose, ThreadRef: []byte("thread-sales"), ExternalID: "a1"},
+		"another channel's conversation id": {Kind: sdk.ActionClose, ConversationID: conv.ID, ExternalID: "a2"},
+		"no such conversation":              {Kind: sdk.ActionClose, ConversationID: "c_nope", ExternalID: "a3"},
+	} {
+		_, err := support.PostAction(ctx, a)
+		if err == nil || !sdk.IsPermanent(err) || !errors.Is(err, store.ErrUnknownConversation) {
+			t.Errorf("%s: PostAction = %v, want a permanent unknown-conversation error", name, err)
+		}
+	}
+	sales := &hostService{channel: "sales", store: st, routes: routes, notify: func() { woken++ }}
+	if _, err := sales.PostAction(ctx, sdk.Action{Kind: "archive", ConversationID: conv.ID, ExternalID: "a4"}); !sdk.IsPermanent(err) {
+		t.Errorf("an unknown kind: %v, want a permanent error", err)
+	}
+	if woken != 0 {
+		t.Fatalf("refused actions woke the dispatcher %d times", woken)
+	}
+	if c, _ := st.Conversation(ctx, conv.ID); c.State != sdk.StateOpen {
+		t.Fatalf("refused actions changed the conversation: %+v", c)
+	}
+	a := sdk.Action{Kind: sdk.ActionClaim, ConversationID: conv.ID, ExternalID: "a5", Agent: "Ann"}
+	res, err := sales.PostAction(ctx, a)
+	if err != nil || res.Duplicate || !res.Changed || res.State != sdk.StateClaimed || woken != 1 {
+		t.Fatalf("own action: %+v, %v (woken %d)", res, err, woken)
+	}
+	if res, err := sales.PostAction(ctx, a); err != nil || !res.Duplicate || woken != 1 {
+		t.Fatalf("repeat: %+v, %v (woken %d)", res, err, woken)
+	}
+}

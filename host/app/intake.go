@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/parley-dev/parley/host/router"
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/telegram/buttons"
 	"github.com/parley-dev/parley/host/telegram/intake"
 	"github.com/parley-dev/parley/host/telegram/normalize"
 	"github.com/parley-dev/parley/sdk"
@@ -17,13 +18,35 @@ import (
 // only after every update of the batch is committed: that is what lets the
 // caller confirm the batch to Telegram.
 type intakeHandler struct {
-	store    store.Store
-	router   *router.Router
-	welcome  string
+	store   store.Store
+	router  *router.Router
+	welcome string
+	// policy is what a message does after a close ([conversations]).
+	policy   store.IntakePolicy
 	opts     normalize.Options
 	notify   func()
 	log      hclog.Logger
 	observer IntakeObserver
+	// lifecycle, when set, counts customers' closes (/new) and ratings.
+	lifecycle LifecycleObserver
+	// buttons checks taps on the host's inline buttons; taps are
+	// answered with answer. Without them taps are only recorded.
+	buttons *buttons.Signer
+	answer  func(ctx context.Context, queryID, text string) error
+	// thanks answers a rating ([conversations.rating] thanks).
+	thanks string
+}
+
+// Answers to taps on rating buttons.
+const (
+	answerExpired      = "This rating has expired."
+	answerAlreadyRated = "You have already rated this conversation. Thank you!"
+)
+
+// tap is a tap on a rating button, to record after the batch.
+type tap struct {
+	queryID string
+	rating  *store.RatingTap // nil when the button is not a valid rating of this host
 }
 
 // IntakeObserver counts updates (metrics).
@@ -32,13 +55,24 @@ type IntakeObserver interface {
 }
 
 func (h *intakeHandler) handle(ctx context.Context, batch []intake.Update) error {
-	ins := make([]store.Inbound, len(batch))
-	kinds := make([]string, len(batch))
-	for i, u := range batch {
-		ins[i], kinds[i] = h.inbound(u)
+	ins := make([]store.Inbound, 0, len(batch))
+	kinds := make([]string, 0, len(batch))
+	var taps []tap
+	for _, u := range batch {
+		in, kind := h.inbound(u)
+		if t := h.tapOf(u, in); t != nil {
+			taps = append(taps, *t)
+			if t.rating != nil {
+				continue // RecordRating commits the update
+			}
+		}
+		ins, kinds = append(ins, in), append(kinds, kind)
 	}
 	results, err := h.commitAll(ctx, ins)
 	if err != nil {
+		return err
+	}
+	if err := h.recordTaps(ctx, taps); err != nil {
 		return err
 	}
 	committed := 0
@@ -92,6 +126,10 @@ func (h *intakeHandler) inbound(u intake.Update) (store.Inbound, string) {
 	}
 	in := store.Inbound{UpdateID: u.ID, Time: res.Time}
 	kind := "ignored"
+	if res.Kind == normalize.Tap {
+		// Only the update id here; tapOf and recordTaps do the rest.
+		return in, "tap"
+	}
 	if res.Kind != normalize.Private || res.ChatID == 0 {
 		// Still committed (with no chat), so the offset moves past it.
 		h.log.Info("ignored Telegram update", "update_id", u.ID, "reason", res.Reason)
@@ -100,6 +138,11 @@ func (h *intakeHandler) inbound(u intake.Update) (store.Inbound, string) {
 		in.ChatID = res.ChatID
 		in.Contact = res.Contact
 		in.Channels = h.router.Channels()
+		in.Policy = h.policy
+		if res.New {
+			kind = "new"
+			in.CloseCurrent = true
+		}
 		if res.Message != nil {
 			in.Messages = []sdk.Message{*res.Message}
 			kind = string(res.Message.Kind)
@@ -127,6 +170,9 @@ func (h *intakeHandler) committed(ctx context.Context, in store.Inbound, kind st
 	if h.observer != nil {
 		h.observer.UpdateReceived(kind)
 	}
+	if c := cr.Closed; c != nil && h.lifecycle != nil {
+		h.lifecycle.Closed(c.CloseReason, c.ClosedAt.Sub(c.StartedAt))
+	}
 	if in.ChatID != 0 && cr.Conversation.Blocked {
 		// The user wrote again: they unblocked the bot.
 		if err := h.store.SetBlocked(ctx, cr.Conversation.ID, false); err != nil {
@@ -137,4 +183,63 @@ func (h *intakeHandler) committed(ctx context.Context, in store.Inbound, kind st
 		h.log.Debug("update committed", "update_id", in.UpdateID, "conversation", cr.Conversation.ID, "kind", kind)
 	}
 	return true, nil
+}
+
+// tapOf reads a tap on an inline button from an update that normalised to
+// a tap (in then records only its update id); nil for other updates.
+func (h *intakeHandler) tapOf(u intake.Update, in store.Inbound) *tap {
+	if u.Update == nil || u.Update.CallbackQuery == nil {
+		return nil
+	}
+	res, err := normalize.Update(*u.Update, h.opts)
+	if err != nil || res.Kind != normalize.Tap {
+		return nil
+	}
+	t := &tap{queryID: res.Tap.QueryID}
+	if h.buttons == nil {
+		return t
+	}
+	b, err := h.buttons.Verify(res.Tap.Data)
+	if err != nil || b.Kind != ratingButton {
+		h.log.Warn("a tap on a button this host did not make; answered as expired", "update_id", in.UpdateID)
+		return t
+	}
+	t.rating = &store.RatingTap{UpdateID: in.UpdateID, RatingID: b.ID, Score: b.Value, ChatID: res.ChatID, Thanks: h.thanks}
+	return t
+}
+
+// recordTaps stores the batch's ratings, each once, and answers every tap:
+// after the store, so a crash leaves a tap unanswered (the button's
+// spinner stops by itself) rather than answered and lost.
+func (h *intakeHandler) recordTaps(ctx context.Context, taps []tap) error {
+	for _, t := range taps {
+		answer := answerExpired
+		if t.rating != nil {
+			res, err := h.store.RecordRating(ctx, *t.rating)
+			if err != nil {
+				return fmt.Errorf("update %d: %w", t.rating.UpdateID, err)
+			}
+			h.log.Info("rating tap", "update_id", t.rating.UpdateID, "outcome", res.Outcome, "conversation", res.ConversationID)
+			switch res.Outcome {
+			case store.Rated, store.RatingDuplicate:
+				answer = h.thanks
+				if res.Outcome == store.Rated {
+					if h.lifecycle != nil {
+						h.lifecycle.Rated(t.rating.Score)
+					}
+					if h.notify != nil {
+						h.notify()
+					}
+				}
+			case store.AlreadyRated:
+				answer = answerAlreadyRated
+			}
+		}
+		if h.answer != nil && t.queryID != "" {
+			if err := h.answer(ctx, t.queryID, answer); err != nil {
+				h.log.Warn("answering a tap failed", "error", err)
+			}
+		}
+	}
+	return nil
 }

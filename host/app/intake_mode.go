@@ -104,7 +104,7 @@ func (h *host) registerWebhook(ctx context.Context) error {
 	url := strings.TrimRight(h.cfg.Server.PublicURL, "/") + h.cfg.Telegram.WebhookPath
 	for attempt := 1; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		err := intake.SetWebhook(cctx, h.cfg.Telegram.APIURL, h.cfg.Telegram.Token, nil, url, h.webhookSecret)
+		err := intake.SetWebhook(cctx, h.cfg.Telegram.APIURL, h.cfg.Telegram.Token, nil, url, h.webhookSecret, allowedUpdates)
 		cancel()
 		if err == nil {
 			h.log.Info("Telegram delivers updates by webhook", "url", url)

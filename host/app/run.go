@@ -24,6 +24,7 @@ import (
 	"github.com/parley-dev/parley/host/pluginhost"
 	"github.com/parley-dev/parley/host/router"
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/telegram/buttons"
 	"github.com/parley-dev/parley/host/telegram/normalize"
 	"github.com/parley-dev/parley/sdk"
 )
@@ -68,16 +69,18 @@ func Run(ctx context.Context, cfg *config.Config, opts RunOptions) error {
 
 // host is one running Parley host.
 type host struct {
-	cfg      *config.Config
-	log      hclog.Logger
-	store    store.Store
-	metrics  *metrics.Metrics
-	plugins  *pluginhost.Manager
-	channels channelSet
-	router   *router.Router
-	disp     *dispatch.Dispatcher
-	signer   *filelink.Signer
-	tg       *telegramClient
+	cfg     *config.Config
+	log     hclog.Logger
+	store   store.Store
+	metrics *metrics.Metrics
+	// lifecycle measures conversations as tickets.
+	lifecycle *metrics.Lifecycle
+	plugins   *pluginhost.Manager
+	channels  channelSet
+	router    *router.Router
+	disp      *dispatch.Dispatcher
+	signer    *filelink.Signer
+	tg        *telegramClient
 	// owner names this replica in leases and heartbeats.
 	owner   string
 	leading atomic.Bool
@@ -89,6 +92,7 @@ type host struct {
 
 func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts RunOptions) (_ *host, err error) {
 	h := &host{cfg: cfg, log: log, metrics: metrics.New(), owner: replicaName()}
+	h.lifecycle = h.metrics.NewLifecycle()
 	defer func() {
 		if err != nil {
 			h.close()
@@ -114,6 +118,11 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 	if h.tg, err = newTelegramClient(cfg, log.Named("telegram"), h.metrics); err != nil {
 		return nil, err
 	}
+	buttonKey, err := h.store.Secret(ctx, "button-key", randomBytes(32))
+	if err != nil {
+		return nil, fmt.Errorf("button key: %w", err)
+	}
+	h.tg.buttons = buttons.New(buttonKey)
 
 	var names []string
 	for _, ch := range cfg.EnabledChannels() {
@@ -182,8 +191,9 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	intakeLog := h.log.Named("intake")
 	handler := &intakeHandler{
 		store: h.store, router: h.router, welcome: h.cfg.Telegram.WelcomeMessage,
-		notify: h.disp.Notify,
-		log:    intakeLog, observer: h.metrics,
+		policy: intakePolicy(h.cfg.Conversations), notify: h.disp.Notify, lifecycle: h.lifecycle,
+		buttons: h.tg.buttons, answer: h.tg.sender.AnswerCallback, thanks: h.cfg.Conversations.Rating.Thanks,
+		log: intakeLog, observer: h.metrics,
 	}
 
 	var wg sync.WaitGroup
@@ -258,6 +268,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	})
 	start("heartbeat", h.heartbeat)
 	start("retention", h.retention)
+	start("idle conversations", h.closeIdle)
 
 	h.log.Info("parley is running", "channels", strings.Join(h.router.Channels(), ","), "mode", h.cfg.Telegram.Mode)
 	select {

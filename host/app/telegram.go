@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -15,6 +16,8 @@ import (
 	"github.com/parley-dev/parley/host/config"
 	"github.com/parley-dev/parley/host/dispatch"
 	"github.com/parley-dev/parley/host/httpserver"
+	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/telegram/buttons"
 	"github.com/parley-dev/parley/host/telegram/files"
 	"github.com/parley-dev/parley/host/telegram/intake"
 	"github.com/parley-dev/parley/host/telegram/sender"
@@ -29,6 +32,9 @@ type telegramClient struct {
 	sender *sender.Sender
 	files  *files.Client
 	log    hclog.Logger
+	// buttons signs the callback_data of the host's inline buttons; set
+	// once the store's key is read.
+	buttons *buttons.Signer
 }
 
 func newTelegramClient(cfg *config.Config, log hclog.Logger, obs sender.Observer) (*telegramClient, error) {
@@ -94,17 +100,22 @@ func (t *telegramClient) waitForTelegram(ctx context.Context) (*telego.User, err
 	}
 }
 
+// allowedUpdates are the update types the host handles: messages, their
+// edits, and taps on its inline buttons (ratings).
+var allowedUpdates = []string{"message", "edited_message", "callback_query"}
+
 // poll runs long polling until ctx ends.
 func (t *telegramClient) poll(ctx context.Context, handler func(context.Context, []intake.Update) error,
 	offset func(context.Context) (int64, error), log hclog.Logger) error {
 	p := &intake.Poller{
-		APIURL:        t.cfg.APIURL,
-		Token:         t.cfg.Token,
-		Timeout:       t.cfg.PollTimeout.Duration,
-		DeleteWebhook: true,
-		Offset:        offset,
-		Handler:       handler,
-		Logger:        slog.New(hclogHandler{log}),
+		APIURL:         t.cfg.APIURL,
+		Token:          t.cfg.Token,
+		Timeout:        t.cfg.PollTimeout.Duration,
+		DeleteWebhook:  true,
+		AllowedUpdates: allowedUpdates,
+		Offset:         offset,
+		Handler:        handler,
+		Logger:         slog.New(hclogHandler{log}),
 	}
 	err := p.Run(ctx)
 	if ctx.Err() != nil {
@@ -122,6 +133,24 @@ func (t *telegramClient) SendReply(ctx context.Context, chatID int64, r sdk.Repl
 	}
 	return out, mapSendErr(err)
 }
+
+// AskRating implements dispatch.RatingAsker: the question with five
+// buttons, 1 to 5 in reading order, each signed.
+func (t *telegramClient) AskRating(ctx context.Context, chatID int64, ratingID, question string) (int64, error) {
+	row := make([]sender.Button, 0, store.RatingScale)
+	for score := 1; score <= store.RatingScale; score++ {
+		data, err := t.buttons.Sign(buttons.Button{Kind: ratingButton, ID: ratingID, Value: score})
+		if err != nil {
+			return 0, sdk.Permanent(err)
+		}
+		row = append(row, sender.Button{Text: strconv.Itoa(score), Data: data})
+	}
+	id, err := t.sender.SendKeyboard(ctx, chatID, question, row)
+	return id, mapSendErr(err)
+}
+
+// ratingButton is the kind of a rating's buttons (buttons.Button.Kind).
+const ratingButton = "r"
 
 // EditReply implements dispatch.Telegram.
 func (t *telegramClient) EditReply(ctx context.Context, chatID, messageID int64, r sdk.Reply) error {

@@ -17,6 +17,19 @@ import (
 // openStore opens the configured store driver. attach opens it beside a
 // running host (for short CLI commands) instead of owning it.
 func openStore(ctx context.Context, cfg *config.Config, log hclog.Logger, attach bool) (store.Store, error) {
+	st, err := openDriver(ctx, cfg, log, attach)
+	if err != nil {
+		return nil, err
+	}
+	// Every close, the CLI's included, asks for a rating the same way.
+	if r := cfg.Conversations.Rating; r.Enabled {
+		st.SetRatingPolicy(store.RatingPolicy{Question: r.Question, AfterIdleClose: r.AfterIdleClose})
+	}
+	return st, nil
+}
+
+// openDriver opens the configured store driver.
+func openDriver(ctx context.Context, cfg *config.Config, log hclog.Logger, attach bool) (store.Store, error) {
 	switch cfg.Store.Driver {
 	case "sqlite", "":
 		st, err := sqlite.Open(ctx, cfg.Store.DSN, sqlite.Options{Logger: log.Named("store"), Attach: attach})

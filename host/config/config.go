@@ -21,6 +21,8 @@ type Config struct {
 	Log      Log
 	// Retention is how long customer data stays in the store.
 	Retention Retention
+	// Conversations is the conversation lifecycle (lifecycle.go).
+	Conversations Conversations
 	// Channels are the [channels.<name>] tables in file order.
 	Channels []Channel
 }
@@ -184,6 +186,8 @@ func Default() *Config {
 		Files:    Files{LinkTTL: Duration{168 * time.Hour}},
 		Dispatch: Dispatch{MaxAttempts: 12, Concurrency: 64, RunLength: 32, InitialBackoff: Duration{time.Second}, MaxBackoff: Duration{5 * time.Minute}},
 		Log:      Log{Level: "info", Format: FormatText},
+		Conversations: Conversations{AfterClose: AfterCloseNew, ReopenWithin: Duration{time.Hour},
+			Rating: Rating{Question: "How did we do?", Thanks: "Thank you for your feedback!"}},
 	}
 }
 

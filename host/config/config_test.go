@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -310,7 +311,8 @@ func TestExampleConfig(t *testing.T) {
 	}
 	for _, sec := range schema(Default()) {
 		for _, f := range sec.fields {
-			if !md.IsDefined(sec.name, f.key) && !(sec.name == "server" && f.key == "public_url") {
+			key := append(strings.Split(sec.name, "."), f.key)
+			if !md.IsDefined(key...) && !(sec.name == "server" && f.key == "public_url") {
 				t.Errorf("example does not show %s.%s", sec.name, f.key)
 			}
 		}

@@ -116,6 +116,17 @@ func schema(c *Config) []section {
 		{"retention", []field{
 			{"messages", &c.Retention.Messages},
 		}},
+		{"conversations", []field{
+			{"after_close", &c.Conversations.AfterClose},
+			{"reopen_within", &c.Conversations.ReopenWithin},
+			{"close_after", &c.Conversations.CloseAfter},
+		}},
+		{"conversations.rating", []field{
+			{"enabled", &c.Conversations.Rating.Enabled},
+			{"question", &c.Conversations.Rating.Question},
+			{"thanks", &c.Conversations.Rating.Thanks},
+			{"after_idle_close", &c.Conversations.Rating.AfterIdleClose},
+		}},
 		{"log", []field{
 			{"level", &c.Log.Level},
 			{"format", &c.Log.Format},
@@ -163,26 +174,39 @@ func (d *decoder) decode(tree map[string]any, keys []toml.Key) *Config {
 			d.unknown([]string{name}, top)
 			continue
 		}
-		sec := secs[i]
-		t, ok := v.(map[string]any)
-		if !ok {
-			d.add([]string{name}, "must be a table, not "+typeName(v), fmt.Sprintf("write [%s] on a line of its own, then its keys", name))
-			continue
-		}
-		for _, k := range slices.Sorted(maps.Keys(t)) {
-			j := slices.IndexFunc(sec.fields, func(f field) bool { return f.key == k })
-			if j < 0 {
-				valid := make([]string, len(sec.fields))
-				for n, f := range sec.fields {
-					valid[n] = f.key
-				}
-				d.unknown([]string{name, k}, valid)
-				continue
-			}
-			d.set([]string{name, k}, t[k], sec.fields[j].dest)
-		}
+		d.section(secs, []string{name}, v)
 	}
 	return c
+}
+
+// section fills the fields of the section at path (["conversations"],
+// ["conversations", "rating"]) from its table v; a subtable is the section
+// named by the dotted path, when there is one.
+func (d *decoder) section(secs []section, path []string, v any) {
+	name := strings.Join(path, ".")
+	sec := secs[slices.IndexFunc(secs, func(s section) bool { return s.name == name })]
+	t, ok := v.(map[string]any)
+	if !ok {
+		d.add(path, "must be a table, not "+typeName(v), fmt.Sprintf("write [%s] on a line of its own, then its keys", name))
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(t)) {
+		kp := append(slices.Clone(path), k)
+		j := slices.IndexFunc(sec.fields, func(f field) bool { return f.key == k })
+		if j < 0 {
+			if slices.ContainsFunc(secs, func(s section) bool { return s.name == name+"."+k }) {
+				d.section(secs, kp, t[k])
+				continue
+			}
+			valid := make([]string, len(sec.fields))
+			for n, f := range sec.fields {
+				valid[n] = f.key
+			}
+			d.unknown(kp, valid)
+			continue
+		}
+		d.set(kp, t[k], sec.fields[j].dest)
+	}
 }
 
 // sectionOf names the sections that have a key named key, "[a]" or

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 var (
@@ -120,6 +121,8 @@ func (d *decoder) validate(c *Config) {
 			`for example "90d"`)
 	}
 
+	d.conversations(&c.Conversations)
+
 	if lvl := strings.ToLower(c.Log.Level); slices.Contains(logLevels, lvl) {
 		c.Log.Level = lvl
 	} else {
@@ -189,5 +192,26 @@ func (d *decoder) listen(path []string, addr string) {
 func (d *decoder) positive(path []string, v Duration) {
 	if v.Duration <= 0 {
 		d.add(path, "must be longer than zero", "")
+	}
+}
+
+// conversations checks [conversations] and [conversations.rating].
+func (d *decoder) conversations(c *Conversations) {
+	if c.AfterClose != AfterCloseNew && c.AfterClose != AfterCloseReopen {
+		d.add([]string{"conversations", "after_close"}, fmt.Sprintf("must be %q or %q, not %q", AfterCloseNew, AfterCloseReopen, c.AfterClose), "")
+	}
+	if c.ReopenWithin.Duration < 0 {
+		d.add([]string{"conversations", "reopen_within"}, "must not be negative", `"0s" turns it off`)
+	}
+	if a := c.CloseAfter.Duration; a != 0 && a < MinCloseAfter {
+		d.add([]string{"conversations", "close_after"}, fmt.Sprintf("must be 0 (never) or at least %s, not %s", MinCloseAfter, a), `for example "72h"`)
+	}
+	for _, f := range []struct{ key, text string }{{"question", c.Rating.Question}, {"thanks", c.Rating.Thanks}} {
+		switch n := utf8.RuneCountInString(f.text); {
+		case c.Rating.Enabled && strings.TrimSpace(f.text) == "":
+			d.add([]string{"conversations", "rating", f.key}, "must not be empty when the rating is enabled", "")
+		case n > maxTelegramText:
+			d.add([]string{"conversations", "rating", f.key}, fmt.Sprintf("is %d characters; Telegram takes at most %d", n, maxTelegramText), "")
+		}
 	}
 }

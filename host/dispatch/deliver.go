@@ -37,7 +37,10 @@ func (d *Dispatcher) deliver(ctx context.Context, run []store.Delivery) {
 		Conversation: head.Conversation.SDK(),
 		Contact:      head.Conversation.Contact,
 		ThreadRef:    head.ThreadRef,
-		Items:        make([]sdk.BatchItem, len(run)),
+		// The previous conversation's thread, on the new one's first
+		// delivery to this channel, so the desk can link the two.
+		PreviousThreadRef: head.PreviousThreadRef,
+		Items:             make([]sdk.BatchItem, len(run)),
 	}
 	for i, del := range run {
 		req.Items[i] = sdk.BatchItem{Message: d.withLinks(del.Message), EditOfDeskMessageID: del.EditOfDeskMessageID}

@@ -53,6 +53,13 @@ type Telegram interface {
 	EditReply(ctx context.Context, chatID, messageID int64, r sdk.Reply) error
 }
 
+// RatingAsker sends a rating question with its five buttons; a Telegram
+// that is one sends the host replies store.RatingOf names that way (the
+// others send the question as plain text).
+type RatingAsker interface {
+	AskRating(ctx context.Context, chatID int64, ratingID, question string) (int64, error)
+}
+
 // Links turns a Telegram file into a link a desk can open.
 type Links interface {
 	Link(a sdk.Attachment) string

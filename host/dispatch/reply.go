@@ -20,6 +20,19 @@ func (d *Dispatcher) sendReply(ctx context.Context, out store.OutgoingReply) {
 	defer cancel()
 
 	reply := out.Reply
+	if id, ok := store.RatingOf(out); ok {
+		if asker, ok := d.telegram.(RatingAsker); ok {
+			// One message: sent whole or not at all, so a retry cannot
+			// ask twice unless Telegram took it and the answer was lost.
+			msgID, err := asker.AskRating(callCtx, chatID, id, reply.Text)
+			if err != nil {
+				d.replyFailed(ctx, out, err)
+				return
+			}
+			d.completeReply(ctx, out, []int64{msgID}, nil)
+			return
+		}
+	}
 	if reply.EditOf != "" {
 		if len(out.EditOfTelegramMessageIDs) > 0 && len(reply.Attachments) == 0 {
 			err := d.telegram.EditReply(callCtx, chatID, out.EditOfTelegramMessageIDs[0], reply)

@@ -56,6 +56,8 @@ func build(dir string) error {
 		"plugins/parley-channel-slack":     "./plugins/slack",
 		"plugins/parley-channel-helpscout": "./plugins/helpscout",
 		"plugins/parley-channel-hipchat":   "./plugins/hipchat",
+		// A desk that reports lifecycle actions (lifecycle_test.go).
+		"plugins/parley-channel-actiondesk": "./host/e2e/internal/actiondesk",
 	}
 	for out, pkg := range targets {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)

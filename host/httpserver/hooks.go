@@ -25,6 +25,18 @@ type ReplyStore interface {
 	CommitReplies(ctx context.Context, channel string, replies []sdk.Reply) ([]store.ReplyResult, error)
 }
 
+// ActionStore applies agents' lifecycle actions, once per (channel,
+// external id); a ReplyStore that implements it lets desks report actions
+// in their webhook answers (sdk.WebhookResponse.Actions).
+type ActionStore interface {
+	// ApplyActions applies the actions in order. An action for an unknown
+	// conversation (or one not routed to channel) wraps
+	// store.ErrUnknownConversation, an action that cannot apply at all
+	// store.ErrInvalidAction; the ones before it stay applied, and a retry
+	// of the same actions applies each once.
+	ApplyActions(ctx context.Context, channel string, actions []sdk.Action) ([]sdk.ActionResult, error)
+}
+
 // HookObserver counts hook requests (metrics).
 type HookObserver interface {
 	// HookRequest counts one request; channel is a running channel's name
@@ -132,6 +144,11 @@ func (h *hooks) serve(w http.ResponseWriter, r *http.Request, ch sdk.Channel, na
 			h.notify()
 		}
 	}
+	if len(resp.Actions) > 0 {
+		if st := h.applyActions(ctx, w, log, name, resp.Actions); st != 0 {
+			return st
+		}
+	}
 	status := resp.Status
 	if status == 0 {
 		status = http.StatusOK
@@ -152,6 +169,40 @@ func (h *hooks) serve(w http.ResponseWriter, r *http.Request, ch sdk.Channel, na
 	w.WriteHeader(status)
 	_, _ = w.Write(resp.Body)
 	return status
+}
+
+// applyActions applies a webhook answer's actions after its replies; it
+// returns the status it answered, 0 when all were applied.
+func (h *hooks) applyActions(ctx context.Context, w http.ResponseWriter, log hclog.Logger, name string, actions []sdk.Action) int {
+	as, ok := h.replies.(ActionStore)
+	if !ok {
+		log.Error("the channel's plugin reported lifecycle actions this host cannot apply; ignored", "actions", len(actions))
+		return 0
+	}
+	results, err := as.ApplyActions(ctx, name, actions)
+	if err != nil {
+		if errors.Is(err, store.ErrUnknownConversation) || errors.Is(err, store.ErrInvalidAction) {
+			log.Warn("webhook action refused; the desk should not retry it", "error", err)
+			return writeError(w, http.StatusUnprocessableEntity, err.Error())
+		}
+		log.Error("applying actions failed; the desk should retry", "error", err)
+		return writeError(w, http.StatusServiceUnavailable, "could not apply the action, retry later")
+	}
+	fresh := 0
+	for i, res := range results {
+		a := actions[i]
+		if res.Duplicate {
+			log.Info("duplicate action ignored", "action", a.ExternalID, "conversation", res.ConversationID)
+			continue
+		}
+		fresh++
+		log.Info("action applied", "action", a.ExternalID, "kind", a.Kind, "conversation", res.ConversationID,
+			"state", res.State, "changed", res.Changed)
+	}
+	if fresh > 0 && h.notify != nil {
+		h.notify()
+	}
+	return 0
 }
 
 func retryAfterSeconds(d time.Duration) string {

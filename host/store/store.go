@@ -30,6 +30,10 @@ var ErrNotFound = errors.New("not found")
 // conversation id matches no conversation of the channel.
 var ErrUnknownConversation = errors.New("unknown conversation")
 
+// ErrInvalidAction is returned for a desk action the host cannot apply
+// whatever its conversation: an unknown kind, no external id.
+var ErrInvalidAction = errors.New("invalid action")
+
 // ErrLeaseLost is returned when a worker finishes a row it no longer owns
 // (its lease ran out and another worker claimed the row).
 var ErrLeaseLost = errors.New("lease lost")
@@ -45,6 +49,15 @@ type Conversation struct {
 	Blocked      bool
 	StartedAt    time.Time
 	UpdatedAt    time.Time
+	// Lifecycle (lifecycle.go): state, who claimed or closed it, when and
+	// why it closed, and the chat's conversation before this one.
+	State          sdk.ConversationState
+	ClaimedBy      string
+	ClosedBy       string
+	CloseReason    string
+	ClosedAt       time.Time
+	PreviousID     string
+	PreviousNumber int64
 }
 
 // SDK returns the conversation as the protocol carries it.
@@ -52,6 +65,7 @@ func (c Conversation) SDK() sdk.Conversation {
 	return sdk.Conversation{
 		ID: c.ID, Number: c.Number, TelegramChatID: c.ChatID, StartedAt: c.StartedAt,
 		StartPayload: c.StartPayload, Blocked: c.Blocked,
+		State: c.State, ClaimedBy: c.ClaimedBy, PreviousID: c.PreviousID, PreviousNumber: c.PreviousNumber,
 	}
 }
 
@@ -76,6 +90,13 @@ type Inbound struct {
 	Answer *sdk.Reply
 	// Time of the update; now when zero.
 	Time time.Time
+	// CloseCurrent closes the chat's open or claimed conversation first
+	// (the customer sent /new), reason sdk.CloseByCustomer, telling
+	// Channels; the update's messages, if any, then start a new one.
+	CloseCurrent bool
+	// Policy says what a message for a chat whose conversation is closed
+	// does: reopen it, or start a new one.
+	Policy IntakePolicy
 }
 
 // CommitResult says what CommitInbound did.
@@ -86,6 +107,10 @@ type CommitResult struct {
 	Conversation Conversation
 	// Created is true when this update started the conversation.
 	Created bool
+	// Reopened is true when this update reopened a closed conversation.
+	Reopened bool
+	// Closed is the conversation CloseCurrent closed, if it closed one.
+	Closed *Conversation
 }
 
 // Delivery is a claimed outbox row: one message for one channel.
@@ -100,6 +125,10 @@ type Delivery struct {
 	// EditOfDeskMessageID is the desk id of the original when Message is an
 	// edit and the original was delivered.
 	EditOfDeskMessageID string
+	// PreviousThreadRef is, while ThreadRef is nil, the lane thread
+	// reference of the conversation before this one (PreviousID) in the
+	// same channel, so the desk can link the new thread to the old one.
+	PreviousThreadRef []byte
 	// Attempts made before this claim.
 	Attempts  int
 	CreatedAt time.Time
@@ -129,6 +158,9 @@ type ReplyResult struct {
 	// Duplicate means the same (channel, external id) was stored before.
 	Duplicate      bool
 	ConversationID string
+	// FirstReply is set on the conversation's first agent reply; it
+	// carries how long after the conversation started it came (a metric).
+	FirstReply time.Duration
 }
 
 // State of a queued row.
@@ -240,7 +272,8 @@ type Store interface {
 	SetBlocked(ctx context.Context, conversationID string, blocked bool) error
 	// Conversation finds a conversation by id.
 	Conversation(ctx context.Context, id string) (Conversation, error)
-	// ConversationByChat finds a conversation by Telegram chat id.
+	// ConversationByChat finds the latest conversation of a Telegram chat
+	// (the one not closed, if any: it is always the latest).
 	ConversationByChat(ctx context.Context, chatID int64) (Conversation, error)
 	// Conversations lists the most recently active conversations.
 	Conversations(ctx context.Context, limit int) ([]Conversation, error)
@@ -272,6 +305,8 @@ type Store interface {
 
 	// Lifetime: retention and erasure of customer data (lifetime.go).
 	Lifetime
+	// Lifecycle: claims, closes and reopens (lifecycle.go).
+	Lifecycle
 
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error

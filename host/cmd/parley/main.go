@@ -7,6 +7,8 @@
 //	parley status   --config FILE   replicas, the Telegram poller, backlog per channel
 //	parley outbox   --config FILE [retry KIND:ID | retry --all [--channel NAME]]   list pending and failed work, or retry
 //	parley forget   --config FILE --telegram-user ID   erase a customer's data, telling the desks
+//	parley conversations --config FILE [--state open|claimed|closed] [--user ID]   list conversations
+//	parley close    --config FILE ID   close a conversation (id or number), telling the desks
 //	parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]   the two-pane local demo
 //	parley version
 //
@@ -43,6 +45,10 @@ Usage:
   parley forget   [--config FILE] --telegram-user ID
                   delete a customer's messages, replies, contact details and file references
                   from Parley and tell each desk the conversation is in; safe to run again
+  parley conversations [--config FILE] [--state open|claimed|closed] [--user ID]
+                  list conversations, most recently active first
+  parley close    [--config FILE] ID
+                  close a conversation (its id, or its number such as 42), telling every desk
   parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]
                   run the host between a fake Telegram and a fake desk, with a two-pane
                   web page to play customer and agent (defaults: 127.0.0.1:8400, webhook, bin/plugins)
@@ -111,6 +117,37 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		err = withConfig(*configPath, func(cfg *config.Config) error { return app.Forget(ctx, cfg, *user, stdout) })
+	case "conversations":
+		state := fs.String("state", "", "only conversations in this state: open, claimed or closed")
+		user := fs.Int64("user", 0, "only this customer's conversations (numeric Telegram user id)")
+		if fs.Parse(rest) != nil {
+			return 2
+		}
+		if fs.NArg() > 0 {
+			fmt.Fprintln(stderr, "usage: parley conversations [--config FILE] [--state open|claimed|closed] [--user ID]")
+			return 2
+		}
+		f := app.ConversationsFilter{State: *state, TelegramUserID: *user}
+		err = withConfig(*configPath, func(cfg *config.Config) error { return app.Conversations(ctx, cfg, f, stdout) })
+	case "close":
+		if fs.Parse(rest) != nil {
+			return 2
+		}
+		// Flags may follow the id too: parley close 42 --config FILE.
+		if fs.NArg() > 1 {
+			id := fs.Arg(0)
+			if fs.Parse(fs.Args()[1:]) != nil {
+				return 2
+			}
+			if fs.NArg() == 0 {
+				_ = fs.Parse([]string{id})
+			}
+		}
+		if fs.NArg() != 1 {
+			fmt.Fprintln(stderr, "usage: parley close [--config FILE] ID (a conversation id or number, as parley conversations lists them)")
+			return 2
+		}
+		err = withConfig(*configPath, func(cfg *config.Config) error { return app.CloseConversation(ctx, cfg, fs.Arg(0), stdout) })
 	case "demo":
 		listen := fs.String("listen", "127.0.0.1:8400", "address of the demo page")
 		desk := fs.String("desk", "webhook", "desk to demo: webhook, slack, helpscout or hipchat")

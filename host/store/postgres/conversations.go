@@ -13,18 +13,24 @@ import (
 // conversationCols are read by scanConversation, in order; "c" is the
 // conversations table's alias in every query that uses them.
 const conversationCols = `c.id, c.number, c.chat_id, c.telegram_user_id, c.first_name, c.last_name,
-	c.username, c.language_code, c.photo_url, c.start_payload, c.blocked, c.started_at, c.updated_at`
+	c.username, c.language_code, c.photo_url, c.start_payload, c.blocked, c.started_at, c.updated_at,
+	c.state, c.claimed_by, c.closed_by, c.close_reason, c.closed_at, c.previous_id, c.previous_number`
 
 // scanConversation reads conversationCols, followed by extra destinations.
 func scanConversation(row pgx.Row, extra ...any) (store.Conversation, error) {
 	var c store.Conversation
+	var closed *time.Time
 	dest := append([]any{&c.ID, &c.Number, &c.ChatID, &c.Contact.TelegramUserID, &c.Contact.FirstName,
 		&c.Contact.LastName, &c.Contact.Username, &c.Contact.LanguageCode, &c.Contact.PhotoURL,
-		&c.StartPayload, &c.Blocked, &c.StartedAt, &c.UpdatedAt}, extra...)
+		&c.StartPayload, &c.Blocked, &c.StartedAt, &c.UpdatedAt,
+		&c.State, &c.ClaimedBy, &c.ClosedBy, &c.CloseReason, &closed, &c.PreviousID, &c.PreviousNumber}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return store.Conversation{}, err
 	}
 	c.StartedAt, c.UpdatedAt = c.StartedAt.UTC(), c.UpdatedAt.UTC()
+	if closed != nil {
+		c.ClosedAt = closed.UTC()
+	}
 	return c, nil
 }
 
@@ -58,9 +64,9 @@ func (s *Store) Conversation(ctx context.Context, id string) (store.Conversation
 	return c, nil
 }
 
-// ConversationByChat finds a conversation by Telegram chat id.
+// ConversationByChat finds the latest conversation of a Telegram chat.
 func (s *Store) ConversationByChat(ctx context.Context, chatID int64) (store.Conversation, error) {
-	c, err := conversationWhere(ctx, s.pool, `c.chat_id = $1`, chatID, "")
+	c, err := conversationWhere(ctx, s.pool, `c.chat_id = $1 ORDER BY c.number DESC LIMIT 1`, chatID, "")
 	if err != nil {
 		return c, fmt.Errorf("conversation of chat %d: %w", chatID, err)
 	}

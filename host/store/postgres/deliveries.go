@@ -102,7 +102,9 @@ SELECT ` + conversationCols + `, r.id, r.channel, r.attempts, r.created_at, m.pa
 	CASE WHEN r.edit_of IS NULL THEN '' ELSE COALESCE((
 		SELECT CASE WHEN o.state = 'done' THEN o.desk_message_id END FROM deliveries o
 		WHERE o.message_id = r.edit_of AND o.channel = r.channel), '') END,
-	r.head
+	r.head,
+	CASE WHEN l.thread_ref IS NULL AND c.previous_id <> '' THEN (
+		SELECT pl.thread_ref FROM lanes pl WHERE pl.conversation_id = c.previous_id AND pl.channel = r.channel) END
 FROM run r
 JOIN messages m ON m.id = r.message_id
 JOIN conversations c ON c.id = r.conversation_id
@@ -150,7 +152,7 @@ func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, r
 		var body string
 		var headID int64
 		d.Conversation, err = scanConversation(rows, &d.ID, &d.Channel, &d.Attempts, &d.CreatedAt, &body, &d.ThreadRef,
-			&d.EditOfDeskMessageID, &headID)
+			&d.EditOfDeskMessageID, &headID, &d.PreviousThreadRef)
 		if err != nil {
 			bad = err
 			break
@@ -165,7 +167,7 @@ func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, r
 			head = d
 		} else {
 			// A run is its head's lane: the same conversation and thread.
-			d.Conversation, d.ThreadRef = head.Conversation, head.ThreadRef
+			d.Conversation, d.ThreadRef, d.PreviousThreadRef = head.Conversation, head.ThreadRef, head.PreviousThreadRef
 		}
 		out = append(out, d)
 	}

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/store/internal/ident"
+	"github.com/parley-dev/parley/host/store/internal/lifecycle"
 	"github.com/parley-dev/parley/host/store/internal/payload"
 	"github.com/parley-dev/parley/sdk"
 )
@@ -18,7 +20,7 @@ import (
 // Two replicas committing the same update id at once are serialised by
 // the processed_updates key: the second waits, then sees a duplicate.
 func (s *Store) CommitInbound(ctx context.Context, in store.Inbound) (store.CommitResult, error) {
-	out, err := s.commitInbounds(ctx, []store.Inbound{in})
+	out, err := s.commitInboundsRetrying(ctx, []store.Inbound{in})
 	if err != nil {
 		return store.CommitResult{}, fmt.Errorf("committing update %d: %w", in.UpdateID, err)
 	}
@@ -35,7 +37,7 @@ func (s *Store) CommitInbounds(ctx context.Context, ins []store.Inbound) ([]stor
 	if len(ins) == 0 {
 		return nil, nil
 	}
-	out, err := s.commitInbounds(ctx, ins)
+	out, err := s.commitInboundsRetrying(ctx, ins)
 	if err != nil {
 		return nil, fmt.Errorf("committing a batch of %d updates: %w", len(ins), err)
 	}
@@ -53,33 +55,68 @@ const recordUpdates = `INSERT INTO processed_updates (update_id, processed_at)
 	ON CONFLICT (update_id) DO NOTHING
 	RETURNING update_id`
 
-// lockChats reads and locks the conversations of the chats $1, in id order
+// errMustCreate aborts a batch that found, once it held the locks, that
+// it must start a conversation (the chat's was closed meanwhile) without
+// holding the lockNumbers lock; it runs again holding it.
+var errMustCreate = errors.New("a conversation must be created")
+
+// commitInboundsRetrying runs commitInbounds, again holding the
+// lockNumbers lock when it turned out to need it, or when a concurrent
+// transaction gave the chat a new live conversation first (the unique
+// index conversations_live_chat refused a second).
+func (s *Store) commitInboundsRetrying(ctx context.Context, ins []store.Inbound) ([]store.CommitResult, error) {
+	lock := false
+	for attempt := 0; ; attempt++ {
+		out, err := s.commitInbounds(ctx, ins, lock)
+		var pg *pgconn.PgError
+		retry := errors.Is(err, errMustCreate) || (errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "conversations_live_chat")
+		if !retry || attempt == 3 {
+			return out, err
+		}
+		lock = true
+	}
+}
+
+// lockChats reads and locks the latest conversation of each chat in $1
+// (the open or claimed one, when the chat has one), in id order
 // (byte order, as CommitReplies sorts them) so that two transactions never
 // wait for each other in a circle. The lock is what orders a lane's rows
 // (see lockConversation); the rows read are the latest versions, which the
 // batch's changes start from.
-const lockChats = `SELECT ` + conversationCols + ` FROM conversations c WHERE c.chat_id = ANY($1) ORDER BY c.id COLLATE "C" FOR NO KEY UPDATE`
+const lockChats = `SELECT ` + conversationCols + ` FROM conversations c WHERE c.id IN (
+	SELECT DISTINCT ON (chat_id) id FROM conversations WHERE chat_id = ANY($1) ORDER BY chat_id, number DESC)
+	ORDER BY c.id COLLATE "C" FOR NO KEY UPDATE`
+
+// conversationsChannels lists the channels each conversation of $1 is in.
+const conversationsChannels = `SELECT conversation_id, channel FROM lanes WHERE conversation_id = ANY($1)
+	UNION SELECT conversation_id, channel FROM deliveries WHERE conversation_id = ANY($1) ORDER BY 1, 2`
 
 // createConversations inserts the conversations of a batch's new chats,
 // numbered on from the highest number in order of their first update; the
 // caller holds the lockNumbers lock.
 const createConversations = `INSERT INTO conversations AS c (id, number, chat_id, telegram_user_id,
-		first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at)
-	SELECT u.id, (SELECT COALESCE(MAX(number), 0) FROM conversations) + u.n, u.chat_id, u.user_id,
-		u.first_name, u.last_name, u.username, u.language_code, u.photo_url, u.start_payload, u.started_at, u.updated_at
+		first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at,
+		state, claimed_by, closed_by, close_reason, closed_at, previous_id, previous_number)
+	SELECT u.id, u.number, u.chat_id, u.user_id,
+		u.first_name, u.last_name, u.username, u.language_code, u.photo_url, u.start_payload, u.started_at, u.updated_at,
+		u.state, u.claimed_by, u.closed_by, u.close_reason, u.closed_at, u.previous_id, u.previous_number
 	FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-		$9::text[], $10::timestamptz[], $11::timestamptz[]) WITH ORDINALITY
-		AS u (id, chat_id, user_id, first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at, n)
-	ORDER BY u.n
-	RETURNING c.id, c.number`
+		$9::text[], $10::timestamptz[], $11::timestamptz[],
+		$12::text[], $13::text[], $14::text[], $15::text[], $16::timestamptz[], $17::text[], $18::bigint[], $19::bigint[]) WITH ORDINALITY
+		AS u (id, chat_id, user_id, first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at,
+			state, claimed_by, closed_by, close_reason, closed_at, previous_id, previous_number, number, n)
+	ORDER BY u.n`
 
 // updateConversations writes the batch's changes to conversations it
 // found (and holds locked).
 const updateConversations = `UPDATE conversations c SET telegram_user_id = u.user_id, first_name = u.first_name,
 		last_name = u.last_name, username = u.username, language_code = u.language_code, photo_url = u.photo_url,
-		start_payload = u.start_payload, updated_at = u.updated_at
-	FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
-		AS u (id, user_id, first_name, last_name, username, language_code, photo_url, start_payload, updated_at)
+		start_payload = u.start_payload, updated_at = u.updated_at,
+		state = u.state, claimed_by = u.claimed_by, closed_by = u.closed_by, close_reason = u.close_reason, closed_at = u.closed_at
+	FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[],
+		$10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[])
+		AS u (id, user_id, first_name, last_name, username, language_code, photo_url, start_payload, updated_at,
+			state, claimed_by, closed_by, close_reason, closed_at)
 	WHERE c.id = u.id`
 
 // insertMessages stores the batch's messages ($1-$4) and queues the
@@ -108,7 +145,7 @@ ORDER BY u.n`
 // COMMIT. The batch's effect on each conversation is worked out here,
 // update by update, from the locked rows, which is what gives each update
 // its result as if committed alone; each row is then written once.
-func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []store.CommitResult, err error) {
+func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound, lockNumbersFirst bool) (_ []store.CommitResult, err error) {
 	ins = slices.Clone(ins)
 	var ids, chats []int64
 	for i := range ins {
@@ -127,7 +164,7 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 	b := &pgx.Batch{}
 	b.BeginTx(pgx.TxOptions{})
 	b.Queue(recordUpdates, ids, s.clock())
-	b.Queue(`SELECT chat_id FROM conversations WHERE chat_id = ANY($1)`, chats)
+	b.Queue(`SELECT chat_id FROM conversations WHERE chat_id = ANY($1) AND state <> 'closed'`, chats)
 	br := s.pool.SendBatch(ctx, b)
 	tx := br.Tx()
 	defer func() {
@@ -176,6 +213,7 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 		}
 		creates = creates || !slices.Contains(known, in.ChatID)
 	}
+	creates = creates || lockNumbersFirst
 
 	// Lock the conversations; when the batch may create some, serialise
 	// with other creators first (Number is MAX+1), and only then: a
@@ -183,15 +221,20 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 	// could be waited for by a creator in turn. Locked after the wait, the
 	// rows read include conversations another replica created meanwhile.
 	convs := map[int64]*store.Conversation{} // by chat
+	w := newInboundWrites(len(ins))
+	w.numbered = creates
 	if len(chats) > 0 {
 		b := &pgx.Batch{}
 		if creates {
 			b.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, lockClass, lockNumbers)
+			b.Queue(`SELECT COALESCE(MAX(number), 0) FROM conversations`)
 		}
 		b.Queue(lockChats, chats)
 		br := tx.SendBatch(ctx, b)
 		if creates {
-			_, err = br.Exec()
+			if _, err = br.Exec(); err == nil {
+				err = br.QueryRow().Scan(&w.lastNumber)
+			}
 		}
 		if err == nil {
 			var rows pgx.Rows
@@ -206,8 +249,27 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 			return nil, err
 		}
 	}
+	// The channels of conversations a close or reopen may tell.
+	var lifecycleIDs []string
+	for i, in := range ins {
+		if c := convs[in.ChatID]; fresh[i] && c != nil && (in.CloseCurrent || c.State == sdk.StateClosed) {
+			lifecycleIDs = append(lifecycleIDs, c.ID)
+		}
+	}
+	if len(lifecycleIDs) > 0 {
+		rows, err := tx.Query(ctx, conversationsChannels, lifecycleIDs)
+		if err != nil {
+			return nil, err
+		}
+		var id, ch string
+		if _, err := pgx.ForEachRow(rows, []any{&id, &ch}, func() error {
+			w.channels[id] = append(w.channels[id], ch)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
 
-	w := newInboundWrites(len(ins))
 	out := make([]store.CommitResult, len(ins))
 	for i, in := range ins {
 		if in.ChatID == 0 {
@@ -225,7 +287,7 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound) (_ []st
 			return nil, inBatch(ins, in, err)
 		}
 	}
-	if err := w.write(ctx, tx, out); err != nil {
+	if err := w.write(ctx, tx); err != nil {
 		return nil, err
 	}
 	for _, a := range w.answers {
@@ -279,6 +341,14 @@ type inboundWrites struct {
 	delEditOf                []string
 	delAt                    []time.Time
 	answers                  []answer
+	// numbered: the batch holds the lockNumbers lock, and lastNumber is
+	// the highest Number before the batch; a conversation it creates takes
+	// the next.
+	numbered   bool
+	lastNumber int64
+	// channels lists the channels of the conversations a close or reopen
+	// of the batch tells.
+	channels map[string][]string
 }
 
 // answer is a host message to queue in a conversation.
@@ -288,7 +358,7 @@ type answer struct {
 }
 
 func newInboundWrites(n int) *inboundWrites {
-	return &inboundWrites{touched: map[string]bool{}, msgSeen: make(map[string]bool, n)}
+	return &inboundWrites{touched: map[string]bool{}, msgSeen: make(map[string]bool, n), channels: map[string][]string{}}
 }
 
 // add applies a new update of a chat to its conversation in convs
@@ -300,12 +370,43 @@ func newInboundWrites(n int) *inboundWrites {
 func (w *inboundWrites) add(in store.Inbound, convs map[int64]*store.Conversation, res *store.CommitResult) error {
 	at := in.Time.Truncate(time.Microsecond).UTC()
 	c := convs[in.ChatID]
+	if c != nil && in.CloseCurrent && c.State != sdk.StateClosed {
+		*c = lifecycle.Close(*c, lifecycle.TheCustomer, sdk.CloseByCustomer, at)
+		w.change(c)
+		w.notice(c.ID, lifecycle.ClosedNotice(*c), union(w.channels[c.ID], in.Channels), in.Time)
+		closed := *c
+		res.Closed = &closed
+	}
+	var prev *store.Conversation
+	if c != nil && c.State == sdk.StateClosed && len(in.Messages) > 0 {
+		if in.Policy.Reopens(*c, at) {
+			*c = lifecycle.Reopen(*c)
+			w.change(c)
+			w.notice(c.ID, lifecycle.CustomerReopenedNotice(*c), union(w.channels[c.ID], in.Channels), in.Time)
+			res.Reopened = true
+		} else {
+			prev, c = c, nil
+		}
+	}
 	switch {
 	case c == nil:
-		c = &store.Conversation{ID: ident.Conversation(), ChatID: in.ChatID, Contact: cleanContact(in.Contact),
-			StartedAt: at, UpdatedAt: at}
+		if !w.numbered {
+			return errMustCreate
+		}
+		w.lastNumber++
+		c = &store.Conversation{ID: ident.Conversation(), Number: w.lastNumber, ChatID: in.ChatID, Contact: cleanContact(in.Contact),
+			StartedAt: at, UpdatedAt: at, State: sdk.StateOpen}
 		if in.StartPayload != nil {
 			c.StartPayload = cleanText(*in.StartPayload)
+		}
+		if prev != nil {
+			c.PreviousID, c.PreviousNumber = prev.ID, prev.Number
+			if in.StartPayload == nil {
+				c.StartPayload = prev.StartPayload
+			}
+			if in.Contact == (sdk.Contact{}) {
+				c.Contact = prev.Contact
+			}
 		}
 		convs[in.ChatID] = c
 		w.created = append(w.created, c)
@@ -323,10 +424,7 @@ func (w *inboundWrites) add(in store.Inbound, convs map[int64]*store.Conversatio
 		if in.StartPayload != nil {
 			c.StartPayload = cleanText(*in.StartPayload)
 		}
-		if !w.touched[c.ID] {
-			w.changed = append(w.changed, c)
-			w.touched[c.ID] = true
-		}
+		w.change(c)
 	}
 	res.Conversation = *c
 	for _, m := range in.Messages {
@@ -352,6 +450,41 @@ func (w *inboundWrites) add(in store.Inbound, convs map[int64]*store.Conversatio
 	return nil
 }
 
+// change marks c, existing or created by the batch, as written.
+func (w *inboundWrites) change(c *store.Conversation) {
+	if !w.touched[c.ID] {
+		w.changed = append(w.changed, c)
+		w.touched[c.ID] = true
+	}
+}
+
+// notice queues a host notice in conversation id to channels, in the
+// batch's order.
+func (w *inboundWrites) notice(id string, n sdk.Notice, channels []string, t time.Time) {
+	m := sdk.Message{ID: ident.Notice(), Time: t, Kind: sdk.KindNotice, Text: n.Text, Notice: &n}
+	body, err := payload.EncodeMessage(m)
+	if err != nil {
+		panic(err) // a notice always encodes
+	}
+	w.msgSeen[m.ID] = true
+	w.msgID, w.msgConv, w.msgBody, w.msgAt = append(w.msgID, m.ID), append(w.msgConv, id), append(w.msgBody, string(body)), append(w.msgAt, t)
+	for _, ch := range channels {
+		w.delConv, w.delChan, w.delMsg = append(w.delConv, id), append(w.delChan, ch), append(w.delMsg, m.ID)
+		w.delEditOf, w.delAt = append(w.delEditOf, ""), append(w.delAt, t)
+	}
+}
+
+// union returns a's channels followed by those of b not in a.
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, ch := range b {
+		if !slices.Contains(out, ch) {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
 // conversationArrays are the arguments of createConversations (created)
 // or updateConversations for cs, one array per column.
 func conversationArrays(cs []*store.Conversation, created bool) []any {
@@ -359,15 +492,27 @@ func conversationArrays(cs []*store.Conversation, created bool) []any {
 	ids, chats, users := make([]string, n), make([]int64, n), make([]int64, n)
 	first, last, user, lang, photo, start := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	started, updated := make([]time.Time, n), make([]time.Time, n)
+	state, claimedBy, closedBy, reason := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	closedAt, prevID, prevNumber, number := make([]*time.Time, n), make([]string, n), make([]int64, n), make([]int64, n)
 	for i, c := range cs {
 		ids[i], chats[i], users[i] = c.ID, c.ChatID, c.Contact.TelegramUserID
 		first[i], last[i], user[i], lang[i], photo[i] = c.Contact.FirstName, c.Contact.LastName, c.Contact.Username, c.Contact.LanguageCode, c.Contact.PhotoURL
 		start[i], started[i], updated[i] = c.StartPayload, c.StartedAt, c.UpdatedAt
+		state[i], claimedBy[i], closedBy[i], reason[i] = string(c.State), cleanText(c.ClaimedBy), cleanText(c.ClosedBy), c.CloseReason
+		if state[i] == "" {
+			state[i] = string(sdk.StateOpen)
+		}
+		if !c.ClosedAt.IsZero() {
+			t := c.ClosedAt
+			closedAt[i] = &t
+		}
+		prevID[i], prevNumber[i], number[i] = c.PreviousID, c.PreviousNumber, c.Number
 	}
 	if created {
-		return []any{ids, chats, users, first, last, user, lang, photo, start, started, updated}
+		return []any{ids, chats, users, first, last, user, lang, photo, start, started, updated,
+			state, claimedBy, closedBy, reason, closedAt, prevID, prevNumber, number}
 	}
-	return []any{ids, users, first, last, user, lang, photo, start, updated}
+	return []any{ids, users, first, last, user, lang, photo, start, updated, state, claimedBy, closedBy, reason, closedAt}
 }
 
 // cleanContact makes a contact's texts storable (cleanText).
@@ -376,9 +521,8 @@ func cleanContact(ct sdk.Contact) sdk.Contact {
 		Username: cleanText(ct.Username), LanguageCode: cleanText(ct.LanguageCode), PhotoURL: cleanText(ct.PhotoURL)}
 }
 
-// write sends the batch's writes in one round trip and gives the
-// conversations it created their numbers in out.
-func (w *inboundWrites) write(ctx context.Context, tx pgx.Tx, out []store.CommitResult) error {
+// write sends the batch's writes in one round trip.
+func (w *inboundWrites) write(ctx context.Context, tx pgx.Tx) error {
 	b := &pgx.Batch{}
 	if len(w.created) > 0 {
 		b.Queue(createConversations, conversationArrays(w.created, true)...)
@@ -392,30 +536,8 @@ func (w *inboundWrites) write(ctx context.Context, tx pgx.Tx, out []store.Commit
 	if b.Len() == 0 {
 		return nil
 	}
-	br := tx.SendBatch(ctx, b)
-	numbers := map[string]int64{}
-	var err error
-	if len(w.created) > 0 {
-		var rows pgx.Rows
-		if rows, err = br.Query(); err == nil {
-			var id string
-			var n int64
-			_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error { numbers[id] = n; return nil })
-		}
-	}
-	// Close reads the other statements' results, returning the first error.
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	for i := range out {
-		if n, ok := numbers[out[i].Conversation.ID]; ok {
-			out[i].Conversation.Number = n
-		}
-	}
-	return nil
+	// Close reads every statement's result, returning the first error.
+	return tx.SendBatch(ctx, b).Close()
 }
 
 // insertMessage stores m and queues it to every channel, unless a message

@@ -38,6 +38,8 @@ type Store struct {
 	where string
 	// clock is Options.Now.
 	clock func() time.Time
+	// rating is SetRatingPolicy's policy.
+	rating store.RatingPolicy
 }
 
 var _ store.Store = (*Store)(nil)

@@ -45,12 +45,22 @@ func (s *Store) CommitReplies(ctx context.Context, channel string, rs []sdk.Repl
 			if err != nil {
 				return err
 			}
+			res := store.ReplyResult{Duplicate: dup, ConversationID: convID}
 			if !dup {
 				if err := touch(ctx, tx, convs[i], now); err != nil {
 					return err
 				}
+				var started time.Time
+				err := tx.QueryRow(ctx, `UPDATE conversations SET first_reply_at = $1 WHERE id = $2 AND first_reply_at IS NULL
+					RETURNING started_at`, now, convs[i]).Scan(&started)
+				switch {
+				case err == nil:
+					res.FirstReply = max(now.Sub(started), time.Microsecond)
+				case !errors.Is(err, pgx.ErrNoRows):
+					return err
+				}
 			}
-			out = append(out, store.ReplyResult{Duplicate: dup, ConversationID: convID})
+			out = append(out, res)
 		}
 		return nil
 	})

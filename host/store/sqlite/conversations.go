@@ -5,15 +5,19 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/store/internal/ident"
+	"github.com/parley-dev/parley/host/store/internal/lifecycle"
 	"github.com/parley-dev/parley/sdk"
 )
 
 // conversationCols are read by scanConversation, in order; "c" is the
 // conversations table's alias in every query that uses them.
 const conversationCols = `c.id, c.number, c.chat_id, c.telegram_user_id, c.first_name, c.last_name,
-	c.username, c.language_code, c.photo_url, c.start_payload, c.blocked, c.started_at, c.updated_at`
+	c.username, c.language_code, c.photo_url, c.start_payload, c.blocked, c.started_at, c.updated_at,
+	c.state, c.claimed_by, c.closed_by, c.close_reason, c.closed_at, c.previous_id, c.previous_number`
 
 // querier is what reads need, inside or outside a transaction.
 type querier interface {
@@ -26,14 +30,18 @@ type scanner interface{ Scan(dest ...any) error }
 // scanConversation reads conversationCols, followed by extra destinations.
 func scanConversation(row scanner, extra ...any) (store.Conversation, error) {
 	var c store.Conversation
-	var started, updated int64
+	var started, updated, closed int64
 	dest := append([]any{&c.ID, &c.Number, &c.ChatID, &c.Contact.TelegramUserID, &c.Contact.FirstName,
 		&c.Contact.LastName, &c.Contact.Username, &c.Contact.LanguageCode, &c.Contact.PhotoURL,
-		&c.StartPayload, &c.Blocked, &started, &updated}, extra...)
+		&c.StartPayload, &c.Blocked, &started, &updated,
+		&c.State, &c.ClaimedBy, &c.ClosedBy, &c.CloseReason, &closed, &c.PreviousID, &c.PreviousNumber}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return store.Conversation{}, err
 	}
 	c.StartedAt, c.UpdatedAt = goTime(started), goTime(updated)
+	if closed != 0 {
+		c.ClosedAt = goTime(closed)
+	}
 	return c, nil
 }
 
@@ -54,9 +62,9 @@ func (s *Store) Conversation(ctx context.Context, id string) (store.Conversation
 	return c, nil
 }
 
-// ConversationByChat finds a conversation by Telegram chat id.
+// ConversationByChat finds the latest conversation of a Telegram chat.
 func (s *Store) ConversationByChat(ctx context.Context, chatID int64) (store.Conversation, error) {
-	c, err := conversationWhere(ctx, s.read, `c.chat_id = ?`, chatID)
+	c, err := conversationWhere(ctx, s.read, `c.chat_id = ? ORDER BY c.number DESC LIMIT 1`, chatID)
 	if err != nil {
 		return c, fmt.Errorf("conversation of chat %d: %w", chatID, err)
 	}
@@ -101,13 +109,61 @@ func (s *Store) SetBlocked(ctx context.Context, conversationID string, blocked b
 	return nil
 }
 
-// upsertConversation finds the conversation of in.ChatID, creating it (with
-// the next Number) when new and refreshing the contact otherwise. in.Time
-// must be set. One statement does it (it runs for every update): the
-// insert takes a fresh id, and a conflict on chat_id updates the existing
-// row instead, so the returned id tells which happened.
-func upsertConversation(ctx context.Context, tx *wtx, in store.Inbound, newID func() string) (store.Conversation, bool, error) {
-	t := dbTime(in.Time)
+// intakeConversation finds the conversation an update goes to, filling
+// in res: the chat's open or claimed one (its contact refreshed); after a
+// close, the closed one reopened or a new one, per in.Policy, when the
+// update has messages (an update without messages, such as a bare /start,
+// stays in the closed one); a new one for a new chat. in.CloseCurrent
+// first closes the live one. Notices of a close or reopen are queued
+// before the update's messages. in.Time must be set.
+func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *store.CommitResult) error {
+	now := in.Time
+	c, err := conversationWhere(ctx, tx, `c.chat_id = ? ORDER BY c.number DESC LIMIT 1`, in.ChatID)
+	found := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if found && in.CloseCurrent && c.State != sdk.StateClosed {
+		if err := closeConversation(ctx, tx, c, lifecycle.TheCustomer, sdk.CloseByCustomer, now, in.Channels); err != nil {
+			return err
+		}
+		if c, err = conversationWhere(ctx, tx, `c.id = ?`, c.ID); err != nil {
+			return err
+		}
+		closed := c
+		res.Closed = &closed
+	}
+	var prev *store.Conversation
+	if found && c.State == sdk.StateClosed && len(in.Messages) > 0 {
+		if in.Policy.Reopens(c, now) {
+			c = lifecycle.Reopen(c)
+			if err := writeLifecycle(ctx, tx, c); err != nil {
+				return err
+			}
+			channels, err := conversationChannels(ctx, tx, c.ID)
+			if err != nil {
+				return err
+			}
+			if err := queueNotice(ctx, tx, c.ID, lifecycle.CustomerReopenedNotice(c), union(channels, in.Channels), now); err != nil {
+				return err
+			}
+			res.Reopened = true
+		} else {
+			prev, found = &c, false
+		}
+	}
+	if !found {
+		res.Conversation, err = insertConversation(ctx, tx, in, prev)
+		res.Created = true
+		return err
+	}
+	res.Conversation, err = touchConversation(ctx, tx, c.ID, in)
+	return err
+}
+
+// touchConversation records an update's time, contact and start payload
+// on an existing conversation.
+func touchConversation(ctx context.Context, tx *wtx, id string, in store.Inbound) (store.Conversation, error) {
 	payload := ""
 	if in.StartPayload != nil {
 		payload = *in.StartPayload
@@ -116,29 +172,53 @@ func upsertConversation(ctx context.Context, tx *wtx, in store.Inbound, newID fu
 	// An update without a sender (a channel post, a service message) must
 	// not wipe the contact we know.
 	hasContact := ct != (sdk.Contact{})
-	id := newID()
-	c, err := scanConversation(tx.QueryRowContext(ctx, upsertConversationSQL,
-		id, in.ChatID, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username, ct.LanguageCode,
-		ct.PhotoURL, payload, t, hasContact, in.StartPayload != nil))
+	row := tx.QueryRowContext(ctx, `UPDATE conversations SET updated_at = MAX(updated_at, ?1),
+		telegram_user_id = CASE WHEN ?2 THEN ?3 ELSE telegram_user_id END,
+		first_name = CASE WHEN ?2 THEN ?4 ELSE first_name END,
+		last_name = CASE WHEN ?2 THEN ?5 ELSE last_name END,
+		username = CASE WHEN ?2 THEN ?6 ELSE username END,
+		language_code = CASE WHEN ?2 THEN ?7 ELSE language_code END,
+		photo_url = CASE WHEN ?2 THEN ?8 ELSE photo_url END,
+		start_payload = CASE WHEN ?9 THEN ?10 ELSE start_payload END
+		WHERE id = ?11 RETURNING `+returningCols, dbTime(in.Time), hasContact, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username,
+		ct.LanguageCode, ct.PhotoURL, in.StartPayload != nil, payload, id)
+	c, err := scanConversation(row)
 	if err != nil {
-		return c, false, fmt.Errorf("storing the conversation of chat %d: %w", in.ChatID, err)
+		return store.Conversation{}, fmt.Errorf("storing the conversation of chat %d: %w", in.ChatID, err)
 	}
-	return c, c.ID == id, nil
+	return c, nil
 }
 
-// upsertConversationSQL returns conversationCols, named bare: RETURNING
-// cannot use the "c" alias.
-const upsertConversationSQL = `INSERT INTO conversations AS c (id, number, chat_id, telegram_user_id,
-	first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at)
-	VALUES (?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM conversations), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
-	ON CONFLICT (chat_id) DO UPDATE SET
-		updated_at = MAX(c.updated_at, excluded.updated_at),
-		telegram_user_id = CASE WHEN ?11 THEN excluded.telegram_user_id ELSE c.telegram_user_id END,
-		first_name = CASE WHEN ?11 THEN excluded.first_name ELSE c.first_name END,
-		last_name = CASE WHEN ?11 THEN excluded.last_name ELSE c.last_name END,
-		username = CASE WHEN ?11 THEN excluded.username ELSE c.username END,
-		language_code = CASE WHEN ?11 THEN excluded.language_code ELSE c.language_code END,
-		photo_url = CASE WHEN ?11 THEN excluded.photo_url ELSE c.photo_url END,
-		start_payload = CASE WHEN ?12 THEN excluded.start_payload ELSE c.start_payload END
-	RETURNING id, number, chat_id, telegram_user_id, first_name, last_name,
-		username, language_code, photo_url, start_payload, blocked, started_at, updated_at`
+// returningCols are conversationCols named bare, as RETURNING wants them.
+var returningCols = strings.ReplaceAll(conversationCols, "c.", "")
+
+// insertConversation starts a conversation of in.ChatID with the next
+// Number, following prev when the chat had one.
+func insertConversation(ctx context.Context, tx *wtx, in store.Inbound, prev *store.Conversation) (store.Conversation, error) {
+	payload := ""
+	if in.StartPayload != nil {
+		payload = *in.StartPayload
+	}
+	var prevID string
+	var prevNumber int64
+	if prev != nil {
+		prevID, prevNumber = prev.ID, prev.Number
+		if in.StartPayload == nil {
+			payload = prev.StartPayload
+		}
+	}
+	ct := in.Contact
+	if ct == (sdk.Contact{}) && prev != nil {
+		ct = prev.Contact
+	}
+	id := ident.Conversation()
+	_, err := tx.ExecContext(ctx, `INSERT INTO conversations (id, number, chat_id, telegram_user_id,
+		first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at, previous_id, previous_number)
+		VALUES (?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM conversations), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)`,
+		id, in.ChatID, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username, ct.LanguageCode,
+		ct.PhotoURL, payload, dbTime(in.Time), prevID, prevNumber)
+	if err != nil {
+		return store.Conversation{}, fmt.Errorf("storing the conversation of chat %d: %w", in.ChatID, err)
+	}
+	return conversationWhere(ctx, tx, `c.id = ?`, id)
+}

@@ -80,6 +80,11 @@ func (s *Store) ClaimDeliveryRuns(ctx context.Context, opt store.ClaimOptions, r
 		}
 		ids := make([]int64, 0, len(heads))
 		for _, h := range heads {
+			if len(h.ThreadRef) == 0 && h.Conversation.PreviousID != "" {
+				if h.PreviousThreadRef, err = laneThread(ctx, tx, h.Conversation.PreviousID, h.Channel); err != nil {
+					return err
+				}
+			}
 			if h.Message.EditOf != "" {
 				if _, h.EditOfDeskMessageID, err = originalDelivery(ctx, tx, h.Message.EditOf, h.Channel); err != nil {
 					return err
@@ -148,7 +153,8 @@ func appendFollowers(ctx context.Context, tx *wtx, out []store.Delivery, head st
 	}
 	var run []store.Delivery
 	for rows.Next() {
-		d := store.Delivery{Conversation: head.Conversation, Channel: head.Channel, ThreadRef: head.ThreadRef}
+		d := store.Delivery{Conversation: head.Conversation, Channel: head.Channel, ThreadRef: head.ThreadRef,
+			PreviousThreadRef: head.PreviousThreadRef}
 		var created int64
 		var body string
 		if err := rows.Scan(&d.ID, &d.Attempts, &created, &body); err != nil {
@@ -285,4 +291,15 @@ func (s *Store) RetryDelivery(ctx context.Context, id int64, owner string, next 
 // FailDelivery gives up on a delivery; its lane moves on.
 func (s *Store) FailDelivery(ctx context.Context, id int64, owner string, lastErr string) error {
 	return deliveries.fail(ctx, s, id, owner, lastErr)
+}
+
+// laneThread is the thread reference of a conversation in a channel, nil
+// when it has none.
+func laneThread(ctx context.Context, tx *wtx, conversationID, channel string) ([]byte, error) {
+	var ref []byte
+	err := tx.QueryRowContext(ctx, `SELECT thread_ref FROM lanes WHERE conversation_id = ? AND channel = ?`, conversationID, channel).Scan(&ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return ref, err
 }

@@ -75,7 +75,7 @@ func commitInboundTx(ctx context.Context, tx *wtx, in store.Inbound) (store.Comm
 		if in.ChatID == 0 {
 			return res, nil
 		}
-		c, err := conversationWhere(ctx, tx, `c.chat_id = ?`, in.ChatID)
+		c, err := conversationWhere(ctx, tx, `c.chat_id = ? ORDER BY c.number DESC LIMIT 1`, in.ChatID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return res, err
 		}
@@ -85,7 +85,7 @@ func commitInboundTx(ctx context.Context, tx *wtx, in store.Inbound) (store.Comm
 	if in.ChatID == 0 {
 		return res, nil // an ignored update: only its id is recorded, so the offset moves on
 	}
-	if res.Conversation, res.Created, err = upsertConversation(ctx, tx, in, ident.Conversation); err != nil {
+	if err := intakeConversation(ctx, tx, in, &res); err != nil {
 		return res, err
 	}
 	for _, m := range in.Messages {

@@ -31,13 +31,23 @@ func (s *Store) CommitReplies(ctx context.Context, channel string, rs []sdk.Repl
 			if err != nil {
 				return err
 			}
+			res := store.ReplyResult{Duplicate: dup, ConversationID: convID}
 			if !dup {
 				_, err = tx.ExecContext(ctx, `UPDATE conversations SET updated_at = MAX(updated_at, ?) WHERE id = ?`, dbTime(now), conv)
 				if err != nil {
 					return err
 				}
+				var started int64
+				err = tx.QueryRowContext(ctx, `UPDATE conversations SET first_reply_at = ? WHERE id = ? AND first_reply_at = 0
+					RETURNING started_at`, dbTime(now), conv).Scan(&started)
+				switch {
+				case err == nil:
+					res.FirstReply = max(now.Sub(goTime(started)), time.Microsecond)
+				case !errors.Is(err, sql.ErrNoRows):
+					return err
+				}
 			}
-			out = append(out, store.ReplyResult{Duplicate: dup, ConversationID: convID})
+			out = append(out, res)
 		}
 		return nil
 	})

@@ -56,6 +56,8 @@ type Store struct {
 	log   hclog.Logger
 	// stmts are the write connection's prepared statements.
 	stmts *stmtCache
+	// rating is SetRatingPolicy's policy.
+	rating store.RatingPolicy
 }
 
 var _ store.Store = (*Store)(nil)

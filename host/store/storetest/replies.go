@@ -29,6 +29,10 @@ func testRepliesResolve(t *testing.T, e *env) {
 		Attachments: []sdk.ReplyAttachment{{Ref: "F1", Name: "guide.pdf", MIMEType: "application/pdf", Size: 2048}}}
 	byID := sdk.Reply{ConversationID: conv.ID, ExternalID: "r2", Text: "second"}
 	res := e.commitReplies("slack", byThread, byID)
+	if res[0].FirstReply <= 0 {
+		t.Errorf("the conversation's first reply has FirstReply %v, want the time since it started", res[0].FirstReply)
+	}
+	res[0].FirstReply = 0
 	mustEqual(t, res, []store.ReplyResult{{ConversationID: conv.ID}, {ConversationID: conv.ID}}, "results")
 
 	rs := e.claimReplies("w", 10, later())

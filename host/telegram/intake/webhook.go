@@ -82,10 +82,12 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// SetWebhook asks Telegram to POST updates to url with the secret token.
-func SetWebhook(ctx context.Context, apiURL, token string, client *http.Client, url, secret string) error {
+// SetWebhook asks Telegram to POST updates to url with the secret token;
+// allowed are the update types to receive (nil keeps Telegram's current
+// setting).
+func SetWebhook(ctx context.Context, apiURL, token string, client *http.Client, url, secret string, allowed []string) error {
 	c := newClient(apiURL, token, client)
-	return c.call(ctx, "setWebhook", &telego.SetWebhookParams{URL: url, SecretToken: secret}, nil)
+	return c.call(ctx, "setWebhook", &telego.SetWebhookParams{URL: url, SecretToken: secret, AllowedUpdates: allowed}, nil)
 }
 
 // DeleteWebhook switches Telegram back to getUpdates.

@@ -24,6 +24,9 @@ const (
 	// Ignored is anything else (groups, channels, non-message updates);
 	// Result.Reason says why, for one log line.
 	Ignored
+	// Tap is a tap on an inline button of one of the bot's messages in a
+	// private chat (a callback_query): Result.Tap says which.
+	Tap
 )
 
 // String names the kind for logs.
@@ -33,6 +36,8 @@ func (k Kind) String() string {
 		return "private"
 	case Ignored:
 		return "ignored"
+	case Tap:
+		return "tap"
 	default:
 		return "Kind(" + strconv.Itoa(int(k)) + ")"
 	}
@@ -71,6 +76,25 @@ type Result struct {
 	// Message is what to deliver to the desks; nil when there is nothing
 	// to deliver (a bare /start, an ignored update).
 	Message *sdk.Message
+	// New is set when the user sent /new: close the current conversation,
+	// so the next message starts a new one. A bare /new is not relayed
+	// (Message is nil); words after it are, as typed, and start the new
+	// conversation at once.
+	New bool
+	// Tap is set when Kind is Tap.
+	Tap *ButtonTap
+}
+
+// ButtonTap is a user's tap on an inline button of the bot's message.
+type ButtonTap struct {
+	// QueryID is the callback query to answer (answerCallbackQuery).
+	QueryID string
+	// Data is the button's callback_data, unverified.
+	Data string
+	// MessageID is the bot's message carrying the button.
+	MessageID int64
+	// UserID is who tapped.
+	UserID int64
 }
 
 // Update normalises one decoded update.
@@ -93,7 +117,7 @@ func Update(u telego.Update, opts Options) (Result, error) {
 	case u.BusinessMessage != nil, u.EditedBusinessMessage != nil:
 		return ignored(0, "business account message"), nil
 	case u.CallbackQuery != nil:
-		return ignored(0, "callback query"), nil
+		return callback(u.CallbackQuery), nil
 	case u.MyChatMember != nil:
 		return ignored(u.MyChatMember.Chat.ID, "bot membership change"), nil
 	case u.ChatMember != nil:
@@ -138,6 +162,16 @@ func message(m *telego.Message, edited bool, opts Options) (Result, error) {
 		res.Start = &StartCommand{}
 	}
 
+	if rest, ok := command(m.Text, "/new", opts.BotUsername); ok {
+		if edited {
+			return res, nil // the conversation was closed already
+		}
+		res.New = true
+		if rest == "" {
+			return res, nil
+		}
+	}
+
 	msg := convert(m, opts)
 	msg.Time = res.Time
 	if edited {
@@ -146,6 +180,22 @@ func message(m *telego.Message, edited bool, opts Options) (Result, error) {
 	}
 	res.Message = &msg
 	return res, nil
+}
+
+// callback normalises a tap on an inline button. Only taps on the bot's
+// messages in private chats are taps; the rest (inline-mode messages, games,
+// groups) are ignored, still to be answered by the caller if it likes.
+func callback(q *telego.CallbackQuery) Result {
+	if q.Message == nil || q.InlineMessageID != "" {
+		return ignored(0, "callback query on no message of a chat")
+	}
+	chat := q.Message.GetChat()
+	if chat.Type != telego.ChatTypePrivate {
+		return ignored(chat.ID, fmt.Sprintf("callback query in %s chat %s", chat.Type, chatName(chat)))
+	}
+	return Result{Kind: Tap, ChatID: chat.ID, Tap: &ButtonTap{
+		QueryID: q.ID, Data: q.Data, MessageID: int64(q.Message.GetMessageID()), UserID: q.From.ID,
+	}}
 }
 
 // MessageID is the stable Parley id of a Telegram message.

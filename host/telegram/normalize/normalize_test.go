@@ -440,6 +440,54 @@ func TestStart(t *testing.T) {
 	})
 }
 
+func TestNew(t *testing.T) {
+	for _, tt := range []struct {
+		name, text string
+		isNew      bool
+		relayText  string
+	}{
+		{"bare", "/new", true, ""},
+		{"addressed to this bot", "/new@Support_Bot", true, ""},
+		{"with words, relayed as typed", "/new my printer broke", true, "/new my printer broke"},
+		{"addressed to another bot", "/new@other_bot", false, "/new@other_bot"},
+		{"not the command", "/newton", false, "/newton"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b, _ := json.Marshal(tt.text)
+			res := run(t, update("message", `,"text":`+string(b)))
+			if res.New != tt.isNew {
+				t.Errorf("new = %t, want %t", res.New, tt.isNew)
+			}
+			switch {
+			case tt.relayText == "" && res.Message != nil:
+				t.Errorf("relayed %q, want nothing", res.Message.Text)
+			case tt.relayText != "" && (res.Message == nil || res.Message.Text != tt.relayText):
+				t.Errorf("relayed %s, want %q", dump(res.Message), tt.relayText)
+			}
+		})
+	}
+	t.Run("edited /new does nothing", func(t *testing.T) {
+		res := run(t, update("edited_message", `,"edit_date":1767225999,"text":"/new"`))
+		if res.New || res.Message != nil {
+			t.Errorf("edited /new gave %s", dump(res))
+		}
+	})
+}
+
+func TestTap(t *testing.T) {
+	res := run(t, `{"update_id":1,"callback_query":{"id":"q1","from":`+ann+`,"chat_instance":"c","data":"r.abc.4.mac",`+
+		`"message":{"message_id":77,"chat":`+annChat+`,"date":1,"text":"How did we do?"}}}`)
+	if res.Kind != Tap || res.ChatID != chatID || res.Tap == nil ||
+		*res.Tap != (ButtonTap{QueryID: "q1", Data: "r.abc.4.mac", MessageID: 77, UserID: annUser.TelegramUserID}) {
+		t.Fatalf("tap: %s", dump(res))
+	}
+	group := run(t, `{"update_id":1,"callback_query":{"id":"q2","from":`+ann+`,"chat_instance":"c","data":"x",`+
+		`"message":{"message_id":7,"chat":{"id":-42,"type":"group","title":"Team"},"date":1,"text":"hi"}}}`)
+	if group.Kind != Ignored {
+		t.Errorf("a tap in a group: %s", dump(group))
+	}
+}
+
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestIgnored(t *testing.T) {
@@ -452,7 +500,7 @@ func TestIgnored(t *testing.T) {
 		{"group", `{"update_id":1,"message":{"message_id":1,"from":` + ann + `,"chat":{"id":-42,"type":"group","title":"Team"},"date":1,"text":"/start"}}`, -42, "group"},
 		{"supergroup", `{"update_id":1,"message":{"message_id":1,"from":` + ann + `,"chat":{"id":-10042,"type":"supergroup","title":"Team"},"date":1,"text":"hi"}}`, -10042, "supergroup"},
 		{"channel post", `{"update_id":1,"channel_post":{"message_id":1,"chat":{"id":-10077,"type":"channel","title":"News"},"date":1,"text":"hi"}}`, -10077, "channel"},
-		{"callback query", `{"update_id":1,"callback_query":{"id":"q","from":` + ann + `,"chat_instance":"c","data":"x"}}`, 0, "callback"},
+		{"callback query without a message", `{"update_id":1,"callback_query":{"id":"q","from":` + ann + `,"chat_instance":"c","data":"x"}}`, 0, "callback"},
 		{"bot blocked", `{"update_id":1,"my_chat_member":{"chat":` + annChat + `,"from":` + ann + `,"date":1,` +
 			`"old_chat_member":{"status":"member","user":` + botUser + `},"new_chat_member":{"status":"kicked","user":` + botUser + `,"until_date":0}}}`, chatID, "membership"},
 	}

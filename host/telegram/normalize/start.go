@@ -11,7 +11,13 @@ const maxPayload = 64
 // startCommand reports whether text is a /start addressed to this bot and
 // returns the words after it.
 func startCommand(text, botUsername string) (string, bool) {
-	rest, ok := strings.CutPrefix(text, "/start")
+	return command(text, "/start", botUsername)
+}
+
+// command reports whether text is the command name ("/new") addressed to
+// this bot and returns the words after it.
+func command(text, name, botUsername string) (string, bool) {
+	rest, ok := strings.CutPrefix(text, name)
 	if !ok {
 		return "", false
 	}

@@ -17,6 +17,11 @@ func Conversation() string { return "c_" + randomHex(8) }
 // Notices have no Telegram id to derive a stable id from.
 func Notice() string { return "n_" + randomHex(8) }
 
+// Rating returns a new rating id: 12 hex digits (48 random bits). It is
+// short because it rides in a button's callback_data (64 bytes at most),
+// where the button's signature, not the id, is what cannot be guessed.
+func Rating() string { return randomHex(6) }
+
 // ErasureNotice returns a new id for the notice that a customer's data
 // was erased: ErasurePrefix and 16 hex digits. An erasure deletes every
 // message of the conversation but these, so a notice still on its way to
