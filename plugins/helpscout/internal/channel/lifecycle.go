@@ -178,7 +178,7 @@ func isLifecycle(n *sdk.Notice) bool {
 // Help Scout conversation's status, then notes who did it; the echo of
 // this channel's own action changes nothing, since Help Scout already
 // shows it. Claims from elsewhere and ratings are notes. An ignored
-// status sync ("close" of a closed conversation) is dropped: the two
+// status sync ("close" of a closed conversation) is dropped when the two
 // sides agree already.
 func (c *Channel) deliverLifecycle(ctx context.Context, st *state, req sdk.DeliverRequest) (sdk.DeliverResponse, error) {
 	n := req.Message.Notice
@@ -200,7 +200,7 @@ func (c *Channel) deliverLifecycle(ctx context.Context, st *state, req sdk.Deliv
 	case sdk.NoticeConversationClaimed, sdk.NoticeConversationUnclaimed:
 		note = noticeSentence(n, "")
 	case sdk.NoticeActionIgnored:
-		if !strings.HasPrefix(n.ActionExternalID, eventStatus+"/") {
+		if !statusAgrees(n) {
 			note = noticeSentence(n, "")
 		}
 		own = false // only the acting channel gets it, and it is news to it
@@ -247,6 +247,19 @@ func (c *Channel) deliverLifecycle(ctx context.Context, st *state, req sdk.Deliv
 	}
 	resp.DeskMessageID = strconv.FormatInt(id, 10)
 	return resp, nil
+}
+
+// statusAgrees reports whether an ignored action was a status event of
+// this channel's that Parley's state already matches (closing a closed
+// conversation, reopening an open one): nothing to tell the agents. A
+// reopen Parley refused (the customer has a newer conversation) leaves
+// the two apart and is noted.
+func statusAgrees(n *sdk.Notice) bool {
+	parts := strings.SplitN(n.ActionExternalID, "/", 4)
+	if len(parts) != 4 || parts[0] != eventStatus {
+		return false
+	}
+	return (parts[2] == statusClosed) == (n.State == sdk.StateClosed)
 }
 
 // noticeSentence is the host's sentence for a notice, or fallback.

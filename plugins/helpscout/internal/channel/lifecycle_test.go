@@ -246,21 +246,26 @@ func TestOwnEchoIsNoOp(t *testing.T) {
 }
 
 // Ratings and claims from elsewhere are notes; an ignored status sync is
-// not worth one, an ignored assignment is.
+// not worth one when both sides agree, a refused reopen and an ignored
+// assignment are.
 func TestNotesForRatingsClaimsAndIgnoredActions(t *testing.T) {
 	e := setupLifecycle(t, nil)
 	ref := e.mustDeliver(t, text("m1", "Hello"), nil)
 	for _, n := range []sdk.Notice{
 		{Code: sdk.NoticeRating, Score: 4, Scale: 5, Text: "The customer rated the conversation 4 out of 5."},
 		{Code: sdk.NoticeConversationClaimed, Agent: "Grace Hopper", Text: "Grace Hopper claimed the conversation.", SourceChannel: "slack"},
-		{Code: sdk.NoticeActionIgnored, Text: "Already closed.", SourceChannel: "helpscout", ActionExternalID: "convo.status/1/closed/x"},
+		{Code: sdk.NoticeActionIgnored, Text: "Already closed.", State: sdk.StateClosed, SourceChannel: "helpscout", ActionExternalID: "convo.status/1/closed/x"},
+		{Code: sdk.NoticeActionIgnored, Text: "Not closed.", State: sdk.StateOpen, SourceChannel: "helpscout", ActionExternalID: "convo.status/1/active/y"},
+		{Code: sdk.NoticeActionIgnored, Text: "An agent could not reopen conversation #1: the customer has a newer conversation, #2.",
+			State: sdk.StateClosed, SourceChannel: "helpscout", ActionExternalID: "convo.status/1/active/w"},
 		{Code: sdk.NoticeActionIgnored, Text: "The conversation is closed; reopen it to claim it.", SourceChannel: "helpscout", ActionExternalID: "convo.assigned/1/17/z"},
 	} {
 		if _, err := e.notice(t, ref, n); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want := []string{"Customer rated 4/5", "Grace Hopper claimed the conversation.", "The conversation is closed; reopen it to claim it."}
+	want := []string{"Customer rated 4/5", "Grace Hopper claimed the conversation.",
+		"An agent could not reopen conversation #1: the customer has a newer conversation, #2.", "The conversation is closed; reopen it to claim it."}
 	if got := notes(e.conversation(t, ref)); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("notes %q, want %q", got, want)
 	}
