@@ -98,10 +98,12 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 			h.close()
 		}
 	}()
-	if h.store, err = openStore(ctx, cfg, log, false); err != nil {
+	// Store calls at start wait out a database that is not reachable yet
+	// or drops connections (startretry.go).
+	if h.store, err = openStoreRetrying(ctx, cfg, log); err != nil {
 		return nil, err
 	}
-	key, err := h.store.Secret(ctx, "file-link-key", randomBytes(32))
+	key, err := secretRetrying(ctx, h, "reading the file link key", "file-link-key")
 	if err != nil {
 		return nil, fmt.Errorf("file link key: %w", err)
 	}
@@ -282,6 +284,9 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		// Every worker has returned: what this replica still holds
+		// (claimed, never attempted) goes to the others now.
+		h.retire()
 	case <-time.After(3 * shutdownGrace):
 		h.log.Warn("shutdown took too long; exiting anyway")
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // replicaWindow is how recent a heartbeat must be for a replica to count
-// as alive (heartbeats come every 5 s).
+// as alive (heartbeats come every heartbeatEvery).
 const replicaWindow = 20 * time.Second
 
 // Status prints the installation's state from the store: replicas alive

@@ -196,8 +196,11 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, owner string, ids []int64
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL, updated_at = now()
-		WHERE d.id = ANY($1) AND `+stillPending+` AND d.lease_owner = $2`, ids, owner)
+	err := again(ctx, func() error {
+		_, err := s.pool.Exec(ctx, `UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL, updated_at = now()
+			WHERE d.id = ANY($1) AND `+stillPending+` AND d.lease_owner = $2`, ids, owner)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("releasing deliveries: %w", err)
 	}
@@ -286,20 +289,24 @@ func (s *Store) completeDeliveries(ctx context.Context, owner string, cs []store
 		desk = append(desk, cleanText(c.DeskMessageID))
 		refs = append(refs, c.ThreadRef)
 	}
-	rows, err := s.pool.Query(ctx, completeDeliveries, ids, desk, refs, owner, s.clock())
-	if err != nil {
-		return nil, err
-	}
 	var done, exists []bool
-	for rows.Next() {
-		var d, e bool
-		if err := rows.Scan(&d, &e); err != nil {
-			rows.Close()
-			return nil, err
+	err := again(ctx, func() error {
+		done, exists = nil, nil
+		rows, err := s.pool.Query(ctx, completeDeliveries, ids, desk, refs, owner, s.clock())
+		if err != nil {
+			return err
 		}
-		done, exists = append(done, d), append(exists, e)
-	}
-	if err := rows.Err(); err != nil {
+		for rows.Next() {
+			var d, e bool
+			if err := rows.Scan(&d, &e); err != nil {
+				rows.Close()
+				return err
+			}
+			done, exists = append(done, d), append(exists, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, err
 	}
 	if len(done) != len(ids) {

@@ -5,8 +5,9 @@
 // under a session advisory lock, however many replicas start together.
 // The work queues are shared: a claim takes lane heads with
 // SELECT … FOR UPDATE SKIP LOCKED and leases them, so a replica that dies
-// mid-delivery hands its lanes over when its leases run out, and each lane
-// stays strictly ordered across replicas:
+// mid-delivery hands its lanes over when its leases run out, or sooner
+// when a live replica finds it stopped heartbeating (ReclaimDeadLeases),
+// and each lane stays strictly ordered across replicas:
 //
 //   - rows of a conversation are inserted while its conversation row is
 //     locked, so within a lane ids commit in increasing order and a

@@ -159,10 +159,12 @@ func (q queue) finish(ctx context.Context, tx pgx.Tx, id int64, owner, set strin
 
 // retry records a failed attempt and schedules the next.
 func (q queue) retry(ctx context.Context, s *Store, id int64, owner string, next time.Time, lastErr string) error {
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		_, _, err := q.finish(ctx, tx, id, owner, `attempts = attempts + 1, next_attempt_at = $3, last_error = $4`,
-			next, truncateError(lastErr))
-		return err
+	err := again(ctx, func() error {
+		return s.tx(ctx, func(tx pgx.Tx) error {
+			_, _, err := q.finish(ctx, tx, id, owner, `attempts = attempts + 1, next_attempt_at = $3, last_error = $4`,
+				next, truncateError(lastErr))
+			return err
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("scheduling a retry of %s %d: %w", q.kind, id, err)
@@ -172,9 +174,11 @@ func (q queue) retry(ctx context.Context, s *Store, id int64, owner string, next
 
 // fail records the last attempt and gives up on the row.
 func (q queue) fail(ctx context.Context, s *Store, id int64, owner, lastErr string) error {
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		_, _, err := q.finish(ctx, tx, id, owner, `state = 'failed', attempts = attempts + 1, last_error = $3`, truncateError(lastErr))
-		return err
+	err := again(ctx, func() error {
+		return s.tx(ctx, func(tx pgx.Tx) error {
+			_, _, err := q.finish(ctx, tx, id, owner, `state = 'failed', attempts = attempts + 1, last_error = $3`, truncateError(lastErr))
+			return err
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("failing %s %d: %w", q.kind, id, err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/store/internal/payload"
 )
@@ -52,8 +53,12 @@ func (s *Store) RecordReplyProgress(ctx context.Context, id int64, owner string,
 	if err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE replies SET telegram_message_ids = $1, updated_at = $2
-		WHERE id = $3 AND state = 'pending' AND lease_owner = $4`, string(ids), time.Now(), id, owner)
+	var tag pgconn.CommandTag
+	err = again(ctx, func() (err error) {
+		tag, err = s.pool.Exec(ctx, `UPDATE replies SET telegram_message_ids = $1, updated_at = $2
+			WHERE id = $3 AND state = 'pending' AND lease_owner = $4`, string(ids), time.Now(), id, owner)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("recording the progress of reply %d: %w", id, err)
 	}

@@ -85,24 +85,28 @@ func describe(c *pgx.ConnConfig) string {
 }
 
 // connectError says why the server could not be used, in the terms an
-// operator fixes it in.
+// operator fixes it in. The error's chain is kept for Transient.
 func (s *Store) connectError(c *pgx.ConnConfig, err error) error {
 	err = redact(err, c.Password)
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
+		var msg string
 		switch pg.Code {
 		case "28P01", "28000": // invalid_password, invalid_authorization_specification
-			return fmt.Errorf("PostgreSQL at %s refused the login (check the user and password of [store] dsn): %s", s.where, pg.Message)
+			msg = fmt.Sprintf("PostgreSQL at %s refused the login (check the user and password of [store] dsn): %s", s.where, pg.Message)
 		case "3D000": // invalid_catalog_name
-			return fmt.Errorf("PostgreSQL at %s: %s (create the database first)", s.where, pg.Message)
+			msg = fmt.Sprintf("PostgreSQL at %s: %s (create the database first)", s.where, pg.Message)
+		default:
+			msg = fmt.Sprintf("PostgreSQL at %s: %s (SQLSTATE %s)", s.where, pg.Message, pg.Code)
 		}
-		return fmt.Errorf("PostgreSQL at %s: %s (SQLSTATE %s)", s.where, pg.Message, pg.Code)
+		return redactedError{msg: redact(errors.New(msg), c.Password).Error(), err: err}
 	}
 	return fmt.Errorf("cannot reach PostgreSQL at %s: %w", s.where, err)
 }
 
-// redactedError hides a password in an error's text and keeps the chain
-// for errors.Is and errors.As.
+// redactedError replaces an error's text (to hide a password, or to say
+// it in an operator's terms) and keeps the chain for errors.Is and
+// errors.As.
 type redactedError struct {
 	msg string
 	err error

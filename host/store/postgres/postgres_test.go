@@ -121,6 +121,9 @@ func TestOpenErrors(t *testing.T) {
 		dsn    func(t *testing.T) string
 		want   string
 		server bool
+		// transient errors are retried at start (Transient); the others
+		// need an operator.
+		transient bool
 	}{
 		{name: "malformed URL", dsn: func(*testing.T) string { return "postgres://parley:" + password + "@db:notaport/parley" },
 			want: "not a valid PostgreSQL connection string"},
@@ -128,7 +131,7 @@ func TestOpenErrors(t *testing.T) {
 			want: "not a valid PostgreSQL connection string"},
 		{name: "unreachable", dsn: func(*testing.T) string {
 			return "postgres://parley:" + password + "@127.0.0.1:1/parley?sslmode=disable&connect_timeout=5"
-		}, want: "cannot reach PostgreSQL at 127.0.0.1:1/parley as parley"},
+		}, want: "cannot reach PostgreSQL at 127.0.0.1:1/parley as parley", transient: true},
 		{name: "unknown role", server: true, dsn: func(t *testing.T) string {
 			u, err := url.Parse(serverDSN(t))
 			if err != nil || u.Scheme == "" {
@@ -157,6 +160,9 @@ func TestOpenErrors(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), password) {
 				t.Errorf("error %q shows the password", err)
+			}
+			if got := Transient(err); got != tt.transient {
+				t.Errorf("Transient(%q) = %v, want %v", err, got, tt.transient)
 			}
 		})
 	}

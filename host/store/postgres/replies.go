@@ -220,9 +220,11 @@ func (s *Store) CompleteReply(ctx context.Context, id int64, owner string, teleg
 	if err != nil {
 		return err
 	}
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		_, _, err := replies.finish(ctx, tx, id, owner, `state = 'done', telegram_message_ids = $3`, string(ids))
-		return err
+	err = again(ctx, func() error {
+		return s.tx(ctx, func(tx pgx.Tx) error {
+			_, _, err := replies.finish(ctx, tx, id, owner, `state = 'done', telegram_message_ids = $3`, string(ids))
+			return err
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("completing reply %d: %w", id, err)

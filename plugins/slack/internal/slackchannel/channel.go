@@ -51,6 +51,17 @@ type state struct {
 	host      sdk.Host
 	log       hclog.Logger
 	names     *nameCache
+	// name is the operator's name for the channel: lifecycle notices name
+	// the channel whose action caused them.
+	name string
+	// teamURL is the workspace's URL (https://acme.slack.com/), for links
+	// to threads.
+	teamURL string
+	// headers remembers which messages are conversation headers.
+	headers *headerCache
+	// reactions is false when the app lacks reactions:read or
+	// reactions:write: the buttons still work.
+	reactions bool
 }
 
 // Option configures a [Channel].
@@ -76,7 +87,7 @@ func (c *Channel) Describe(context.Context) (sdk.DescribeResponse, error) {
 		Description: "Slack: one thread per Telegram conversation in a Slack channel (Events API or Socket Mode)",
 		Capabilities: sdk.Capabilities{
 			Threads: true, FileUpload: true, Webhooks: true, Edits: true, OwnConnection: true,
-			ReplyAttachments: true, Formatting: "slack_mrkdwn",
+			ReplyAttachments: true, Lifecycle: true, Formatting: "slack_mrkdwn",
 		},
 		ConfigKeys: slices.Clone(configKeys),
 	}, nil
@@ -125,7 +136,7 @@ func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.
 	}
 	api := slack.New(cfg.BotToken, opts...)
 
-	st := &state{cfg: cfg, api: api, host: req.Host, log: log}
+	st := &state{cfg: cfg, api: api, host: req.Host, log: log, name: req.ChannelName, headers: newHeaderCache(10000)}
 	st.names = newNameCache(api, 10*time.Minute)
 	resp, err := c.check(ctx, st)
 	if err != nil || len(resp.Errors) > 0 {
@@ -135,6 +146,13 @@ func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.
 	c.restartSocket(ctx, st)
 	log.Info("configured", "channel", "#"+st.channelName, "channel_id", st.channelID,
 		"socket_mode", cfg.socketMode(), "upload_files", cfg.UploadFiles, "customize", st.customize)
+	if !st.reactions {
+		// Not a configuration error: an app installed before reactions
+		// keeps working, with the header's buttons.
+		log.Warn("the app lacks reactions:read or reactions:write: claiming and closing by reaction is off " +
+			"(the header's buttons still work); add both scopes and the reaction_added and reaction_removed " +
+			"events, then reinstall the app")
+	}
 	return sdk.ConfigureResponse{}, nil
 }
 
@@ -152,7 +170,7 @@ func (c *Channel) check(ctx context.Context, st *state) (sdk.ConfigureResponse, 
 		// Not Slack's answer: a network or HTTP problem is worth retrying.
 		return resp, classify("auth.test", err)
 	}
-	st.botUserID, st.botID = auth.UserID, auth.BotID
+	st.botUserID, st.botID, st.teamURL = auth.UserID, auth.BotID, auth.URL
 	if st.botID != "" {
 		if bot, err := st.api.GetBotInfoContext(ctx, slack.GetBotInfoParameters{Bot: st.botID}); err == nil {
 			st.appID = bot.AppID
@@ -166,6 +184,7 @@ func (c *Channel) check(ctx context.Context, st *state) (sdk.ConfigureResponse, 
 		}
 	}
 	st.customize = slices.Contains(granted, "chat:write.customize")
+	st.reactions = scopeHeader == "" || (slices.Contains(granted, "reactions:read") && slices.Contains(granted, "reactions:write"))
 
 	ch, chErrs := c.findChannel(ctx, st)
 	if len(chErrs) > 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -32,7 +33,23 @@ type Config struct {
 	InternalPrefix *string `json:"internal_prefix"`
 	// APIURL is the Web API base; tests point it at a fake.
 	APIURL string `json:"api_url"`
+	// CloseReaction is the emoji (short name) that closes a conversation
+	// when an agent adds it to the header; removing it reopens.
+	CloseReaction string `json:"close_reaction"`
+	// ClaimReaction is the emoji that claims a conversation for the agent
+	// who adds it to the header.
+	ClaimReaction string `json:"claim_reaction"`
 }
+
+// Default reactions: ✅ closes, 👀 claims, as in Slack support tools.
+const (
+	DefaultCloseReaction = "white_check_mark"
+	DefaultClaimReaction = "eyes"
+)
+
+// emojiName is an emoji short name as Slack sends it in reaction events:
+// lower case, digits and _+-' (custom emoji included), no colons.
+var emojiName = regexp.MustCompile(`^[a-z0-9_+'-]+$`)
 
 // configKeys documents the table in Describe; its order is the order the
 // operator reads them.
@@ -44,6 +61,8 @@ var configKeys = []sdk.ConfigKey{
 	{Name: "upload_files", Description: "Upload customer files into the thread (files:write) instead of posting links", Default: "false"},
 	{Name: "internal_prefix", Description: "Thread messages starting with this stay internal", Default: "//"},
 	{Name: "api_url", Description: "Slack Web API base URL", Default: DefaultAPIURL},
+	{Name: "close_reaction", Description: "Emoji (short name) an agent adds to a conversation's header to close it; removing it reopens", Default: DefaultCloseReaction},
+	{Name: "claim_reaction", Description: "Emoji (short name) an agent adds to a conversation's header to claim it", Default: DefaultClaimReaction},
 }
 
 // prefix is the internal-note prefix in effect.
@@ -121,7 +140,27 @@ func parseConfig(raw json.RawMessage) (Config, []sdk.ConfigError) {
 	} else if !strings.HasSuffix(c.APIURL, "/") {
 		c.APIURL += "/" // slack-go appends the method name directly
 	}
+	c.CloseReaction = reactionKey("close_reaction", c.CloseReaction, DefaultCloseReaction, add)
+	c.ClaimReaction = reactionKey("claim_reaction", c.ClaimReaction, DefaultClaimReaction, add)
+	if c.CloseReaction != "" && c.CloseReaction == c.ClaimReaction {
+		add("claim_reaction", "must differ from close_reaction (both are %q)", c.CloseReaction)
+	}
 	return c, errs
+}
+
+// reactionKey checks an emoji key: unset gives def; ":eyes:" is taken as
+// "eyes", since that is how people type emoji; anything else that is not
+// a short name is an error naming the key.
+func reactionKey(key, v, def string, add func(key, format string, args ...any)) string {
+	if v == "" {
+		return def
+	}
+	name := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(v), ":"), ":")
+	if !emojiName.MatchString(name) {
+		add(key, "must be an emoji short name such as %s (lower case, no spaces, no skin tone), got %q", def, v)
+		return def
+	}
+	return name
 }
 
 func typeHint(key string) string {

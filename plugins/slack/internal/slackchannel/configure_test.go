@@ -37,6 +37,13 @@ func TestConfigureErrors(t *testing.T) {
 		{name: "archived channel", fake: []slackfake.Option{slackfake.WithChannel(slackfake.Channel{ID: "C0OLD", Name: "old", Archived: true, BotMember: true})},
 			edit: func(_ *slackfake.Fake, c map[string]any) { c["channel"] = "C0OLD" }, key: "channel", words: []string{"archived"}},
 		{name: "bad api_url", edit: func(_ *slackfake.Fake, c map[string]any) { c["api_url"] = "slack.com" }, key: "api_url"},
+		{name: "close_reaction not an emoji name", edit: func(_ *slackfake.Fake, c map[string]any) { c["close_reaction"] = "✅" },
+			key: "close_reaction", words: []string{"short name", "white_check_mark"}},
+		{name: "claim_reaction with spaces", edit: func(_ *slackfake.Fake, c map[string]any) { c["claim_reaction"] = "big eyes" },
+			key: "claim_reaction", words: []string{"short name"}},
+		{name: "same emoji claims and closes", edit: func(_ *slackfake.Fake, c map[string]any) {
+			c["close_reaction"], c["claim_reaction"] = "done", ":done:"
+		}, key: "claim_reaction", words: []string{"close_reaction", "done"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

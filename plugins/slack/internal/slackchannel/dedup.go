@@ -7,8 +7,15 @@ import (
 	"github.com/parley-dev/parley/sdk"
 )
 
-// eventCache remembers the replies each Slack event produced, by event_id,
-// for a while. Slack retries an event whose answer was late or failed, and
+// outcome is what one Slack event or click carries for the host: agent
+// replies and lifecycle actions.
+type outcome struct {
+	replies []sdk.Reply
+	actions []sdk.Action
+}
+
+// eventCache remembers what each Slack event produced, by event_id, for a
+// while. Slack retries an event whose answer was late or failed, and
 // Socket Mode redelivers unacked envelopes: a repeat waits for the first
 // run and gets the same replies, so nothing is fetched or posted twice.
 //
@@ -28,10 +35,10 @@ type eventCache struct {
 }
 
 type eventEntry struct {
-	at      time.Time
-	done    chan struct{}
-	replies []sdk.Reply
-	ok      bool
+	at   time.Time
+	done chan struct{}
+	out  outcome
+	ok   bool
 }
 
 func newEventCache(ttl time.Duration, max int) *eventCache {
@@ -39,8 +46,8 @@ func newEventCache(ttl time.Duration, max int) *eventCache {
 }
 
 // do runs fn once per event id while the id is remembered and returns its
-// replies; a failed run is forgotten so a retry runs again.
-func (c *eventCache) do(id string, fn func() ([]sdk.Reply, error)) ([]sdk.Reply, bool, error) {
+// outcome; a failed run is forgotten so a retry runs again.
+func (c *eventCache) do(id string, fn func() (outcome, error)) (outcome, bool, error) {
 	if id == "" {
 		r, err := fn()
 		return r, false, err
@@ -51,7 +58,7 @@ func (c *eventCache) do(id string, fn func() ([]sdk.Reply, error)) ([]sdk.Reply,
 		c.mu.Unlock()
 		<-e.done
 		if e.ok {
-			return e.replies, true, nil
+			return e.out, true, nil
 		}
 		return c.do(id, fn)
 	}
@@ -60,18 +67,18 @@ func (c *eventCache) do(id string, fn func() ([]sdk.Reply, error)) ([]sdk.Reply,
 	c.order = append(c.order, id)
 	c.mu.Unlock()
 
-	replies, err := fn()
+	out, err := fn()
 	c.mu.Lock()
 	if err != nil {
 		if c.entries[id] == e {
 			delete(c.entries, id)
 		}
 	} else {
-		e.replies, e.ok = replies, true
+		e.out, e.ok = out, true
 	}
 	c.mu.Unlock()
 	close(e.done)
-	return replies, false, err
+	return out, false, err
 }
 
 // expire forgets entries older than ttl, and the oldest beyond max.

@@ -37,17 +37,20 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 		return sdk.DeliverResponse{}, sdk.Permanent(err)
 	}
 	fresh := ref.zero()
+	if req.Message.Kind == sdk.KindNotice && lifecycleNotice(req.Message.Notice) {
+		return c.deliverLifecycle(ctx, st, ref, req)
+	}
 	if req.Message.EditOf != "" && req.EditOfDeskMessageID != "" && !fresh {
 		return c.deliverEdit(ctx, st, ref, req)
 	}
 	if fresh {
-		text, blocks := headerMessage(req.Conversation, req.Contact)
-		_, ts, err := st.api.PostMessageContext(ctx, st.channelID,
-			slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...), slack.MsgOptionDisableLinkUnfurl())
-		if err != nil {
-			return sdk.DeliverResponse{}, classify("chat.postMessage (thread parent)", err)
+		// A conversation that follows a closed one gets a header of its
+		// own, linking the previous thread.
+		v := headerView{State: req.Conversation.State, Agent: req.Conversation.ClaimedBy,
+			Previous: previousLine(st, req.Conversation, req.PreviousThreadRef)}
+		if ref, err = c.postHeader(ctx, st, req.Conversation, req.Contact, v); err != nil {
+			return sdk.DeliverResponse{}, err
 		}
-		ref = threadRef{Channel: st.channelID, TS: ts}
 	}
 
 	text := renderMessage(req.Message)

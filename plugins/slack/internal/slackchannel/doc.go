@@ -14,4 +14,15 @@
 // plugin holds the websocket and posts replies through the host, acking
 // each envelope after the host stored its replies). Both map a thread reply
 // to an sdk.Reply whose ExternalID is the Slack message ts.
+//
+// Conversations have a lifecycle (open, claimed, closed). The header shows
+// the state with buttons (Claim, Unclaim, Close, Reopen); agents change it
+// with those buttons (interactivity requests at the same webhook URL, or
+// Socket Mode interactive envelopes) or with reactions on the header
+// (close_reaction closes and, removed, reopens; claim_reaction claims).
+// Each becomes an sdk.Action, returned in the webhook answer or posted
+// with Host.PostAction. Lifecycle notices from the host rewrite the header
+// (chat.update) and leave a line in the thread; a change made elsewhere
+// also shows as the app's own reaction. A conversation that follows a
+// closed one gets a new header linking the previous thread.
 package slackchannel

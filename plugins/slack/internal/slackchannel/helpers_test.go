@@ -81,6 +81,14 @@ func (e *env) serveHook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	// Like the host: actions are applied after the replies, before the
+	// desk gets its answer.
+	for _, a := range resp.Actions {
+		if _, err := e.host.PostAction(r.Context(), a); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+	}
 	e.mu.Lock()
 	e.responses = append(e.responses, resp)
 	e.mu.Unlock()

@@ -25,8 +25,12 @@ func link(target, label string) string {
 }
 
 // headerMessage is the thread parent: a header block with the customer's
-// name and a section of facts, plus the notification fallback text.
-func headerMessage(conv sdk.Conversation, ct sdk.Contact) (string, []slack.Block) {
+// name, a section of facts, the link to the conversation this one follows,
+// the conversation's state with the buttons that change it, and the
+// notification fallback text.
+//
+// hint ends the header's help line: which reactions work, if any.
+func headerMessage(conv sdk.Conversation, ct sdk.Contact, v headerView, hint string) (string, []slack.Block) {
 	name := ct.DisplayName()
 	var fields []*slack.TextBlockObject
 	field := func(label, value string) {
@@ -58,14 +62,25 @@ func headerMessage(conv sdk.Conversation, ct sdk.Contact) (string, []slack.Block
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "💬 "+title, true, false)),
 		slack.NewSectionBlock(nil, fields, nil),
-		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
-			"Reply in this thread to answer on Telegram. Messages starting with the internal prefix stay internal.", false, false)),
 	}
-	text := "New Telegram conversation: " + escape(name)
+	if v.Previous != "" {
+		blocks = append(blocks, slack.NewContextBlock(previousBlockID,
+			slack.NewTextBlockObject(slack.MarkdownType, v.Previous, false, false)))
+	}
+	status := v.status()
+	blocks = append(blocks,
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*"+status+"*", false, false), nil, nil,
+			slack.SectionBlockOptionBlockID(statusBlockID)),
+		slack.NewActionBlock(actionsBlockID, v.buttons()...),
+		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
+			joinSentences("Reply in this thread to answer on Telegram. Messages starting with the internal prefix stay internal.", hint),
+			false, false)),
+	)
+	text := "Telegram conversation: " + escape(name)
 	if ct.Username != "" {
 		text += " (@" + escape(ct.Username) + ")"
 	}
-	return text, blocks
+	return text + " · " + status, blocks
 }
 
 // renderMessage renders a customer message (without its files) as mrkdwn
@@ -230,4 +245,11 @@ func joinLines(a, b string) string {
 		return a
 	}
 	return a + "\n" + b
+}
+
+func joinSentences(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + " " + b
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 )
@@ -104,9 +105,11 @@ func (c *Channel) socketEvents(ctx context.Context, st *state, sm *socketmode.Cl
 				st.log.Error("Socket Mode: Slack refused app_token")
 			case socketmode.EventTypeEventsAPI:
 				c.socketEvent(ctx, st, sm, evt)
+			case socketmode.EventTypeInteractive:
+				c.socketClick(ctx, st, sm, evt)
 			default:
 				if evt.Request != nil && evt.Request.EnvelopeID != "" {
-					_ = sm.Ack(*evt.Request) // slash commands and interactions are not ours
+					_ = sm.Ack(*evt.Request) // slash commands are not ours
 				}
 			}
 		}
@@ -122,23 +125,71 @@ func (c *Channel) socketEvent(ctx context.Context, st *state, sm *socketmode.Cli
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
 		id = cb.EventID
 	}
-	_, _, err := c.events.do(id, func() ([]sdk.Reply, error) {
-		replies, err := c.repliesFor(ctx, st, ev)
+	_, _, err := c.events.do(id, func() (outcome, error) {
+		out, err := c.outcomeFor(ctx, st, ev)
 		if err != nil {
-			return nil, err
+			return outcome{}, err
 		}
-		for _, r := range replies {
+		for _, r := range out.replies {
 			if _, err := st.host.PostReply(ctx, r); err != nil {
-				return nil, err
+				return outcome{}, err
 			}
 		}
-		return replies, nil
+		return out, c.postActions(ctx, st, out.actions)
 	})
 	if err != nil {
 		// No ack: Slack redelivers the envelope and the host's dedup on
 		// ExternalID keeps any reply already stored from being sent twice.
 		if !errors.Is(err, context.Canceled) {
 			st.log.Error("Socket Mode event not stored; leaving it unacknowledged", "event_id", id, "error", err)
+		}
+		return
+	}
+	if err := sm.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
+		st.log.Warn("ack failed", "envelope_id", evt.Request.EnvelopeID, "error", err)
+	}
+}
+
+// postActions hands actions to the host, as a webhook answer would. An
+// action the host refuses for good (a conversation it no longer knows) is
+// dropped with a log line: a redelivery could not change the answer.
+func (c *Channel) postActions(ctx context.Context, st *state, actions []sdk.Action) error {
+	for _, a := range actions {
+		res, err := st.host.PostAction(ctx, a)
+		if err != nil && sdk.IsPermanent(err) {
+			st.log.Warn("the host refused an action", "action", string(a.Kind), "id", a.ExternalID, "error", err)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		st.log.Debug("action stored", "action", string(a.Kind), "id", a.ExternalID, "conversation", res.ConversationID,
+			"duplicate", res.Duplicate, "changed", res.Changed)
+	}
+	return nil
+}
+
+// socketClick handles an interactive envelope: a click on a header's
+// button is acknowledged once the host stored its action, so a failure
+// shows the agent Slack's error instead of a click that did nothing.
+func (c *Channel) socketClick(ctx context.Context, st *state, sm *socketmode.Client, evt socketmode.Event) {
+	if evt.Request == nil {
+		return
+	}
+	ic, ok := evt.Data.(slack.InteractionCallback)
+	var err error
+	if ok {
+		_, _, err = c.events.do(firstNonEmpty(ic.TriggerID, evt.Request.EnvelopeID), func() (outcome, error) {
+			a, ok, err := c.clickAction(ctx, st, ic)
+			if !ok || err != nil {
+				return outcome{}, err
+			}
+			return outcome{actions: []sdk.Action{a}}, c.postActions(ctx, st, []sdk.Action{a})
+		})
+	}
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			st.log.Error("click not stored; leaving it unacknowledged", "envelope_id", evt.Request.EnvelopeID, "error", err)
 		}
 		return
 	}

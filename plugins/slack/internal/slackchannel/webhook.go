@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/textproto"
+	"net/url"
+	"strings"
 
 	"github.com/parley-dev/parley/sdk"
 	"github.com/slack-go/slack"
@@ -41,6 +43,9 @@ func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sd
 		return textResponse(http.StatusUnauthorized, "invalid signature"), nil
 	}
 
+	if ct := req.HeaderValue("Content-Type"); strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "application/x-www-form-urlencoded") {
+		return c.handleInteraction(ctx, st, req.Body)
+	}
 	ev, err := slackevents.ParseEvent(json.RawMessage(req.Body), slackevents.OptionNoVerifyToken())
 	if err != nil {
 		return textResponse(http.StatusBadRequest, "cannot parse event"), nil
@@ -58,7 +63,7 @@ func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sd
 		if cb != nil {
 			id = cb.EventID
 		}
-		replies, dup, err := c.events.do(id, func() ([]sdk.Reply, error) { return c.repliesFor(ctx, st, ev) })
+		out, dup, err := c.events.do(id, func() (outcome, error) { return c.outcomeFor(ctx, st, ev) })
 		if err != nil {
 			// 500 makes Slack retry the event later.
 			st.log.Error("event failed", "event_id", id, "error", err)
@@ -67,11 +72,36 @@ func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sd
 		if dup {
 			st.log.Debug("repeated event", "event_id", id, "retry", req.HeaderValue("X-Slack-Retry-Num"))
 		}
-		return sdk.WebhookResponse{Status: http.StatusOK, Replies: replies}, nil
+		return sdk.WebhookResponse{Status: http.StatusOK, Replies: out.replies, Actions: out.actions}, nil
 	case slackevents.AppRateLimited:
 		st.log.Warn("Slack is dropping events: the workspace passed 30,000 events an hour")
 	}
 	return sdk.WebhookResponse{Status: http.StatusOK}, nil
+}
+
+// handleInteraction answers an interactivity request (a signed form with
+// one field, payload): a click on a header's button becomes an action the
+// host applies before Slack gets its 200; the header changes when the
+// host's notice comes back.
+func (c *Channel) handleInteraction(ctx context.Context, st *state, body []byte) (sdk.WebhookResponse, error) {
+	form, err := url.ParseQuery(string(body))
+	payload := form.Get("payload")
+	if err != nil || payload == "" {
+		return textResponse(http.StatusBadRequest, "want a form with a payload field"), nil
+	}
+	var ic slack.InteractionCallback
+	if err := json.Unmarshal([]byte(payload), &ic); err != nil {
+		return textResponse(http.StatusBadRequest, "cannot parse the interaction payload"), nil
+	}
+	a, ok, err := c.clickAction(ctx, st, ic)
+	if err != nil {
+		st.log.Error("click failed", "error", err)
+		return textResponse(http.StatusInternalServerError, "try again"), nil
+	}
+	if !ok {
+		return sdk.WebhookResponse{Status: http.StatusOK}, nil
+	}
+	return sdk.WebhookResponse{Status: http.StatusOK, Actions: []sdk.Action{a}}, nil
 }
 
 func textResponse(status int, body string) sdk.WebhookResponse {
