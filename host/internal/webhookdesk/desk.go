@@ -36,6 +36,50 @@ type Message struct {
 	Text        string       `json:"text"`
 	Time        string       `json:"time"`
 	Attachments []Attachment `json:"attachments"`
+	// Notice is set on kind "notice".
+	Notice *Notice `json:"notice,omitempty"`
+}
+
+// Agent is an agent as the webhook plugin names one.
+type Agent struct {
+	Name string `json:"name"`
+}
+
+// Notice is a notice's machine-readable part, as the webhook plugin sends it.
+type Notice struct {
+	Code          string `json:"code"`
+	Agent         *Agent `json:"agent,omitempty"`
+	Reason        string `json:"reason,omitempty"`
+	State         string `json:"state,omitempty"`
+	Score         int    `json:"score,omitempty"`
+	Scale         int    `json:"scale,omitempty"`
+	SourceChannel string `json:"source_channel,omitempty"`
+	ActionID      string `json:"action_id,omitempty"`
+	ReplyID       string `json:"reply_id,omitempty"`
+}
+
+// AgentName is the notice's agent, "" when none.
+func (n *Notice) AgentName() string {
+	if n == nil || n.Agent == nil {
+		return ""
+	}
+	return n.Agent.Name
+}
+
+// Previous names a conversation's predecessor.
+type Previous struct {
+	ID        string `json:"id"`
+	Number    int64  `json:"number"`
+	ThreadRef string `json:"thread_ref,omitempty"`
+}
+
+// Conversation is the conversation object of a delivery.
+type Conversation struct {
+	ID        string    `json:"id"`
+	Number    int64     `json:"number"`
+	State     string    `json:"state"`
+	ClaimedBy string    `json:"claimed_by,omitempty"`
+	Previous  *Previous `json:"previous,omitempty"`
 }
 
 // Contact is the Telegram user, as the webhook plugin sends it.
@@ -49,9 +93,10 @@ type Contact struct {
 
 // Delivery is one POST the desk received.
 type Delivery struct {
-	ConversationID string  `json:"conversation_id"`
-	Message        Message `json:"message"`
-	Contact        Contact `json:"contact"`
+	ConversationID string       `json:"conversation_id"`
+	Conversation   Conversation `json:"conversation"`
+	Message        Message      `json:"message"`
+	Contact        Contact      `json:"contact"`
 	// Received is when the desk got it.
 	Received time.Time `json:"-"`
 }
@@ -246,3 +291,46 @@ func (d *Desk) Post(ctx context.Context, hookURL string, body []byte, signature 
 
 // Sign returns the X-Parley-Signature value for body.
 func Sign(secret, body []byte) string { return signature.SignHMACSHA256(secret, body) }
+
+// NoticeCode is the delivery's notice code, "" for a customer message.
+func (d Delivery) NoticeCode() string {
+	if d.Message.Notice == nil {
+		return ""
+	}
+	return d.Message.Notice.Code
+}
+
+// Action is an agent's lifecycle action in the webhook plugin's incoming
+// format: Kind is "claim", "unclaim", "close" or "reopen".
+type Action struct {
+	Kind           string `json:"action"`
+	ConversationID string `json:"conversation_id"`
+	ID             string `json:"id"`
+	Agent          *Agent `json:"agent,omitempty"`
+}
+
+// SendAction POSTs a signed action to the host's hook URL; agent may be
+// empty. It returns the status and body.
+func (d *Desk) SendAction(ctx context.Context, hookURL string, kind, conversationID, id, agent string) (int, string, error) {
+	a := Action{Kind: kind, ConversationID: conversationID, ID: id}
+	if agent != "" {
+		a.Agent = &Agent{Name: agent}
+	}
+	body, err := json.Marshal(a)
+	if err != nil {
+		return 0, "", err
+	}
+	return d.Post(ctx, hookURL, body, Sign(d.secret, body))
+}
+
+// Notices returns the accepted deliveries that are notices with code, in
+// arrival order; every notice when code is "".
+func (d *Desk) Notices(code string) []Delivery {
+	var out []Delivery
+	for _, del := range d.Received() {
+		if c := del.NoticeCode(); c != "" && (code == "" || c == code) {
+			out = append(out, del)
+		}
+	}
+	return out
+}

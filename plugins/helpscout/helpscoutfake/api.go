@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 type customerRef struct {
@@ -313,6 +314,54 @@ func (s *Server) handleConversation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.conversationJSON(c, r.URL.Query().Get("embed") == "threads"))
 }
 
+// statuses are the values PATCH accepts for /status.
+var statuses = []string{"active", "closed", "open", "pending", "spam"}
+
+// handleUpdateConversation is Help Scout's Update Conversation: one
+// JSON-Patch-like operation, {"op":"replace","path":"/status","value":
+// "closed"}, answered 204 with an empty body. Only /status and /assignTo
+// are modelled; other paths are refused as unsupported.
+func (s *Server) handleUpdateConversation(w http.ResponseWriter, r *http.Request) {
+	id, _ := pathID(r, "id")
+	var in struct {
+		Op    string `json:"op"`
+		Path  string `json:"path"`
+		Value any    `json:"value"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		writeValidation(w, fieldError{Message: err.Error(), Kind: "InvalidJson"})
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.convs[id]
+	if !ok || c.MergedInto != 0 {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Resource not found"})
+		return
+	}
+	switch {
+	case in.Op != "replace" && !(in.Op == "remove" && in.Path == "/assignTo"):
+		writeValidation(w, fieldError{Path: "op", Message: "Expected one of these: 'replace', 'remove'", Kind: "EnumValue", Rejected: in.Op})
+	case in.Path == "/status":
+		v, _ := in.Value.(string)
+		if !slices.Contains(statuses, v) {
+			writeValidation(w, fieldError{Path: "value", Message: "Expected one of these: 'active', 'closed', 'open', 'pending', 'spam'", Kind: "EnumValue", Rejected: in.Value})
+			return
+		}
+		if v == "open" {
+			v = "active"
+		}
+		s.setStatusLocked(c, v, &APIUser)
+		c.StatusChanges = append(c.StatusChanges, v)
+		w.WriteHeader(http.StatusNoContent)
+	case in.Path == "/assignTo" && in.Op == "remove":
+		c.Assignee, c.UserUpdatedAt = nil, s.tick()
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeValidation(w, fieldError{Path: "path", Message: "unsupported by the fake", Kind: "EnumValue", Rejected: in.Path})
+	}
+}
+
 func (s *Server) handleThreads(w http.ResponseWriter, r *http.Request) {
 	id, _ := pathID(r, "id")
 	s.mu.Lock()
@@ -369,6 +418,9 @@ func (s *Server) handleAddThread(w http.ResponseWriter, r *http.Request) {
 		c.Status = in.Status
 	case typ == "reply":
 		c.Status = "active"
+	}
+	if c.Status != "closed" {
+		c.ClosedBy, c.ClosedAt = nil, time.Time{}
 	}
 	s.writeCreated(w, "v2/conversations/"+itoa(id)+"/threads/"+itoa(t.ID), t.ID)
 }

@@ -42,6 +42,13 @@ type User struct {
 	Email string
 }
 
+// APIUser is the Help Scout user the app's token acts as: status changes
+// made through the API are attributed to it, as Help Scout does.
+var APIUser = User{ID: 9, First: "Parley", Last: "Integration", Email: "parley@example.com"}
+
+// Anna is the default agent of replies, status changes and assignments.
+var Anna = User{ID: 17, First: "Anna", Last: "Agent", Email: "anna@example.com"}
+
 // Thread is one entry of a conversation.
 type Thread struct {
 	ID int64
@@ -72,6 +79,16 @@ type Conversation struct {
 	CreatedAt  time.Time
 	// MergedInto is the surviving conversation after a merge, 0 otherwise.
 	MergedInto int64
+	// Assignee is the user it is assigned to, nil when unassigned.
+	Assignee *User
+	// ClosedBy and ClosedAt say who closed it and when, while closed.
+	ClosedBy *User
+	ClosedAt time.Time
+	// UserUpdatedAt is when a user (or the API) last changed it.
+	UserUpdatedAt time.Time
+	// StatusChanges lists every status set through the API's PATCH, in
+	// order, so tests see what the integration did (and did not) change.
+	StatusChanges []string
 }
 
 // CustomerThreads returns the conversation's customer threads, oldest first.

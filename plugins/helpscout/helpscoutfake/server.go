@@ -217,8 +217,21 @@ func (s *Server) SetStatus(id int64, status string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c, ok := s.convs[id]; ok {
-		c.Status = status
+		s.setStatusLocked(c, status, &Anna)
 	}
+}
+
+// setStatusLocked changes a conversation's status as by, keeping the
+// closedBy/closedAt fields Help Scout shows consistent.
+func (s *Server) setStatusLocked(c *Conversation, status string, by *User) {
+	now := s.tick()
+	c.UserUpdatedAt = now
+	if status == "closed" && c.Status != "closed" {
+		c.ClosedBy, c.ClosedAt = by, now
+	} else if status != "closed" {
+		c.ClosedBy, c.ClosedAt = nil, time.Time{}
+	}
+	c.Status = status
 }
 
 // Requests returns every request received, oldest first.
@@ -267,6 +280,7 @@ func (c *Conversation) clone() Conversation {
 	out := *c
 	out.Tags = append([]string(nil), c.Tags...)
 	out.Threads = append([]Thread(nil), c.Threads...)
+	out.StatusChanges = append([]string(nil), c.StatusChanges...)
 	return out
 }
 
@@ -288,6 +302,7 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("POST /v2/customers/{id}/{kind}", s.handleCustomerHandle)
 	api.HandleFunc("POST /v2/conversations", s.handleCreateConversation)
 	api.HandleFunc("GET /v2/conversations/{id}", s.handleConversation)
+	api.HandleFunc("PATCH /v2/conversations/{id}", s.handleUpdateConversation)
 	api.HandleFunc("GET /v2/conversations/{id}/threads", s.handleThreads)
 	api.HandleFunc("POST /v2/conversations/{id}/{kind}", s.handleAddThread)
 	api.HandleFunc("GET /v2/conversations/{id}/attachments/{aid}/data", s.handleAttachmentData)

@@ -50,7 +50,8 @@ func (s *Server) AgentReply(convID int64, r Reply, note bool) (int64, error) {
 	}
 	u := r.User
 	if u == nil {
-		u = &User{ID: 17, First: "Anna", Last: "Agent", Email: "anna@example.com"}
+		anna := Anna
+		u = &anna
 	}
 	t := Thread{ID: s.id(), Type: "reply", State: r.State, Text: r.HTML, CustomerID: c.CustomerID, User: u,
 		CreatedAt: s.tick(), ScheduledFor: r.ScheduledFor}
@@ -98,6 +99,57 @@ func (s *Server) Reply(ctx context.Context, convID int64, r Reply, note bool) (i
 	}
 	res, err := s.SendWebhook(ctx, event, payload)
 	return id, res, err
+}
+
+// ChangeStatus sets a conversation's status as agent by (Anna when nil)
+// would in the Help Scout UI, and sends the convo.status event.
+func (s *Server) ChangeStatus(ctx context.Context, convID int64, status string, by *User) (WebhookResult, error) {
+	s.mu.Lock()
+	c, ok := s.convs[convID]
+	if ok {
+		if by == nil {
+			by = &Anna
+		}
+		u := *by
+		s.setStatusLocked(c, status, &u)
+	}
+	s.mu.Unlock()
+	if !ok {
+		return WebhookResult{}, fmt.Errorf("no conversation %d", convID)
+	}
+	return s.SendEvent(ctx, "convo.status", convID)
+}
+
+// Assign assigns a conversation to user (nil: unassigns it), as an agent
+// would in the UI, and sends the convo.assigned event.
+func (s *Server) Assign(ctx context.Context, convID int64, user *User) (WebhookResult, error) {
+	s.mu.Lock()
+	c, ok := s.convs[convID]
+	if ok {
+		c.Assignee = nil
+		if user != nil {
+			u := *user
+			c.Assignee = &u
+		}
+		c.UserUpdatedAt = s.tick()
+	}
+	s.mu.Unlock()
+	if !ok {
+		return WebhookResult{}, fmt.Errorf("no conversation %d", convID)
+	}
+	return s.SendEvent(ctx, "convo.assigned", convID)
+}
+
+// SendEvent sends a conversation event (convo.status, convo.assigned, ...)
+// with the conversation as it is now, threads embedded, as payload. Real
+// Help Scout also sends convo.status when the API changed the status: a
+// test plays that echo with SendEvent after the integration's PATCH.
+func (s *Server) SendEvent(ctx context.Context, event string, convID int64) (WebhookResult, error) {
+	payload, err := s.Payload(convID, true)
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	return s.SendWebhook(ctx, event, payload)
 }
 
 // Sign returns the X-HelpScout-Signature of body under the webhook secret:

@@ -56,17 +56,22 @@ type threadJSON struct {
 }
 
 type conversationJSON struct {
-	ID              int64      `json:"id"`
-	Number          int64      `json:"number"`
-	Threads         int        `json:"threads"`
-	Type            string     `json:"type"`
-	Status          string     `json:"status"`
-	State           string     `json:"state"`
-	Subject         string     `json:"subject"`
-	MailboxID       int64      `json:"mailboxId"`
-	CreatedAt       string     `json:"createdAt"`
-	PrimaryCustomer personJSON `json:"primaryCustomer"`
-	Tags            []tagJSON  `json:"tags"`
+	ID              int64       `json:"id"`
+	Number          int64       `json:"number"`
+	Threads         int         `json:"threads"`
+	Type            string      `json:"type"`
+	Status          string      `json:"status"`
+	State           string      `json:"state"`
+	Subject         string      `json:"subject"`
+	MailboxID       int64       `json:"mailboxId"`
+	CreatedAt       string      `json:"createdAt"`
+	PrimaryCustomer personJSON  `json:"primaryCustomer"`
+	Assignee        *personJSON `json:"assignee,omitempty"`
+	ClosedBy        int64       `json:"closedBy,omitempty"`
+	ClosedByUser    *personJSON `json:"closedByUser,omitempty"`
+	ClosedAt        string      `json:"closedAt,omitempty"`
+	UserUpdatedAt   string      `json:"userUpdatedAt,omitempty"`
+	Tags            []tagJSON   `json:"tags"`
 	Embedded        *struct {
 		Threads []threadJSON `json:"threads"`
 	} `json:"_embedded,omitempty"`
@@ -90,6 +95,17 @@ func (s *Server) conversationJSON(c *Conversation, withThreads bool) conversatio
 	}
 	for i, t := range c.Tags {
 		out.Tags = append(out.Tags, tagJSON{ID: i + 1, Tag: t})
+	}
+	if u := c.Assignee; u != nil {
+		out.Assignee = &personJSON{ID: u.ID, Type: "user", First: u.First, Last: u.Last, Email: u.Email}
+	}
+	if u := c.ClosedBy; u != nil {
+		out.ClosedBy = u.ID
+		out.ClosedByUser = &personJSON{ID: u.ID, Type: "user", First: u.First, Last: u.Last, Email: u.Email}
+		out.ClosedAt = c.ClosedAt.Format(timeLayout)
+	}
+	if !c.UserUpdatedAt.IsZero() {
+		out.UserUpdatedAt = c.UserUpdatedAt.Format(timeLayout)
 	}
 	if withThreads {
 		out.Embedded = &struct {

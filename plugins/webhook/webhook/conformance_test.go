@@ -41,6 +41,7 @@ func conformanceOptions(t *testing.T) plugintest.ConformanceOptions {
 func TestConformanceInProcess(t *testing.T) {
 	h := plugintest.Serve(t, webhook.New())
 	plugintest.RunConformance(t, h, conformanceOptions(t))
+	lifecycleAcrossTheBoundary(t, plugintest.Serve(t, webhook.New()))
 }
 
 func TestConformanceBinary(t *testing.T) {
@@ -50,4 +51,5 @@ func TestConformanceBinary(t *testing.T) {
 	bin := plugintest.BuildPlugin(t, "github.com/parley-dev/parley/plugins/webhook")
 	h := plugintest.ServeBinary(t, bin)
 	plugintest.RunConformance(t, h, conformanceOptions(t))
+	lifecycleAcrossTheBoundary(t, plugintest.ServeBinary(t, bin))
 }

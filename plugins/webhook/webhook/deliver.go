@@ -20,9 +20,66 @@ import (
 
 // DeliverPayload is the JSON body POSTed to the receiver for each message.
 type DeliverPayload struct {
-	ConversationID string         `json:"conversation_id"`
-	Message        PayloadMessage `json:"message"`
-	Contact        PayloadContact `json:"contact"`
+	ConversationID string `json:"conversation_id"`
+	// Conversation is the conversation's number and lifecycle state.
+	Conversation PayloadConversation `json:"conversation"`
+	Message      PayloadMessage      `json:"message"`
+	Contact      PayloadContact      `json:"contact"`
+}
+
+// PayloadConversation is the conversation a message belongs to.
+type PayloadConversation struct {
+	ID string `json:"id"`
+	// Number is the short handle ("#42") the host gives the conversation.
+	Number int64 `json:"number"`
+	// State is "open", "claimed" or "closed".
+	State string `json:"state"`
+	// ClaimedBy is the agent who claimed it, when claimed.
+	ClaimedBy string `json:"claimed_by,omitempty"`
+	// Previous is the same customer's previous conversation, closed before
+	// this one started.
+	Previous *PayloadPrevious `json:"previous,omitempty"`
+}
+
+// PayloadPrevious names a conversation's predecessor.
+type PayloadPrevious struct {
+	ID     string `json:"id"`
+	Number int64  `json:"number"`
+	// ThreadRef is the predecessor's thread in this channel (its
+	// conversation id, for this plugin); only on the first message of the
+	// new conversation.
+	ThreadRef string `json:"thread_ref,omitempty"`
+}
+
+// PayloadNotice is what a notice is about, for receivers that act on it by
+// code; the message text says the same in a sentence.
+type PayloadNotice struct {
+	// Code is one of the sdk.Notice* codes: "conversation_claimed",
+	// "conversation_unclaimed", "conversation_closed",
+	// "conversation_reopened", "action_ignored", "rating", "user_blocked",
+	// "reply_failed", ...
+	Code string `json:"code"`
+	// Agent is who claimed, closed or reopened, when an agent did.
+	Agent *PayloadAgent `json:"agent,omitempty"`
+	// Reason is why a conversation closed: "agent", "idle", "operator" or
+	// "customer".
+	Reason string `json:"reason,omitempty"`
+	// State is the conversation's state after the change.
+	State string `json:"state,omitempty"`
+	// Score of Scale is a customer's rating.
+	Score int `json:"score,omitempty"`
+	Scale int `json:"scale,omitempty"`
+	// SourceChannel and ActionID name the desk action that caused the
+	// notice: a receiver sees its own action's id come back.
+	SourceChannel string `json:"source_channel,omitempty"`
+	ActionID      string `json:"action_id,omitempty"`
+	// ReplyID is the receiver's id of the reply a notice is about.
+	ReplyID string `json:"reply_id,omitempty"`
+}
+
+// PayloadAgent is an agent, in notices and in incoming actions.
+type PayloadAgent struct {
+	Name string `json:"name"`
 }
 
 // PayloadMessage is one Telegram message (or host notice) in a
@@ -36,6 +93,8 @@ type PayloadMessage struct {
 	// Time is RFC 3339.
 	Time        string              `json:"time"`
 	Attachments []PayloadAttachment `json:"attachments"`
+	// Notice is set on kind "notice".
+	Notice *PayloadNotice `json:"notice,omitempty"`
 }
 
 // PayloadAttachment describes one file of a message.
@@ -105,6 +164,7 @@ func payloadOf(req sdk.DeliverRequest) DeliverPayload {
 	m := req.Message
 	p := DeliverPayload{
 		ConversationID: req.Conversation.ID,
+		Conversation:   conversationOf(req),
 		Message: PayloadMessage{
 			ID: m.ID, Kind: string(m.Kind), Text: format.TextWithContext(m), Time: m.Time.UTC().Format(time.RFC3339),
 			Attachments: []PayloadAttachment{},
@@ -119,7 +179,29 @@ func payloadOf(req sdk.DeliverRequest) DeliverPayload {
 			Name: a.Name, MIMEType: a.MIMEType, Size: a.Size, URL: a.URL, TooLarge: a.TooLarge,
 		})
 	}
+	if n := m.Notice; n != nil {
+		p.Message.Notice = &PayloadNotice{
+			Code: n.Code, Reason: n.Reason, State: string(n.State), Score: n.Score, Scale: n.Scale,
+			SourceChannel: n.SourceChannel, ActionID: n.ActionExternalID, ReplyID: n.ReplyExternalID,
+		}
+		if n.Agent != "" {
+			p.Message.Notice.Agent = &PayloadAgent{Name: n.Agent}
+		}
+	}
 	return p
+}
+
+func conversationOf(req sdk.DeliverRequest) PayloadConversation {
+	c := req.Conversation
+	state := c.State
+	if state == "" { // a host from before lifecycles
+		state = sdk.StateOpen
+	}
+	pc := PayloadConversation{ID: c.ID, Number: c.Number, State: string(state), ClaimedBy: c.ClaimedBy}
+	if c.PreviousID != "" || len(req.PreviousThreadRef) > 0 {
+		pc.Previous = &PayloadPrevious{ID: c.PreviousID, Number: c.PreviousNumber, ThreadRef: string(req.PreviousThreadRef)}
+	}
+	return pc
 }
 
 // statusError classifies the receiver's answer: 2xx is success, 429 asks

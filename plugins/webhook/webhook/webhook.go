@@ -50,7 +50,7 @@ func (c *Channel) Describe(ctx context.Context) (sdk.DescribeResponse, error) {
 		Version:     Version,
 		Description: "POSTs every message as signed JSON to a URL and takes signed replies back.",
 		Capabilities: sdk.Capabilities{
-			Threads: true, Webhooks: true, ReplyAttachments: true, Formatting: "plain",
+			Threads: true, Webhooks: true, ReplyAttachments: true, Lifecycle: true, Formatting: "plain",
 		},
 		ConfigKeys: configKeys,
 	}, nil

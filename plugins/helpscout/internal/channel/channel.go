@@ -26,12 +26,16 @@ type Options struct {
 	Version string
 	// HTTPClient calls Help Scout; one with a 60 s timeout when nil.
 	HTTPClient *http.Client
+	// Now is the clock for expecting the echoes of status changes;
+	// time.Now when nil.
+	Now func() time.Time
 }
 
 // Channel is the Help Scout channel. Create it with [New].
 type Channel struct {
 	version string
 	http    *http.Client
+	now     func() time.Time
 
 	mu sync.RWMutex
 	st *state // nil until Configure succeeds
@@ -46,6 +50,11 @@ type state struct {
 	log  hclog.Logger
 	// cache holds ids of this account only, so it goes with the config.
 	cache *cache
+	// name is the operator's name of the channel: a notice from this
+	// channel's own action is an echo.
+	name string
+	// echoes are the status changes this channel made in Help Scout.
+	echoes *echoes
 }
 
 var (
@@ -61,7 +70,10 @@ func New(o Options) *Channel {
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 60 * time.Second}
 	}
-	return &Channel{version: o.Version, http: o.HTTPClient}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Channel{version: o.Version, http: o.HTTPClient, now: o.Now}
 }
 
 // Describe reports the plugin's name, capabilities and config keys.
@@ -71,7 +83,7 @@ func (c *Channel) Describe(context.Context) (sdk.DescribeResponse, error) {
 		Version:     c.version,
 		Description: "Help Scout: each Telegram conversation is a chat conversation in a mailbox; agent replies come back by webhook",
 		Capabilities: sdk.Capabilities{
-			Threads: true, FileUpload: true, Webhooks: true, ReplyAttachments: true, Formatting: "html",
+			Threads: true, FileUpload: true, Webhooks: true, ReplyAttachments: true, Lifecycle: true, Formatting: "html",
 		},
 		ConfigKeys: append([]sdk.ConfigKey(nil), configKeys...),
 	}, nil
@@ -112,11 +124,11 @@ func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.
 		}
 		return sdk.ConfigureResponse{}, classify(err)
 	}
-	st := &state{cfg: cfg, api: api, host: req.Host, log: log, cache: newCache(cacheLimit)}
+	st := &state{cfg: cfg, api: api, host: req.Host, log: log, cache: newCache(cacheLimit), name: req.ChannelName, echoes: newEchoes(c.now)}
 	if req.HookBaseURL == "" {
 		log.Warn("the host has no public URL: Help Scout cannot send agent replies until one is set")
 	} else {
-		log.Info("point a Help Scout webhook at this URL with event convo.agent.reply.created", "url", req.HookBaseURL)
+		log.Info("point a Help Scout webhook at this URL with events convo.agent.reply.created, convo.status and convo.assigned", "url", req.HookBaseURL)
 	}
 	if cfg.UploadFiles && req.Host == nil {
 		log.Warn("upload_files is on but the host offers no file access; files will be linked")

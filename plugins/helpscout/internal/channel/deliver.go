@@ -17,8 +17,10 @@ import (
 const webConversationURL = "https://secure.helpscout.net/conversation/"
 
 // Deliver posts one Telegram message. The first message of a conversation
-// creates a Help Scout conversation (its id is the thread_ref); later ones
-// are customer threads on it, which reopen it if it was closed. When the
+// creates a Help Scout conversation (its id is the thread_ref), with a note
+// linking the customer's previous conversation when it follows a closed
+// one; later ones are customer threads on it, which reopen it if it was
+// closed. Lifecycle notices set the status or add a note (lifecycle.go). When the
 // conversation was merged, Deliver follows the merge; when it is gone or
 // full (Help Scout's thread cap), it starts a new conversation linking the
 // old one and returns the new thread_ref, so nothing is dropped.
@@ -26,6 +28,9 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 	st, err := c.state()
 	if err != nil {
 		return sdk.DeliverResponse{}, err
+	}
+	if req.Message.Kind == sdk.KindNotice && isLifecycle(req.Message.Notice) {
+		return c.deliverLifecycle(ctx, st, req)
 	}
 	b := compose(ctx, st, req.Message)
 	if len(req.ThreadRef) == 0 {
@@ -38,7 +43,11 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 		if err != nil {
 			return sdk.DeliverResponse{}, classify(err)
 		}
-		return c.startConversation(ctx, st, req, b, custID, 0)
+		resp, err := c.startConversation(ctx, st, req, b, custID, 0)
+		if err == nil && len(req.PreviousThreadRef) > 0 {
+			c.linkPrevious(ctx, st, convID(resp.ThreadRef), req.PreviousThreadRef)
+		}
+		return resp, err
 	}
 	convID, err := parseRef(req.ThreadRef)
 	if err != nil {

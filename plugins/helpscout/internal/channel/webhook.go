@@ -25,9 +25,10 @@ const (
 )
 
 // HandleWebhook verifies a Help Scout webhook (X-HelpScout-Signature over
-// the raw body) and turns a convo.agent.reply.created event into replies.
-// Every other event (notes, customer threads, status changes, the test
-// ping), and any event about a conversation in another mailbox than
+// the raw body) and turns a convo.agent.reply.created event into replies,
+// convo.status into a close or reopen and convo.assigned into a claim or
+// unclaim (lifecycle.go). Every other event (notes, customer threads, the
+// test ping), and any event about a conversation in another mailbox than
 // mailbox_id, is acknowledged and ignored. A bad or missing signature is
 // answered 401 and yields nothing.
 func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
@@ -43,7 +44,7 @@ func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sd
 		return answer(http.StatusUnauthorized, "invalid signature"), nil
 	}
 	event := req.HeaderValue("X-HelpScout-Event")
-	if event != eventAgentReply {
+	if event != eventAgentReply && event != eventStatus && event != eventAssigned {
 		if event != eventTest {
 			st.log.Debug("ignored a Help Scout event", "event", event)
 		}
@@ -59,6 +60,9 @@ func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sd
 	if conv.MailboxID != 0 && conv.MailboxID != st.cfg.MailboxID {
 		st.log.Debug("ignored a webhook about a conversation in another mailbox", "conversation", conv.ID, "mailbox", conv.MailboxID)
 		return answer(http.StatusOK, "ignored: another mailbox"), nil
+	}
+	if event != eventAgentReply {
+		return c.lifecycleHook(ctx, st, event, conv, req.Body)
 	}
 	threads := conv.Embedded.Threads
 	if len(threads) == 0 {

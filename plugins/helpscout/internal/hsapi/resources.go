@@ -62,6 +62,26 @@ func (c *Client) AddNote(ctx context.Context, convID int64, text string) (int64,
 	return c.create(ctx, "add note", "v2/conversations/"+itoa(convID)+"/notes", body)
 }
 
+// patchOp is one operation of Help Scout's Update Conversation call
+// (PATCH /v2/conversations/{id}), a JSON-Patch-like object.
+type patchOp struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value any    `json:"value"`
+}
+
+// SetStatus sets a conversation's status ("active", "pending", "closed")
+// with PATCH /v2/conversations/{id}; Help Scout answers 204. Setting the
+// status it already has succeeds, so a retry is harmless.
+func (c *Client) SetStatus(ctx context.Context, convID int64, status string) error {
+	body, err := jsonBody(patchOp{Op: "replace", Path: "/status", Value: status})
+	if err != nil {
+		return err
+	}
+	_, err = c.do(ctx, "update conversation status", http.MethodPatch, "v2/conversations/"+itoa(convID), body, nil)
+	return err
+}
+
 // Conversation reads a conversation, with its threads embedded when
 // withThreads. A merged conversation answers 301 with the new one's URL in
 // the error's Location.

@@ -125,7 +125,15 @@ type Conversation struct {
 	Subject         string `json:"subject"`
 	MailboxID       int64  `json:"mailboxId"`
 	PrimaryCustomer Person `json:"primaryCustomer"`
-	Embedded        struct {
+	// Assignee is the user the conversation is assigned to; nil (null or
+	// absent) when unassigned.
+	Assignee *Person `json:"assignee,omitempty"`
+	// ClosedByUser is who closed a closed conversation; ClosedAt when.
+	ClosedByUser *Person `json:"closedByUser,omitempty"`
+	ClosedAt     string  `json:"closedAt,omitempty"`
+	// UserUpdatedAt is when a user last changed the conversation.
+	UserUpdatedAt string `json:"userUpdatedAt,omitempty"`
+	Embedded      struct {
 		Threads []Thread `json:"threads,omitempty"`
 	} `json:"_embedded"`
 }

@@ -73,10 +73,11 @@ func (c *Channel) Describe(ctx context.Context) (sdk.DescribeResponse, error) {
 	return sdk.DescribeResponse{
 		Name:        Name,
 		Version:     c.opts.Version,
-		Description: "HipChat room: conversations as #handles in notifications, agents reply with \"#42 text\"",
+		Description: "HipChat room: conversations as #handles in notifications, agents reply with \"#42 text\" and close with \"#42 /close\"",
 		Capabilities: sdk.Capabilities{
 			Webhooks:         true,
 			ReplyAttachments: true,
+			Lifecycle:        true,
 			Formatting:       "html",
 		},
 		ConfigKeys: configKeys(),

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/parley-dev/parley/sdk"
 )
 
 // grammar reads agent messages addressed to the plugin: "#42 text", or
@@ -71,4 +73,45 @@ func (g *grammar) parse(msg string) (verdict, int64, string) {
 		return malformed, 0, ""
 	}
 	return reply, n, strings.TrimSpace(text)
+}
+
+// commands are the lifecycle commands an agent types after a handle:
+// "#42 /close".
+var commands = map[string]sdk.ActionKind{
+	"/claim":   sdk.ActionClaim,
+	"/unclaim": sdk.ActionUnclaim,
+	"/close":   sdk.ActionClose,
+	"/reopen":  sdk.ActionReopen,
+}
+
+// commandVerdict is what the text after a handle is.
+type commandVerdict int
+
+const (
+	// notCommand: an answer for the customer.
+	notCommand commandVerdict = iota
+	// command: one of commands, alone.
+	command
+	// badCommand: looks like a command but is none (a typo, or a command
+	// with more text); explained in the room rather than sent to the
+	// customer, who should never receive "/clsoe".
+	badCommand
+)
+
+// parseCommand reads the text after a handle. A lone word starting with
+// "/" is a command (known or not); a known command followed by more text is
+// a mistake; anything else, "/start the bot again" included, is an answer.
+func parseCommand(text string) (commandVerdict, sdk.ActionKind) {
+	if !strings.HasPrefix(text, "/") {
+		return notCommand, ""
+	}
+	fields := strings.Fields(text)
+	kind, known := commands[strings.ToLower(fields[0])]
+	switch {
+	case known && len(fields) == 1:
+		return command, kind
+	case known || len(fields) == 1:
+		return badCommand, ""
+	}
+	return notCommand, ""
 }

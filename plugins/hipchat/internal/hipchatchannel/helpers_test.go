@@ -23,6 +23,7 @@ type testHost struct {
 	mu      sync.Mutex
 	known   map[string]bool
 	replies []sdk.Reply
+	actions []sdk.Action
 }
 
 func (h *testHost) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReplyResult, error) {
@@ -35,8 +36,22 @@ func (h *testHost) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReplyRes
 	return sdk.PostReplyResult{ConversationID: "c" + string(r.ThreadRef)}, nil
 }
 
+// PostAction records a and, like the real host, refuses a thread ref it
+// has no conversation for.
 func (h *testHost) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionResult, error) {
-	return sdk.ActionResult{}, sdk.Permanent(errors.New("no actions"))
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.known[string(a.ThreadRef)] {
+		return sdk.ActionResult{}, sdk.Permanent(errors.New("unknown conversation"))
+	}
+	h.actions = append(h.actions, a)
+	return sdk.ActionResult{ConversationID: "c" + string(a.ThreadRef), Changed: true}, nil
+}
+
+func (h *testHost) Actions() []sdk.Action {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]sdk.Action(nil), h.actions...)
 }
 
 func (h *testHost) OpenFile(ctx context.Context, ref string) (io.ReadCloser, sdk.FileInfo, error) {

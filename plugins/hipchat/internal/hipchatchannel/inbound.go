@@ -59,8 +59,9 @@ type sender struct {
 }
 
 // HandleWebhook authenticates a HipChat webhook and turns "#42 text" into
-// a reply. The reply is posted to the host before HipChat gets its answer,
-// so an unknown handle can be explained in the room; messages addressed to
+// a reply and "#42 /close" (/claim, /unclaim, /reopen) into an action.
+// Either is posted to the host before HipChat gets its answer, so an
+// unknown handle can be explained in the room; messages addressed to
 // the plugin without a usable handle get the syntax back. Both answers are
 // a JSON notification in the response body, which HipChat posts into the
 // room (nothing to call, no extra scope).
@@ -111,6 +112,17 @@ func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sd
 	case verdict == malformed, text == "" && msg.File == nil:
 		return notice("gray", st.usage("To answer a Telegram conversation, start your message with its handle")), nil
 	}
+	switch cv, kind := parseCommand(text); {
+	case cv == badCommand || (cv == command && msg.File != nil):
+		word := strings.Fields(text)[0]
+		lead := "Unknown command " + word
+		if cv == command || commands[strings.ToLower(word)] != "" {
+			lead = word + " stands alone after the handle: send an answer first, then the command"
+		}
+		return notice("gray", st.usage(lead+". To answer a Telegram conversation, start your message with its handle")), nil
+	case cv == command:
+		return c.act(ctx, st, sdk.Action{Kind: kind, ThreadRef: []byte(strconv.FormatInt(number, 10)), ExternalID: msg.ID, Agent: from.Name}, number)
+	}
 	r := sdk.Reply{
 		ThreadRef:  []byte(strconv.FormatInt(number, 10)),
 		ExternalID: msg.ID,
@@ -136,13 +148,36 @@ func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sd
 	return status(http.StatusNoContent), nil
 }
 
-// usage ends a help text with the reply syntax.
+// act reports an agent's "#42 /close" to the host before HipChat gets its
+// answer, so a handle the host does not know is explained in the room. A
+// successful action needs no answer: the host's notice of the change comes
+// back to this room too ("#42 closed by Grace Hopper"), as does its
+// explanation of an action that changed nothing.
+func (c *Channel) act(ctx context.Context, st *state, a sdk.Action, number int64) (sdk.WebhookResponse, error) {
+	if st.host == nil {
+		// No callback (a Describe-only or test run): the host applies
+		// what the response carries.
+		return sdk.WebhookResponse{Status: http.StatusNoContent, Actions: []sdk.Action{a}}, nil
+	}
+	if _, err := st.host.PostAction(ctx, a); err != nil {
+		if sdk.IsPermanent(err) {
+			// The plugin sends only known kinds by thread ref, so the
+			// host refuses only a handle it has no conversation for.
+			st.log.Info("lifecycle command refused", "handle", number, "command", string(a.Kind), "error", err)
+			return notice("red", st.usage(fmt.Sprintf("No Telegram conversation #%d here to %s. Use the handle shown in the conversation's notifications", number, a.Kind))), nil
+		}
+		return sdk.WebhookResponse{}, err
+	}
+	return status(http.StatusNoContent), nil
+}
+
+// usage ends a help text with the reply syntax and the commands.
 func (st *state) usage(lead string) string {
 	s := format.EscapeHTML(lead) + ": <code>#42 your answer</code>"
 	if st.cfg.BotMention != "" {
 		s += " or <code>@" + format.EscapeHTML(st.cfg.BotMention) + " #42 your answer</code>"
 	}
-	return s + "."
+	return s + ". Commands: <code>#42 /claim</code>, <code>#42 /unclaim</code>, <code>#42 /close</code>, <code>#42 /reopen</code>."
 }
 
 // sameRoom reports whether the webhook's room is the configured one.

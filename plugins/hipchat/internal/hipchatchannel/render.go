@@ -30,18 +30,25 @@ func render(req sdk.DeliverRequest, cfg Config) []hcapi.Notification {
 	base := hcapi.Notification{MessageFormat: "html", Color: cfg.Color, Notify: *cfg.Notify, From: from}
 
 	if m.Kind == sdk.KindNotice {
+		n := base
+		n.Color, n.Notify = "gray", false
+		if line := lifecycleLine(m.Notice); line != "" {
+			n.Message = "<b>" + handle + "</b> " + format.EscapeHTML(line)
+			return []hcapi.Notification{n}
+		}
 		text := m.Text
 		if m.Notice != nil && m.Notice.Text != "" {
 			text = m.Notice.Text
 		}
-		n := base
-		n.Color, n.Notify = "gray", false
 		return splitNotification(n, "<b>"+handle+"</b> ", br(format.EscapeHTML(text)), "")
 	}
 
 	header := "<b>" + handle + "</b> " + who(req.Contact)
 	if m.EditOf != "" {
 		header += " <i>(edited)</i>"
+	}
+	if prev := previousNumber(req); prev > 0 {
+		header += " <i>(follows #" + strconv.FormatInt(prev, 10) + ")</i>"
 	}
 	header += ":"
 
@@ -161,3 +168,63 @@ func splitNotification(base hcapi.Notification, head, body, tail string) []hcapi
 func br(s string) string { return strings.ReplaceAll(s, "\n", "<br>") }
 
 func attr(s string) string { return strings.ReplaceAll(format.EscapeHTML(s), `"`, "&quot;") }
+
+// lifecycleLine is what follows the handle in the grey notification of a
+// lifecycle notice ("closed by Grace Hopper", "rated 4/5"), "" for other
+// notices, which show their text (an ignored command's text says why).
+func lifecycleLine(n *sdk.Notice) string {
+	if n == nil {
+		return ""
+	}
+	by := func(verb string) string {
+		if n.Agent != "" {
+			return verb + " by " + n.Agent
+		}
+		return verb
+	}
+	switch n.Code {
+	case sdk.NoticeConversationClaimed:
+		return by("claimed")
+	case sdk.NoticeConversationUnclaimed:
+		return by("unclaimed")
+	case sdk.NoticeConversationReopened:
+		return by("reopened")
+	case sdk.NoticeConversationClosed:
+		// The reason speaks for idle and customer closes, whatever
+		// name the host put in Agent.
+		switch {
+		case n.Reason == sdk.CloseByIdle:
+			return "closed for inactivity"
+		case n.Reason == sdk.CloseByCustomer:
+			return "closed by the customer"
+		case n.Agent != "":
+			return "closed by " + n.Agent
+		case n.Reason == sdk.CloseByOperator:
+			return "closed by an operator"
+		case n.Reason == sdk.CloseByAgent:
+			return "closed by an agent"
+		}
+		return "closed"
+	case sdk.NoticeRating:
+		scale := n.Scale
+		if scale <= 0 {
+			scale = 5
+		}
+		return "rated " + strconv.Itoa(n.Score) + "/" + strconv.Itoa(scale)
+	}
+	return ""
+}
+
+// previousNumber is, on the first message of a conversation that follows
+// a closed one, the previous conversation's handle; 0 otherwise. The
+// channel's thread ref is the number itself, so the previous thread ref
+// names it too.
+func previousNumber(req sdk.DeliverRequest) int64 {
+	if len(req.ThreadRef) > 0 {
+		return 0
+	}
+	if n, err := strconv.ParseInt(string(req.PreviousThreadRef), 10, 64); err == nil && n > 0 {
+		return n
+	}
+	return req.Conversation.PreviousNumber
+}
