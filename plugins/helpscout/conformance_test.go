@@ -96,7 +96,7 @@ func lifecycle(t *testing.T, h *plugintest.Harness) {
 		t.Helper()
 		n.Text = "A sentence."
 		if _, err := h.Channel.Deliver(t.Context(), sdk.DeliverRequest{Conversation: conv, ThreadRef: resp.ThreadRef,
-			Message: sdk.Message{ID: "n-" + n.Code, Kind: sdk.KindNotice, Text: n.Text, Notice: &n}}); err != nil {
+			Message: sdk.Message{ID: "n-" + string(n.Code), Kind: sdk.KindNotice, Text: n.Text, Notice: &n}}); err != nil {
 			t.Fatal(err)
 		}
 	}

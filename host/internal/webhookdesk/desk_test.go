@@ -41,7 +41,7 @@ func TestDeskSpeaksThePluginsLifecycleFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := desk.Notices(sdk.NoticeConversationClosed)
+	got := desk.Notices(string(sdk.NoticeConversationClosed))
 	if len(got) != 1 {
 		t.Fatalf("desk has %d close notices, want 1: %+v", len(got), desk.Received())
 	}

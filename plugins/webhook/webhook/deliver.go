@@ -181,7 +181,7 @@ func payloadOf(req sdk.DeliverRequest) DeliverPayload {
 	}
 	if n := m.Notice; n != nil {
 		p.Message.Notice = &PayloadNotice{
-			Code: n.Code, Reason: n.Reason, State: string(n.State), Score: n.Score, Scale: n.Scale,
+			Code: string(n.Code), Reason: n.Reason, State: string(n.State), Score: n.Score, Scale: n.Scale,
 			SourceChannel: n.SourceChannel, ActionID: n.ActionExternalID, ReplyID: n.ReplyExternalID,
 		}
 		if n.Agent != "" {

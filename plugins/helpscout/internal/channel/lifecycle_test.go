@@ -68,7 +68,7 @@ func (e lcEnv) notice(t *testing.T, ref []byte, n sdk.Notice) (sdk.DeliverRespon
 	}
 	return e.ch.Deliver(ctx(t), sdk.DeliverRequest{
 		Conversation: sdk.Conversation{ID: "c1", Number: 1}, Contact: contact, ThreadRef: ref,
-		Message: sdk.Message{ID: "n-" + n.Code, Kind: sdk.KindNotice, Text: n.Text, Notice: &n},
+		Message: sdk.Message{ID: "n-" + string(n.Code), Kind: sdk.KindNotice, Text: n.Text, Notice: &n},
 	})
 }
 

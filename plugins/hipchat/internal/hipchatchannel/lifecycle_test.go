@@ -144,7 +144,7 @@ func TestLifecycleNoticesAreGreyLines(t *testing.T) {
 		{sdk.Notice{Code: sdk.NoticeUserBlocked, Text: "The user blocked the bot."}, "<b>#42</b> The user blocked the bot."},
 	}
 	for _, tt := range tests {
-		t.Run(tt.notice.Code+" "+tt.want, func(t *testing.T) {
+		t.Run(string(tt.notice.Code)+" "+tt.want, func(t *testing.T) {
 			notes := len(e.fake.Notifications(e.fake.RoomID()))
 			n := tt.notice
 			text := n.Text
