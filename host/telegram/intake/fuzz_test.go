@@ -64,8 +64,8 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		// The same bytes as one element of a getUpdates result.
-		if batch, err := decodeBatch(json.RawMessage("[" + string(raw) + "]")); err == nil && len(batch) != 1 {
+		// The same update as the one element of a getUpdates result.
+		if batch, err := decodeBatch(json.RawMessage("[" + string(raw) + "]")); json.Valid(raw) && (err != nil || len(batch) != 1) {
 			t.Fatalf("a one-element array decoded as %d updates", len(batch))
 		}
 		u := Decode(json.RawMessage(raw))
