@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -139,8 +140,14 @@ func FuzzFromMarkup(f *testing.F) {
 	f.Add("*bold* _italic_ ~strike~ `code` ```pre\nblock``` <https://example.com|link> <@U123|anna> <#C42|general> <!here> &amp; &lt;b&gt;")
 	f.Add("> quoted line\n• bullet *not bold*text _a_b <mailto:ann@example.com> <https://x.io>")
 	f.Fuzz(func(t *testing.T, s string) {
+		start := time.Now()
 		outs := map[string]string{"html": HTMLToTelegram(s), "slack": SlackMrkdwnToTelegramHTML(s)}
 		plain := StripHTML(s)
+		// A desk's message is at most tens of kilobytes; seconds for one
+		// is a blow-up an attacker could use (generous: CI machines are slow).
+		if d := time.Since(start); d > 3*time.Second {
+			t.Fatalf("converting %d bytes took %v", len(s), d)
+		}
 		if !utf8.ValidString(s) {
 			return
 		}
