@@ -6,7 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -X github.com/parley-dev/parley/host/version.Version=$(VERSION)
 BUF       := $(GO) run github.com/bufbuild/buf/cmd/buf@v1.75.0
 
-.PHONY: all build test test-short bench demo proto proto-check lint clean
+.PHONY: all build test test-short fuzz bench demo proto proto-check lint clean
 
 all: build
 
@@ -27,6 +27,11 @@ test: build
 ## test-short: unit tests only
 test-short:
 	$(GO) test -short ./...
+
+## fuzz: every Go fuzz target for FUZZTIME each, one after another (`make test` runs only their seeds)
+FUZZTIME ?= 30s
+fuzz:
+	.ci/fuzz '$(FUZZTIME)'
 
 # PostgreSQL rows of the benchmark use the machine's local server unless told otherwise.
 BENCH_POSTGRES_DSN ?= $(or $(PARLEY_TEST_POSTGRES_DSN),postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
