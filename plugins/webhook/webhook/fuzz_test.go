@@ -2,10 +2,10 @@ package webhook
 
 import (
 	"strings"
-
-	"github.com/parley-dev/parley/sdk"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/parley-dev/parley/sdk"
 )
 
 // FuzzParseReply reads any body as a receiver's reply or action: no panic;
