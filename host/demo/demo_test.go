@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -223,11 +224,29 @@ func TestDemoDesksThroughTheAPI(t *testing.T) {
 type pageState struct {
 	Chat []struct {
 		From, Text string
+		ID         int
+		Buttons    [][]struct{ Text, Data string }
 	}
-	Threads []struct {
-		ID, Contact string
-		Messages    []deskMessage
+	Threads []pageThread
+}
+
+type pageThread struct {
+	ID, Contact, Label, State, Status string
+	ClaimedBy                         string `json:"claimed_by"`
+	Actions                           []string
+	Messages                          []deskMessage
+}
+
+// thread returns the thread with a message from from containing text.
+func (st *pageState) thread(from, text string) (pageThread, bool) {
+	for _, th := range st.Threads {
+		for _, m := range th.Messages {
+			if m.From == from && strings.Contains(m.Text, text) {
+				return th, true
+			}
+		}
 	}
+	return pageThread{}, false
 }
 
 type deskMessage struct{ From, Text string }
@@ -456,4 +475,87 @@ func TestDemoLifecycleAndRating(t *testing.T) {
 	waitJS(t, b, "conversation #2 in a new thread",
 		fmt.Sprintf(`(() => { const ths = document.querySelectorAll("#desk .thread"); return ths.length === 2 && ths[0].querySelector("h3 small").innerText === "#2" && ths[0].dataset.state === "open" && ths[0].innerText.includes(%q) && !ths[1].innerText.includes(%q); })()`, again, again))
 	browsertest.Screenshot(t, b, "demo-lifecycle")
+}
+
+// TestDemoLifecycleThroughTheAPI plays claim, close, the rating and the
+// next conversation through the page's JSON API for every desk, each
+// action sent the way that desk sends it (webhook: the signed action POST;
+// Slack: a click on the header's buttons; Help Scout: assignment and status
+// webhooks; HipChat: "#N /claim" typed into the room).
+func TestDemoLifecycleThroughTheAPI(t *testing.T) {
+	for _, desk := range []string{"webhook", "slack", "helpscout", "hipchat"} {
+		t.Run(desk, func(t *testing.T) {
+			urls := startDemo(t, desk)
+			const first = "The app crashes on login."
+			post(t, urls.Page+"api/chat/text", fmt.Sprintf(`{"text":%q}`, first))
+			var st pageState
+			var th pageThread
+			waitState(t, urls.Page, &st, "the open conversation with Claim and Close", func() bool {
+				var ok bool
+				th, ok = st.thread("customer", first)
+				return ok && th.State == "open" && slices.Equal(th.Actions, []string{"claim", "close"})
+			})
+			act := func(action, state string, actions ...string) {
+				t.Helper()
+				post(t, urls.Page+"api/desk/action", fmt.Sprintf(`{"thread":%q,"action":%q}`, th.ID, action))
+				waitState(t, urls.Page, &st, "the thread "+state+" after "+action, func() bool {
+					got, ok := st.thread("customer", first)
+					return ok && got.State == state && slices.Equal(got.Actions, actions)
+				})
+			}
+			act("claim", "claimed", "unclaim", "close")
+			if got, _ := st.thread("customer", first); got.ClaimedBy == "" && !strings.Contains(got.Status, "Claimed by") {
+				t.Errorf("claimed thread names no agent: %+v", got)
+			}
+			act("unclaim", "open", "claim", "close")
+			act("close", "closed", "reopen")
+
+			// The rating question with five buttons in the chat.
+			var msgID int
+			var four string
+			waitState(t, urls.Page, &st, "the rating keyboard in the chat", func() bool {
+				for _, m := range st.Chat {
+					if m.From == "bot" && len(m.Buttons) == 1 && len(m.Buttons[0]) == 5 {
+						msgID, four = m.ID, m.Buttons[0][3].Data
+						return m.Buttons[0][3].Text == "4"
+					}
+				}
+				return false
+			})
+			// A button the message does not have is refused.
+			req, _ := http.NewRequest(http.MethodPost, urls.Page+"api/chat/tap", strings.NewReader(fmt.Sprintf(`{"message_id":%d,"data":"forged"}`, msgID)))
+			req.Header.Set("X-Parley-Demo", "1")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("tap on a button the message lacks: %s, want 400", resp.Status)
+			}
+			post(t, urls.Page+"api/chat/tap", fmt.Sprintf(`{"message_id":%d,"data":%q}`, msgID, four))
+			waitState(t, urls.Page, &st, "the thanks in place of the question, and 4/5 at the desk", func() bool {
+				for _, m := range st.Chat {
+					if m.ID == msgID && (m.Text != "Thank you for your feedback!" || len(m.Buttons) != 0) {
+						return false
+					}
+				}
+				_, rated := st.thread("note", "4/5")
+				return rated
+			})
+
+			// The next message is conversation #2, in a thread of its own.
+			// Help Scout labels conversations with its own numbers.
+			const again = "It works now, thanks."
+			wantLabel := "#2"
+			if desk == "helpscout" {
+				wantLabel = ""
+			}
+			post(t, urls.Page+"api/chat/text", fmt.Sprintf(`{"text":%q}`, again))
+			waitState(t, urls.Page, &st, "conversation #2 in a new thread", func() bool {
+				th2, ok := st.thread("customer", again)
+				return ok && th2.ID != th.ID && th2.Label != th.Label && th2.State == "open" && strings.Contains(th2.Label, wantLabel)
+			})
+		})
+	}
 }

@@ -86,6 +86,9 @@ type deskThread struct {
 	// ("open", "claimed", "closed"); empty where the desk does not say.
 	State     string `json:"state,omitempty"`
 	ClaimedBy string `json:"claimed_by,omitempty"`
+	// Status is the state as the desk words it ("👀 Claimed by Alice
+	// Agent"), when the desk shows one; the page words State otherwise.
+	Status string `json:"status,omitempty"`
 	// Actions are the lifecycle buttons the pane shows for the thread;
 	// empty for a desk without them.
 	Actions  []string      `json:"actions,omitempty"`

@@ -179,6 +179,7 @@ function renderDesk(threads) {
 const actionLabels = { claim: "Claim", unclaim: "Unclaim", close: "Close", reopen: "Reopen" };
 
 function stateText(t) {
+  if (t.status) return t.status;
   switch (t.state) {
     case "open": return "open";
     case "claimed": return "👀 claimed by " + (t.claimed_by || "an agent");
@@ -188,7 +189,7 @@ function stateText(t) {
 }
 
 function renderLifecycle(t, tb) {
-  const key = JSON.stringify([t.state, t.claimed_by, t.actions]);
+  const key = JSON.stringify([t.state, t.claimed_by, t.status, t.actions]);
   if (key === tb.lastState) return;
   tb.lastState = key;
   tb.root.dataset.state = t.state || "";
