@@ -452,6 +452,10 @@ func TestDemoLifecycleAndRating(t *testing.T) {
 			browsertest.Do(t, b, 10*time.Second, "closing", chromedp.Click(chromedp.CSS(`#desk .thread .act-close`)))
 			waitJS(t, b, "the thread closed, with a Reopen button",
 				`(() => { const th = document.querySelector("#desk .thread"); return th?.dataset.state === "closed" && !!th.querySelector(".act-reopen") && !th.querySelector(".act-close"); })()`)
+			if tt.desk == "helpscout" {
+				// Help Scout's label carries its own status: it follows the close.
+				waitJS(t, b, "Help Scout's status in the label", `document.querySelector("#desk .thread h3 small").innerText.endsWith("· closed")`)
+			}
 
 			// The question with its five buttons, 1 to 5 in reading order.
 			waitJS(t, b, "the rating keyboard in the chat pane", `document.querySelectorAll("#chat .kb-btn").length === 5`)

@@ -110,7 +110,8 @@ function threadBox(t) {
   const root = el("article", "thread");
   root.dataset.thread = t.id;
   const h = el("h3", "", t.contact || "Customer");
-  h.append(" ", el("small", "", t.label || "conversation " + t.id.slice(0, 8)));
+  const label = el("small");
+  h.append(" ", label);
   // The conversation's state and its lifecycle buttons, where the desk has them.
   const state = el("span", "state");
   const acts = el("span", "lifecycle");
@@ -134,7 +135,7 @@ function threadBox(t) {
     if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
   });
   root.append(h, list, form);
-  tb = { root, list, state, acts, last: "", lastState: "" };
+  tb = { root, list, label, state, acts, last: "", lastState: "" };
   threadBoxes.set(t.id, tb);
   return tb;
 }
@@ -188,10 +189,13 @@ function stateText(t) {
   return "";
 }
 
+// renderLifecycle shows a thread's label, state and lifecycle buttons.
 function renderLifecycle(t, tb) {
-  const key = JSON.stringify([t.state, t.claimed_by, t.status, t.actions]);
+  const key = JSON.stringify([t.label, t.state, t.claimed_by, t.status, t.actions]);
   if (key === tb.lastState) return;
   tb.lastState = key;
+  // The label may carry the desk's own status (Help Scout's "· closed").
+  tb.label.textContent = t.label || "conversation " + t.id.slice(0, 8);
   tb.root.dataset.state = t.state || "";
   tb.state.textContent = stateText(t);
   tb.state.className = "state" + (t.state ? " state-" + t.state : "");
