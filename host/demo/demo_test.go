@@ -523,6 +523,17 @@ func TestDemoLifecycleThroughTheAPI(t *testing.T) {
 					return ok && got.State == state && slices.Equal(got.Actions, actions)
 				})
 			}
+			// An action the desks do not have is refused, and changes nothing.
+			req, _ := http.NewRequest(http.MethodPost, urls.Page+"api/desk/action", strings.NewReader(fmt.Sprintf(`{"thread":%q,"action":"archive"}`, th.ID)))
+			req.Header.Set("X-Parley-Demo", "1")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("action \"archive\": %s, want 400", resp.Status)
+			}
 			act("claim", "claimed", "unclaim", "close")
 			if got, _ := st.thread("customer", first); got.ClaimedBy == "" && !strings.Contains(got.Status, "Claimed by") {
 				t.Errorf("claimed thread names no agent: %+v", got)
@@ -543,9 +554,9 @@ func TestDemoLifecycleThroughTheAPI(t *testing.T) {
 				return false
 			})
 			// A button the message does not have is refused.
-			req, _ := http.NewRequest(http.MethodPost, urls.Page+"api/chat/tap", strings.NewReader(fmt.Sprintf(`{"message_id":%d,"data":"forged"}`, msgID)))
+			req, _ = http.NewRequest(http.MethodPost, urls.Page+"api/chat/tap", strings.NewReader(fmt.Sprintf(`{"message_id":%d,"data":"forged"}`, msgID)))
 			req.Header.Set("X-Parley-Demo", "1")
-			resp, err := http.DefaultClient.Do(req)
+			resp, err = http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
