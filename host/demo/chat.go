@@ -1,8 +1,10 @@
 package demo
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +23,19 @@ type chatMessage struct {
 	Text  string    `json:"text"`
 	Files []string  `json:"files,omitempty"`
 	At    time.Time `json:"at"`
+	// ID is the bot message's id in the chat (0 for the visitor's): a
+	// tap names the message it was on.
+	ID int `json:"id,omitempty"`
+	// Buttons is the message's inline keyboard as it is now, row by row.
+	Buttons [][]chatButton `json:"buttons,omitempty"`
+	// Edited is set once the bot edited the message.
+	Edited bool `json:"edited,omitempty"`
+}
+
+// chatButton is an inline keyboard button: a tap sends Data to the bot.
+type chatButton struct {
+	Text string `json:"text"`
+	Data string `json:"data"`
 }
 
 // chat is the customer's side: one demo user talking to the bot through the
@@ -76,26 +91,66 @@ func (c *chat) Location(lat, lon float64) {
 	c.tg.PushMessage(m)
 }
 
-// Messages returns the whole chat, both sides, oldest first.
+// Tap taps the inline button with callback data on the bot's message id,
+// as the visitor; the fake refuses a button the message does not have.
+func (c *chat) Tap(messageID int, data string) error {
+	if _, err := c.tg.TapButton(c.user.ID, messageID, c.user.ID, data); err != nil {
+		return errors.New("no such button on that message (the keyboard may have been replaced)")
+	}
+	return nil
+}
+
+// Messages returns the whole chat, both sides, oldest first. A bot message
+// is shown as it is now: an edit replaces its text and keyboard in place,
+// as a Telegram client shows it.
 func (c *chat) Messages() []chatMessage {
 	c.mu.Lock()
 	out := slices.Clone(c.sent)
 	c.mu.Unlock()
+	var bot []chatMessage
+	byID := map[int]int{} // message id -> index in bot
 	for _, s := range c.tg.SentTo(c.user.ID) {
-		m := chatMessage{From: "bot", Text: s.Message.Text, At: s.At}
-		if m.Text == "" {
-			m.Text = s.Message.Caption
+		text := s.Message.Text
+		if text == "" {
+			text = s.Message.Caption
 		}
+		if i, ok := byID[s.MessageID]; ok && strings.HasPrefix(s.Method, "edit") {
+			bot[i].Text, bot[i].Buttons, bot[i].Edited = text, keyboard(s.Message.ReplyMarkup), true
+			continue
+		}
+		m := chatMessage{From: "bot", Text: text, At: s.At, ID: s.MessageID, Buttons: keyboard(s.Message.ReplyMarkup)}
 		for _, f := range s.Files {
 			m.Files = append(m.Files, fmt.Sprintf("%s (%s)", f.Name, humanSize(int64(len(f.Data)))))
 		}
-		if s.Method == "editMessageText" {
-			m.Text += " (edited)"
+		if strings.HasPrefix(s.Method, "edit") {
+			m.Edited = true // an edit of a message the chat never saw sent
 		}
-		out = append(out, m)
+		byID[s.MessageID] = len(bot)
+		bot = append(bot, m)
 	}
+	out = append(out, bot...)
 	slices.SortStableFunc(out, func(a, b chatMessage) int { return a.At.Compare(b.At) })
 	return out
+}
+
+// keyboard is an inline keyboard's callback buttons; nil for none.
+func keyboard(kb *telego.InlineKeyboardMarkup) [][]chatButton {
+	if kb == nil {
+		return nil
+	}
+	var rows [][]chatButton
+	for _, r := range kb.InlineKeyboard {
+		var row []chatButton
+		for _, b := range r {
+			if b.CallbackData != "" {
+				row = append(row, chatButton{Text: b.Text, Data: b.CallbackData})
+			}
+		}
+		if len(row) > 0 {
+			rows = append(rows, row)
+		}
+	}
+	return rows
 }
 
 func humanSize(n int64) string {

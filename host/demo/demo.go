@@ -226,6 +226,15 @@ dsn = %q
 [plugins]
 dir = %q
 
+[conversations]
+# A message right after a close starts conversation #2, so the demo shows
+# the new thread (the default reopens within the hour).
+after_close = "new"
+reopen_within = "0s"
+
+[conversations.rating]
+enabled = true
+
 [dispatch]
 initial_backoff = "500ms"
 max_backoff = "10s"

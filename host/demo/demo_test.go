@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -223,11 +224,29 @@ func TestDemoDesksThroughTheAPI(t *testing.T) {
 type pageState struct {
 	Chat []struct {
 		From, Text string
+		ID         int
+		Buttons    [][]struct{ Text, Data string }
 	}
-	Threads []struct {
-		ID, Contact string
-		Messages    []deskMessage
+	Threads []pageThread
+}
+
+type pageThread struct {
+	ID, Contact, Label, State, Status string
+	ClaimedBy                         string `json:"claimed_by"`
+	Actions                           []string
+	Messages                          []deskMessage
+}
+
+// thread returns the thread with a message from from containing text.
+func (st *pageState) thread(from, text string) (pageThread, bool) {
+	for _, th := range st.Threads {
+		for _, m := range th.Messages {
+			if m.From == from && strings.Contains(m.Text, text) {
+				return th, true
+			}
+		}
 	}
+	return pageThread{}, false
 }
 
 type deskMessage struct{ From, Text string }
@@ -393,6 +412,181 @@ func TestDemoPageRendersTheDesks(t *testing.T) {
 			waitJS(t, b, "the answer in the desk pane",
 				fmt.Sprintf(`[...document.querySelectorAll("#desk .dmsg.agent .text")].some(e => e.innerText === %q)`, answer))
 			browsertest.Screenshot(t, b, "demo-"+tt.desk)
+		})
+	}
+}
+
+// TestDemoLifecycleAndRating plays a ticket's life on the page: the agent
+// claims and closes from the desk pane (the webhook plugin's signed action
+// POSTs, Slack's header buttons, Help Scout's assignment and status, HipChat's
+// "#N /close"), the rating keyboard appears in the chat pane, the customer's
+// tap reaches the desk as "4/5", and the customer's next message opens
+// conversation #2 in a thread of its own.
+func TestDemoLifecycleAndRating(t *testing.T) {
+	for _, tt := range []struct{ desk, label, claimNote string }{
+		{"webhook", "#1", "Grace Hopper claimed conversation #1"},
+		{"slack", "#1", "claimed conversation #1"},
+		{"helpscout", "", ""}, // Help Scout numbers its own conversations; its notes are Parley's
+		{"hipchat", "#1", "claimed by"},
+	} {
+		t.Run(tt.desk, func(t *testing.T) {
+			b := browsertest.New(t)
+			urls := startDemo(t, tt.desk)
+			browsertest.Do(t, b, 20*time.Second, "opening the demo page", chromedp.Navigate(urls.Page))
+			waitJS(t, b, "the welcome message", `document.querySelector("#chat .msg.bot")?.innerText.includes("Parley demo")`)
+
+			const question = "My parcel never arrived."
+			browsertest.Do(t, b, 10*time.Second, "typing as the customer",
+				chromedp.SendKeys(chromedp.CSS("#chat-input"), question), chromedp.Click(chromedp.CSS("#chat-send")))
+			waitJS(t, b, "conversation #1, open, in the desk pane",
+				fmt.Sprintf(`(() => { const th = document.querySelector("#desk .thread"); return th?.querySelector("h3 small")?.innerText.startsWith(%q) && th.dataset.state === "open"; })()`, tt.label))
+
+			browsertest.Do(t, b, 10*time.Second, "claiming", chromedp.Click(chromedp.CSS(`#desk .thread .act-claim`)))
+			waitJS(t, b, "the claim in the thread's header",
+				`(() => { const th = document.querySelector("#desk .thread"); return th.dataset.state === "claimed" && /claimed by \S/i.test(th.querySelector(".state").innerText); })()`)
+			if tt.claimNote != "" {
+				waitJS(t, b, "the claim notice in the thread",
+					fmt.Sprintf(`[...document.querySelectorAll("#desk .dmsg.note")].some(e => e.innerText.includes(%q))`, tt.claimNote))
+			}
+
+			browsertest.Do(t, b, 10*time.Second, "closing", chromedp.Click(chromedp.CSS(`#desk .thread .act-close`)))
+			waitJS(t, b, "the thread closed, with a Reopen button",
+				`(() => { const th = document.querySelector("#desk .thread"); return th?.dataset.state === "closed" && !!th.querySelector(".act-reopen") && !th.querySelector(".act-close"); })()`)
+			if tt.desk == "helpscout" {
+				// Help Scout's label carries its own status: it follows the close.
+				waitJS(t, b, "Help Scout's status in the label", `document.querySelector("#desk .thread h3 small").innerText.endsWith("· closed")`)
+			}
+
+			// The question with its five buttons, 1 to 5 in reading order.
+			waitJS(t, b, "the rating keyboard in the chat pane", `document.querySelectorAll("#chat .kb-btn").length === 5`)
+			labels, err := chromedp.Run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#chat .kb-btn")].map(e => e.innerText)`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(labels, " "); got != "1 2 3 4 5" {
+				t.Errorf("rating buttons = %q, want 1 2 3 4 5", got)
+			}
+			if got := browsertest.Text(t, b, 5*time.Second, "#chat"); !strings.Contains(got, "How did we do?") {
+				t.Errorf("chat pane has no rating question:\n%s", got)
+			}
+			browsertest.Screenshot(t, b, "demo-rating-keyboard-"+tt.desk)
+
+			browsertest.Do(t, b, 10*time.Second, "tapping 4",
+				chromedp.Click(`//div[@id="chat"]//button[contains(@class,"kb-btn")][normalize-space()="4"]`))
+			// The bot edits the question: the thanks replaces it and its keyboard.
+			waitJS(t, b, "the thanks in place of the keyboard",
+				`document.querySelectorAll("#chat .kb-btn").length === 0 && document.querySelector("#chat").innerText.includes("Thank you for your feedback!")`)
+			if got := browsertest.Text(t, b, 5*time.Second, "#chat"); strings.Contains(got, "How did we do?") {
+				t.Errorf("the question is still in the chat after the tap:\n%s", got)
+			}
+			waitJS(t, b, "4/5 in the desk thread",
+				`[...document.querySelectorAll("#desk .dmsg.note")].some(e => e.innerText.includes("4/5"))`)
+
+			// The customer writes again: conversation #2, a new thread on top.
+			const again = "Found it at my neighbour's, thanks!"
+			browsertest.Do(t, b, 10*time.Second, "writing again",
+				chromedp.SendKeys(chromedp.CSS("#chat-input"), again), chromedp.Click(chromedp.CSS("#chat-send")))
+			want2 := "#2"
+			if tt.label == "" {
+				want2 = ""
+			}
+			waitJS(t, b, "conversation #2 in a new thread",
+				fmt.Sprintf(`(() => { const ths = document.querySelectorAll("#desk .thread"); return ths.length === 2 && ths[0].querySelector("h3 small").innerText.startsWith(%q) && ths[0].dataset.state === "open" && ths[0].innerText.includes(%q) && !ths[1].innerText.includes(%q) && ths[1].dataset.state === "closed"; })()`, want2, again, again))
+			browsertest.Screenshot(t, b, "demo-lifecycle-"+tt.desk)
+		})
+	}
+}
+
+// TestDemoLifecycleThroughTheAPI plays claim, close, the rating and the
+// next conversation through the page's JSON API for every desk, each
+// action sent the way that desk sends it (webhook: the signed action POST;
+// Slack: a click on the header's buttons; Help Scout: assignment and status
+// webhooks; HipChat: "#N /claim" typed into the room).
+func TestDemoLifecycleThroughTheAPI(t *testing.T) {
+	for _, desk := range []string{"webhook", "slack", "helpscout", "hipchat"} {
+		t.Run(desk, func(t *testing.T) {
+			urls := startDemo(t, desk)
+			const first = "The app crashes on login."
+			post(t, urls.Page+"api/chat/text", fmt.Sprintf(`{"text":%q}`, first))
+			var st pageState
+			var th pageThread
+			waitState(t, urls.Page, &st, "the open conversation with Claim and Close", func() bool {
+				var ok bool
+				th, ok = st.thread("customer", first)
+				return ok && th.State == "open" && slices.Equal(th.Actions, []string{"claim", "close"})
+			})
+			act := func(action, state string, actions ...string) {
+				t.Helper()
+				post(t, urls.Page+"api/desk/action", fmt.Sprintf(`{"thread":%q,"action":%q}`, th.ID, action))
+				waitState(t, urls.Page, &st, "the thread "+state+" after "+action, func() bool {
+					got, ok := st.thread("customer", first)
+					return ok && got.State == state && slices.Equal(got.Actions, actions)
+				})
+			}
+			// An action the desks do not have is refused, and changes nothing.
+			req, _ := http.NewRequest(http.MethodPost, urls.Page+"api/desk/action", strings.NewReader(fmt.Sprintf(`{"thread":%q,"action":"archive"}`, th.ID)))
+			req.Header.Set("X-Parley-Demo", "1")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("action \"archive\": %s, want 400", resp.Status)
+			}
+			act("claim", "claimed", "unclaim", "close")
+			if got, _ := st.thread("customer", first); got.ClaimedBy == "" && !strings.Contains(got.Status, "Claimed by") {
+				t.Errorf("claimed thread names no agent: %+v", got)
+			}
+			act("unclaim", "open", "claim", "close")
+			act("close", "closed", "reopen")
+
+			// The rating question with five buttons in the chat.
+			var msgID int
+			var four string
+			waitState(t, urls.Page, &st, "the rating keyboard in the chat", func() bool {
+				for _, m := range st.Chat {
+					if m.From == "bot" && len(m.Buttons) == 1 && len(m.Buttons[0]) == 5 {
+						msgID, four = m.ID, m.Buttons[0][3].Data
+						return m.Buttons[0][3].Text == "4"
+					}
+				}
+				return false
+			})
+			// A button the message does not have is refused.
+			req, _ = http.NewRequest(http.MethodPost, urls.Page+"api/chat/tap", strings.NewReader(fmt.Sprintf(`{"message_id":%d,"data":"forged"}`, msgID)))
+			req.Header.Set("X-Parley-Demo", "1")
+			resp, err = http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("tap on a button the message lacks: %s, want 400", resp.Status)
+			}
+			post(t, urls.Page+"api/chat/tap", fmt.Sprintf(`{"message_id":%d,"data":%q}`, msgID, four))
+			waitState(t, urls.Page, &st, "the thanks in place of the question, and 4/5 at the desk", func() bool {
+				for _, m := range st.Chat {
+					if m.ID == msgID && (m.Text != "Thank you for your feedback!" || len(m.Buttons) != 0) {
+						return false
+					}
+				}
+				_, rated := st.thread("note", "4/5")
+				return rated
+			})
+
+			// The next message is conversation #2, in a thread of its own.
+			// Help Scout labels conversations with its own numbers.
+			const again = "It works now, thanks."
+			wantLabel := "#2"
+			if desk == "helpscout" {
+				wantLabel = ""
+			}
+			post(t, urls.Page+"api/chat/text", fmt.Sprintf(`{"text":%q}`, again))
+			waitState(t, urls.Page, &st, "conversation #2 in a new thread", func() bool {
+				th2, ok := st.thread("customer", again)
+				return ok && th2.ID != th.ID && th2.Label != th.Label && th2.State == "open" && strings.Contains(th2.Label, wantLabel)
+			})
 		})
 	}
 }

@@ -27,6 +27,45 @@ type desk interface {
 	Close()
 }
 
+// actor is a desk whose pane has lifecycle buttons: Act sends the agent's
+// action ("claim", "unclaim", "close" or "reopen") the way that desk would.
+type actor interface {
+	Act(ctx context.Context, threadID, action string) error
+}
+
+// Lifecycle actions and states as the host names them.
+const (
+	stateOpen    = "open"
+	stateClaimed = "claimed"
+	stateClosed  = "closed"
+)
+
+// demoAgent is the agent the visitor plays at the desk: actions carry this
+// name, so the notices read "Grace Hopper closed conversation #1."
+const demoAgent = "Grace Hopper"
+
+// actionsFor is the buttons a conversation in state offers.
+func actionsFor(state string) []string {
+	switch state {
+	case stateOpen:
+		return []string{"claim", "close"}
+	case stateClaimed:
+		return []string{"unclaim", "close"}
+	case stateClosed:
+		return []string{"reopen"}
+	}
+	return nil
+}
+
+// validAction reports whether action is one the desk pane may send.
+func validAction(action string) bool {
+	switch action {
+	case "claim", "unclaim", "close", "reopen":
+		return true
+	}
+	return false
+}
+
 // channelSpec is one [channels.<Name>] table.
 type channelSpec struct {
 	Name, Plugin string
@@ -42,7 +81,17 @@ type deskThread struct {
 	Contact string `json:"contact"`
 	// Label is how the desk names the conversation ("#42"); the page shows
 	// the start of ID when empty.
-	Label    string        `json:"label,omitempty"`
+	Label string `json:"label,omitempty"`
+	// State is the conversation's lifecycle state as the desk knows it
+	// ("open", "claimed", "closed"); empty where the desk does not say.
+	State     string `json:"state,omitempty"`
+	ClaimedBy string `json:"claimed_by,omitempty"`
+	// Status is the state as the desk words it ("👀 Claimed by Alice
+	// Agent"), when the desk shows one; the page words State otherwise.
+	Status string `json:"status,omitempty"`
+	// Actions are the lifecycle buttons the pane shows for the thread;
+	// empty for a desk without them.
+	Actions  []string      `json:"actions,omitempty"`
 	Messages []deskMessage `json:"messages"`
 }
 
@@ -118,7 +167,19 @@ func (w *webhookDesk) Threads() []deskThread {
 	for _, del := range w.d.Received() {
 		t := thread(del.ConversationID)
 		t.Contact = contactName(del.Contact)
+		if n := del.Conversation.Number; n > 0 {
+			t.Label = fmt.Sprintf("#%d", n)
+		}
+		// Every delivery carries the conversation's state when it was sent,
+		// so the latest one is the state now.
+		if st := del.Conversation.State; st != "" {
+			t.State, t.ClaimedBy = st, del.Conversation.ClaimedBy
+		}
 		m := deskMessage{From: "customer", Kind: del.Message.Kind, Text: del.Message.Text, At: del.Received}
+		if del.Message.Kind == "notice" {
+			// Parley speaking (a state change, a rating): a desk note.
+			m.From = "note"
+		}
 		for _, a := range del.Message.Attachments {
 			m.Files = append(m.Files, deskFile{Name: a.Name, Size: humanSize(a.Size), URL: a.URL, TooLarge: a.TooLarge})
 		}
@@ -133,6 +194,7 @@ func (w *webhookDesk) Threads() []deskThread {
 	out := make([]deskThread, 0, len(order))
 	for _, id := range order {
 		t := byID[id]
+		t.Actions = actionsFor(t.State)
 		sortMessages(t.Messages)
 		out = append(out, *t)
 	}
@@ -140,10 +202,7 @@ func (w *webhookDesk) Threads() []deskThread {
 }
 
 func (w *webhookDesk) Reply(ctx context.Context, threadID, text string) error {
-	w.mu.Lock()
-	w.seq++
-	id := fmt.Sprintf("agent-%d-%s", w.seq, randomHex(4))
-	w.mu.Unlock()
+	id := w.nextID("agent")
 	status, body, err := w.d.SendReply(ctx, w.hookURL, webhookdesk.Reply{ConversationID: threadID, ID: id, Text: text})
 	if err != nil {
 		return fmt.Errorf("posting the reply to the host: %w", err)
@@ -155,6 +214,27 @@ func (w *webhookDesk) Reply(ctx context.Context, threadID, text string) error {
 	w.replies = append(w.replies, agentReply{thread: threadID, msg: deskMessage{From: "agent", Text: text, At: time.Now()}})
 	w.mu.Unlock()
 	return nil
+}
+
+// Act sends the webhook plugin's signed action POST, as the agent.
+func (w *webhookDesk) Act(ctx context.Context, threadID, action string) error {
+	status, body, err := w.d.SendAction(ctx, w.hookURL, action, threadID, w.nextID("act"), demoAgent)
+	if err != nil {
+		return fmt.Errorf("posting the %s action to the host: %w", action, err)
+	}
+	if status/100 != 2 {
+		return fmt.Errorf("the host answered the %s action with %d: %s", action, status, body)
+	}
+	return nil
+}
+
+// nextID is a fresh id for a reply or an action: the host applies each
+// id once.
+func (w *webhookDesk) nextID(prefix string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.seq++
+	return fmt.Sprintf("%s-%d-%s", prefix, w.seq, randomHex(4))
 }
 
 func (w *webhookDesk) Close() { w.d.Close() }

@@ -15,4 +15,13 @@
 // answers the way an agent would: a signed webhook POST, a Slack thread
 // reply, a Help Scout agent reply (and its signed webhook), a "#N text"
 // room message.
+//
+// Conversations are tickets (the demo turns the rating on and reopening
+// off, so a message after a close starts conversation #2). Each thread shows
+// its state and lifecycle buttons that act as the desk's agents would: the
+// webhook plugin's signed action POST, a click on the Slack header's
+// buttons, a Help Scout assignment or status change (and its webhook), a
+// "#N /close" room message. A bot message with an inline keyboard shows its
+// buttons in the chat pane; a click taps it through the fake Telegram, and
+// the bot's edit (the rating's thanks) replaces the message in place.
 package demo

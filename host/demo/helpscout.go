@@ -62,7 +62,15 @@ func (h *helpScoutDesk) Threads() []deskThread {
 		t := deskThread{
 			ID: strconv.FormatInt(c.ID, 10), Contact: names[c.CustomerID],
 			Label: fmt.Sprintf("#%d · %s · %s", c.Number, c.Subject, c.Status),
+			State: stateOpen,
 		}
+		switch {
+		case c.Status == "closed":
+			t.State = stateClosed
+		case c.Assignee != nil:
+			t.State, t.ClaimedBy = stateClaimed, strings.TrimSpace(c.Assignee.First+" "+c.Assignee.Last)
+		}
+		t.Actions = actionsFor(t.State)
 		for _, th := range c.Threads {
 			if th.State != "" && th.State != "published" {
 				continue // drafts and hidden replies are not in the conversation yet
@@ -97,6 +105,37 @@ func (h *helpScoutDesk) Reply(ctx context.Context, threadID, text string) error 
 	_, res, err := h.f.Reply(ctx, id, helpscoutfake.Reply{HTML: toHTML(text)}, false)
 	if err != nil {
 		return fmt.Errorf("help scout agent reply: %w", err)
+	}
+	if res.Status/100 != 2 {
+		return fmt.Errorf("the host answered Help Scout's webhook with %d: %s", res.Status, res.Body)
+	}
+	return nil
+}
+
+// Act does in the fake what an agent does in Help Scout's UI, which sends
+// the host the matching webhook: assigning claims, unassigning unclaims,
+// the status closed closes and active reopens.
+func (h *helpScoutDesk) Act(ctx context.Context, threadID, action string) error {
+	id, err := strconv.ParseInt(threadID, 10, 64)
+	if err != nil {
+		return fmt.Errorf("no Help Scout conversation %q", threadID)
+	}
+	agent := helpscoutfake.Anna
+	var res helpscoutfake.WebhookResult
+	switch action {
+	case "claim":
+		res, err = h.f.Assign(ctx, id, &agent)
+	case "unclaim":
+		res, err = h.f.Assign(ctx, id, nil)
+	case "close":
+		res, err = h.f.ChangeStatus(ctx, id, "closed", &agent)
+	case "reopen":
+		res, err = h.f.ChangeStatus(ctx, id, "active", &agent)
+	default:
+		return fmt.Errorf("unknown action %q", action)
+	}
+	if err != nil {
+		return fmt.Errorf("help scout %s: %w", action, err)
 	}
 	if res.Status/100 != 2 {
 		return fmt.Errorf("the host answered Help Scout's webhook with %d: %s", res.Status, res.Body)

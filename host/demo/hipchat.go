@@ -81,6 +81,7 @@ func (h *hipChatDesk) Threads() []deskThread {
 			switch item.Color {
 			case "gray":
 				m.From, m.Kind, m.Text = "note", "notice", rest
+				hipChatState(t, rest)
 			case "red":
 				if a := hipChatTooLargeRE.FindStringSubmatch(item.Message); a != nil {
 					m.Files = append(m.Files, deskFile{Name: html.UnescapeString(a[1]), Size: a[2], TooLarge: true})
@@ -112,9 +113,30 @@ func (h *hipChatDesk) Threads() []deskThread {
 	}
 	out := make([]deskThread, 0, len(order))
 	for _, num := range order {
-		out = append(out, *byNum[num])
+		t := byNum[num]
+		if t.State == "" {
+			t.State = stateOpen // no state change yet
+		}
+		t.Actions = actionsFor(t.State)
+		out = append(out, *t)
 	}
 	return out
+}
+
+// hipChatState follows a thread's state through the plugin's grey
+// lifecycle lines ("claimed by Alice", "closed for inactivity").
+func hipChatState(t *deskThread, line string) {
+	switch {
+	case strings.HasPrefix(line, "claimed"):
+		t.State, t.ClaimedBy = stateClaimed, strings.TrimPrefix(line, "claimed by ")
+		if t.ClaimedBy == line {
+			t.ClaimedBy = ""
+		}
+	case strings.HasPrefix(line, "unclaimed"), strings.HasPrefix(line, "reopened"):
+		t.State, t.ClaimedBy = stateOpen, ""
+	case strings.HasPrefix(line, "closed"):
+		t.State, t.ClaimedBy = stateClosed, ""
+	}
 }
 
 // Reply types "#N text" into the room as the agent. The fake delivers the
@@ -148,6 +170,12 @@ func (h *hipChatDesk) Reply(ctx context.Context, threadID, text string) error {
 		}
 	}
 	return nil
+}
+
+// Act types "#N /close" (or /claim, /unclaim, /reopen) into the room, the
+// HipChat plugin's command for the action.
+func (h *hipChatDesk) Act(ctx context.Context, threadID, action string) error {
+	return h.Reply(ctx, threadID, "/"+action)
 }
 
 func (h *hipChatDesk) Close() { h.f.Close() }

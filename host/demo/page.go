@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"mime"
@@ -41,7 +42,9 @@ func newPage(c *chat, d desk, urls URLs, plugin string) http.Handler {
 	mux.HandleFunc("POST /api/chat/file", p.post(p.chatFile))
 	mux.HandleFunc("POST /api/chat/large", p.post(p.chatLarge))
 	mux.HandleFunc("POST /api/chat/location", p.post(p.chatLocation))
+	mux.HandleFunc("POST /api/chat/tap", p.post(p.chatTap))
 	mux.HandleFunc("POST /api/desk/reply", p.post(p.deskReply))
+	mux.HandleFunc("POST /api/desk/action", p.post(p.deskAction))
 	return mux
 }
 
@@ -158,6 +161,44 @@ func (p *page) deskReply(r *http.Request) error {
 		return errors.New("a reply needs a thread and a text")
 	}
 	if err := p.desk.Reply(r.Context(), in.Thread, in.Text); err != nil {
+		return httpError{http.StatusBadGateway, err}
+	}
+	return nil
+}
+
+// chatTap taps an inline keyboard button of a bot message, as the customer.
+func (p *page) chatTap(r *http.Request) error {
+	var in struct {
+		MessageID int    `json:"message_id"`
+		Data      string `json:"data"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.MessageID <= 0 || in.Data == "" {
+		return errors.New("a tap needs a message_id and the button's data")
+	}
+	return p.chat.Tap(in.MessageID, in.Data)
+}
+
+// deskAction sends a lifecycle action (claim, unclaim, close, reopen) from
+// the desk pane, the way the desk would.
+func (p *page) deskAction(r *http.Request) error {
+	var in struct {
+		Thread string `json:"thread"`
+		Action string `json:"action"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Thread == "" || !validAction(in.Action) {
+		return errors.New(`an action needs a thread and "action": "claim", "unclaim", "close" or "reopen"`)
+	}
+	a, ok := p.desk.(actor)
+	if !ok {
+		return httpError{http.StatusNotImplemented, fmt.Errorf("the %s desk has no lifecycle buttons in this demo", p.plugin)}
+	}
+	if err := a.Act(r.Context(), in.Thread, in.Action); err != nil {
 		return httpError{http.StatusBadGateway, err}
 	}
 	return nil

@@ -2,7 +2,9 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -38,13 +40,28 @@ func (s *slackDesk) Channel() channelSpec {
 func (s *slackDesk) Threads() []deskThread {
 	var out []deskThread
 	for _, root := range s.f.Roots(slackfake.ChannelID) {
-		t := deskThread{ID: root.TS, Contact: firstLine(root.Text)}
+		// "Telegram conversation: Ada Lovelace (@ada) · 🟢 Open": the
+		// status shows on its own, from the header's blocks.
+		contact, _, _ := strings.Cut(firstLine(root.Text), " · ")
+		t := deskThread{ID: root.TS, Contact: slackUnescape.Replace(strings.TrimPrefix(contact, "Telegram conversation: "))}
+		h := readSlackHeader(root.Blocks)
+		t.Label, t.Status, t.State, t.Actions = h.label, h.status, h.state, h.actions
 		for _, m := range s.f.Thread(slackfake.ChannelID, root.TS) {
 			from := "customer"
-			if m.User == slackfake.AgentUserID {
+			switch {
+			case m.User == slackfake.AgentUserID:
 				from = "agent"
+			case slackLifecycleRE.MatchString(m.Text):
+				from = "note" // the plugin's record of a state change or a rating
 			}
-			dm := deskMessage{From: from, Text: slackUnescape.Replace(m.Text), At: slackTime(m.TS)}
+			text := m.Text
+			if from == "note" {
+				// "✅ _Closed by Alice_" is italic in Slack; the pane
+				// styles notes itself.
+				emoji, rest, _ := strings.Cut(text, " ")
+				text = emoji + " " + strings.TrimSuffix(strings.TrimPrefix(rest, "_"), "_")
+			}
+			dm := deskMessage{From: from, Text: slackUnescape.Replace(text), At: slackTime(m.TS)}
 			for _, f := range m.Files {
 				dm.Files = append(dm.Files, deskFile{Name: f})
 			}
@@ -66,7 +83,92 @@ func (s *slackDesk) Reply(ctx context.Context, threadID, text string) error {
 	return nil
 }
 
+// Act clicks the header's button for action, as the agent: the fake sends
+// the block_actions payload to the host's hook, signed, as Slack would.
+func (s *slackDesk) Act(ctx context.Context, threadID, action string) error {
+	d, err := s.f.AgentClick(ctx, slackfake.ChannelID, threadID, slackfake.AgentUserID, slackActionPrefix+action)
+	if err != nil {
+		return fmt.Errorf("slack button %s: %w", action, err)
+	}
+	if !d.OK() {
+		return fmt.Errorf("the host did not accept the Slack click (%d attempts)", len(d.Attempts))
+	}
+	return nil
+}
+
 func (s *slackDesk) Close() { s.f.Close() }
+
+// The Slack plugin's header: its buttons' action ids are "parley_" and the
+// action, the state line is the section "parley_status", and the
+// conversation's number is the "Conversation" field.
+const (
+	slackActionPrefix  = "parley_"
+	slackStatusBlockID = "parley_status"
+	slackActionsID     = "parley_actions"
+)
+
+var (
+	slackNumberRE = regexp.MustCompile(`^\*Conversation\*\n(#\d+)$`)
+	// slackLifecycleRE is the plugin's italic record of a lifecycle notice
+	// in the thread ("✅ _Closed by …_", "⭐ _Rated 4/5 by the customer_").
+	slackLifecycleRE = regexp.MustCompile(`^(👀|↩️|✅|🟢|ℹ️|⭐) _.*_$`)
+)
+
+// slackHeader is what the pane reads off a conversation's header message.
+type slackHeader struct {
+	label, status, state string
+	actions              []string
+}
+
+// readSlackHeader reads the header's Block Kit JSON; a header it cannot
+// read shows no state and no buttons.
+func readSlackHeader(raw string) slackHeader {
+	var blocks []struct {
+		BlockID string `json:"block_id"`
+		Text    *struct {
+			Text string `json:"text"`
+		} `json:"text"`
+		Fields []struct {
+			Text string `json:"text"`
+		} `json:"fields"`
+		Elements []struct {
+			Type     string `json:"type"`
+			ActionID string `json:"action_id"`
+		} `json:"elements"`
+	}
+	var h slackHeader
+	if raw == "" || json.Unmarshal([]byte(raw), &blocks) != nil {
+		return h
+	}
+	for _, b := range blocks {
+		for _, f := range b.Fields {
+			if g := slackNumberRE.FindStringSubmatch(f.Text); g != nil {
+				h.label = g[1]
+			}
+		}
+		switch b.BlockID {
+		case slackStatusBlockID:
+			if b.Text != nil {
+				h.status = slackUnescape.Replace(strings.Trim(b.Text.Text, "*"))
+			}
+		case slackActionsID:
+			for _, e := range b.Elements {
+				if a := strings.TrimPrefix(e.ActionID, slackActionPrefix); e.Type == "button" && validAction(a) {
+					h.actions = append(h.actions, a)
+				}
+			}
+		}
+	}
+	switch {
+	case strings.HasPrefix(h.status, "👀"):
+		h.state = stateClaimed
+	case strings.HasPrefix(h.status, "✅"):
+		h.state = stateClosed
+	case h.status != "":
+		h.state = stateOpen
+	}
+	return h
+}
 
 // A Slack client sends what the agent types with &, < and > escaped, the
 // only escaping Slack's text format has; the pane shows them as typed.

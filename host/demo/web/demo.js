@@ -78,8 +78,28 @@ function renderChat(msgs) {
     const b = el("div", "msg " + m.from);
     if (m.text) b.append(el("span", "text", m.text));
     for (const f of m.files || []) b.append(el("span", "file", "📄 " + f));
-    b.append(el("time", "", clock(m.at)));
+    b.append(el("time", "", (m.edited ? "edited " : "") + clock(m.at)));
     box.append(b);
+    // An inline keyboard hangs under its message, as in Telegram; a tap goes
+    // to the bot as a callback_query.
+    if (m.buttons && m.buttons.length) {
+      const kb = el("div", "kb");
+      for (const row of m.buttons) {
+        const r = el("div", "kb-row");
+        for (const btn of row) {
+          const k = el("button", "kb-btn", btn.text);
+          k.type = "button";
+          k.addEventListener("click", async () => {
+            k.disabled = true;
+            await post("/api/chat/tap", { message_id: m.id, data: btn.data });
+            k.disabled = false;
+          });
+          r.append(k);
+        }
+        kb.append(r);
+      }
+      box.append(kb);
+    }
   }
   box.scrollTop = box.scrollHeight;
 }
@@ -90,7 +110,12 @@ function threadBox(t) {
   const root = el("article", "thread");
   root.dataset.thread = t.id;
   const h = el("h3", "", t.contact || "Customer");
-  h.append(" ", el("small", "", t.label || "conversation " + t.id.slice(0, 8)));
+  const label = el("small");
+  h.append(" ", label);
+  // The conversation's state and its lifecycle buttons, where the desk has them.
+  const state = el("span", "state");
+  const acts = el("span", "lifecycle");
+  h.append(state, acts);
   const list = el("div", "dlist");
   const form = el("form", "reply-box");
   const ta = el("textarea", "reply-text");
@@ -110,7 +135,7 @@ function threadBox(t) {
     if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
   });
   root.append(h, list, form);
-  tb = { root, list, last: "" };
+  tb = { root, list, label, state, acts, last: "", lastState: "" };
   threadBoxes.set(t.id, tb);
   return tb;
 }
@@ -123,6 +148,7 @@ function renderDesk(threads) {
   for (const t of threads) {
     const tb = threadBox(t);
     if (!tb.root.isConnected) desk.prepend(tb.root);
+    renderLifecycle(t, tb);
     const key = JSON.stringify(t.messages);
     if (key === tb.last) continue;
     tb.last = key;
@@ -130,7 +156,8 @@ function renderDesk(threads) {
     for (const m of t.messages) {
       const d = el("div", "dmsg " + m.from + (m.kind ? " kind-" + m.kind : ""));
       const who = el("div", "who", m.from === "agent" ? "You (agent)" : m.from === "note" ? "Note" : t.contact || "Customer");
-      if (m.kind && m.kind !== "text") who.append(el("span", "kind", m.kind));
+      // A note is Parley's notice already: no "notice" tag on it.
+      if (m.kind && m.kind !== "text" && !(m.from === "note" && m.kind === "notice")) who.append(el("span", "kind", m.kind));
       d.append(who);
       if (m.text) d.append(linkify(el("div", "text"), m.text));
       for (const f of m.files || []) {
@@ -147,6 +174,41 @@ function renderDesk(threads) {
       d.append(el("time", "", clock(m.at)));
       tb.list.append(d);
     }
+  }
+}
+
+const actionLabels = { claim: "Claim", unclaim: "Unclaim", close: "Close", reopen: "Reopen" };
+
+function stateText(t) {
+  if (t.status) return t.status;
+  switch (t.state) {
+    case "open": return "open";
+    case "claimed": return "👀 claimed by " + (t.claimed_by || "an agent");
+    case "closed": return "✅ closed";
+  }
+  return "";
+}
+
+// renderLifecycle shows a thread's label, state and lifecycle buttons.
+function renderLifecycle(t, tb) {
+  const key = JSON.stringify([t.label, t.state, t.claimed_by, t.status, t.actions]);
+  if (key === tb.lastState) return;
+  tb.lastState = key;
+  // The label may carry the desk's own status (Help Scout's "· closed").
+  tb.label.textContent = t.label || "conversation " + t.id.slice(0, 8);
+  tb.root.dataset.state = t.state || "";
+  tb.state.textContent = stateText(t);
+  tb.state.className = "state" + (t.state ? " state-" + t.state : "");
+  tb.acts.replaceChildren();
+  for (const a of t.actions || []) {
+    const b = el("button", "act act-" + a, actionLabels[a] || a);
+    b.type = "button";
+    b.addEventListener("click", async () => {
+      b.disabled = true;
+      await post("/api/desk/action", { thread: t.id, action: a });
+      b.disabled = false;
+    });
+    tb.acts.append(b);
   }
 }
 
