@@ -375,3 +375,30 @@ func TestOpenAttachment(t *testing.T) {
 		plugintest.AssertPermanent(t, err)
 	}
 }
+
+// The version the build stamps (main passes sdk.BuildVersion) is what
+// Describe reports and what the receiver sees in the User-Agent.
+func TestVersionInDescribeAndUserAgent(t *testing.T) {
+	agents := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		agents <- r.Header.Get("User-Agent")
+	}))
+	defer srv.Close()
+	ch := webhookchannel.New(webhookchannel.Options{Version: "1.2.3"})
+	desc, err := ch.Describe(context.Background())
+	if err != nil || desc.Version != "1.2.3" {
+		t.Fatalf("Describe version %q, %v; want 1.2.3", desc.Version, err)
+	}
+	raw, _ := json.Marshal(map[string]any{"url": srv.URL, "secret": secret})
+	resp, err := ch.Configure(context.Background(), sdk.ConfigureRequest{Config: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plugintest.AssertConfigured(t, resp)
+	if _, err := ch.Deliver(context.Background(), plugintest.SampleDeliver(plugintest.SampleMessages()[0], nil)); err != nil {
+		t.Fatal(err)
+	}
+	if ua := <-agents; ua != "parley-channel-webhook/1.2.3" {
+		t.Errorf("User-Agent %q, want parley-channel-webhook/1.2.3", ua)
+	}
+}

@@ -3,6 +3,8 @@ package hipchatchannel_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -62,5 +64,32 @@ func TestRegisterWebhookNamesPublicURLKey(t *testing.T) {
 	got := configureErrors(t, `{"room":"1","token":"t","webhook_secret":"s3cret-path-segment-0123","register_webhook":true}`)
 	if msg := got["register_webhook"]; !strings.Contains(msg, "server.public_url") {
 		t.Errorf("register_webhook error %q does not name server.public_url (all: %v)", msg, got)
+	}
+}
+
+// Calls to HipChat name the plugin and the version the build stamps.
+func TestUserAgentNamesPluginAndVersion(t *testing.T) {
+	agents := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case agents <- r.Header.Get("User-Agent"):
+		default:
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	ch := hipchatchannel.New(hipchatchannel.Options{Version: "1.2.3"})
+	raw, _ := json.Marshal(map[string]any{"server_url": srv.URL, "room": "1", "token": "t", "webhook_secret": secret})
+	resp, err := ch.Configure(context.Background(), sdk.ConfigureRequest{ChannelName: "hipchat", Config: raw})
+	if err != nil || len(resp.Errors) > 0 {
+		t.Fatalf("Configure: %v %v", err, resp.Errors)
+	}
+	select {
+	case ua := <-agents:
+		if ua != "parley-channel-hipchat/1.2.3" {
+			t.Errorf("User-Agent %q, want parley-channel-hipchat/1.2.3", ua)
+		}
+	default:
+		t.Fatal("Configure did not check the token with HipChat")
 	}
 }
