@@ -10,7 +10,7 @@ BUF       := $(GO) run github.com/bufbuild/buf/cmd/buf@v1.75.0
 PROTO_BASELINE := proto/parley/channel/v1/baseline.binpb
 PROTO_AGAINST  ?= $(PROTO_BASELINE)
 
-.PHONY: all build test test-short bench soak demo proto proto-check proto-baseline lint clean
+.PHONY: all build test test-short fuzz bench soak demo proto proto-check proto-baseline lint clean
 
 all: build
 
@@ -31,6 +31,11 @@ test: build
 ## test-short: unit tests only
 test-short:
 	$(GO) test -short ./...
+
+## fuzz: every Go fuzz target for FUZZTIME each, one after another (`make test` runs only their seeds)
+FUZZTIME ?= 30s
+fuzz:
+	.ci/fuzz '$(FUZZTIME)'
 
 # PostgreSQL rows of the benchmark use the machine's local server unless told otherwise.
 BENCH_POSTGRES_DSN ?= $(or $(PARLEY_TEST_POSTGRES_DSN),postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)

@@ -72,7 +72,9 @@ func (s *Signer) Verify(token string) (Ref, error) {
 	if !ok {
 		return Ref{}, ErrInvalid
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	// Strict: the spare bits of the last character must be zero, so a
+	// link has one spelling.
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || !hmac.Equal(got, s.mac(p)) {
 		return Ref{}, ErrInvalid
 	}

@@ -2,6 +2,7 @@ package logging
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -54,23 +55,27 @@ func NewRedactor(secrets []string) *Redactor {
 // encodings returns the forms in which s can appear in a log line: as is,
 // as hclog's text format escapes values (quoted or in a multi-line block),
 // Go-quoted (%q, and hclog for some value types), escaped inside a JSON
-// string (hclog's JSON format, with and without HTML escaping), and
-// URL-escaped.
+// string (hclog's JSON format, with and without HTML escaping),
+// URL-escaped, Go-quoted and then escaped by the line's format (a %q in an
+// error), and base64 (hclog's JSON format writes a []byte so).
 func encodings(s string) []string {
-	forms := []string{s, hclogEscape(s, true), hclogEscape(s, false),
-		strings.Trim(strconv.Quote(s), `"`), strings.Trim(strconv.QuoteToASCII(s), `"`),
-		url.QueryEscape(s), url.PathEscape(s)}
-	if b, err := json.Marshal(s); err == nil {
-		forms = append(forms, string(b[1:len(b)-1]))
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err == nil {
-		b := bytes.TrimSpace(buf.Bytes())
-		forms = append(forms, string(b[1:len(b)-1]))
+	quoted := []string{strings.Trim(strconv.Quote(s), `"`), strings.Trim(strconv.QuoteToASCII(s), `"`)}
+	forms := append([]string{s, hclogEscape(s, true), hclogEscape(s, false), url.QueryEscape(s), url.PathEscape(s),
+		jsonEscape(s, true), jsonEscape(s, false), base64.StdEncoding.EncodeToString([]byte(s))}, quoted...)
+	for _, q := range quoted {
+		forms = append(forms, hclogEscape(q, true), jsonEscape(q, true), jsonEscape(q, false))
 	}
 	return forms
+}
+
+// jsonEscape is s as it appears inside a JSON string.
+func jsonEscape(s string, escapeHTML bool) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(escapeHTML)
+	_ = enc.Encode(s) // a string always encodes
+	b := bytes.TrimSpace(buf.Bytes())
+	return string(b[1 : len(b)-1])
 }
 
 // Redact returns s with every secret and Telegram bot token path segment

@@ -76,7 +76,9 @@ func VerifyHMACSHA1Base64(secret, body []byte, header string) error {
 	if header == "" {
 		return ErrMissing
 	}
-	got, err := base64.StdEncoding.DecodeString(header)
+	// Strict: the spare bits of the last character must be zero, so one
+	// signature has one spelling.
+	got, err := base64.StdEncoding.Strict().DecodeString(header)
 	if err != nil || len(got) != sha1.Size {
 		return fmt.Errorf("%w: want base64 of %d bytes", ErrMalformed, sha1.Size)
 	}

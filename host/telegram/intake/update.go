@@ -1,8 +1,10 @@
 package intake
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/mymmrac/telego"
 )
@@ -47,7 +49,13 @@ func Decode(raw json.RawMessage) Update {
 	}
 	u.ID = head.UpdateID
 	var tu telego.Update
-	if err := json.Unmarshal(raw, &tu); err != nil {
+	body := raw
+	if !utf8.Valid(body) {
+		// telego's decoder keeps invalid bytes in strings, which the gRPC
+		// call to a desk then refuses: replace them, as encoding/json does.
+		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
+	}
+	if err := json.Unmarshal(body, &tu); err != nil {
 		u.DecodeErr = fmt.Errorf("decode update %d: %w", u.ID, err)
 	} else {
 		u.Update = &tu

@@ -31,10 +31,11 @@ func entities(text string, es []telego.MessageEntity, shift int) []sdk.Entity {
 		runes++
 	}
 	start := func(u int) int {
+		u = max(u, 0) // before max: an empty text has no runeAt[0]
 		if u >= len(runeAt) {
 			return runes
 		}
-		return runeAt[max(u, 0)]
+		return runeAt[u]
 	}
 	end := func(u int) int {
 		if u <= 0 {

@@ -24,7 +24,8 @@ type grammar struct {
 func newGrammar(mention string) *grammar {
 	p := `^\s*#`
 	if mention != "" {
-		p = `(?i)^\s*(?:@` + regexp.QuoteMeta(mention) + `\b|#)`
+		// \b alone never matches after a mention ending in "." or "-".
+		p = `(?i)^\s*(?:@` + regexp.QuoteMeta(mention) + `(?:\b|\s|$)|#)`
 	}
 	return &grammar{mention: mention, pattern: p, re: regexp.MustCompile(p)}
 }

@@ -51,9 +51,10 @@ func (st *state) fromBot(m *slack.Msg) bool {
 
 // inParleyThread reports whether m replies in a thread the plugin created:
 // a thread reply (thread_ts set and not its own ts) whose parent the bot
-// posted.
+// posted. Without its own ts a message cannot be a reply: the host
+// deduplicates replies on it and refuses an empty one.
 func (st *state) inParleyThread(m *slack.Msg) bool {
-	return m.ThreadTimestamp != "" && m.ThreadTimestamp != m.Timestamp && m.ParentUserId == st.botUserID
+	return m.Timestamp != "" && m.ThreadTimestamp != "" && m.ThreadTimestamp != m.Timestamp && m.ParentUserId == st.botUserID
 }
 
 // internal reports whether text is an internal note for the team.
