@@ -46,7 +46,7 @@ func (c *Channel) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser
 		}
 		return nil, sdk.FileInfo{}, err
 	}
-	if err := answerError(resp); err != nil {
+	if err := answerError(resp, where(u)); err != nil {
 		return nil, sdk.FileInfo{}, err
 	}
 	if resp.ContentLength > MaxAttachment {

@@ -31,7 +31,8 @@ type Options struct {
 	// Version is reported by Describe and in the User-Agent; "dev" when empty.
 	Version string
 	// HTTPClient POSTs to the receiver; when nil, one built from the
-	// config's timeout (see receiverClient).
+	// config's timeout (see receiverTransport). Deliver bounds each POST by
+	// the timeout key either way.
 	HTTPClient *http.Client
 }
 

@@ -147,7 +147,7 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 		// The host retries: the receiver may be down for a moment.
 		return sdk.DeliverResponse{}, fmt.Errorf("post to %s: %w", where(cfg.URL), stripURL(err))
 	}
-	if err := answerError(resp); err != nil {
+	if err := answerError(resp, where(cfg.URL)); err != nil {
 		st.log.Debug("delivery refused", "message", req.Message.ID, "status", resp.StatusCode)
 		return sdk.DeliverResponse{}, err
 	}
@@ -209,7 +209,7 @@ func conversationOf(req sdk.DeliverRequest) PayloadConversation {
 // waits as asked, other 4xx will not get better by retrying, 5xx might)
 // and adds the start of the body, where receivers explain a refusal. Only
 // 2xx is a delivery: a 3xx left after the client's redirects is retried.
-func answerError(resp *http.Response) error {
+func answerError(resp *http.Response, where string) error {
 	err := deskhttp.Check(resp, nil)
 	var se *deskhttp.StatusError
 	switch {
@@ -219,7 +219,7 @@ func answerError(resp *http.Response) error {
 		return err
 	case resp.StatusCode >= 300:
 		resp.Body.Close()
-		return fmt.Errorf("%s answered %s", resp.Request.URL.Hostname(), resp.Status)
+		return fmt.Errorf("%s answered %s", where, resp.Status)
 	}
 	return nil
 }
