@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/plugins/helpscout/helpscoutfake"
-	"github.com/parley-dev/parley/plugins/helpscout/internal/channel"
+	"github.com/parley-dev/parley/plugins/helpscout/internal/helpscoutchannel"
 	"github.com/parley-dev/parley/sdk"
 	"github.com/parley-dev/parley/sdk/plugintest"
 )
@@ -108,8 +108,8 @@ func lifecycle(t *testing.T, h *plugintest.Harness) {
 }
 
 func TestConformanceInProcess(t *testing.T) {
-	conformance(t, plugintest.Serve(t, channel.New(channel.Options{Version: "test"})))
-	lifecycle(t, plugintest.Serve(t, channel.New(channel.Options{Version: "test"})))
+	conformance(t, plugintest.Serve(t, helpscoutchannel.New(helpscoutchannel.Options{Version: "test"})))
+	lifecycle(t, plugintest.Serve(t, helpscoutchannel.New(helpscoutchannel.Options{Version: "test"})))
 }
 
 func TestConformanceBinary(t *testing.T) {

@@ -3,10 +3,10 @@
 package main
 
 import (
-	"github.com/parley-dev/parley/plugins/helpscout/internal/channel"
+	"github.com/parley-dev/parley/plugins/helpscout/internal/helpscoutchannel"
 	"github.com/parley-dev/parley/sdk"
 )
 
 func main() {
-	sdk.Serve(channel.New(channel.Options{Version: sdk.BuildVersion()}))
+	sdk.Serve(helpscoutchannel.New(helpscoutchannel.Options{Version: sdk.BuildVersion()}))
 }

@@ -48,7 +48,7 @@ func signed(body, secret string) sdk.WebhookRequest {
 }
 
 func TestConformanceInProcess(t *testing.T) {
-	ch := slackchannel.New("test")
+	ch := slackchannel.New(slackchannel.Options{Version: "test"})
 	t.Cleanup(ch.Close)
 	conformance(t, plugintest.Serve(t, ch))
 }
@@ -102,7 +102,7 @@ func lifecycleOverSocket(t *testing.T, h *plugintest.Harness) {
 }
 
 func TestLifecycleInProcess(t *testing.T) {
-	ch := slackchannel.New("test")
+	ch := slackchannel.New(slackchannel.Options{Version: "test"})
 	t.Cleanup(ch.Close)
 	lifecycleOverSocket(t, plugintest.Serve(t, ch))
 }

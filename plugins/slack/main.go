@@ -9,5 +9,5 @@ import (
 )
 
 func main() {
-	sdk.Serve(slackchannel.New(sdk.BuildVersion()))
+	sdk.Serve(slackchannel.New(slackchannel.Options{Version: sdk.BuildVersion()}))
 }

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/parley-dev/parley/sdk/deskhttp"
 )
 
 // FieldError is one entry of a validation error's _embedded.errors.
@@ -87,13 +88,14 @@ func newError(op string, resp *http.Response, body []byte) *Error {
 }
 
 // retryAfter reads Help Scout's X-RateLimit-Retry-After, or a plain
-// Retry-After, in seconds; a minute when neither is usable, since a 429
-// with no hint still means "not now".
+// Retry-After, with the SDK's one parser (seconds or an HTTP date); the
+// SDK's fallback when neither is usable, since a 429 with no hint still
+// means "not now".
 func retryAfter(h http.Header) time.Duration {
 	for _, k := range []string{"X-RateLimit-Retry-After", "Retry-After"} {
-		if n, err := strconv.Atoi(strings.TrimSpace(h.Get(k))); err == nil && n >= 0 {
-			return time.Duration(n) * time.Second
+		if d, ok := deskhttp.ParseRetryAfter(h.Get(k), time.Now()); ok {
+			return d
 		}
 	}
-	return time.Minute
+	return deskhttp.FallbackRetryAfter
 }

@@ -9,11 +9,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/deskhttp"
 	"github.com/slack-go/slack"
 )
 
@@ -24,11 +24,12 @@ const Name = "slack"
 // Slack channel. It implements [sdk.Channel] and [sdk.AttachmentOpener].
 type Channel struct {
 	version string
-	// httpClient is used for every Slack call; nil means slack-go's default.
+	// httpClient is used for every Slack call.
 	httpClient *http.Client
+	now        func() time.Time
 
-	// state is the configured workspace; nil until Configure succeeds.
-	state atomic.Pointer[state]
+	// state is the configured workspace; empty until Configure succeeds.
+	state sdk.Configured[state]
 	// events deduplicates Events API retries and Socket Mode redeliveries.
 	events *eventCache
 
@@ -64,19 +65,30 @@ type state struct {
 	reactions bool
 }
 
-// Option configures a [Channel].
-type Option func(*Channel)
+// Options configure a [Channel]; zero values mean defaults.
+type Options struct {
+	// Version is reported by Describe; "dev" when empty.
+	Version string
+	// HTTPClient makes every Slack Web API call; deskhttp.NewClient's when
+	// nil.
+	HTTPClient *http.Client
+	// Now is the clock of the event and name caches; time.Now when nil.
+	Now func() time.Time
+}
 
-// WithHTTPClient sets the HTTP client for Slack calls.
-func WithHTTPClient(c *http.Client) Option { return func(ch *Channel) { ch.httpClient = c } }
-
-// New returns an unconfigured Slack channel reporting version in Describe.
-func New(version string, opts ...Option) *Channel {
-	c := &Channel{version: version, events: newEventCache(10*time.Minute, 10000)}
-	for _, o := range opts {
-		o(c)
+// New returns an unconfigured Slack channel.
+func New(o Options) *Channel {
+	if o.Version == "" {
+		o.Version = "dev"
 	}
-	return c
+	if o.HTTPClient == nil {
+		o.HTTPClient = deskhttp.NewClient(Name, o.Version)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Channel{version: o.Version, httpClient: o.HTTPClient, now: o.Now,
+		events: newEventCache(10*time.Minute, 10000, o.Now)}
 }
 
 // Describe implements [sdk.Channel].
@@ -87,7 +99,7 @@ func (c *Channel) Describe(context.Context) (sdk.DescribeResponse, error) {
 		Description: "Slack: one thread per Telegram conversation in a Slack channel (Events API or Socket Mode)",
 		Capabilities: sdk.Capabilities{
 			Threads: true, FileUpload: true, Webhooks: true, Edits: true, OwnConnection: true,
-			ReplyAttachments: true, Lifecycle: true, Formatting: "slack_mrkdwn",
+			ReplyAttachments: true, Lifecycle: true, Formatting: sdk.FormattingSlackMrkdwn,
 		},
 		ConfigKeys: slices.Clone(configKeys),
 	}, nil
@@ -115,7 +127,10 @@ var channelIDPattern = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
 // finds the channel and checks the bot is in it, then (Socket Mode) opens
 // the websocket. Each problem is reported against its key.
 func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
-	cfg, errs := parseConfig(req.Config)
+	cfg, errs, err := parseConfig(req.Config)
+	if err != nil {
+		return sdk.ConfigureResponse{}, err
+	}
 	if len(errs) > 0 {
 		return sdk.ConfigureResponse{Errors: errs}, nil
 	}
@@ -127,22 +142,19 @@ func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	opts := []slack.Option{slack.OptionAPIURL(cfg.APIURL)}
-	if c.httpClient != nil {
-		opts = append(opts, slack.OptionHTTPClient(c.httpClient))
-	}
+	opts := []slack.Option{slack.OptionAPIURL(cfg.APIURL.String()), slack.OptionHTTPClient(c.httpClient)}
 	if cfg.AppToken != "" {
 		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))
 	}
 	api := slack.New(cfg.BotToken, opts...)
 
 	st := &state{cfg: cfg, api: api, host: req.Host, log: log, name: req.ChannelName, headers: newHeaderCache(10000)}
-	st.names = newNameCache(api, 10*time.Minute)
+	st.names = newNameCache(api, 10*time.Minute, c.now)
 	resp, err := c.check(ctx, st)
 	if err != nil || len(resp.Errors) > 0 {
 		return resp, err
 	}
-	c.state.Store(st)
+	c.state.Set(st)
 	c.restartSocket(ctx, st)
 	log.Info("configured", "channel", "#"+st.channelName, "channel_id", st.channelID,
 		"socket_mode", cfg.socketMode(), "upload_files", cfg.UploadFiles, "customize", st.customize)
@@ -268,13 +280,7 @@ func (c *Channel) findChannel(ctx context.Context, st *state) (*slack.Channel, [
 }
 
 // configured returns the current state or sdk.ErrNotConfigured.
-func (c *Channel) configured() (*state, error) {
-	st := c.state.Load()
-	if st == nil {
-		return nil, sdk.ErrNotConfigured
-	}
-	return st, nil
-}
+func (c *Channel) configured() (*state, error) { return c.state.Get() }
 
 // Close stops the Socket Mode connection, if any.
 func (c *Channel) Close() {

@@ -1,44 +1,44 @@
 package slackchannel
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/config"
 )
 
 // DefaultAPIURL is Slack's Web API base.
 const DefaultAPIURL = "https://slack.com/api/"
 
-// Config is the channel's config table.
+// Config is the channel's config table, decoded by config.Decode from
+// configKeys.
 type Config struct {
 	// BotToken is the bot user OAuth token (xoxb-...).
-	BotToken string `json:"bot_token"`
+	BotToken string `config:"bot_token"`
 	// SigningSecret verifies Events API requests (HTTP mode).
-	SigningSecret string `json:"signing_secret"`
+	SigningSecret string `config:"signing_secret"`
 	// AppToken (xapp-...) switches to Socket Mode.
-	AppToken string `json:"app_token"`
+	AppToken string `config:"app_token"`
 	// Channel is the channel id (C...) or name (#support or support).
-	Channel string `json:"channel"`
+	Channel string `config:"channel"`
 	// UploadFiles uploads customer files into the thread instead of
 	// posting links.
-	UploadFiles bool `json:"upload_files"`
-	// InternalPrefix marks thread messages the user must not see.
-	InternalPrefix *string `json:"internal_prefix"`
+	UploadFiles bool `config:"upload_files"`
+	// InternalPrefix marks thread messages the user must not see; "" turns
+	// internal notes off.
+	InternalPrefix *string `config:"internal_prefix"`
 	// APIURL is the Web API base; tests point it at a fake.
-	APIURL string `json:"api_url"`
+	APIURL *url.URL `config:"api_url"`
 	// CloseReaction is the emoji (short name) that closes a conversation
 	// when an agent adds it to the header; removing it reopens.
-	CloseReaction string `json:"close_reaction"`
+	CloseReaction string `config:"close_reaction"`
 	// ClaimReaction is the emoji that claims a conversation for the agent
 	// who adds it to the header.
-	ClaimReaction string `json:"claim_reaction"`
+	ClaimReaction string `config:"claim_reaction"`
 }
 
 // Default reactions: ✅ closes, 👀 claims, as in Slack support tools.
@@ -77,75 +77,51 @@ func (c Config) prefix() string {
 func (c Config) socketMode() bool { return c.AppToken != "" }
 
 // parseConfig decodes and checks the table, reporting every problem at once
-// with its key.
-func parseConfig(raw json.RawMessage) (Config, []sdk.ConfigError) {
-	var errs []sdk.ConfigError
+// with its key: config.Decode checks types, required and unknown keys; the
+// checks below are Slack's own rules, applied to the keys Decode accepted.
+// The error is the plugin's own mistake (see config.Decode).
+func parseConfig(raw []byte) (Config, []sdk.ConfigError, error) {
+	var c Config
+	errs, err := config.Decode(raw, configKeys, &c)
+	if err != nil {
+		return c, nil, err
+	}
+	if len(errs) == 1 && errs[0].Key == "" {
+		return c, errs, nil // not a table at all
+	}
+	decoded := func(key string) bool {
+		return !slices.ContainsFunc(errs, func(e sdk.ConfigError) bool { return e.Key == key })
+	}
 	add := func(key, format string, args ...any) {
 		errs = append(errs, sdk.ConfigError{Key: key, Message: fmt.Sprintf(format, args...)})
 	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		raw = json.RawMessage("{}")
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return Config{}, []sdk.ConfigError{{Message: "config is not a JSON object: " + err.Error()}}
-	}
-	known := make([]string, 0, len(configKeys))
-	for _, k := range configKeys {
-		known = append(known, k.Name)
-	}
-	var unknown []string
-	for k := range fields {
-		if !slices.Contains(known, k) {
-			unknown = append(unknown, k)
-		}
-	}
-	sort.Strings(unknown)
-	for _, k := range unknown {
-		add(k, "unknown key (known keys: %s)", strings.Join(known, ", "))
-	}
 
-	var c Config
-	for _, k := range known {
-		v, ok := fields[k]
-		if !ok {
-			continue
-		}
-		// Decode key by key so one mistyped value does not hide the others.
-		single, _ := json.Marshal(map[string]json.RawMessage{k: v})
-		if err := json.Unmarshal(single, &c); err != nil {
-			add(k, "wrong type: %s", typeHint(k))
-		}
-	}
-
-	switch {
-	case c.BotToken == "":
-		add("bot_token", "required: the app's Bot User OAuth Token (xoxb-...)")
-	case !strings.HasPrefix(c.BotToken, "xoxb-"):
+	if decoded("bot_token") && !strings.HasPrefix(c.BotToken, "xoxb-") {
 		add("bot_token", "must be a bot token starting with xoxb-")
 	}
 	switch {
+	case !decoded("app_token") || !decoded("signing_secret"):
 	case c.AppToken != "" && !strings.HasPrefix(c.AppToken, "xapp-"):
 		add("app_token", "must be an app-level token starting with xapp-")
 	case c.AppToken == "" && c.SigningSecret == "":
 		add("signing_secret", "required for the Events API; or set app_token (xapp-...) to use Socket Mode")
 	}
-	if strings.TrimPrefix(strings.TrimSpace(c.Channel), "#") == "" {
+	if decoded("channel") && strings.TrimPrefix(strings.TrimSpace(c.Channel), "#") == "" {
 		add("channel", "required: a channel id (C0123ABC) or name (#support)")
 	}
-	if c.APIURL == "" {
-		c.APIURL = DefaultAPIURL
-	} else if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		add("api_url", "must be an http(s) URL such as %s", DefaultAPIURL)
-	} else if !strings.HasSuffix(c.APIURL, "/") {
-		c.APIURL += "/" // slack-go appends the method name directly
+	if c.APIURL != nil && !strings.HasSuffix(c.APIURL.Path, "/") {
+		c.APIURL.Path += "/" // slack-go appends the method name directly
 	}
-	c.CloseReaction = reactionKey("close_reaction", c.CloseReaction, DefaultCloseReaction, add)
-	c.ClaimReaction = reactionKey("claim_reaction", c.ClaimReaction, DefaultClaimReaction, add)
+	if decoded("close_reaction") {
+		c.CloseReaction = reactionKey("close_reaction", c.CloseReaction, DefaultCloseReaction, add)
+	}
+	if decoded("claim_reaction") {
+		c.ClaimReaction = reactionKey("claim_reaction", c.ClaimReaction, DefaultClaimReaction, add)
+	}
 	if c.CloseReaction != "" && c.CloseReaction == c.ClaimReaction {
 		add("claim_reaction", "must differ from close_reaction (both are %q)", c.CloseReaction)
 	}
-	return c, errs
+	return c, errs, nil
 }
 
 // reactionKey checks an emoji key: unset gives def; ":eyes:" is taken as
@@ -161,11 +137,4 @@ func reactionKey(key, v, def string, add func(key, format string, args ...any)) 
 		return def
 	}
 	return name
-}
-
-func typeHint(key string) string {
-	if key == "upload_files" {
-		return "want true or false"
-	}
-	return "want a string"
 }

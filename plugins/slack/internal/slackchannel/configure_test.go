@@ -49,7 +49,7 @@ func TestConfigureErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := slackfake.New(tt.fake...)
 			defer f.Close()
-			ch := slackchannel.New("test")
+			ch := slackchannel.New(slackchannel.Options{Version: "test"})
 			defer ch.Close()
 			cfg := baseConfig(f)
 			if tt.edit != nil {
@@ -85,5 +85,29 @@ func TestConfigureByChannelIDAndName(t *testing.T) {
 				t.Errorf("nothing posted in #%s", slackfake.ChannelName)
 			}
 		})
+	}
+}
+
+// TestConfigureReportsThreeProblemsAtOnce: an operator with a typo, a value
+// of the wrong type and a user token where the bot token goes learns of all
+// three in one pass, the typo with the key it probably meant.
+func TestConfigureReportsThreeProblemsAtOnce(t *testing.T) {
+	f := slackfake.New()
+	defer f.Close()
+	ch := slackchannel.New(slackchannel.Options{Version: "test"})
+	defer ch.Close()
+	cfg := baseConfig(f)
+	cfg["chanel"] = "support"
+	cfg["upload_files"] = "yes"
+	cfg["bot_token"] = "xoxp-123"
+	resp := (&env{t: t, ch: ch, host: plugintest.NewRecordingHost()}).configure(cfg)
+	plugintest.AssertConfigErrors(t, resp, "chanel", "upload_files", "bot_token")
+	if len(resp.Errors) != 3 {
+		t.Errorf("Configure reported %d problems, want 3: %v", len(resp.Errors), resp.Errors)
+	}
+	for _, e := range resp.Errors {
+		if e.Key == "chanel" && !strings.Contains(e.Message, `did you mean "channel"`) {
+			t.Errorf("typo %q: %q does not suggest channel", e.Key, e.Message)
+		}
 	}
 }

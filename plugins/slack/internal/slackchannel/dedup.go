@@ -28,6 +28,7 @@ type outcome struct {
 type eventCache struct {
 	ttl time.Duration
 	max int
+	now func() time.Time
 
 	mu      sync.Mutex
 	entries map[string]*eventEntry
@@ -41,8 +42,8 @@ type eventEntry struct {
 	ok   bool
 }
 
-func newEventCache(ttl time.Duration, max int) *eventCache {
-	return &eventCache{ttl: ttl, max: max, entries: map[string]*eventEntry{}}
+func newEventCache(ttl time.Duration, max int, now func() time.Time) *eventCache {
+	return &eventCache{ttl: ttl, max: max, now: now, entries: map[string]*eventEntry{}}
 }
 
 // do runs fn once per event id while the id is remembered and returns its
@@ -53,7 +54,7 @@ func (c *eventCache) do(id string, fn func() (outcome, error)) (outcome, bool, e
 		return r, false, err
 	}
 	c.mu.Lock()
-	c.expire(time.Now())
+	c.expire(c.now())
 	if e, ok := c.entries[id]; ok {
 		c.mu.Unlock()
 		<-e.done
@@ -62,7 +63,7 @@ func (c *eventCache) do(id string, fn func() (outcome, error)) (outcome, bool, e
 		}
 		return c.do(id, fn)
 	}
-	e := &eventEntry{at: time.Now(), done: make(chan struct{})}
+	e := &eventEntry{at: c.now(), done: make(chan struct{})}
 	c.entries[id] = e
 	c.order = append(c.order, id)
 	c.mu.Unlock()

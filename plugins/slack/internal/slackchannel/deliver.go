@@ -3,7 +3,6 @@ package slackchannel
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -166,9 +165,9 @@ func (c *Channel) deliverEdit(ctx context.Context, st *state, ref threadRef, req
 // rate limit once, so the host does not retry into a second parent.
 func (c *Channel) post(ctx context.Context, st *state, opts []slack.MsgOption, afterParent bool) (string, error) {
 	_, ts, err := st.api.PostMessageContext(ctx, st.channelID, opts...)
-	if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok && afterParent && rl.RetryAfter <= maxInlineRetry {
+	if wait, ok := rateLimited(err); ok && afterParent && wait <= maxInlineRetry {
 		select {
-		case <-time.After(rl.RetryAfter):
+		case <-time.After(wait):
 		case <-ctx.Done():
 			return "", ctx.Err()
 		}

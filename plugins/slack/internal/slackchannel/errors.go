@@ -8,12 +8,9 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/deskhttp"
 	"github.com/slack-go/slack"
 )
-
-// defaultRetryAfter is the wait used when Slack rate-limits without a
-// Retry-After header (or with the posting-rate variant, which has none).
-const defaultRetryAfter = 30 * time.Second
 
 // hints say what the desk owner can do about a Slack error code that
 // retrying will not fix.
@@ -42,19 +39,14 @@ func classify(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok {
-		return sdk.RetryAfter(fmt.Errorf("slack %s: rate limited: %w", op, err), rl.RetryAfter)
+	if wait, ok := rateLimited(err); ok {
+		return sdk.RetryAfter(fmt.Errorf("slack %s: rate limited: %w", op, err), wait)
 	}
-	if sc, ok := errors.AsType[slack.StatusCodeError](err); ok {
-		if sc.Code == http.StatusTooManyRequests {
-			return sdk.RetryAfter(fmt.Errorf("slack %s: rate limited: %w", op, err), defaultRetryAfter)
-		}
+	if _, ok := errors.AsType[slack.StatusCodeError](err); ok {
 		return fmt.Errorf("slack %s: %w", op, err)
 	}
 	if se, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
 		switch se.Err {
-		case "ratelimited", "rate_limited":
-			return sdk.RetryAfter(fmt.Errorf("slack %s: %w", op, err), defaultRetryAfter)
 		case "missing_scope":
 			return sdk.Permanent(fmt.Errorf("slack %s: missing_scope %s: %s", op, se.Needed, hints["missing_scope"]))
 		}
@@ -66,6 +58,24 @@ func classify(op string, err error) error {
 		}
 	}
 	return fmt.Errorf("slack %s: %w", op, err)
+}
+
+// rateLimited is the one place that reads Slack's rate limits, in the
+// three forms slack-go reports them: a *slack.RateLimitedError carrying the
+// Retry-After slack-go parsed, an HTTP 429 without that header, and an
+// ok:false "ratelimited" answer (the posting-rate limit, which has none).
+// The last two wait the SDK's fallback.
+func rateLimited(err error) (wait time.Duration, ok bool) {
+	if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok {
+		return rl.RetryAfter, true
+	}
+	if sc, ok := errors.AsType[slack.StatusCodeError](err); ok && sc.Code == http.StatusTooManyRequests {
+		return deskhttp.FallbackRetryAfter, true
+	}
+	if code := slackCode(err); code == "ratelimited" || code == "rate_limited" {
+		return deskhttp.FallbackRetryAfter, true
+	}
+	return 0, false
 }
 
 func isRestricted(code string) bool { return strings.HasPrefix(code, "restricted_action") }

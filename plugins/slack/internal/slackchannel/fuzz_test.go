@@ -75,7 +75,7 @@ func FuzzWebhook(f *testing.F) {
 	}
 	fake := slackfake.New()
 	f.Cleanup(fake.Close)
-	ch := New("fuzz")
+	ch := New(Options{Version: "fuzz"})
 	f.Cleanup(ch.Close)
 	cfg, _ := json.Marshal(map[string]any{"bot_token": slackfake.BotToken, "signing_secret": slackfake.SigningSecret,
 		"channel": "#" + slackfake.ChannelName, "api_url": fake.APIURL()})

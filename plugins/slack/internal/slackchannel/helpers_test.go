@@ -44,7 +44,7 @@ func baseConfig(f *slackfake.Fake) map[string]any {
 func newEnv(t *testing.T, edit func(map[string]any), opts ...slackfake.Option) *env {
 	t.Helper()
 	e := &env{t: t, fake: slackfake.New(append([]slackfake.Option{slackfake.WithRetryDelays(0, 50*time.Millisecond)}, opts...)...),
-		ch: slackchannel.New("test"), host: plugintest.NewRecordingHost()}
+		ch: slackchannel.New(slackchannel.Options{Version: "test"}), host: plugintest.NewRecordingHost()}
 	t.Cleanup(e.fake.Close)
 	t.Cleanup(e.ch.Close)
 	e.hook = httptest.NewServer(http.HandlerFunc(e.serveHook))

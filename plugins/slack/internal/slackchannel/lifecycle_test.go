@@ -100,7 +100,7 @@ func waitActions(t *testing.T, e *env, n int) []sdk.Action {
 }
 
 func TestDescribeAnnouncesLifecycle(t *testing.T) {
-	d, err := slackchannel.New("test").Describe(ctx(t))
+	d, err := slackchannel.New(slackchannel.Options{Version: "test"}).Describe(ctx(t))
 	if err != nil || !d.Capabilities.Lifecycle {
 		t.Fatalf("Describe = %+v, %v; want the lifecycle capability", d.Capabilities, err)
 	}
@@ -332,7 +332,7 @@ func TestNextConversationGetsNewHeaderLinkingPrevious(t *testing.T) {
 
 	// A restarted plugin (nothing in memory) keeps the link when the
 	// header changes.
-	restarted := slackchannel.New("test")
+	restarted := slackchannel.New(slackchannel.Options{Version: "test"})
 	t.Cleanup(restarted.Close)
 	raw, _ := json.Marshal(baseConfig(e.fake))
 	cresp, err := restarted.Configure(ctx(t), sdk.ConfigureRequest{ChannelName: "slack", Config: raw, Host: e.host})

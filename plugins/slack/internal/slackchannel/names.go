@@ -14,6 +14,7 @@ import (
 type nameCache struct {
 	api *slack.Client
 	ttl time.Duration
+	now func() time.Time
 
 	mu    sync.Mutex
 	names map[string]cachedName
@@ -24,8 +25,8 @@ type cachedName struct {
 	at   time.Time
 }
 
-func newNameCache(api *slack.Client, ttl time.Duration) *nameCache {
-	return &nameCache{api: api, ttl: ttl, names: map[string]cachedName{}}
+func newNameCache(api *slack.Client, ttl time.Duration, now func() time.Time) *nameCache {
+	return &nameCache{api: api, ttl: ttl, now: now, names: map[string]cachedName{}}
 }
 
 // name is the user's display name, else real name, else user name. A
@@ -36,7 +37,7 @@ func (c *nameCache) name(ctx context.Context, id string) (string, error) {
 		return "", nil
 	}
 	c.mu.Lock()
-	if n, ok := c.names[id]; ok && time.Since(n.at) < c.ttl {
+	if n, ok := c.names[id]; ok && c.now().Sub(n.at) < c.ttl {
 		c.mu.Unlock()
 		return n.name, nil
 	}
@@ -50,7 +51,7 @@ func (c *nameCache) name(ctx context.Context, id string) (string, error) {
 	}
 	name := firstNonEmpty(u.Profile.DisplayName, u.Profile.RealName, u.RealName, u.Name, id)
 	c.mu.Lock()
-	c.names[id] = cachedName{name: name, at: time.Now()}
+	c.names[id] = cachedName{name: name, at: c.now()}
 	c.mu.Unlock()
 	return name, nil
 }

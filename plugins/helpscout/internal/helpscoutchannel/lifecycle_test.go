@@ -1,4 +1,4 @@
-package channel_test
+package helpscoutchannel_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/plugins/helpscout/helpscoutfake"
-	"github.com/parley-dev/parley/plugins/helpscout/internal/channel"
+	"github.com/parley-dev/parley/plugins/helpscout/internal/helpscoutchannel"
 	"github.com/parley-dev/parley/sdk"
 	"github.com/parley-dev/parley/sdk/plugintest"
 )
@@ -44,7 +44,7 @@ func setupLifecycle(t *testing.T, host sdk.Host) lcEnv {
 		rec = plugintest.NewRecordingHost()
 		host = rec
 	}
-	e := lcEnv{env: env{fake: fake, ch: channel.New(channel.Options{Version: "test", Now: clk.now}), host: rec}, clock: clk}
+	e := lcEnv{env: env{fake: fake, ch: helpscoutchannel.New(helpscoutchannel.Options{Version: "test", Now: clk.now}), host: rec}, clock: clk}
 	plugintest.AssertConfigured(t, configure(t, e.ch, host, validConfig(fake)))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -90,7 +90,7 @@ func ok(t *testing.T, res helpscoutfake.WebhookResult, err error, want string) {
 }
 
 func TestDescribeAnnouncesLifecycle(t *testing.T) {
-	desc, err := channel.New(channel.Options{}).Describe(context.Background())
+	desc, err := helpscoutchannel.New(helpscoutchannel.Options{}).Describe(context.Background())
 	if err != nil || !desc.Capabilities.Lifecycle {
 		t.Fatalf("capabilities %+v, %v; want Lifecycle", desc.Capabilities, err)
 	}

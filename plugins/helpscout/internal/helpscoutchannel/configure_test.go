@@ -1,12 +1,13 @@
-package channel_test
+package helpscoutchannel_test
 
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/parley-dev/parley/plugins/helpscout/helpscoutfake"
-	"github.com/parley-dev/parley/plugins/helpscout/internal/channel"
+	"github.com/parley-dev/parley/plugins/helpscout/internal/helpscoutchannel"
 	"github.com/parley-dev/parley/sdk"
 	"github.com/parley-dev/parley/sdk/plugintest"
 )
@@ -37,7 +38,7 @@ func TestConfigureReportsEveryProblemByKey(t *testing.T) {
 			if tt.change != nil {
 				tt.change(cfg)
 			}
-			resp := configure(t, channel.New(channel.Options{}), nil, cfg)
+			resp := configure(t, helpscoutchannel.New(helpscoutchannel.Options{}), nil, cfg)
 			if len(tt.keys) == 0 {
 				plugintest.AssertConfigured(t, resp)
 				return
@@ -56,11 +57,11 @@ func TestConfigureAPIDisabledIsAConfigError(t *testing.T) {
 		Body: `{"message":"API access is not enabled"}`}); err != nil {
 		t.Fatal(err)
 	}
-	plugintest.AssertConfigErrors(t, configure(t, channel.New(channel.Options{}), nil, validConfig(fake)), "app_id")
+	plugintest.AssertConfigErrors(t, configure(t, helpscoutchannel.New(helpscoutchannel.Options{}), nil, validConfig(fake)), "app_id")
 }
 
 func TestUnconfiguredChannelSaysSo(t *testing.T) {
-	ch := channel.New(channel.Options{})
+	ch := helpscoutchannel.New(helpscoutchannel.Options{})
 	if _, err := ch.Deliver(context.Background(), sdk.DeliverRequest{}); err != sdk.ErrNotConfigured {
 		t.Errorf("Deliver before Configure: %v, want ErrNotConfigured", err)
 	}
@@ -70,11 +71,32 @@ func TestUnconfiguredChannelSaysSo(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
-	d, err := channel.New(channel.Options{Version: "1.2.3"}).Describe(context.Background())
+	d, err := helpscoutchannel.New(helpscoutchannel.Options{Version: "1.2.3"}).Describe(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d.Name != "helpscout" || d.Version != "1.2.3" || !d.Capabilities.Webhooks || !d.Capabilities.ReplyAttachments || d.Capabilities.Formatting != "html" {
 		t.Errorf("Describe = %+v", d)
+	}
+}
+
+// TestConfigureReportsThreeProblemsAtOnce: an operator with a typo, a value
+// of the wrong type and a secret Help Scout would refuse learns of all three
+// in one pass, the typo with the key it probably meant.
+func TestConfigureReportsThreeProblemsAtOnce(t *testing.T) {
+	fake := newFake(t, helpscoutfake.Options{})
+	cfg := validConfig(fake)
+	cfg["mailbox_idd"] = 85
+	cfg["upload_files"] = "yes"
+	cfg["webhook_secret"] = strings.Repeat("s", 41)
+	resp := configure(t, helpscoutchannel.New(helpscoutchannel.Options{}), nil, cfg)
+	plugintest.AssertConfigErrors(t, resp, "mailbox_idd", "upload_files", "webhook_secret")
+	if len(resp.Errors) != 3 {
+		t.Errorf("Configure reported %d problems, want 3: %v", len(resp.Errors), resp.Errors)
+	}
+	for _, e := range resp.Errors {
+		if e.Key == "mailbox_idd" && !strings.Contains(e.Message, `"mailbox_id"`) {
+			t.Errorf("typo %q: %q does not suggest mailbox_id", e.Key, e.Message)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package channel
+package helpscoutchannel
 
 import (
 	"context"
@@ -25,7 +25,7 @@ const webConversationURL = "https://secure.helpscout.net/conversation/"
 // full (Help Scout's thread cap), it starts a new conversation linking the
 // old one and returns the new thread_ref, so nothing is dropped.
 func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.DeliverResponse, error) {
-	st, err := c.state()
+	st, err := c.st.Get()
 	if err != nil {
 		return sdk.DeliverResponse{}, err
 	}

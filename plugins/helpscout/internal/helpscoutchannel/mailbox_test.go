@@ -1,4 +1,4 @@
-package channel_test
+package helpscoutchannel_test
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/parley-dev/parley/plugins/helpscout/helpscoutfake"
-	"github.com/parley-dev/parley/plugins/helpscout/internal/channel"
+	"github.com/parley-dev/parley/plugins/helpscout/internal/helpscoutchannel"
 	"github.com/parley-dev/parley/sdk"
 	"github.com/parley-dev/parley/sdk/plugintest"
 )
@@ -41,7 +41,7 @@ func TestWebhookFromAnotherMailboxIsIgnored(t *testing.T) {
 	fake := newFake(t, helpscoutfake.Options{Mailboxes: []helpscoutfake.Mailbox{{ID: 85, Name: "Support"}, {ID: 86, Name: "Sales"}}})
 
 	// The channel of mailbox 86 opens a conversation; an agent answers it.
-	sales := env{fake: fake, ch: channel.New(channel.Options{Version: "test"}), host: plugintest.NewRecordingHost()}
+	sales := env{fake: fake, ch: helpscoutchannel.New(helpscoutchannel.Options{Version: "test"}), host: plugintest.NewRecordingHost()}
 	salesCfg := validConfig(fake)
 	salesCfg["mailbox_id"] = 86
 	plugintest.AssertConfigured(t, configure(t, sales.ch, sales.host, salesCfg))
@@ -52,7 +52,7 @@ func TestWebhookFromAnotherMailboxIsIgnored(t *testing.T) {
 
 	// The channel of mailbox 85 gets the same webhook.
 	logs := &syncBuffer{}
-	support := env{fake: fake, ch: channel.New(channel.Options{Version: "test"}), host: plugintest.NewRecordingHost()}
+	support := env{fake: fake, ch: helpscoutchannel.New(helpscoutchannel.Options{Version: "test"}), host: plugintest.NewRecordingHost()}
 	raw, _ := json.Marshal(validConfig(fake))
 	resp, err := support.ch.Configure(ctx(t), sdk.ConfigureRequest{ChannelName: "helpscout", Config: raw, Host: support.host,
 		HookBaseURL: "http://127.0.0.1/hooks/helpscout", Logger: hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug})})

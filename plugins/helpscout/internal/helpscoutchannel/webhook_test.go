@@ -1,4 +1,4 @@
-package channel_test
+package helpscoutchannel_test
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package channel_test
+package helpscoutchannel_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/plugins/helpscout/helpscoutfake"
-	"github.com/parley-dev/parley/plugins/helpscout/internal/channel"
+	"github.com/parley-dev/parley/plugins/helpscout/internal/helpscoutchannel"
 	"github.com/parley-dev/parley/sdk"
 	"github.com/parley-dev/parley/sdk/plugintest"
 )
@@ -17,7 +17,7 @@ const secret = "hook-secret"
 
 type env struct {
 	fake *helpscoutfake.Server
-	ch   *channel.Channel
+	ch   *helpscoutchannel.Channel
 	host *plugintest.RecordingHost
 }
 
@@ -54,12 +54,12 @@ func setup(t *testing.T, change func(map[string]any)) env {
 	if change != nil {
 		change(cfg)
 	}
-	e := env{fake: fake, ch: channel.New(channel.Options{Version: "test"}), host: plugintest.NewRecordingHost()}
+	e := env{fake: fake, ch: helpscoutchannel.New(helpscoutchannel.Options{Version: "test"}), host: plugintest.NewRecordingHost()}
 	plugintest.AssertConfigured(t, configure(t, e.ch, e.host, cfg))
 	return e
 }
 
-func configure(t *testing.T, ch *channel.Channel, host sdk.Host, cfg map[string]any) sdk.ConfigureResponse {
+func configure(t *testing.T, ch *helpscoutchannel.Channel, host sdk.Host, cfg map[string]any) sdk.ConfigureResponse {
 	t.Helper()
 	raw, err := json.Marshal(cfg)
 	if err != nil {

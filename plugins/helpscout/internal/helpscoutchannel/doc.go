@@ -1,4 +1,4 @@
-// Package channel is the Help Scout desk as a Parley channel: Telegram
+// Package helpscoutchannel is the Help Scout desk as a Parley channel: Telegram
 // conversations become Help Scout "chat" conversations with customer
 // threads, and agent replies come back through Help Scout webhooks.
 //
@@ -8,4 +8,4 @@
 // (Telegram user → customer, conversation → customer) save API calls and
 // keep a retried first delivery from creating a second customer; losing
 // them on restart costs one read, never a duplicate message.
-package channel
+package helpscoutchannel

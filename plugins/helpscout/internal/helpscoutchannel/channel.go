@@ -1,4 +1,4 @@
-package channel
+package helpscoutchannel
 
 import (
 	"context"
@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/parley-dev/parley/plugins/helpscout/internal/hsapi"
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/deskhttp"
 )
 
 // cacheLimit bounds each id cache (see cache).
@@ -24,7 +24,7 @@ const Name = "helpscout"
 type Options struct {
 	// Version is reported by Describe.
 	Version string
-	// HTTPClient calls Help Scout; one with a 60 s timeout when nil.
+	// HTTPClient calls Help Scout; deskhttp.NewClient's when nil.
 	HTTPClient *http.Client
 	// Now is the clock for expecting the echoes of status changes;
 	// time.Now when nil.
@@ -37,14 +37,13 @@ type Channel struct {
 	http    *http.Client
 	now     func() time.Time
 
-	mu sync.RWMutex
-	st *state // nil until Configure succeeds
+	st sdk.Configured[state]
 }
 
 // state is what Configure produced; it is replaced whole, never mutated, so
 // calls in flight keep a consistent view.
 type state struct {
-	cfg  config
+	cfg  Config
 	api  *hsapi.Client
 	host sdk.Host
 	log  hclog.Logger
@@ -68,7 +67,7 @@ func New(o Options) *Channel {
 		o.Version = "dev"
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 60 * time.Second}
+		o.HTTPClient = deskhttp.NewClient(Name, o.Version)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -83,7 +82,7 @@ func (c *Channel) Describe(context.Context) (sdk.DescribeResponse, error) {
 		Version:     c.version,
 		Description: "Help Scout: each Telegram conversation is a chat conversation in a mailbox; agent replies come back by webhook",
 		Capabilities: sdk.Capabilities{
-			Threads: true, FileUpload: true, Webhooks: true, ReplyAttachments: true, Lifecycle: true, Formatting: "html",
+			Threads: true, FileUpload: true, Webhooks: true, ReplyAttachments: true, Lifecycle: true, Formatting: sdk.FormattingHTML,
 		},
 		ConfigKeys: append([]sdk.ConfigKey(nil), configKeys...),
 	}, nil
@@ -98,11 +97,14 @@ func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	cfg, errs := parseConfig(req.Config)
+	cfg, errs, err := parseConfig(req.Config)
+	if err != nil {
+		return sdk.ConfigureResponse{}, err
+	}
 	if len(errs) > 0 {
 		return sdk.ConfigureResponse{Errors: errs}, nil
 	}
-	api, err := hsapi.New(hsapi.Options{BaseURL: cfg.APIURL, AppID: cfg.AppID, AppSecret: cfg.AppSecret, HTTPClient: c.http})
+	api, err := hsapi.New(hsapi.Options{BaseURL: cfg.APIURL.String(), AppID: cfg.AppID, AppSecret: cfg.AppSecret, HTTPClient: c.http})
 	if err != nil {
 		return sdk.ConfigureResponse{Errors: []sdk.ConfigError{{Key: "api_url", Message: err.Error()}}}, nil
 	}
@@ -133,19 +135,8 @@ func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.
 	if cfg.UploadFiles && req.Host == nil {
 		log.Warn("upload_files is on but the host offers no file access; files will be linked")
 	}
-	c.mu.Lock()
-	c.st = st
-	c.mu.Unlock()
+	c.st.Set(st)
 	return sdk.ConfigureResponse{}, nil
-}
-
-func (c *Channel) state() (*state, error) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.st == nil {
-		return nil, sdk.ErrNotConfigured
-	}
-	return c.st, nil
 }
 
 // classify turns a Help Scout failure into the SDK's retry markers: a 429

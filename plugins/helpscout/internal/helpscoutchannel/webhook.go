@@ -1,4 +1,4 @@
-package channel
+package helpscoutchannel
 
 import (
 	"context"
@@ -32,7 +32,7 @@ const (
 // mailbox_id, is acknowledged and ignored. A bad or missing signature is
 // answered 401 and yields nothing.
 func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
-	st, err := c.state()
+	st, err := c.st.Get()
 	if err != nil {
 		return sdk.WebhookResponse{}, err
 	}
@@ -143,7 +143,7 @@ func newReplies(convID int64, threads []hsapi.Thread, now time.Time) []sdk.Reply
 // "<conversation id>/<attachment id>" as HandleWebhook made it. Only ids
 // cross the boundary, so the token is only ever sent to api_url.
 func (c *Channel) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser, sdk.FileInfo, error) {
-	st, err := c.state()
+	st, err := c.st.Get()
 	if err != nil {
 		return nil, sdk.FileInfo{}, err
 	}
