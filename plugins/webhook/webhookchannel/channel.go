@@ -11,8 +11,10 @@ package webhookchannel
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/netip"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/parley-dev/parley/sdk"
@@ -116,6 +118,7 @@ func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.
 // deskhttp's.
 func receiverTransport(cfg config) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: deskhttp.DialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	t.TLSHandshakeTimeout = deskhttp.TLSHandshakeTimeout
 	// The operator's timeout key bounds the wait for the receiver's answer.
 	t.ResponseHeaderTimeout = cfg.Timeout
