@@ -4,10 +4,10 @@
 package main
 
 import (
-	"github.com/parley-dev/parley/plugins/webhook/webhook"
+	"github.com/parley-dev/parley/plugins/webhook/webhookchannel"
 	"github.com/parley-dev/parley/sdk"
 )
 
 func main() {
-	sdk.Serve(webhook.New())
+	sdk.Serve(webhookchannel.New(webhookchannel.Options{Version: sdk.BuildVersion()}))
 }

@@ -86,7 +86,7 @@ func (r report) render(b *strings.Builder) {
 	p("")
 	p("- **baseline**: `app.Run` inside the benchmark process with the desk channel in-process")
 	p("  (`RunOptions.InProcess`): no plugin boundary. The in-process channel is the webhook plugin's own")
-	p("  code (`plugins/webhook/webhook.New()`), so the two arms run the same Deliver.")
+	p("  code (`plugins/webhook/webhookchannel.New`), so the two arms run the same Deliver.")
 	p("- **plugin**: the same `app.Run` inside the benchmark process, the desk channel being the real")
 	p("  `parley-channel-webhook` process over go-plugin gRPC. Baseline vs plugin is the boundary's cost.")
 	p("- **binary**: `bin/parley run` as a child process with its plugin, as shipped; its host RSS is the")

@@ -18,7 +18,7 @@ import (
 	"github.com/parley-dev/parley/host/internal/testworld"
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
-	"github.com/parley-dev/parley/plugins/webhook/webhook"
+	"github.com/parley-dev/parley/plugins/webhook/webhookchannel"
 	"github.com/parley-dev/parley/sdk"
 )
 
@@ -185,7 +185,7 @@ func (w *world) startInProcess(ctx context.Context, a arm, toml string, env map[
 	}
 	opts := app.RunOptions{Stderr: w.logs}
 	if a == armBaseline {
-		opts.InProcess = map[string]sdk.Channel{channelName: webhook.New()}
+		opts.InProcess = map[string]sdk.Channel{channelName: webhookchannel.New(webhookchannel.Options{})}
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	w.cancel = cancel

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
-	"github.com/parley-dev/parley/plugins/webhook/webhook"
+	"github.com/parley-dev/parley/plugins/webhook/webhookchannel"
 	"github.com/parley-dev/parley/sdk"
 )
 
@@ -26,7 +26,7 @@ func TestDeskSpeaksThePluginsLifecycleFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(desk.Close)
-	ch := webhook.New()
+	ch := webhookchannel.New(webhookchannel.Options{})
 	cfg, _ := json.Marshal(map[string]string{"url": desk.URL(), "secret": secret})
 	if resp, err := ch.Configure(context.Background(), sdk.ConfigureRequest{Config: cfg}); err != nil || len(resp.Errors) > 0 {
 		t.Fatalf("configure: %+v, %v", resp, err)

@@ -2,14 +2,17 @@ package hcapi_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parley-dev/parley/plugins/hipchat/internal/hcapi"
+	"github.com/parley-dev/parley/sdk/deskhttp"
 )
 
 const token = "hipchat-token-must-not-leak"
@@ -104,5 +107,42 @@ func TestTokenFollowsRedirectOnSameServer(t *testing.T) {
 	}
 	if got := rec.seen(); len(got) != 2 || got[0] != "Bearer "+token || got[1] != "Bearer "+token {
 		t.Errorf("Authorization per request %q, want the token on both", got)
+	}
+}
+
+// A 429 without HipChat's rate-limit headers waits what a Retry-After
+// asks, in seconds or as an HTTP date, or deskhttp's fallback without one:
+// the same reading as every plugin's.
+func TestRetryAfterWithoutRateLimitHeaders(t *testing.T) {
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		header string
+		want   time.Duration
+	}{
+		{"seconds", "7", 7 * time.Second},
+		{"HTTP date", now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{"none", "", deskhttp.FallbackRetryAfter},
+		{"unreadable", "soon", deskhttp.FallbackRetryAfter},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.header != "" {
+					w.Header().Set("Retry-After", tt.header)
+				}
+				w.WriteHeader(http.StatusTooManyRequests)
+			}))
+			defer srv.Close()
+			c, err := hcapi.New(srv.URL, token, hcapi.WithClock(func() time.Time { return now }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.Notify(context.Background(), "1", hcapi.Notification{Message: "hi"})
+			var e *hcapi.Error
+			if !errors.As(err, &e) || e.RetryAfter != tt.want {
+				t.Fatalf("err %v: want a 429 waiting %v", err, tt.want)
+			}
+		})
 	}
 }

@@ -7,23 +7,23 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/parley-dev/parley/sdk/deskhttp"
 )
 
 // The rate-limit headers HipChat sends: an overall 5-minute window per
 // token, and flood control per room on message-producing calls. Resets are
 // epoch seconds.
 const (
-	HeaderRateLimit          = "X-Ratelimit-Limit"
-	HeaderRateRemaining      = "X-Ratelimit-Remaining"
-	HeaderRateReset          = "X-Ratelimit-Reset"
-	HeaderFloodLimit         = "X-Floodcontrol-Limit"
-	HeaderFloodRemaining     = "X-Floodcontrol-Remaining"
-	HeaderFloodReset         = "X-Floodcontrol-Reset"
-	defaultRetryAfter        = 5 * time.Second
-	maxRetryAfter            = 5 * time.Minute
-	minRetryAfterPastReset   = time.Second
-	maxErrorMessageBytes     = 300
-	retryAfterHeaderFallback = "Retry-After"
+	HeaderRateLimit        = "X-Ratelimit-Limit"
+	HeaderRateRemaining    = "X-Ratelimit-Remaining"
+	HeaderRateReset        = "X-Ratelimit-Reset"
+	HeaderFloodLimit       = "X-Floodcontrol-Limit"
+	HeaderFloodRemaining   = "X-Floodcontrol-Remaining"
+	HeaderFloodReset       = "X-Floodcontrol-Reset"
+	maxRetryAfter          = 5 * time.Minute
+	minRetryAfterPastReset = time.Second
+	maxErrorMessageBytes   = 300
 )
 
 // Error is a non-2xx answer from HipChat.
@@ -82,7 +82,10 @@ func (c *Client) newError(op string, resp *http.Response, body []byte) *Error {
 // retryAfter reads how long to wait after a 429. HipChat sends no
 // Retry-After: the wait runs until the reset of whichever window is
 // exhausted (flood control first, it is the shorter one). A reset in the
-// past (clock skew) still waits a moment; a missing one waits a default.
+// past (clock skew) still waits a moment. Without either, a Retry-After
+// (proxies in front of on-prem servers add one) is read with
+// deskhttp.ParseRetryAfter, and with none usable the wait is
+// deskhttp.FallbackRetryAfter, as in every plugin.
 func (c *Client) retryAfter(h http.Header) time.Duration {
 	now := c.now()
 	pick := func(remaining, reset string) (time.Duration, bool) {
@@ -109,9 +112,8 @@ func (c *Client) retryAfter(h http.Header) time.Duration {
 	if d, ok := pick(HeaderRateRemaining, HeaderRateReset); ok {
 		return d
 	}
-	// Proxies in front of on-prem servers sometimes add Retry-After.
-	if sec, err := strconv.Atoi(h.Get(retryAfterHeaderFallback)); err == nil && sec >= 0 {
-		return min(time.Duration(sec)*time.Second, maxRetryAfter)
+	if d, ok := deskhttp.ParseRetryAfter(h.Get("Retry-After"), now); ok {
+		return min(d, maxRetryAfter)
 	}
-	return defaultRetryAfter
+	return deskhttp.FallbackRetryAfter
 }

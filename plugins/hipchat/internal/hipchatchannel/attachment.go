@@ -13,7 +13,7 @@ import (
 // OpenAttachment streams a file an agent shared in the room. ref is the
 // file's URL from the webhook (HipChat sends no separate file id).
 func (c *Channel) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser, sdk.FileInfo, error) {
-	st, err := c.current()
+	st, err := c.state.Get()
 	if err != nil {
 		return nil, sdk.FileInfo{}, err
 	}

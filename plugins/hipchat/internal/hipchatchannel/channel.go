@@ -1,19 +1,15 @@
 package hipchatchannel
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
-	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/parley-dev/parley/plugins/hipchat/internal/hcapi"
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/deskhttp"
 )
 
 // Name is the channel's name in Describe.
@@ -23,11 +19,11 @@ const Name = "hipchat"
 // not hold up the host's start.
 const probeTimeout = 5 * time.Second
 
-// Options configure a [Channel].
+// Options configure a [Channel]; zero values mean defaults.
 type Options struct {
-	// Version is reported by Describe.
+	// Version is reported by Describe and in the User-Agent; "dev" when empty.
 	Version string
-	// HTTPClient calls HipChat; http.DefaultClient when nil.
+	// HTTPClient calls HipChat; deskhttp.NewClient's when nil.
 	HTTPClient *http.Client
 	// Now is the clock used for rate-limit resets and JWT expiry.
 	Now func() time.Time
@@ -37,12 +33,12 @@ type Options struct {
 // and HandleWebhook; all methods are safe for concurrent use.
 type Channel struct {
 	opts  Options
-	state atomic.Pointer[state]
+	state sdk.Configured[state]
 }
 
 // state is what Configure built; replaced whole on reconfiguration.
 type state struct {
-	cfg     Config
+	cfg     config
 	client  *hcapi.Client
 	host    sdk.Host
 	log     hclog.Logger
@@ -56,14 +52,14 @@ var (
 
 // New returns an unconfigured channel.
 func New(opts Options) *Channel {
+	if opts.Version == "" {
+		opts.Version = "dev"
+	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		opts.HTTPClient = deskhttp.NewClient(Name, opts.Version)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
-	}
-	if opts.Version == "" {
-		opts.Version = "dev"
 	}
 	return &Channel{opts: opts}
 }
@@ -78,27 +74,18 @@ func (c *Channel) Describe(ctx context.Context) (sdk.DescribeResponse, error) {
 			Webhooks:         true,
 			ReplyAttachments: true,
 			Lifecycle:        true,
-			Formatting:       "html",
+			Formatting:       sdk.FormattingHTML,
 		},
-		ConfigKeys: configKeys(),
+		ConfigKeys: configKeys,
 	}, nil
 }
 
 // Configure validates the table, checks the token against the room, and
 // registers the webhook when asked to.
 func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
-	var cfg Config
-	raw := req.Config
-	if len(bytes.TrimSpace(raw)) == 0 {
-		raw = []byte("{}")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return sdk.ConfigureResponse{Errors: []sdk.ConfigError{decodeError(err)}}, nil
-	}
-	if errs := cfg.validate(req.HookBaseURL); len(errs) > 0 {
-		return sdk.ConfigureResponse{Errors: errs}, nil
+	cfg, errs, err := parseConfig(req.Config, req.HookBaseURL)
+	if err != nil || len(errs) > 0 {
+		return sdk.ConfigureResponse{Errors: errs}, err
 	}
 	log := req.Logger
 	if log == nil {
@@ -117,7 +104,7 @@ func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.
 			return sdk.ConfigureResponse{Errors: errs}, nil
 		}
 	}
-	c.state.Store(st)
+	c.state.Set(st)
 	return sdk.ConfigureResponse{}, nil
 }
 
@@ -143,26 +130,6 @@ func (c *Channel) probe(ctx context.Context, st *state) []sdk.ConfigError {
 		st.log.Warn("could not check the HipChat token; continuing", "error", err)
 		return nil
 	}
-}
-
-func (c *Channel) current() (*state, error) {
-	st := c.state.Load()
-	if st == nil {
-		return nil, sdk.ErrNotConfigured
-	}
-	return st, nil
-}
-
-func decodeError(err error) sdk.ConfigError {
-	msg := err.Error()
-	if k, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return sdk.ConfigError{Key: strings.Trim(k, `"`), Message: "unknown key"}
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return sdk.ConfigError{Key: te.Field, Message: "must be a " + te.Type.String()}
-	}
-	return sdk.ConfigError{Message: "config table: " + msg}
 }
 
 func quote(s string) string { return `"` + s + `"` }

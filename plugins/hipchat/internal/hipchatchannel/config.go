@@ -1,37 +1,55 @@
 package hipchatchannel
 
 import (
+	"encoding/json"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/parley-dev/parley/plugins/hipchat/internal/hcapi"
 	"github.com/parley-dev/parley/sdk"
+	sdkconfig "github.com/parley-dev/parley/sdk/config"
 )
 
-// Config is the channel's config table.
-type Config struct {
+// configKeys documents the table; Describe returns it and parseConfig
+// decodes by it.
+var configKeys = []sdk.ConfigKey{
+	{Name: "server_url", Description: "HipChat server URL (HipChat Server/Data Center host; \"/v2\" optional)", Default: hcapi.DefaultServerURL},
+	{Name: "room", Description: "room id (preferred) or name the conversations are posted to", Required: true},
+	{Name: "token", Description: "API token: a room notification token, or a personal token with send_notification and admin_room to register the webhook", Required: true, Secret: true},
+	{Name: "webhook_secret", Description: "secret last path segment of the webhook URL (16+ URL-safe characters), or the add-on's OAuth secret for JWT-signed webhooks", Required: true, Secret: true},
+	{Name: "color", Description: "notification color: yellow, green, red, purple, gray or random", Default: "yellow"},
+	{Name: "notify", Description: "customer notifications ping the room (sound, badge, push)", Default: "true"},
+	{Name: "bot_mention", Description: "mention name agents may start replies with: \"@parley #42 text\""},
+	{Name: "bot_user_id", Description: "HipChat user id the token acts as; its own messages are ignored"},
+	{Name: "register_webhook", Description: "register the room_message webhook at start (needs admin_room and the host's public URL)", Default: "false"},
+}
+
+// config is the channel's config table, decoded and checked.
+type config struct {
 	// ServerURL is the HipChat server, with or without "/v2".
-	ServerURL string `json:"server_url"`
+	ServerURL string `config:"server_url"`
 	// Room is the room's numeric id (preferred: it survives renames) or name.
-	Room string `json:"room"`
+	Room string `config:"room"`
 	// Token sends notifications; with admin_room it also registers the webhook.
-	Token string `json:"token"`
+	Token string `config:"token"`
 	// WebhookSecret authenticates incoming webhooks: the secret last path
 	// segment of a plain webhook's URL, or the OAuth secret that keys the
 	// JWT of an add-on webhook.
-	WebhookSecret string `json:"webhook_secret"`
+	WebhookSecret string `config:"webhook_secret"`
 	// Color of customer notifications.
-	Color string `json:"color"`
+	Color string `config:"color"`
 	// Notify makes customer notifications ping (sound, badge, push).
-	Notify *bool `json:"notify"`
-	// BotMention lets agents write "@<bot_mention> #42 text".
-	BotMention string `json:"bot_mention"`
+	Notify bool `config:"notify"`
+	// BotMention lets agents write "@<bot_mention> #42 text"; stored
+	// without the "@".
+	BotMention string `config:"bot_mention"`
 	// BotUserID is the HipChat user the plugin's own token acts as; its
 	// messages are never taken for replies.
-	BotUserID int64 `json:"bot_user_id"`
+	BotUserID int64 `config:"bot_user_id"`
 	// RegisterWebhook makes Configure register the room_message webhook.
-	RegisterWebhook bool `json:"register_webhook"`
+	RegisterWebhook bool `config:"register_webhook"`
 }
 
 var (
@@ -43,25 +61,22 @@ var (
 // minSecretLen keeps the secret URL segment unguessable.
 const minSecretLen = 16
 
-// configKeys documents the table for Describe.
-func configKeys() []sdk.ConfigKey {
-	return []sdk.ConfigKey{
-		{Name: "server_url", Description: "HipChat server URL (HipChat Server/Data Center host; \"/v2\" optional)", Default: hcapi.DefaultServerURL},
-		{Name: "room", Description: "room id (preferred) or name the conversations are posted to", Required: true},
-		{Name: "token", Description: "API token: a room notification token, or a personal token with send_notification and admin_room to register the webhook", Required: true, Secret: true},
-		{Name: "webhook_secret", Description: "secret last path segment of the webhook URL (16+ URL-safe characters), or the add-on's OAuth secret for JWT-signed webhooks", Required: true, Secret: true},
-		{Name: "color", Description: "notification color: yellow, green, red, purple, gray or random", Default: "yellow"},
-		{Name: "notify", Description: "customer notifications ping the room (sound, badge, push)", Default: "true"},
-		{Name: "bot_mention", Description: "mention name agents may start replies with: \"@parley #42 text\""},
-		{Name: "bot_user_id", Description: "HipChat user id the token acts as; its own messages are ignored"},
-		{Name: "register_webhook", Description: "register the room_message webhook at start (needs admin_room and the host's public URL)", Default: "false"},
+// parseConfig decodes the table and checks what the types cannot say,
+// reporting every problem at once. hookBaseURL is the host's public URL
+// for this channel's webhook ("" when server.public_url is not set). The
+// error is the plugin's own mistake (a tag naming an undeclared key).
+func parseConfig(raw json.RawMessage, hookBaseURL string) (config, []sdk.ConfigError, error) {
+	var c config
+	errs, err := sdkconfig.Decode(raw, configKeys, &c)
+	if err != nil {
+		return config{}, nil, err
 	}
-}
-
-// validate fills defaults and reports every problem at once.
-func (c *Config) validate(hookBaseURL string) []sdk.ConfigError {
-	var errs []sdk.ConfigError
-	add := func(key, msg string) { errs = append(errs, sdk.ConfigError{Key: key, Message: msg}) }
+	// Each key gets one error: the decoder's, when it found one.
+	add := func(key, msg string) {
+		if !slices.ContainsFunc(errs, func(e sdk.ConfigError) bool { return e.Key == key }) {
+			errs = append(errs, sdk.ConfigError{Key: key, Message: msg})
+		}
+	}
 	if c.ServerURL == "" {
 		c.ServerURL = hcapi.DefaultServerURL
 	}
@@ -73,9 +88,6 @@ func (c *Config) validate(hookBaseURL string) []sdk.ConfigError {
 		add("room", "required: the room's numeric id (or its name)")
 	} else if len([]rune(c.Room)) > 100 {
 		add("room", "a room name has at most 100 characters")
-	}
-	if c.Token == "" {
-		add("token", "required: a HipChat API token")
 	}
 	switch {
 	case c.WebhookSecret == "":
@@ -91,10 +103,6 @@ func (c *Config) validate(hookBaseURL string) []sdk.ConfigError {
 	if !colors[c.Color] {
 		add("color", "must be one of yellow, green, red, purple, gray, random")
 	}
-	if c.Notify == nil {
-		t := true
-		c.Notify = &t
-	}
 	if c.BotMention != "" {
 		if !mentionChars.MatchString(c.BotMention) {
 			add("bot_mention", "must be a HipChat mention name such as \"parley\"")
@@ -105,7 +113,7 @@ func (c *Config) validate(hookBaseURL string) []sdk.ConfigError {
 		add("bot_user_id", "must be a HipChat user id")
 	}
 	if c.RegisterWebhook && hookBaseURL == "" {
-		add("register_webhook", "needs the host's public URL (http.public_url) so HipChat can reach the webhook")
+		add("register_webhook", "needs the host's public URL (server.public_url) so HipChat can reach the webhook")
 	}
-	return errs
+	return c, errs, nil
 }

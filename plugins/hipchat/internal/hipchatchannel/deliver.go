@@ -20,7 +20,7 @@ import (
 // part fails, the retry posts the earlier parts again. HipChat has no
 // idempotency key for notifications; a rare duplicate beats a lost part.
 func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.DeliverResponse, error) {
-	st, err := c.current()
+	st, err := c.state.Get()
 	if err != nil {
 		return sdk.DeliverResponse{}, err
 	}

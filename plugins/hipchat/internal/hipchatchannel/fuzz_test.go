@@ -163,7 +163,7 @@ func FuzzWebhook(f *testing.F) {
 	f.Add([]byte(msg("#5 via query")), "", false, "signed_request=x.y.z&x=%zz")
 	f.Fuzz(func(t *testing.T, body []byte, path string, useJWT bool, query string) {
 		c := New(Options{Now: func() time.Time { return fuzzNow }})
-		c.state.Store(&state{cfg: Config{Room: strconv.FormatInt(fuzzRoom, 10), WebhookSecret: fuzzSecret, BotMention: "parley"},
+		c.state.Set(&state{cfg: config{Room: strconv.FormatInt(fuzzRoom, 10), WebhookSecret: fuzzSecret, BotMention: "parley"},
 			log: hclog.NewNullLogger(), matcher: newGrammar("parley")})
 		req := sdk.WebhookRequest{Method: http.MethodPost, Path: path, RawQuery: query, Body: body, Header: map[string][]string{}}
 		if useJWT {

@@ -66,7 +66,7 @@ type sender struct {
 // a JSON notification in the response body, which HipChat posts into the
 // room (nothing to call, no extra scope).
 func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
-	st, err := c.current()
+	st, err := c.state.Get()
 	if err != nil {
 		return sdk.WebhookResponse{}, err
 	}

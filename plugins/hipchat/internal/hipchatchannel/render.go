@@ -23,11 +23,11 @@ const (
 // the room, in order: the message itself (split when too long), then a red
 // alert for each file too large to link. Customer text is always escaped
 // HTML: in html format HipChat processes no @mentions and no emoticons.
-func render(req sdk.DeliverRequest, cfg Config) []hcapi.Notification {
+func render(req sdk.DeliverRequest, cfg config) []hcapi.Notification {
 	m := req.Message
 	handle := "#" + strconv.FormatInt(req.Conversation.Number, 10)
 	from := format.Truncate(req.Contact.DisplayName(), fromLimit)
-	base := hcapi.Notification{MessageFormat: "html", Color: cfg.Color, Notify: *cfg.Notify, From: from}
+	base := hcapi.Notification{MessageFormat: "html", Color: cfg.Color, Notify: cfg.Notify, From: from}
 
 	if m.Kind == sdk.KindNotice {
 		n := base

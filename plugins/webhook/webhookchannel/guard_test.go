@@ -1,4 +1,4 @@
-package webhook_test
+package webhookchannel_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/parley-dev/parley/plugins/webhook/webhook"
+	"github.com/parley-dev/parley/plugins/webhook/webhookchannel"
 	"github.com/parley-dev/parley/sdk"
 	"github.com/parley-dev/parley/sdk/plugintest"
 )
@@ -29,10 +29,10 @@ func internalServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
 }
 
 // configuredWith is configured with hook run on the channel first.
-func configuredWith(t *testing.T, extra map[string]any, hook func(*webhook.Channel)) *webhook.Channel {
+func configuredWith(t *testing.T, extra map[string]any, hook func(*webhookchannel.Channel)) *webhookchannel.Channel {
 	t.Helper()
 	rcv := newReceiver(t, secret)
-	ch := webhook.New()
+	ch := webhookchannel.New(webhookchannel.Options{})
 	hook(ch)
 	cfg := map[string]any{"url": rcv.URL, "secret": secret}
 	for k, v := range extra {
@@ -107,8 +107,8 @@ func TestOpenAttachmentRefusesRedirectToLoopback(t *testing.T) {
 		}
 	}))
 	defer public.Close()
-	ch := configuredWith(t, nil, func(c *webhook.Channel) {
-		webhook.TreatAsPublic(c, strings.TrimPrefix(public.URL, "http://"))
+	ch := configuredWith(t, nil, func(c *webhookchannel.Channel) {
+		webhookchannel.TreatAsPublic(c, strings.TrimPrefix(public.URL, "http://"))
 	})
 	ctx := context.Background()
 

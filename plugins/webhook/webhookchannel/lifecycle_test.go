@@ -1,4 +1,4 @@
-package webhook_test
+package webhookchannel_test
 
 import (
 	"context"
@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-dev/parley/plugins/webhook/webhook"
+	"github.com/parley-dev/parley/plugins/webhook/webhookchannel"
 	"github.com/parley-dev/parley/sdk"
 	"github.com/parley-dev/parley/sdk/plugintest"
 )
 
 func TestDescribeAnnouncesLifecycle(t *testing.T) {
-	desc, err := webhook.New().Describe(context.Background())
+	desc, err := webhookchannel.New(webhookchannel.Options{}).Describe(context.Background())
 	if err != nil || !desc.Capabilities.Lifecycle {
 		t.Fatalf("capabilities %+v, %v; want Lifecycle", desc.Capabilities, err)
 	}

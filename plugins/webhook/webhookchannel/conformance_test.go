@@ -1,10 +1,10 @@
-package webhook_test
+package webhookchannel_test
 
 import (
 	"encoding/json"
 	"testing"
 
-	"github.com/parley-dev/parley/plugins/webhook/webhook"
+	"github.com/parley-dev/parley/plugins/webhook/webhookchannel"
 	"github.com/parley-dev/parley/sdk"
 	"github.com/parley-dev/parley/sdk/plugintest"
 	"github.com/parley-dev/parley/sdk/signature"
@@ -17,7 +17,7 @@ func conformanceOptions(t *testing.T) plugintest.ConformanceOptions {
 	hanging.hang = true
 	hanging.mu.Unlock()
 	reply := func(threadRef []byte) []byte {
-		b, _ := json.Marshal(webhook.ReplyPayload{ConversationID: string(threadRef), ID: "reply-1", Text: "Thanks, it ships today."})
+		b, _ := json.Marshal(webhookchannel.ReplyPayload{ConversationID: string(threadRef), ID: "reply-1", Text: "Thanks, it ships today."})
 		return b
 	}
 	return plugintest.ConformanceOptions{
@@ -26,22 +26,22 @@ func conformanceOptions(t *testing.T) plugintest.ConformanceOptions {
 		BadSignatureRequest: func() sdk.WebhookRequest {
 			body := reply([]byte("conv-sample-1"))
 			return sdk.WebhookRequest{Method: "POST", Path: "/", Body: body, Header: map[string][]string{
-				webhook.SignatureHeader: {signature.SignHMACSHA256([]byte("not the secret"), body)},
+				webhookchannel.SignatureHeader: {signature.SignHMACSHA256([]byte("not the secret"), body)},
 			}}
 		},
 		ValidWebhookRequest: func(threadRef []byte) sdk.WebhookRequest {
 			body := reply(threadRef)
 			return sdk.WebhookRequest{Method: "POST", Path: "/", Body: body, Header: map[string][]string{
-				webhook.SignatureHeader: {signature.SignHMACSHA256([]byte(secret), body)},
+				webhookchannel.SignatureHeader: {signature.SignHMACSHA256([]byte(secret), body)},
 			}}
 		},
 	}
 }
 
 func TestConformanceInProcess(t *testing.T) {
-	h := plugintest.Serve(t, webhook.New())
+	h := plugintest.Serve(t, webhookchannel.New(webhookchannel.Options{}))
 	plugintest.RunConformance(t, h, conformanceOptions(t))
-	lifecycleAcrossTheBoundary(t, plugintest.Serve(t, webhook.New()))
+	lifecycleAcrossTheBoundary(t, plugintest.Serve(t, webhookchannel.New(webhookchannel.Options{})))
 }
 
 func TestConformanceBinary(t *testing.T) {

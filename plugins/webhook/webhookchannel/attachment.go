@@ -1,4 +1,4 @@
-package webhook
+package webhookchannel
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"path"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/deskhttp"
 )
 
 // MaxAttachment is the largest reply attachment fetched: Telegram bots can
@@ -24,7 +25,7 @@ const MaxAttachment = 50 << 20
 // desk's reply, and the plugin must not become a way into the operator's
 // network or the cloud metadata service.
 func (c *Channel) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser, sdk.FileInfo, error) {
-	client, err := c.filesClient()
+	st, err := c.state.Get()
 	if err != nil {
 		return nil, sdk.FileInfo{}, err
 	}
@@ -36,8 +37,8 @@ func (c *Channel) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser
 	if err != nil {
 		return nil, sdk.FileInfo{}, sdk.Permanent(fmt.Errorf("build request: %w", stripURL(err)))
 	}
-	req.Header.Set("User-Agent", "parley-channel-webhook/"+Version)
-	resp, err := client.Do(req)
+	req.Header.Set("User-Agent", deskhttp.UserAgent(Name, c.opts.Version))
+	resp, err := st.files.Do(req)
 	if err != nil {
 		err = fmt.Errorf("get attachment from %s: %w", where(u), stripURL(err))
 		if errors.Is(err, errPrivateAddress) {
@@ -45,8 +46,7 @@ func (c *Channel) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser
 		}
 		return nil, sdk.FileInfo{}, err
 	}
-	if err := statusError(resp, nil, where(u)); err != nil {
-		resp.Body.Close()
+	if err := answerError(resp, where(u)); err != nil {
 		return nil, sdk.FileInfo{}, err
 	}
 	if resp.ContentLength > MaxAttachment {

@@ -1,4 +1,4 @@
-package webhook_test
+package webhookchannel_test
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package webhook
+package webhookchannel
 
 import "net/netip"
 

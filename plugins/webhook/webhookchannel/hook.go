@@ -1,4 +1,4 @@
-package webhook
+package webhookchannel
 
 import (
 	"context"
@@ -45,7 +45,7 @@ const maxHookBody = 1 << 20
 // sdk.Reply, a signed action one sdk.Action. The signature is checked over the exact bytes received,
 // before any parsing.
 func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
-	cfg, _, logger, err := c.current()
+	st, err := c.state.Get()
 	if err != nil {
 		return sdk.WebhookResponse{}, err
 	}
@@ -60,8 +60,8 @@ func (c *Channel) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sd
 	if len(req.Body) > maxHookBody {
 		return answer(http.StatusRequestEntityTooLarge, "body is over 1 MiB"), nil
 	}
-	if err := signature.VerifyHMACSHA256(cfg.secret, req.Body, req.HeaderValue(SignatureHeader)); err != nil {
-		logger.Warn("rejected webhook", "reason", err.Error(), "remote", req.RemoteAddr)
+	if err := signature.VerifyHMACSHA256([]byte(st.cfg.Secret), req.Body, req.HeaderValue(SignatureHeader)); err != nil {
+		st.log.Warn("rejected webhook", "reason", err.Error(), "remote", req.RemoteAddr)
 		return answer(http.StatusUnauthorized, SignatureHeader+": "+err.Error()), nil
 	}
 	resp := sdk.WebhookResponse{

@@ -1,4 +1,4 @@
-package webhook_test
+package webhookchannel_test
 
 import (
 	"context"
@@ -14,17 +14,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-dev/parley/plugins/webhook/webhook"
+	"github.com/parley-dev/parley/plugins/webhook/webhookchannel"
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/deskhttp"
 	"github.com/parley-dev/parley/sdk/plugintest"
 	"github.com/parley-dev/parley/sdk/signature"
 )
 
 const secret = "webhook-test-secret"
 
-func configured(t *testing.T, rcv *receiver, extra map[string]any) *webhook.Channel {
+func configured(t *testing.T, rcv *receiver, extra map[string]any) *webhookchannel.Channel {
 	t.Helper()
-	ch := webhook.New()
+	ch := webhookchannel.New(webhookchannel.Options{})
 	cfg := map[string]any{"url": rcv.URL + "/parley?token=abc", "secret": secret}
 	for k, v := range extra {
 		cfg[k] = v
@@ -54,7 +55,7 @@ func TestConfigureReportsEveryProblemByKey(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, err := webhook.New().Configure(context.Background(), sdk.ConfigureRequest{Config: json.RawMessage(tc.cfg)})
+			resp, err := webhookchannel.New(webhookchannel.Options{}).Configure(context.Background(), sdk.ConfigureRequest{Config: json.RawMessage(tc.cfg)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,8 +72,33 @@ func TestConfigureReportsEveryProblemByKey(t *testing.T) {
 	}
 }
 
+// A table with three problems gets all three back in one answer, the
+// misspelt key with the key it was meant to be.
+func TestConfigureReportsThreeProblemsAtOnce(t *testing.T) {
+	raw := json.RawMessage(`{"url":"ftp://x.io/hook","timout":"30s","allow_private_urls":"yes"}`)
+	resp, err := webhookchannel.New(webhookchannel.Options{}).Configure(context.Background(), sdk.ConfigureRequest{Config: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range resp.Errors {
+		got[e.Key] = e.Message
+	}
+	for _, key := range []string{"url", "secret", "allow_private_urls", "timout"} {
+		if _, ok := got[key]; !ok {
+			t.Errorf("no error for %q; got %v", key, resp.Errors)
+		}
+	}
+	if len(resp.Errors) != 4 {
+		t.Errorf("got %d errors, want 4: %v", len(resp.Errors), resp.Errors)
+	}
+	if !strings.Contains(got["timout"], `did you mean "timeout"`) {
+		t.Errorf("timout: %q does not suggest timeout", got["timout"])
+	}
+}
+
 func TestUnconfiguredChannelSaysSo(t *testing.T) {
-	_, err := webhook.New().Deliver(context.Background(), plugintest.SampleDeliver(plugintest.SampleMessages()[0], nil))
+	_, err := webhookchannel.New(webhookchannel.Options{}).Deliver(context.Background(), plugintest.SampleDeliver(plugintest.SampleMessages()[0], nil))
 	if !errors.Is(err, sdk.ErrNotConfigured) {
 		t.Fatalf("Deliver before Configure: %v, want ErrNotConfigured", err)
 	}
@@ -160,6 +186,15 @@ func TestDeliverOutcomes(t *testing.T) {
 		}},
 		{"429 carries Retry-After", 429, `slow down`, http.Header{"Retry-After": {"7"}}, func(t *testing.T, _ sdk.DeliverResponse, err error) {
 			plugintest.AssertRetryAfter(t, err, 7*time.Second)
+		}},
+		{"429 without Retry-After waits the SDK's fallback", 429, ``, nil, func(t *testing.T, _ sdk.DeliverResponse, err error) {
+			plugintest.AssertRetryAfter(t, err, deskhttp.FallbackRetryAfter)
+		}},
+		{"408 is retried", 408, `busy`, nil, func(t *testing.T, _ sdk.DeliverResponse, err error) {
+			plugintest.AssertTemporary(t, err)
+		}},
+		{"3xx not followed is retried", 304, ``, nil, func(t *testing.T, _ sdk.DeliverResponse, err error) {
+			plugintest.AssertTemporary(t, err)
 		}},
 		{"4xx is permanent with status and excerpt", 422, `{"error":"unknown conversation"}`, nil, func(t *testing.T, _ sdk.DeliverResponse, err error) {
 			plugintest.AssertPermanent(t, err)
@@ -329,7 +364,7 @@ func TestOpenAttachment(t *testing.T) {
 	}
 	n, err := io.Copy(io.Discard, rc)
 	rc.Close()
-	if !sdk.IsPermanent(err) || n > webhook.MaxAttachment {
+	if !sdk.IsPermanent(err) || n > webhookchannel.MaxAttachment {
 		t.Errorf("read %d bytes, err %v; want a permanent error at the 50 MB limit", n, err)
 	}
 
@@ -338,5 +373,32 @@ func TestOpenAttachment(t *testing.T) {
 	for _, ref := range []string{"file:///etc/passwd", "", "ftp://x/y"} {
 		_, _, err := ch.OpenAttachment(ctx, ref)
 		plugintest.AssertPermanent(t, err)
+	}
+}
+
+// The version the build stamps (main passes sdk.BuildVersion) is what
+// Describe reports and what the receiver sees in the User-Agent.
+func TestVersionInDescribeAndUserAgent(t *testing.T) {
+	agents := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		agents <- r.Header.Get("User-Agent")
+	}))
+	defer srv.Close()
+	ch := webhookchannel.New(webhookchannel.Options{Version: "1.2.3"})
+	desc, err := ch.Describe(context.Background())
+	if err != nil || desc.Version != "1.2.3" {
+		t.Fatalf("Describe version %q, %v; want 1.2.3", desc.Version, err)
+	}
+	raw, _ := json.Marshal(map[string]any{"url": srv.URL, "secret": secret})
+	resp, err := ch.Configure(context.Background(), sdk.ConfigureRequest{Config: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plugintest.AssertConfigured(t, resp)
+	if _, err := ch.Deliver(context.Background(), plugintest.SampleDeliver(plugintest.SampleMessages()[0], nil)); err != nil {
+		t.Fatal(err)
+	}
+	if ua := <-agents; ua != "parley-channel-webhook/1.2.3" {
+		t.Errorf("User-Agent %q, want parley-channel-webhook/1.2.3", ua)
 	}
 }

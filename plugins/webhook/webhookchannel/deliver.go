@@ -1,4 +1,4 @@
-package webhook
+package webhookchannel
 
 import (
 	"bytes"
@@ -9,11 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/deskhttp"
 	"github.com/parley-dev/parley/sdk/format"
 	"github.com/parley-dev/parley/sdk/signature"
 )
@@ -121,10 +121,11 @@ const responseLimit = 64 << 10
 
 // Deliver implements sdk.Channel: one signed POST per message.
 func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.DeliverResponse, error) {
-	cfg, client, logger, err := c.current()
+	st, err := c.state.Get()
 	if err != nil {
 		return sdk.DeliverResponse{}, err
 	}
+	cfg := st.cfg
 	if req.Conversation.ID == "" {
 		return sdk.DeliverResponse{}, sdk.Permanent(errors.New("delivery has no conversation id"))
 	}
@@ -132,27 +133,27 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 	if err != nil {
 		return sdk.DeliverResponse{}, sdk.Permanent(fmt.Errorf("encode message: %w", err))
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.url.String(), bytes.NewReader(body))
+	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.URL.String(), bytes.NewReader(body))
 	if err != nil {
 		return sdk.DeliverResponse{}, sdk.Permanent(fmt.Errorf("build request: %w", stripURL(err)))
 	}
 	httpReq.Header.Set("Content-Type", "application/json")
-	httpReq.Header.Set("User-Agent", "parley-channel-webhook/"+Version)
-	httpReq.Header.Set(SignatureHeader, signature.SignHMACSHA256(cfg.secret, body))
-	resp, err := client.Do(httpReq)
+	httpReq.Header.Set("User-Agent", deskhttp.UserAgent(Name, c.opts.Version))
+	httpReq.Header.Set(SignatureHeader, signature.SignHMACSHA256([]byte(cfg.Secret), body))
+	resp, err := st.client.Do(httpReq)
 	if err != nil {
 		// The host retries: the receiver may be down for a moment.
-		return sdk.DeliverResponse{}, fmt.Errorf("post to %s: %w", where(cfg.url), stripURL(err))
+		return sdk.DeliverResponse{}, fmt.Errorf("post to %s: %w", where(cfg.URL), stripURL(err))
+	}
+	if err := answerError(resp, where(cfg.URL)); err != nil {
+		st.log.Debug("delivery refused", "message", req.Message.ID, "status", resp.StatusCode)
+		return sdk.DeliverResponse{}, err
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, responseLimit))
-	logger.Debug("delivered", "message", req.Message.ID, "status", resp.StatusCode)
-
-	if err := statusError(resp, answer, where(cfg.url)); err != nil {
-		return sdk.DeliverResponse{}, err
-	}
+	st.log.Debug("delivered", "message", req.Message.ID, "status", resp.StatusCode)
 	ref := req.ThreadRef
 	if len(ref) == 0 {
 		ref = []byte(req.Conversation.ID)
@@ -204,35 +205,23 @@ func conversationOf(req sdk.DeliverRequest) PayloadConversation {
 	return pc
 }
 
-// statusError classifies the receiver's answer: 2xx is success, 429 asks
-// the host to wait, other 4xx will not get better by retrying, 5xx might.
-func statusError(resp *http.Response, body []byte, where string) error {
-	code := resp.StatusCode
+// answerError classifies the receiver's answer with deskhttp.Check (429
+// waits as asked, other 4xx will not get better by retrying, 5xx might)
+// and adds the start of the body, where receivers explain a refusal. Only
+// 2xx is a delivery: a 3xx left after the client's redirects is retried.
+func answerError(resp *http.Response, where string) error {
+	err := deskhttp.Check(resp, nil)
+	var se *deskhttp.StatusError
 	switch {
-	case code >= 200 && code <= 299:
-		return nil
-	case code == http.StatusTooManyRequests:
-		return sdk.RetryAfter(fmt.Errorf("%s answered 429 Too Many Requests", where), retryAfter(resp.Header.Get("Retry-After")))
-	case code >= 400 && code <= 499:
-		return sdk.Permanent(fmt.Errorf("%s answered %d: %s", where, code, bodyExcerpt(body)))
-	default:
-		return fmt.Errorf("%s answered %d: %s", where, code, bodyExcerpt(body))
+	case errors.As(err, &se):
+		return fmt.Errorf("%w: %s", err, bodyExcerpt(se.Body))
+	case err != nil:
+		return err
+	case resp.StatusCode >= 300:
+		resp.Body.Close()
+		return fmt.Errorf("%s answered %s", where, resp.Status)
 	}
-}
-
-// retryAfter reads Retry-After as seconds or an HTTP date; 0 leaves the
-// wait to the host's backoff.
-func retryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 0
+	return nil
 }
 
 // deskID is the receiver's "id" when its answer is JSON with one (a string
