@@ -226,7 +226,10 @@ func (c *Channel) verifyJWT(token, secret string) (*hipchatClaims, error) {
 	var claims hipchatClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return []byte(secret), nil },
 		jwt.WithValidMethods([]string{"HS256"}), jwt.WithLeeway(jwtLeeway), jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(), jwt.WithTimeFunc(c.opts.Now))
+		jwt.WithIssuedAt(), jwt.WithTimeFunc(c.opts.Now),
+		// One token, one spelling: the spare bits of a segment's last
+		// base64 character must be zero.
+		jwt.WithStrictDecoding())
 	if err != nil {
 		return nil, err
 	}
