@@ -10,6 +10,7 @@
 //	parley conversations --config FILE [--state open|claimed|closed] [--user ID]   list conversations
 //	parley close    --config FILE ID   close a conversation (id or number), telling the desks
 //	parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]   the two-pane local demo
+//	parley plugin new NAME [--dir DIR] [--module PATH] [--sdk-path DIR | --sdk-version V]   scaffold a channel plugin
 //	parley version
 //
 // --config defaults to $PARLEY_CONFIG, then ./parley.toml.
@@ -52,6 +53,9 @@ Usage:
   parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]
                   run the host between a fake Telegram and a fake desk, with a two-pane
                   web page to play customer and agent (defaults: 127.0.0.1:8400, webhook, bin/plugins)
+  parley plugin new NAME [--dir DIR] [--module PATH] [--sdk-path DIR | --sdk-version VERSION]
+                  create ./NAME, a channel plugin module that builds and passes the
+                  conformance suite (docs/plugin-authors.md)
   parley version
 
 --config defaults to $PARLEY_CONFIG, then ./parley.toml.
@@ -78,6 +82,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, version.String())
 		return 0
+	case "plugin":
+		return pluginCmd(rest, stdout, stderr)
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return 0
