@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -16,6 +16,7 @@ import (
 	"github.com/parley-dev/parley/host/config"
 	"github.com/parley-dev/parley/host/dispatch"
 	"github.com/parley-dev/parley/host/httpserver"
+	"github.com/parley-dev/parley/host/logging"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/telegram/buttons"
 	"github.com/parley-dev/parley/host/telegram/files"
@@ -115,7 +116,7 @@ func (t *telegramClient) poll(ctx context.Context, handler func(context.Context,
 		AllowedUpdates: allowedUpdates,
 		Offset:         offset,
 		Handler:        handler,
-		Logger:         slog.New(hclogHandler{log}),
+		Logger:         logging.Slog(log),
 	}
 	err := p.Run(ctx)
 	if ctx.Err() != nil {
@@ -186,4 +187,13 @@ func (t *telegramClient) OpenFile(ctx context.Context, fileID string) (io.ReadCl
 		return nil, sdk.FileInfo{}, err
 	}
 	return rc, sdk.FileInfo{Name: info.Name, MIMEType: info.MIMEType, Size: info.Size}, nil
+}
+
+// redactToken removes the bot token from a message (telego errors may
+// quote request URLs, which contain it).
+func redactToken(msg, token string) string {
+	if token == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, token, "[redacted]")
 }
