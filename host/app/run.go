@@ -19,6 +19,7 @@ import (
 	"github.com/parley-dev/parley/host/dispatch"
 	"github.com/parley-dev/parley/host/filelink"
 	"github.com/parley-dev/parley/host/httpserver"
+	"github.com/parley-dev/parley/host/inbound"
 	"github.com/parley-dev/parley/host/internal/supervise"
 	"github.com/parley-dev/parley/host/logging"
 	"github.com/parley-dev/parley/host/metrics"
@@ -192,11 +193,11 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	defer h.close()
 
 	intakeLog := h.log.Named("intake")
-	handler := &intakeHandler{
-		store: h.store, router: h.router, welcome: h.cfg.Telegram.WelcomeMessage,
-		policy: intakePolicy(h.cfg.Conversations), notify: h.disp.Notify, lifecycle: h.lifecycle,
-		buttons: h.tg.buttons, answer: h.tg.sender.AnswerCallback, thanks: h.cfg.Conversations.Rating.Thanks,
-		log: intakeLog, observer: h.metrics,
+	handler := &inbound.Handler{
+		Store: h.store, Router: h.router, Welcome: h.cfg.Telegram.WelcomeMessage,
+		Policy: intakePolicy(h.cfg.Conversations), Notify: h.disp.Notify, Lifecycle: h.lifecycle,
+		Buttons: h.tg.buttons, Answer: h.tg.sender.AnswerCallback, Thanks: h.cfg.Conversations.Rating.Thanks,
+		Log: intakeLog, Observer: h.metrics,
 	}
 
 	// Ready fires once both listeners have reported their addresses.
@@ -207,7 +208,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	})
 
 	intakeStatus := NewIntakeStatus(h.cfg.Telegram.Mode, time.Now())
-	handle := intakeStatus.Observe(handler.handle)
+	handle := intakeStatus.Observe(handler.Handle)
 	public := httpserver.Handler(httpserver.Config{
 		Channels: &h.channels, Replies: webhookReplies{h}, Notify: h.disp.Notify, Signer: h.signer, Files: h.tg,
 		MaxBodyBytes: h.cfg.Server.MaxBodyBytes, Observer: h.metrics, Logger: h.log.Named("http"),
@@ -259,8 +260,8 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 				return err
 			}
 			h.log.Info("Telegram bot ready", "bot", "@"+me.Username)
-			handler.opts = normalize.Options{BotUsername: me.Username, BotID: me.ID}
-			h.intakeReady.Store(true) // publishes handler.opts to webhook requests
+			handler.Opts = normalize.Options{BotUsername: me.Username, BotID: me.ID}
+			h.intakeReady.Store(true) // publishes handler.Opts to webhook requests
 			return h.runIntake(ctx, handle)
 		}},
 		supervise.Task{Name: "heartbeat", Run: h.heartbeat},

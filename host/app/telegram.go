@@ -16,6 +16,7 @@ import (
 	"github.com/parley-dev/parley/host/config"
 	"github.com/parley-dev/parley/host/dispatch"
 	"github.com/parley-dev/parley/host/httpserver"
+	"github.com/parley-dev/parley/host/inbound"
 	"github.com/parley-dev/parley/host/logging"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/telegram/buttons"
@@ -140,7 +141,7 @@ func (t *telegramClient) SendReply(ctx context.Context, chatID int64, r sdk.Repl
 func (t *telegramClient) AskRating(ctx context.Context, chatID int64, ratingID, question string) (int64, error) {
 	row := make([]sender.Button, 0, store.RatingScale)
 	for score := 1; score <= store.RatingScale; score++ {
-		data, err := t.buttons.Sign(buttons.Button{Kind: ratingButton, ID: ratingID, Value: score})
+		data, err := t.buttons.Sign(buttons.Button{Kind: inbound.RatingButton, ID: ratingID, Value: score})
 		if err != nil {
 			return 0, sdk.Permanent(err)
 		}
@@ -149,9 +150,6 @@ func (t *telegramClient) AskRating(ctx context.Context, chatID int64, ratingID, 
 	id, err := t.sender.SendKeyboard(ctx, chatID, question, row)
 	return id, mapSendErr(err)
 }
-
-// ratingButton is the kind of a rating's buttons (buttons.Button.Kind).
-const ratingButton = "r"
 
 // EditReply implements dispatch.Telegram.
 func (t *telegramClient) EditReply(ctx context.Context, chatID, messageID int64, r sdk.Reply) error {
