@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/parley-dev/parley/host/config"
+	"github.com/parley-dev/parley/host/logging"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/store/postgres"
 	"github.com/parley-dev/parley/host/telegram/intake"
@@ -134,7 +134,7 @@ func (h *host) webhookHandler(handle func(context.Context, []intake.Update) erro
 		Secret:  h.webhookSecret,
 		Handler: handle,
 		MaxBody: h.cfg.Server.MaxBodyBytes,
-		Logger:  slog.New(hclogHandler{h.log.Named("intake")}),
+		Logger:  logging.Slog(h.log.Named("intake")),
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !h.intakeReady.Load() {

@@ -19,6 +19,8 @@ import (
 	"github.com/parley-dev/parley/host/dispatch"
 	"github.com/parley-dev/parley/host/filelink"
 	"github.com/parley-dev/parley/host/httpserver"
+	"github.com/parley-dev/parley/host/inbound"
+	"github.com/parley-dev/parley/host/internal/supervise"
 	"github.com/parley-dev/parley/host/logging"
 	"github.com/parley-dev/parley/host/metrics"
 	"github.com/parley-dev/parley/host/pluginhost"
@@ -191,32 +193,22 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	defer h.close()
 
 	intakeLog := h.log.Named("intake")
-	handler := &intakeHandler{
-		store: h.store, router: h.router, welcome: h.cfg.Telegram.WelcomeMessage,
-		policy: intakePolicy(h.cfg.Conversations), notify: h.disp.Notify, lifecycle: h.lifecycle,
-		buttons: h.tg.buttons, answer: h.tg.sender.AnswerCallback, thanks: h.cfg.Conversations.Rating.Thanks,
-		log: intakeLog, observer: h.metrics,
+	handler := &inbound.Handler{
+		Store: h.store, Router: h.router, Welcome: h.cfg.Telegram.WelcomeMessage,
+		Policy: intakePolicy(h.cfg.Conversations), Notify: h.disp.Notify, Lifecycle: h.lifecycle,
+		Buttons: h.tg.buttons, Answer: h.tg.sender.AnswerCallback, Thanks: h.cfg.Conversations.Rating.Thanks,
+		Log: intakeLog, Observer: h.metrics,
 	}
 
-	var wg sync.WaitGroup
-	errc := make(chan error, 8)
-	var addrs Addrs
-	var addrMu sync.Mutex
-	readyCount := 0
-	listening := func(set func(net.Addr)) func(net.Addr) {
-		return func(a net.Addr) {
-			addrMu.Lock()
-			defer addrMu.Unlock()
-			set(a)
-			readyCount++
-			if readyCount == 2 && ready != nil {
-				ready(addrs)
-			}
+	// Ready fires once both listeners have reported their addresses.
+	readiness := supervise.NewReadiness([]string{"public", "admin"}, func(a map[string]net.Addr) {
+		if ready != nil {
+			ready(Addrs{Public: a["public"], Admin: a["admin"]})
 		}
-	}
+	})
 
 	intakeStatus := NewIntakeStatus(h.cfg.Telegram.Mode, time.Now())
-	handle := intakeStatus.Observe(handler.handle)
+	handle := intakeStatus.Observe(handler.Handle)
 	public := httpserver.Handler(httpserver.Config{
 		Channels: &h.channels, Replies: webhookReplies{h}, Notify: h.disp.Notify, Signer: h.signer, Files: h.tg,
 		MaxBodyBytes: h.cfg.Server.MaxBodyBytes, Observer: h.metrics, Logger: h.log.Named("http"),
@@ -241,53 +233,46 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 		Redact:   redact,
 		Logger:   h.log.Named("admin"),
 	})
-	start := func(name string, f func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(ctx); err != nil && ctx.Err() == nil {
-				errc <- fmt.Errorf("%s: %w", name, err)
-			}
-		}()
-	}
-	start("public listener", func(ctx context.Context) error {
-		return httpserver.Serve(ctx, h.cfg.Server.Listen, public, shutdownGrace, listening(func(a net.Addr) { addrs.Public = a }))
-	})
-	start("admin listener", func(ctx context.Context) error {
-		return httpserver.Serve(ctx, h.cfg.Admin.Listen, adminHandler, shutdownGrace, listening(func(a net.Addr) { addrs.Admin = a }))
-	})
-	start("dispatcher", h.disp.Run)
-	start("backlog gauge", h.publishBacklog)
-	start("telegram intake", func(ctx context.Context) error {
-		me, err := h.tg.waitForTelegram(ctx)
-		if err != nil || me == nil {
-			return err
-		}
-		h.log.Info("Telegram bot ready", "bot", "@"+me.Username)
-		handler.opts = normalize.Options{BotUsername: me.Username, BotID: me.ID}
-		h.intakeReady.Store(true) // publishes handler.opts to webhook requests
-		return h.runIntake(ctx, handle)
-	})
-	start("heartbeat", h.heartbeat)
-	start("retention", h.retention)
-	start("idle conversations", h.closeIdle)
-
 	h.log.Info("parley is running", "channels", strings.Join(h.router.Channels(), ","), "mode", h.cfg.Telegram.Mode)
-	select {
-	case <-ctx.Done():
-		h.log.Info("shutting down")
-	case err = <-errc:
-		h.log.Error("stopping after a fatal error", "error", err)
-	}
-	cancel()
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
+	drained, err := supervise.Run(ctx, supervise.Options{
+		// Each listener's own shutdown is bounded by shutdownGrace; the
+		// group as a whole gets three times that.
+		Grace: 3 * shutdownGrace,
+		Stopping: func(err error) {
+			if err != nil {
+				h.log.Error("stopping after a fatal error", "error", err)
+			} else {
+				h.log.Info("shutting down")
+			}
+		},
+	},
+		supervise.Task{Name: "public listener", Run: func(ctx context.Context) error {
+			return httpserver.Serve(ctx, h.cfg.Server.Listen, public, shutdownGrace, readiness.Listening("public"))
+		}},
+		supervise.Task{Name: "admin listener", Run: func(ctx context.Context) error {
+			return httpserver.Serve(ctx, h.cfg.Admin.Listen, adminHandler, shutdownGrace, readiness.Listening("admin"))
+		}},
+		supervise.Task{Name: "dispatcher", Run: h.disp.Run},
+		supervise.Task{Name: "backlog gauge", Run: h.publishBacklog},
+		supervise.Task{Name: "telegram intake", Run: func(ctx context.Context) error {
+			me, err := h.tg.waitForTelegram(ctx)
+			if err != nil || me == nil {
+				return err
+			}
+			h.log.Info("Telegram bot ready", "bot", "@"+me.Username)
+			handler.Opts = normalize.Options{BotUsername: me.Username, BotID: me.ID}
+			h.intakeReady.Store(true) // publishes handler.Opts to webhook requests
+			return h.runIntake(ctx, handle)
+		}},
+		supervise.Task{Name: "heartbeat", Run: h.heartbeat},
+		supervise.Task{Name: "retention", Run: h.retention},
+		supervise.Task{Name: "idle conversations", Run: h.closeIdle},
+	)
+	if drained {
 		// Every worker has returned: what this replica still holds
 		// (claimed, never attempted) goes to the others now.
 		h.retire()
-	case <-time.After(3 * shutdownGrace):
+	} else {
 		h.log.Warn("shutdown took too long; exiting anyway")
 	}
 	return err

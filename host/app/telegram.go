@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -16,6 +16,8 @@ import (
 	"github.com/parley-dev/parley/host/config"
 	"github.com/parley-dev/parley/host/dispatch"
 	"github.com/parley-dev/parley/host/httpserver"
+	"github.com/parley-dev/parley/host/inbound"
+	"github.com/parley-dev/parley/host/logging"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/telegram/buttons"
 	"github.com/parley-dev/parley/host/telegram/files"
@@ -115,7 +117,7 @@ func (t *telegramClient) poll(ctx context.Context, handler func(context.Context,
 		AllowedUpdates: allowedUpdates,
 		Offset:         offset,
 		Handler:        handler,
-		Logger:         slog.New(hclogHandler{log}),
+		Logger:         logging.Slog(log),
 	}
 	err := p.Run(ctx)
 	if ctx.Err() != nil {
@@ -139,7 +141,7 @@ func (t *telegramClient) SendReply(ctx context.Context, chatID int64, r sdk.Repl
 func (t *telegramClient) AskRating(ctx context.Context, chatID int64, ratingID, question string) (int64, error) {
 	row := make([]sender.Button, 0, store.RatingScale)
 	for score := 1; score <= store.RatingScale; score++ {
-		data, err := t.buttons.Sign(buttons.Button{Kind: ratingButton, ID: ratingID, Value: score})
+		data, err := t.buttons.Sign(buttons.Button{Kind: inbound.RatingButton, ID: ratingID, Value: score})
 		if err != nil {
 			return 0, sdk.Permanent(err)
 		}
@@ -148,9 +150,6 @@ func (t *telegramClient) AskRating(ctx context.Context, chatID int64, ratingID, 
 	id, err := t.sender.SendKeyboard(ctx, chatID, question, row)
 	return id, mapSendErr(err)
 }
-
-// ratingButton is the kind of a rating's buttons (buttons.Button.Kind).
-const ratingButton = "r"
 
 // EditReply implements dispatch.Telegram.
 func (t *telegramClient) EditReply(ctx context.Context, chatID, messageID int64, r sdk.Reply) error {
@@ -186,4 +185,13 @@ func (t *telegramClient) OpenFile(ctx context.Context, fileID string) (io.ReadCl
 		return nil, sdk.FileInfo{}, err
 	}
 	return rc, sdk.FileInfo{Name: info.Name, MIMEType: info.MIMEType, Size: info.Size}, nil
+}
+
+// redactToken removes the bot token from a message (telego errors may
+// quote request URLs, which contain it).
+func redactToken(msg, token string) string {
+	if token == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, token, "[redacted]")
 }

@@ -1,8 +1,15 @@
-package app
+// Package inbound holds the intake rules: what a Telegram update becomes
+// before it reaches the store (a message, /start with the welcome answer,
+// /new closing the current conversation, a rating tap, an ignored update),
+// and what follows its commit (unblocking a customer who writes again,
+// counting, waking the dispatcher). host/telegram/intake receives the
+// updates; [Handler.Handle] is the only path from them into the store.
+package inbound
 
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/parley-dev/parley/host/router"
@@ -13,28 +20,40 @@ import (
 	"github.com/parley-dev/parley/sdk"
 )
 
-// intakeHandler commits Telegram updates to the store. It is the only path
+// Handler commits Telegram updates to the store. It is the only path
 // from Telegram into Parley (polling and webhook mode alike), and it returns
 // only after every update of the batch is committed: that is what lets the
 // caller confirm the batch to Telegram.
-type intakeHandler struct {
-	store   store.Store
-	router  *router.Router
-	welcome string
-	// policy is what a message does after a close ([conversations]).
-	policy   store.IntakePolicy
-	opts     normalize.Options
-	notify   func()
-	log      hclog.Logger
-	observer IntakeObserver
-	// lifecycle, when set, counts customers' closes (/new) and ratings.
-	lifecycle LifecycleObserver
-	// buttons checks taps on the host's inline buttons; taps are
-	// answered with answer. Without them taps are only recorded.
-	buttons *buttons.Signer
-	answer  func(ctx context.Context, queryID, text string) error
-	// thanks answers a rating ([conversations.rating] thanks).
-	thanks string
+type Handler struct {
+	Store  store.Store
+	Router *router.Router
+	// Welcome answers /start when not empty ([telegram] welcome_message).
+	Welcome string
+	// Policy is what a message does after a close ([conversations]).
+	Policy store.IntakePolicy
+	// Opts name the bot for normalize; set before the first Handle.
+	Opts   normalize.Options
+	Notify func()
+	Log    hclog.Logger
+	// Observer, when set, counts committed updates by kind.
+	Observer Observer
+	// Lifecycle, when set, counts customers' closes (/new) and ratings.
+	Lifecycle Lifecycle
+	// Buttons checks taps on the host's inline buttons; taps are
+	// answered with Answer. Without them taps are only recorded.
+	Buttons *buttons.Signer
+	Answer  func(ctx context.Context, queryID, text string) error
+	// Thanks answers a rating ([conversations.rating] thanks).
+	Thanks string
+}
+
+// RatingButton is the kind of a rating's buttons (buttons.Button.Kind).
+const RatingButton = "r"
+
+// Lifecycle measures conversations as tickets (metrics).
+type Lifecycle interface {
+	Closed(reason string, took time.Duration)
+	Rated(score int)
 }
 
 // Answers to taps on rating buttons.
@@ -49,12 +68,14 @@ type tap struct {
 	rating  *store.RatingTap // nil when the button is not a valid rating of this host
 }
 
-// IntakeObserver counts updates (metrics).
-type IntakeObserver interface {
+// Observer counts updates (metrics).
+type Observer interface {
 	UpdateReceived(kind string)
 }
 
-func (h *intakeHandler) handle(ctx context.Context, batch []intake.Update) error {
+// Handle commits a batch of updates; it returns nil only once every update
+// is committed, so the caller may confirm the batch to Telegram.
+func (h *Handler) Handle(ctx context.Context, batch []intake.Update) error {
 	ins := make([]store.Inbound, 0, len(batch))
 	kinds := make([]string, 0, len(batch))
 	var taps []tap
@@ -85,8 +106,8 @@ func (h *intakeHandler) handle(ctx context.Context, batch []intake.Update) error
 			committed++
 		}
 	}
-	if committed > 0 && h.notify != nil {
-		h.notify()
+	if committed > 0 && h.Notify != nil {
+		h.Notify()
 	}
 	return nil
 }
@@ -94,13 +115,13 @@ func (h *intakeHandler) handle(ctx context.Context, batch []intake.Update) error
 // commitAll stores the batch in one transaction when the store can
 // (store.InboundBatcher: intake then costs one write per getUpdates batch,
 // not one per update), else update by update.
-func (h *intakeHandler) commitAll(ctx context.Context, ins []store.Inbound) ([]store.CommitResult, error) {
-	if b, ok := h.store.(store.InboundBatcher); ok && len(ins) > 1 {
+func (h *Handler) commitAll(ctx context.Context, ins []store.Inbound) ([]store.CommitResult, error) {
+	if b, ok := h.Store.(store.InboundBatcher); ok && len(ins) > 1 {
 		return b.CommitInbounds(ctx, ins)
 	}
 	out := make([]store.CommitResult, len(ins))
 	for i, in := range ins {
-		cr, err := h.store.CommitInbound(ctx, in)
+		cr, err := h.Store.CommitInbound(ctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("update %d: %w", in.UpdateID, err)
 		}
@@ -111,16 +132,16 @@ func (h *intakeHandler) commitAll(ctx context.Context, ins []store.Inbound) ([]s
 
 // inbound normalises one update into what the store commits, and names
 // its kind for the metrics.
-func (h *intakeHandler) inbound(u intake.Update) (store.Inbound, string) {
+func (h *Handler) inbound(u intake.Update) (store.Inbound, string) {
 	var res normalize.Result
 	if u.Update == nil {
-		h.log.Warn("undecodable Telegram update; passing it on as unsupported", "update_id", u.ID, "error", u.DecodeErr)
+		h.Log.Warn("undecodable Telegram update; passing it on as unsupported", "update_id", u.ID, "error", u.DecodeErr)
 		res = normalize.Raw(u.ID, u.Raw, u.DecodeErr)
 	} else {
 		var err error
-		res, err = normalize.Update(*u.Update, h.opts)
+		res, err = normalize.Update(*u.Update, h.Opts)
 		if err != nil {
-			h.log.Warn("malformed Telegram update; passing it on as unsupported", "update_id", u.ID, "error", err)
+			h.Log.Warn("malformed Telegram update; passing it on as unsupported", "update_id", u.ID, "error", err)
 			res = normalize.Raw(u.ID, u.Raw, err)
 		}
 	}
@@ -132,13 +153,13 @@ func (h *intakeHandler) inbound(u intake.Update) (store.Inbound, string) {
 	}
 	if res.Kind != normalize.Private || res.ChatID == 0 {
 		// Still committed (with no chat), so the offset moves past it.
-		h.log.Info("ignored Telegram update", "update_id", u.ID, "reason", res.Reason)
+		h.Log.Info("ignored Telegram update", "update_id", u.ID, "reason", res.Reason)
 	} else {
 		kind = "message"
 		in.ChatID = res.ChatID
 		in.Contact = res.Contact
-		in.Channels = h.router.Channels()
-		in.Policy = h.policy
+		in.Channels = h.Router.Channels()
+		in.Policy = h.Policy
 		if res.New {
 			kind = "new"
 			in.CloseCurrent = true
@@ -151,8 +172,8 @@ func (h *intakeHandler) inbound(u intake.Update) (store.Inbound, string) {
 			kind = "start"
 			payload := res.Start.Payload
 			in.StartPayload = &payload
-			if h.welcome != "" {
-				in.Answer = &sdk.Reply{ExternalID: fmt.Sprintf("welcome:%d", u.ID), Text: h.welcome, Format: sdk.FormatPlain}
+			if h.Welcome != "" {
+				in.Answer = &sdk.Reply{ExternalID: fmt.Sprintf("welcome:%d", u.ID), Text: h.Welcome, Format: sdk.FormatPlain}
 			}
 		}
 	}
@@ -161,83 +182,83 @@ func (h *intakeHandler) inbound(u intake.Update) (store.Inbound, string) {
 
 // committed finishes one committed update; it reports whether anything new
 // was stored.
-func (h *intakeHandler) committed(ctx context.Context, in store.Inbound, kind string, cr store.CommitResult) (bool, error) {
+func (h *Handler) committed(ctx context.Context, in store.Inbound, kind string, cr store.CommitResult) (bool, error) {
 	if cr.Duplicate {
 		return false, nil
 	}
 	// Counted once committed, so a batch retried after a failed commit (or
 	// redelivered by Telegram) is not counted twice.
-	if h.observer != nil {
-		h.observer.UpdateReceived(kind)
+	if h.Observer != nil {
+		h.Observer.UpdateReceived(kind)
 	}
-	if c := cr.Closed; c != nil && h.lifecycle != nil {
-		h.lifecycle.Closed(c.CloseReason, c.ClosedAt.Sub(c.StartedAt))
+	if c := cr.Closed; c != nil && h.Lifecycle != nil {
+		h.Lifecycle.Closed(c.CloseReason, c.ClosedAt.Sub(c.StartedAt))
 	}
 	if in.ChatID != 0 && cr.Conversation.Blocked {
 		// The user wrote again: they unblocked the bot.
-		if err := h.store.SetBlocked(ctx, cr.Conversation.ID, false); err != nil {
+		if err := h.Store.SetBlocked(ctx, cr.Conversation.ID, false); err != nil {
 			return true, err
 		}
 	}
-	if in.ChatID != 0 && h.log.IsDebug() {
-		h.log.Debug("update committed", "update_id", in.UpdateID, "conversation", cr.Conversation.ID, "kind", kind)
+	if in.ChatID != 0 && h.Log.IsDebug() {
+		h.Log.Debug("update committed", "update_id", in.UpdateID, "conversation", cr.Conversation.ID, "kind", kind)
 	}
 	return true, nil
 }
 
 // tapOf reads a tap on an inline button from an update that normalised to
 // a tap (in then records only its update id); nil for other updates.
-func (h *intakeHandler) tapOf(u intake.Update, in store.Inbound) *tap {
+func (h *Handler) tapOf(u intake.Update, in store.Inbound) *tap {
 	if u.Update == nil || u.Update.CallbackQuery == nil {
 		return nil
 	}
-	res, err := normalize.Update(*u.Update, h.opts)
+	res, err := normalize.Update(*u.Update, h.Opts)
 	if err != nil || res.Kind != normalize.Tap {
 		return nil
 	}
 	t := &tap{queryID: res.Tap.QueryID}
-	if h.buttons == nil {
+	if h.Buttons == nil {
 		return t
 	}
-	b, err := h.buttons.Verify(res.Tap.Data)
-	if err != nil || b.Kind != ratingButton {
-		h.log.Warn("a tap on a button this host did not make; answered as expired", "update_id", in.UpdateID)
+	b, err := h.Buttons.Verify(res.Tap.Data)
+	if err != nil || b.Kind != RatingButton {
+		h.Log.Warn("a tap on a button this host did not make; answered as expired", "update_id", in.UpdateID)
 		return t
 	}
-	t.rating = &store.RatingTap{UpdateID: in.UpdateID, RatingID: b.ID, Score: b.Value, ChatID: res.ChatID, Thanks: h.thanks}
+	t.rating = &store.RatingTap{UpdateID: in.UpdateID, RatingID: b.ID, Score: b.Value, ChatID: res.ChatID, Thanks: h.Thanks}
 	return t
 }
 
 // recordTaps stores the batch's ratings, each once, and answers every tap:
 // after the store, so a crash leaves a tap unanswered (the button's
 // spinner stops by itself) rather than answered and lost.
-func (h *intakeHandler) recordTaps(ctx context.Context, taps []tap) error {
+func (h *Handler) recordTaps(ctx context.Context, taps []tap) error {
 	for _, t := range taps {
 		answer := answerExpired
 		if t.rating != nil {
-			res, err := h.store.RecordRating(ctx, *t.rating)
+			res, err := h.Store.RecordRating(ctx, *t.rating)
 			if err != nil {
 				return fmt.Errorf("update %d: %w", t.rating.UpdateID, err)
 			}
-			h.log.Info("rating tap", "update_id", t.rating.UpdateID, "outcome", res.Outcome, "conversation", res.ConversationID)
+			h.Log.Info("rating tap", "update_id", t.rating.UpdateID, "outcome", res.Outcome, "conversation", res.ConversationID)
 			switch res.Outcome {
 			case store.Rated, store.RatingDuplicate:
-				answer = h.thanks
+				answer = h.Thanks
 				if res.Outcome == store.Rated {
-					if h.lifecycle != nil {
-						h.lifecycle.Rated(t.rating.Score)
+					if h.Lifecycle != nil {
+						h.Lifecycle.Rated(t.rating.Score)
 					}
-					if h.notify != nil {
-						h.notify()
+					if h.Notify != nil {
+						h.Notify()
 					}
 				}
 			case store.AlreadyRated:
 				answer = answerAlreadyRated
 			}
 		}
-		if h.answer != nil && t.queryID != "" {
-			if err := h.answer(ctx, t.queryID, answer); err != nil {
-				h.log.Warn("answering a tap failed", "error", err)
+		if h.Answer != nil && t.queryID != "" {
+			if err := h.Answer(ctx, t.queryID, answer); err != nil {
+				h.Log.Warn("answering a tap failed", "error", err)
 			}
 		}
 	}

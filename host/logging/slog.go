@@ -1,15 +1,18 @@
-package app
+package logging
 
 import (
 	"context"
 	"log/slog"
-	"strings"
 
 	"github.com/hashicorp/go-hclog"
 )
 
-// hclogHandler lets packages that log through log/slog write into the
-// host's hclog logger, so every line shares one format and one redactor.
+// Slog returns a log/slog logger that writes into log, so packages that
+// log through log/slog (telego, the Telegram intake) share the host's one
+// format and one redactor.
+func Slog(log hclog.Logger) *slog.Logger { return slog.New(hclogHandler{log}) }
+
+// hclogHandler is the slog.Handler behind Slog.
 type hclogHandler struct{ log hclog.Logger }
 
 func (h hclogHandler) Enabled(_ context.Context, l slog.Level) bool {
@@ -47,13 +50,4 @@ func toHclogLevel(l slog.Level) hclog.Level {
 	default:
 		return hclog.Debug
 	}
-}
-
-// redactToken removes the bot token from a message (telego errors may
-// quote request URLs, which contain it).
-func redactToken(msg, token string) string {
-	if token == "" {
-		return msg
-	}
-	return strings.ReplaceAll(msg, token, "[redacted]")
 }
