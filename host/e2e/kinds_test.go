@@ -11,6 +11,7 @@ import (
 
 	"github.com/mymmrac/telego"
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
+	"github.com/parley-dev/parley/internal/testwait"
 )
 
 // Every kind of message a user can send reaches the desk with what an agent
@@ -224,18 +225,15 @@ func TestRepliesAndBadInput(t *testing.T) {
 	if status, _ := e.reply(replies[0]); status != 200 {
 		t.Fatalf("duplicate reply: status %d", status)
 	}
-
-	sent, err := e.tg.WaitSent(4, 20*time.Second)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, e.Logs())
-	}
-	time.Sleep(500 * time.Millisecond)
-	sent = e.tg.SentTo(u.ID)
-	if len(sent) != 4 {
+	// A sentinel behind the duplicate: replies to one conversation go out in
+	// order, so once it is sent a wrongly stored duplicate would be too.
+	sentinel(t, e, u.ID, conv, "s1")
+	sent := e.tg.SentTo(u.ID)
+	if len(sent) != 5 {
 		for _, s := range sent {
 			t.Logf("sent %s %q", s.Method, s.Text)
 		}
-		t.Fatalf("Telegram got %d messages, want 4 (1 + 2 parts + 1 photo)", len(sent))
+		t.Fatalf("Telegram got %d messages, want 4 (1 + 2 parts + 1 photo) and the sentinel", len(sent))
 	}
 	if sent[0].Message.Text != replies[0].Text {
 		t.Errorf("text arrived as %q", sent[0].Message.Text)
@@ -274,8 +272,24 @@ func TestRepliesAndBadInput(t *testing.T) {
 			t.Errorf("%s: status %d (%s), want %d", c.name, status, body, c.status)
 		}
 	}
-	time.Sleep(500 * time.Millisecond)
-	if after := len(e.tg.SentTo(u.ID)); after != before {
-		t.Errorf("bad input reached the user: %d new messages", after-before)
+	sentinel(t, e, u.ID, conv, "s2")
+	if after := len(e.tg.SentTo(u.ID)); after != before+1 {
+		t.Errorf("bad input reached the user: %d new messages besides the sentinel", after-before-1)
 	}
+}
+
+// sentinel posts a valid reply with the given id to conv and waits until it
+// is the last message Telegram holds for chatID. Replies to one conversation
+// keep their order, so anything posted before it has gone out by then: a
+// test asserts "nothing else arrived" after this, not after a fixed sleep.
+func sentinel(t *testing.T, e *env, chatID int64, conv, id string) {
+	t.Helper()
+	text := "sentinel " + id
+	if status, body := e.reply(webhookdesk.Reply{ConversationID: conv, ID: id, Text: text}); status != 200 {
+		t.Fatalf("sentinel reply %s: %d %s", id, status, body)
+	}
+	testwait.Within(t, 20*time.Second, "the sentinel reply "+id+" reaches Telegram", func() bool {
+		sent := e.tg.SentTo(chatID)
+		return len(sent) > 0 && sent[len(sent)-1].Message.Text == text
+	})
 }
