@@ -11,7 +11,6 @@ import (
 
 	"github.com/mymmrac/telego"
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
-	"github.com/parley-dev/parley/internal/testwait"
 )
 
 // Every kind of message a user can send reaches the desk with what an agent
@@ -276,20 +275,4 @@ func TestRepliesAndBadInput(t *testing.T) {
 	if after := len(e.tg.SentTo(u.ID)); after != before+1 {
 		t.Errorf("bad input reached the user: %d new messages besides the sentinel", after-before-1)
 	}
-}
-
-// sentinel posts a valid reply with the given id to conv and waits until it
-// is the last message Telegram holds for chatID. Replies to one conversation
-// keep their order, so anything posted before it has gone out by then: a
-// test asserts "nothing else arrived" after this, not after a fixed sleep.
-func sentinel(t *testing.T, e *env, chatID int64, conv, id string) {
-	t.Helper()
-	text := "sentinel " + id
-	if status, body := e.reply(webhookdesk.Reply{ConversationID: conv, ID: id, Text: text}); status != 200 {
-		t.Fatalf("sentinel reply %s: %d %s", id, status, body)
-	}
-	testwait.Within(t, 20*time.Second, "the sentinel reply "+id+" reaches Telegram", func() bool {
-		sent := e.tg.SentTo(chatID)
-		return len(sent) > 0 && sent[len(sent)-1].Message.Text == text
-	})
 }

@@ -214,15 +214,16 @@ func TestSlackEventsAPI(t *testing.T) {
 		}
 	}
 
-	settle()
-	if n := len(e.tg.SentTo(ann.ID)); n != 2 {
+	slackSentinel(t, e, fake, annRoot.TS, ann.ID, "sentinel for Ann")
+	slackSentinel(t, e, fake, boRoot.TS, bo.ID, "sentinel for Bo")
+	if n := len(e.tg.SentTo(ann.ID)); n != 3 {
 		for _, s := range e.tg.SentTo(ann.ID) {
 			t.Logf("ann got %s %q", s.Method, s.Message.Text)
 		}
-		t.Errorf("Ann got %d messages, want 2 (reply, file): a forged, retried or echoed event reached her", n)
+		t.Errorf("Ann got %d messages, want 3 (reply, file, sentinel): a forged, retried or echoed event reached her", n)
 	}
-	if n := len(e.tg.SentTo(bo.ID)); n != 1 {
-		t.Errorf("Bo got %d messages, want 1", n)
+	if n := len(e.tg.SentTo(bo.ID)); n != 2 {
+		t.Errorf("Bo got %d messages, want 2 (reply, sentinel)", n)
 	}
 
 	// The app's own posts came back as events (Slack echoes them); each
