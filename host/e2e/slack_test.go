@@ -282,12 +282,12 @@ func TestSlackSocketModeReconnect(t *testing.T) {
 		t.Errorf("envelopes never acknowledged: %v", fake.Unacked())
 	}
 
-	settle()
-	if n := len(e.tg.SentTo(ann.ID)); n != 2 {
+	slackSentinel(t, e, fake, root.TS, ann.ID, "sentinel for Ann")
+	if n := len(e.tg.SentTo(ann.ID)); n != 3 {
 		for _, s := range e.tg.SentTo(ann.ID) {
 			t.Logf("ann got %s %q", s.Method, s.Message.Text)
 		}
-		t.Errorf("Ann got %d messages, want 2: a redelivered envelope was sent twice", n)
+		t.Errorf("Ann got %d messages, want 3 (two replies, sentinel): a redelivered envelope was sent twice", n)
 	}
 	assertNoSecrets(t, e, slackfake.BotToken, slackfake.AppToken, slackfake.SigningSecret)
 }
