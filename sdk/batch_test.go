@@ -32,7 +32,7 @@ func (d *laneDesk) Configure(context.Context, sdk.ConfigureRequest) (sdk.Configu
 }
 
 func (d *laneDesk) Deliver(ctx context.Context, r sdk.DeliverRequest) (sdk.DeliverResponse, error) {
-	time.Sleep(d.delay)
+	time.Sleep(d.delay) // the desk's injected latency: a slow desk, so a batch can outlast its budget
 	d.mu.Lock()
 	d.seen = append(d.seen, r.Message.ID+"@"+string(r.ThreadRef))
 	d.mu.Unlock()

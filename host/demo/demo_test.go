@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/parley-dev/parley/host/demo"
 	"github.com/parley-dev/parley/host/internal/browsertest"
+	"github.com/parley-dev/parley/internal/testwait"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -279,19 +280,14 @@ func post(t *testing.T, url, body string) {
 
 func waitState(t *testing.T, page string, st *pageState, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	if !testwait.Poll(20*time.Second, func() bool {
 		*st = pageState{}
 		if err := json.Unmarshal([]byte(httpGet(t, page+"api/state")), st); err != nil {
 			t.Fatal(err)
 		}
-		if cond() {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within 20s; state: %+v", what, *st)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return cond()
+	}) {
+		t.Fatalf("no %s within 20s; state: %+v", what, *st)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/parley-dev/parley/host/dispatch"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/store/sqlite"
+	"github.com/parley-dev/parley/internal/testwait"
 	"github.com/parley-dev/parley/sdk"
 )
 
@@ -107,23 +108,21 @@ func run(t *testing.T, s store.Store, ch sdk.Channel, opts dispatch.Options) {
 // waitDone waits until nothing is pending in the outbox.
 func waitDone(t *testing.T, s store.Store) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	var last []store.Backlog
+	if !testwait.Poll(30*time.Second, func() bool {
 		bl, err := s.Backlog(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
-		pending := 0
+		last = bl
 		for _, b := range bl {
-			pending += b.Pending + b.Failed
+			if b.Pending+b.Failed > 0 {
+				return false
+			}
 		}
-		if pending == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still %d deliveries pending or failed: %+v", pending, bl)
-		}
-		time.Sleep(5 * time.Millisecond)
+		return true
+	}) {
+		t.Fatalf("deliveries still pending or failed after 30s: %+v", last)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/parley-dev/parley/host/dispatch"
 	"github.com/parley-dev/parley/host/logging"
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/internal/testwait"
 	"github.com/parley-dev/parley/sdk"
 )
 
@@ -220,9 +221,7 @@ func TestHungDeskDoesNotStarveOthers(t *testing.T) {
 	go func() { defer close(done); _ = d.Run(ctx) }()
 	t.Cleanup(func() { close(h.release); cancel(); <-done })
 
-	for h.hung.Load() < concurrency/2 {
-		time.Sleep(time.Millisecond)
-	}
+	testwait.For(t, "half the workers hang on the dead desk", func() bool { return h.hung.Load() >= concurrency/2 })
 	start := time.Now()
 	_, err := s.CommitInbound(t.Context(), store.Inbound{UpdateID: 1000, ChatID: 1, Channels: []string{"b"},
 		Messages: []sdk.Message{{ID: "b1", Kind: sdk.KindText, Text: "hello"}}})
@@ -369,16 +368,12 @@ func TestReplyWaitsForItsFilesPlugin(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Notify()
-	deadline := time.Now().Add(10 * time.Second)
-	for ch.tries.Load() < 10 {
+	testwait.For(t, "the reply is tried 10 times while its plugin is down", func() bool {
 		if failed, _ := s.Queue(t.Context(), 10, store.StateFailed); len(failed) > 0 {
 			t.Fatalf("the reply failed while its plugin was down: %+v", failed[0])
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the reply was tried %d times in 10s", ch.tries.Load())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return ch.tries.Load() >= 10
+	})
 	ch.up.Store(true)
 	waitDone(t, s)
 	if tg.sent.Load() != 1 {

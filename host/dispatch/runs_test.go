@@ -153,7 +153,7 @@ func TestRunBudgetGivesBackTheRest(t *testing.T) {
 	s := openStore(t)
 	ids := backlog(t, s, 1, 8)
 	b := &batchDesk{s: s, desk: desk{deliver: func(ctx context.Context, req sdk.DeliverRequest) (sdk.DeliverResponse, error) {
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // a slow desk: the latency is what exhausts the run's budget
 		return ok(ctx, req)
 	}}}
 	run(t, s, b, dispatch.Options{Concurrency: 4, RunLength: 32, RunBudget: 30 * time.Millisecond, Lease: time.Hour})

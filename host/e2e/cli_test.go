@@ -11,6 +11,7 @@ import (
 
 	"github.com/mymmrac/telego"
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
+	"github.com/parley-dev/parley/internal/testwait"
 )
 
 // parley runs a CLI command against the env's config and returns its
@@ -50,18 +51,16 @@ func TestOperatorCommands(t *testing.T) {
 	e.desk.FailNext(1000, 400) // the desk refuses: a permanent failure
 	e.tg.SendText(u.ID, "please fail")
 	var row string
-	deadline := time.Now().Add(20 * time.Second)
-	for row == "" {
+	if !testwait.Poll(20*time.Second, func() bool {
 		out, code = e.parley(t, "outbox")
 		for _, line := range strings.Split(out, "\n") {
 			if strings.Contains(line, "failed") && strings.HasPrefix(line, "delivery:") {
 				row = strings.Fields(line)[0]
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no failed delivery listed (exit %d):\n%s\n%s", code, out, tail(e.Logs(), 20))
-		}
-		time.Sleep(200 * time.Millisecond)
+		return row != ""
+	}) {
+		t.Fatalf("no failed delivery listed (exit %d):\n%s\n%s", code, out, tail(e.Logs(), 20))
 	}
 	e.desk.FailNext(0, 0)
 	if out, code = e.parley(t, "outbox", "retry", row); code != 0 {
@@ -71,16 +70,11 @@ func TestOperatorCommands(t *testing.T) {
 		t.Fatalf("retried delivery never arrived\n%s", tail(e.Logs(), 20))
 	}
 
-	deadline = time.Now().Add(15 * time.Second)
-	for {
+	if !testwait.Poll(15*time.Second, func() bool {
 		out, code = e.parley(t, "status")
-		if code == 0 && strings.Contains(out, "telegram-poller") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("status does not show the polling replica (exit %d):\n%s", code, out)
-		}
-		time.Sleep(300 * time.Millisecond)
+		return code == 0 && strings.Contains(out, "telegram-poller")
+	}) {
+		t.Fatalf("status does not show the polling replica (exit %d):\n%s", code, out)
 	}
 	if !strings.Contains(out, "desk") {
 		t.Fatalf("status lacks the channel backlog:\n%s", out)

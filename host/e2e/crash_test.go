@@ -13,6 +13,7 @@ import (
 
 	"github.com/mymmrac/telego"
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
+	"github.com/parley-dev/parley/internal/testwait"
 )
 
 // pluginPID finds the webhook plugin process started by the running host.
@@ -88,19 +89,19 @@ func crashInbound(t *testing.T, runLength int) {
 			for i := 0; i < users; i++ {
 				e.tg.SendText(ids[i], fmt.Sprintf("u%d-m%d", i, j))
 			}
-			time.Sleep(150 * time.Millisecond)
+			time.Sleep(150 * time.Millisecond) // pacing: spread the traffic across the kills below
 		}
 	}()
 
 	for round := 0; round < hostKills; round++ {
-		time.Sleep(400 * time.Millisecond)
+		time.Sleep(400 * time.Millisecond) // pacing: let traffic flow between kills
 		if round < pluginKills {
 			if pid := e.pluginPID(); pid != 0 {
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 			} else {
 				t.Errorf("round %d: no plugin process found to kill", round)
 			}
-			time.Sleep(300 * time.Millisecond)
+			time.Sleep(300 * time.Millisecond) // pacing: let the host notice the dead plugin before it dies too
 		}
 		e.kill()
 		e.start()
@@ -162,21 +163,21 @@ func TestCrashSafetyReplies(t *testing.T) {
 						t.Errorf("reply %s never accepted (last status %d, %v)", r.ID, status, err)
 						break
 					}
-					time.Sleep(100 * time.Millisecond)
+					time.Sleep(100 * time.Millisecond) // a desk's retry interval while parley is down
 				}
 			}
 		}
 	}()
 	for round := 0; round < 3; round++ {
-		time.Sleep(700 * time.Millisecond)
+		time.Sleep(700 * time.Millisecond) // pacing: let replies flow between kills
 		e.kill()
 		e.start()
 	}
 	<-sent
 
-	deadline := time.Now().Add(120 * time.Second)
-	for {
-		missing := 0
+	missing := 0
+	if !testwait.Poll(120*time.Second, func() bool {
+		missing = 0
 		for i, id := range ids {
 			texts := map[string]bool{}
 			for _, s := range e.tg.SentTo(id) {
@@ -188,13 +189,9 @@ func TestCrashSafetyReplies(t *testing.T) {
 				}
 			}
 		}
-		if missing == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d replies never reached Telegram\n%s", missing, users*perUser, tail(e.Logs(), 30))
-		}
-		time.Sleep(200 * time.Millisecond)
+		return missing == 0
+	}) {
+		t.Fatalf("%d of %d replies never reached Telegram\n%s", missing, users*perUser, tail(e.Logs(), 30))
 	}
 	dups := 0
 	for i, id := range ids {

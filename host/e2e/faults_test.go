@@ -8,6 +8,7 @@ import (
 
 	"github.com/mymmrac/telego"
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
+	"github.com/parley-dev/parley/internal/testwait"
 )
 
 // A storm of 429s from Telegram delays replies but loses none, and a user
@@ -33,12 +34,8 @@ func TestTelegramFaults(t *testing.T) {
 			t.Fatalf("reply: %d %s", status, body)
 		}
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for len(e.tg.SentTo(ann.ID)) < 8 {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of 8 replies arrived through the 429 storm\n%s", len(e.tg.SentTo(ann.ID)), tail(e.Logs(), 30))
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !testwait.Poll(60*time.Second, func() bool { return len(e.tg.SentTo(ann.ID)) >= 8 }) {
+		t.Fatalf("only %d of 8 replies arrived through the 429 storm\n%s", len(e.tg.SentTo(ann.ID)), tail(e.Logs(), 30))
 	}
 	for i, s := range e.tg.SentTo(ann.ID) {
 		if want := fmt.Sprintf("answer %d", i); s.Message.Text != want {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/parley-dev/parley/host/internal/webhookdesk"
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
+	"github.com/parley-dev/parley/internal/testwait"
 )
 
 // binDir holds bin/parley and bin/plugins/parley-channel-* built once for
@@ -223,14 +224,14 @@ func (e *env) start() {
 		e.t.Fatal(err)
 	}
 	e.cmd = cmd
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	if testwait.Poll(20*time.Second, func() bool {
 		resp, err := http.Get(e.public + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			return
 		}
-		time.Sleep(50 * time.Millisecond)
+		return err == nil
+	}) {
+		return
 	}
 	e.mu.Unlock()
 	e.t.Fatalf("parley did not start; log:\n%s", e.Logs())
@@ -306,12 +307,5 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // waitUntil polls cond until it holds or timeout passes, and reports
 // whether it held.
 func waitUntil(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return true
+	return testwait.Poll(timeout, cond)
 }

@@ -134,12 +134,17 @@ func TestHipChatHandles(t *testing.T) {
 		}
 	}
 
-	settle()
-	if n := len(e.tg.SentTo(ann.ID)); n != 1 {
-		t.Errorf("Ann got %d messages, want 1 (a help, unknown-handle or forged message reached her)", n)
+	// Sentinels: an agent's next message to each reaches them after anything
+	// that leaked.
+	say(fmt.Sprintf("#%d sentinel for Ann", handles["ann"]))
+	waitLastSent(t, e, ann.ID, "sentinel for Ann")
+	say(fmt.Sprintf("#%d sentinel for Bo", handles["bo"]))
+	waitLastSent(t, e, bo.ID, "sentinel for Bo")
+	if n := len(e.tg.SentTo(ann.ID)); n != 2 {
+		t.Errorf("Ann got %d messages, want 2 (reply, sentinel): a help, unknown-handle or forged message reached her", n)
 	}
-	if n := len(e.tg.SentTo(bo.ID)); n != 1 {
-		t.Errorf("Bo got %d messages, want 1", n)
+	if n := len(e.tg.SentTo(bo.ID)); n != 2 {
+		t.Errorf("Bo got %d messages, want 2 (reply, sentinel)", n)
 	}
 	assertNoSecrets(t, e, fake.Token(), hcWebhookSecret)
 }

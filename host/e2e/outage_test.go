@@ -8,6 +8,7 @@ import (
 
 	"github.com/mymmrac/telego"
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
+	"github.com/parley-dev/parley/internal/testwait"
 )
 
 // Telegram unreachable when parley starts: the host stays up (not ready),
@@ -19,7 +20,11 @@ func TestTelegramDownAtStart(t *testing.T) {
 	e.tg.Close()
 
 	e.start() // returns once the public listener answers
-	time.Sleep(2 * time.Second)
+	// Wait for the host's own word that it tried Telegram and failed, rather
+	// than a fixed time after which it probably has.
+	testwait.Within(t, 20*time.Second, "the host logs that Telegram is not reachable", func() bool {
+		return strings.Contains(e.Logs(), "Telegram is not reachable; retrying")
+	})
 	resp, err := http.Get(e.admin + "/readyz")
 	if err != nil {
 		t.Fatalf("admin listener down while Telegram is unreachable: %v\n%s", err, tail(e.Logs(), 20))

@@ -243,10 +243,10 @@ func TestReplicasPolling(t *testing.T) {
 			for i := 0; i < users; i++ {
 				e.tg.SendText(ids[i], fmt.Sprintf("u%d-m%d", i, j))
 			}
-			time.Sleep(300 * time.Millisecond)
+			time.Sleep(300 * time.Millisecond) // pacing: spread the traffic across the kill below
 		}
 	}()
-	time.Sleep(time.Second)
+	time.Sleep(time.Second) // pacing: kill the leader mid-stream, not before traffic starts
 	leader := e.poller(t, rs)
 	leader.kill(t)
 	t.Logf("killed the polling replica %s", leader.name)
@@ -327,7 +327,15 @@ func TestReplicasWebhook(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("forged secret token: status %d, want 401", resp.StatusCode)
 	}
-	time.Sleep(time.Second)
+	// A sentinel from the same chat: a forged update that had been accepted
+	// would have been committed before the 401 came back, and the sentinel
+	// follows it in the conversation's lane.
+	e.tg.SendText(ids[0], "sentinel")
+	if !e.desk.WaitFor(60*time.Second, func(r []webhookdesk.Delivery) bool {
+		return len(r) > 0 && r[len(r)-1].Message.Text == "sentinel"
+	}) {
+		t.Fatalf("the sentinel never reached the desk\n%s", tail(rs[0].Logs(), 30))
+	}
 	for _, d := range e.desk.Received() {
 		if d.Message.Text == "forged" {
 			t.Fatal("a forged update was stored and delivered")
@@ -381,6 +389,8 @@ func TestReplicasSlackSocketMode(t *testing.T) {
 			seen[s.Message.Text] = true
 		}
 	}
+	// No sentinel: replies reaching different replicas are committed in no
+	// fixed order (see above), so nothing is guaranteed to come last.
 	settle()
 	for _, id := range ids {
 		if n := len(e.tg.SentTo(id)); n != replies {

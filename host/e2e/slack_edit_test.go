@@ -42,8 +42,18 @@ func TestSlackUserEditUpdatesTheOriginal(t *testing.T) {
 	}) {
 		t.Fatalf("the edit never reached Slack; thread %+v\n%s", got, e.Logs())
 	}
-	settle() // a wrongly posted copy or a relayed echo would show up now
-	got = fake.Thread(slackfake.ChannelID, root.TS)
+	// Sentinels instead of a wait: Ann's next message goes to the thread after
+	// any wrongly posted copy of her edit, and an agent's reply reaches her
+	// after any relayed echo of the bot's edit.
+	const later = "sentinel from Ann"
+	e.tg.SendText(ann.ID, later)
+	if !fake.WaitFor(30*time.Second, func() bool {
+		got = fake.Thread(slackfake.ChannelID, root.TS)
+		return len(got) > 0 && got[len(got)-1].Text == later
+	}) {
+		t.Fatalf("Ann's sentinel never reached Slack; thread %+v\n%s", got, e.Logs())
+	}
+	got = got[:len(got)-1]
 	if len(got) != 1 {
 		for _, m := range got {
 			t.Logf("thread message %s: %q", m.TS, m.Text)
@@ -58,7 +68,8 @@ func TestSlackUserEditUpdatesTheOriginal(t *testing.T) {
 	if n := len(fake.Calls("chat.update")); n != 1 {
 		t.Errorf("%d chat.update calls, want 1", n)
 	}
-	if sent := e.tg.SentTo(ann.ID); len(sent) != 0 {
-		t.Errorf("Ann got %d messages: Slack's message_changed for the bot's edit was relayed", len(sent))
+	slackSentinel(t, e, fake, root.TS, ann.ID, "sentinel for Ann")
+	if sent := e.tg.SentTo(ann.ID); len(sent) != 1 {
+		t.Errorf("Ann got %d messages besides the sentinel: Slack's message_changed for the bot's edit was relayed", len(sent)-1)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/mymmrac/telego"
+
+	"github.com/parley-dev/parley/internal/testwait"
 )
 
 // setMode rewrites the env's config to the given Telegram intake mode.
@@ -36,12 +38,8 @@ func TestWebhookMode(t *testing.T) {
 	e := newEnv(t, "")
 	e.setMode(t, "webhook")
 	e.start()
-	deadline := time.Now().Add(15 * time.Second)
-	for e.tg.WebhookURL() == "" {
-		if time.Now().After(deadline) {
-			t.Fatalf("parley never called setWebhook\n%s", tail(e.Logs(), 20))
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !testwait.Poll(15*time.Second, func() bool { return e.tg.WebhookURL() != "" }) {
+		t.Fatalf("parley never called setWebhook\n%s", tail(e.Logs(), 20))
 	}
 	if got, want := e.tg.WebhookURL(), e.public+"/telegram/webhook"; got != want {
 		t.Fatalf("webhook URL %q, want %q", got, want)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/parley-dev/parley/internal/testwait"
 	"github.com/parley-dev/parley/sdk"
 )
 
@@ -166,13 +167,7 @@ func statusOf(t *testing.T, m *Manager, name string) Status {
 // eventually polls cond until it holds, failing the test after 10s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testwait.For(t, what, cond)
 }
 
 // recordingHost is the host's reply service as a plugin sees it.

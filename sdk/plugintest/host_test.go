@@ -51,7 +51,7 @@ func TestRecordingHostWaitReplies(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			time.Sleep(time.Duration(i) * 5 * time.Millisecond)
+			time.Sleep(time.Duration(i) * 5 * time.Millisecond) // stagger: replies trickle in while AssertReplies waits
 			_, _ = h.PostReply(context.Background(), sdk.Reply{ConversationID: "c", ExternalID: string(rune('a' + i))})
 		}()
 	}

@@ -119,7 +119,7 @@ func TestReplicasShareRuns(t *testing.T) {
 						return
 					}
 					if len(ds) == 0 {
-						time.Sleep(time.Millisecond)
+						time.Sleep(time.Millisecond) // a worker's idle pause: nothing to claim yet
 						continue
 					}
 					// Split the claim into runs, checking their shape.

@@ -203,7 +203,7 @@ func TestDeliveryHeadsUnderConcurrentWriters(t *testing.T) {
 					return
 				}
 				if len(ds) == 0 {
-					time.Sleep(time.Millisecond)
+					time.Sleep(time.Millisecond) // a worker's idle pause: nothing to claim yet
 					continue
 				}
 				// Work each run in order; a failure (put back by an operator

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/internal/testwait"
 	"github.com/parley-dev/parley/sdk"
 )
 
@@ -261,16 +262,13 @@ func TestFinishSurvivesATerminatedConnection(t *testing.T) {
 		if _, err := admin.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, name); err != nil {
 			t.Fatal(err)
 		}
-		for {
+		testwait.For(t, "every backend of the test database is gone", func() bool {
 			var n int
 			if err := admin.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity WHERE datname = $1`, name).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
-			if n == 0 {
-				return
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+			return n == 0
+		})
 	}
 	steps := []struct {
 		what string

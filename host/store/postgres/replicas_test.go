@@ -177,7 +177,7 @@ func TestReplicasShareTheQueues(t *testing.T) {
 						return
 					}
 					if len(ds)+len(rs) == 0 {
-						time.Sleep(time.Millisecond)
+						time.Sleep(time.Millisecond) // a worker's idle pause: nothing to claim yet
 						continue
 					}
 					for _, d := range ds {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/parley-dev/parley/host/telegram/intake"
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
+	"github.com/parley-dev/parley/internal/testwait"
 )
 
 // logBuffer collects JSON log lines safely from the poller's goroutine.
@@ -132,10 +133,7 @@ func TestAtLeastOnce(t *testing.T) {
 	}
 	// The next poll confirms the batch, and only then.
 	want := a[2].ID + 1
-	deadline := time.Now().Add(10 * time.Second)
-	for s.Offset() != want && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	testwait.For(t, "the next poll confirms the batch", func() bool { return s.Offset() == want })
 	if err := stop(); err != nil {
 		t.Fatalf("Run = %v", err)
 	}
@@ -229,15 +227,23 @@ func TestConflictBacksOffWithClearError(t *testing.T) {
 func TestConflictIsNotATightLoop(t *testing.T) {
 	s := fake(t)
 	s.Inject(telegramtest.Fault{Method: "getUpdates", Status: 409, Times: -1})
-	p := poller(s, &logBuffer{}, 0, func(context.Context, []intake.Update) error { return nil })
+	logs := &logBuffer{}
+	p := poller(s, logs, 0, func(context.Context, []intake.Update) error { return nil })
 	p.ConflictBackoff, p.MaxBackoff = 0, 0 // defaults: seconds
 	stop, _ := run(t, p)
-	time.Sleep(300 * time.Millisecond)
+	// The conflict log is written when the poller decides how long to wait,
+	// so it is a sentinel: once it is there, the retry is scheduled. Without
+	// an injected clock, the logged wait is what the test can check exactly.
+	testwait.For(t, "the poller logs the 409", func() bool { return len(logs.records("409 Conflict")) > 0 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	if n := s.Calls("getUpdates"); n != 1 {
-		t.Fatalf("%d getUpdates calls in 300ms under a permanent 409, want 1", n)
+	recs := logs.records("409 Conflict")
+	if wait := retryIn(recs[0]); wait < time.Second {
+		t.Fatalf("permanent 409 retried after %s, want the default backoff of seconds", wait)
+	}
+	if n := s.Calls("getUpdates"); n != 1 || len(recs) != 1 {
+		t.Fatalf("%d getUpdates calls and %d conflict logs under a permanent 409 before the backoff ended, want 1", n, len(recs))
 	}
 }
 
@@ -293,14 +299,13 @@ func TestNetworkErrorsBackOffWithoutToken(t *testing.T) {
 		Handler: func(context.Context, []intake.Update) error { return nil },
 		Logger:  slog.New(slog.NewJSONHandler(logs, nil)), MinBackoff: 20 * time.Millisecond, MaxBackoff: 80 * time.Millisecond}
 	stop, _ := run(t, p)
-	time.Sleep(300 * time.Millisecond)
+	// Four failures take the backoff 20, 40, 80 (the cap), 80 ms: enough to
+	// see it grow and stop growing, however slow the machine.
+	testwait.For(t, "four failed polls are logged", func() bool { return len(logs.records("getUpdates failed")) >= 4 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	recs := logs.records("getUpdates failed")
-	if len(recs) < 2 {
-		t.Fatalf("want repeated retries, got %s", logs)
-	}
 	if strings.Contains(logs.String(), token) || strings.Contains(logs.String(), "AAAAAAAAAAAAAAAAAAAA") {
 		t.Fatalf("token in logs: %s", logs)
 	}
@@ -326,9 +331,7 @@ func TestCancelStopsPromptly(t *testing.T) {
 	p := poller(s, &logBuffer{}, 0, func(context.Context, []intake.Update) error { return nil })
 	p.Timeout = 50 * time.Second
 	stop, _ := run(t, p)
-	for s.Calls("getUpdates") == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	testwait.For(t, "the first long poll starts", func() bool { return s.Calls("getUpdates") > 0 })
 	res := make(chan error, 1)
 	go func() { res <- stop() }()
 	select {

@@ -2,10 +2,17 @@ package sender
 
 import (
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
+// The eviction is a timer, so the test runs in a synctest bubble: the idle
+// period passes on the fake clock, exactly and at once.
 func TestIdleChatLimitersAreEvicted(t *testing.T) {
+	synctest.Test(t, testIdleChatLimitersAreEvicted)
+}
+
+func testIdleChatLimitersAreEvicted(t *testing.T) {
 	o := Options{PerChatInterval: time.Millisecond, PerChatBurst: 1, GlobalRate: 1e6, IdleEvict: 300 * time.Millisecond}
 	o.defaults()
 	l := newLimits(o)
@@ -17,8 +24,8 @@ func TestIdleChatLimitersAreEvicted(t *testing.T) {
 	if n := l.size(); n != 50 {
 		t.Fatalf("%d limiters after 50 chats", n)
 	}
-	l.pause(7, time.Minute) // a paused chat must keep its pause
-	time.Sleep(400 * time.Millisecond)
+	l.pause(7, time.Minute)                            // a paused chat must keep its pause
+	time.Sleep(300*time.Millisecond + time.Nanosecond) // fake time: just past IdleEvict
 	if err := l.wait(t.Context(), 1000); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/mymmrac/telego"
 	"github.com/parley-dev/parley/host/telegram/sender"
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
+	"github.com/parley-dev/parley/internal/testwait"
 	"github.com/parley-dev/parley/sdk"
 )
 
@@ -415,10 +416,11 @@ func TestRetryAfterRespectsContext(t *testing.T) {
 	e.fake.TooManyRequests("sendMessage", 1, 30)
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() {
-		for e.fake.Served429() == 0 {
-			time.Sleep(5 * time.Millisecond)
+		// Poll, not For: t.Fatalf may not be called off the test goroutine; a
+		// timeout here leaves ctx live and the check below fails instead.
+		if testwait.Poll(testwait.DefaultTimeout, func() bool { return e.fake.Served429() > 0 }) {
+			cancel()
 		}
-		cancel()
 	}()
 	_, err := e.sender(fast).SendText(ctx, ann, "hello")
 	if !errors.Is(err, context.Canceled) {

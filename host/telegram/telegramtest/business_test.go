@@ -8,12 +8,12 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/mymmrac/telego"
 	tu "github.com/mymmrac/telego/telegoutil"
 
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
+	"github.com/parley-dev/parley/internal/testwait"
 )
 
 func TestBusinessConnectionAndMessages(t *testing.T) {
@@ -265,16 +265,11 @@ func TestAllowedUpdatesCoverNewTypes(t *testing.T) {
 	in := bot.SendBusinessText(conn.ID, ann.ID, "kept")
 	bot.DeleteBusinessMessages(conn.ID, ann.ID, in.MessageID)
 	s.React(ann.ID, msg.MessageID, ann.ID, "🔥")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	testwait.For(t, "the webhook receives three updates", func() bool {
 		mu.Lock()
-		n := len(kinds)
-		mu.Unlock()
-		if n >= 3 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		defer mu.Unlock()
+		return len(kinds) >= 3
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if !slices.Equal(kinds, []string{"business_message", "deleted_business_messages", "message_reaction"}) {

@@ -16,6 +16,7 @@ import (
 	tu "github.com/mymmrac/telego/telegoutil"
 
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
+	"github.com/parley-dev/parley/internal/testwait"
 )
 
 // start runs a fake for one test.
@@ -162,8 +163,11 @@ func TestLongPollReturnsEarly(t *testing.T) {
 	b := bot(t, s, "")
 	u := s.AddUser(telego.User{})
 	go func() {
-		time.Sleep(100 * time.Millisecond)
-		s.SendText(u.ID, "late")
+		// Send once the long poll has arrived, so it is answered by the
+		// message rather than by an update that was already queued.
+		if testwait.Poll(testwait.DefaultTimeout, func() bool { return s.Calls("getUpdates") > 0 }) {
+			s.SendText(u.ID, "late")
+		}
 	}()
 	ups, err := b.GetUpdates(t.Context(), &telego.GetUpdatesParams{Timeout: 30})
 	if err != nil {
@@ -191,9 +195,10 @@ func TestConflicts(t *testing.T) {
 		first <- err
 	}()
 	// Wait until the first poll is pending, then poll again: the first one ends with 409.
-	for s.Calls("getUpdates") == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	testwait.For(t, "the first poll arrives", func() bool { return s.Calls("getUpdates") > 0 })
+	// The fake counts a call before it registers the poll as pending and has
+	// no signal for the latter; this short pause covers that gap, and is not
+	// what the test asserts on.
 	time.Sleep(20 * time.Millisecond)
 	second := make(chan error, 1)
 	go func() {

@@ -13,6 +13,7 @@ import (
 	"github.com/mymmrac/telego"
 
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
+	"github.com/parley-dev/parley/internal/testwait"
 )
 
 // TestEveryKindOfUpdateReachesTelego pushes each kind of message the host must handle and checks
@@ -190,10 +191,7 @@ func TestWebhookDeliveryAndRedelivery(t *testing.T) {
 	if err := b.SetWebhook(t.Context(), &telego.SetWebhookParams{URL: hook.URL + "/hook", SecretToken: "s3cret"}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for s.Pending() > 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	testwait.For(t, "the webhook takes every pending update", func() bool { return s.Pending() == 0 })
 	mu.Lock()
 	defer mu.Unlock()
 	if len(got) != 2 || got[0] != "first" || got[1] != "second" {
