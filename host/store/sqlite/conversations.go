@@ -118,6 +118,19 @@ func (s *Store) SetBlocked(ctx context.Context, conversationID string, blocked b
 // before the update's messages. in.Time must be set.
 func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *store.CommitResult) error {
 	now := in.Time
+	if !in.CloseCurrent {
+		// The common case in one statement, as before lifecycles: the
+		// chat's live conversation (found through the partial unique
+		// index on live chats) refreshed in place.
+		c, err := touchConversation(ctx, tx, `chat_id = ?11 AND state <> 'closed'`, in.ChatID, in)
+		if err == nil {
+			res.Conversation = c
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
 	c, err := conversationWhere(ctx, tx, `c.chat_id = ? ORDER BY c.number DESC LIMIT 1`, in.ChatID)
 	found := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -157,13 +170,14 @@ func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *sto
 		res.Created = true
 		return err
 	}
-	res.Conversation, err = touchConversation(ctx, tx, c.ID, in)
+	res.Conversation, err = touchConversation(ctx, tx, `id = ?11`, c.ID, in)
 	return err
 }
 
 // touchConversation records an update's time, contact and start payload
-// on an existing conversation.
-func touchConversation(ctx context.Context, tx *wtx, id string, in store.Inbound) (store.Conversation, error) {
+// on the existing conversation where (which names its one argument ?11)
+// selects; sql.ErrNoRows (wrapped) when there is none.
+func touchConversation(ctx context.Context, tx *wtx, where string, arg any, in store.Inbound) (store.Conversation, error) {
 	payload := ""
 	if in.StartPayload != nil {
 		payload = *in.StartPayload
@@ -180,8 +194,8 @@ func touchConversation(ctx context.Context, tx *wtx, id string, in store.Inbound
 		language_code = CASE WHEN ?2 THEN ?7 ELSE language_code END,
 		photo_url = CASE WHEN ?2 THEN ?8 ELSE photo_url END,
 		start_payload = CASE WHEN ?9 THEN ?10 ELSE start_payload END
-		WHERE id = ?11 RETURNING `+returningCols, dbTime(in.Time), hasContact, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username,
-		ct.LanguageCode, ct.PhotoURL, in.StartPayload != nil, payload, id)
+		WHERE `+where+` RETURNING `+returningCols, dbTime(in.Time), hasContact, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username,
+		ct.LanguageCode, ct.PhotoURL, in.StartPayload != nil, payload, arg)
 	c, err := scanConversation(row)
 	if err != nil {
 		return store.Conversation{}, fmt.Errorf("storing the conversation of chat %d: %w", in.ChatID, err)
