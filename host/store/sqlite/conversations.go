@@ -130,6 +130,15 @@ func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *sto
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
+		// The next most common: a chat never seen, in one more statement.
+		c, err = insertConversation(ctx, tx, in, nil, true)
+		if err == nil {
+			res.Conversation, res.Created = c, true
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 	}
 	c, err := conversationWhere(ctx, tx, `c.chat_id = ? ORDER BY c.number DESC LIMIT 1`, in.ChatID)
 	found := err == nil
@@ -166,7 +175,7 @@ func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *sto
 		}
 	}
 	if !found {
-		res.Conversation, err = insertConversation(ctx, tx, in, prev)
+		res.Conversation, err = insertConversation(ctx, tx, in, prev, false)
 		res.Created = true
 		return err
 	}
@@ -207,8 +216,10 @@ func touchConversation(ctx context.Context, tx *wtx, where string, arg any, in s
 var returningCols = strings.ReplaceAll(conversationCols, "c.", "")
 
 // insertConversation starts a conversation of in.ChatID with the next
-// Number, following prev when the chat had one.
-func insertConversation(ctx context.Context, tx *wtx, in store.Inbound, prev *store.Conversation) (store.Conversation, error) {
+// Number, following prev when the chat had one. With onlyFirst it inserts
+// nothing, and answers sql.ErrNoRows (wrapped), when the chat has any
+// conversation already.
+func insertConversation(ctx context.Context, tx *wtx, in store.Inbound, prev *store.Conversation, onlyFirst bool) (store.Conversation, error) {
 	payload := ""
 	if in.StartPayload != nil {
 		payload = *in.StartPayload
@@ -226,13 +237,15 @@ func insertConversation(ctx context.Context, tx *wtx, in store.Inbound, prev *st
 		ct = prev.Contact
 	}
 	id := ident.Conversation()
-	_, err := tx.ExecContext(ctx, `INSERT INTO conversations (id, number, chat_id, telegram_user_id,
+	c, err := scanConversation(tx.QueryRowContext(ctx, `INSERT INTO conversations (id, number, chat_id, telegram_user_id,
 		first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at, previous_id, previous_number)
-		VALUES (?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM conversations), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)`,
+		SELECT ?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM conversations), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12
+		WHERE NOT ?13 OR NOT EXISTS (SELECT 1 FROM conversations WHERE chat_id = ?2)
+		RETURNING `+returningCols,
 		id, in.ChatID, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username, ct.LanguageCode,
-		ct.PhotoURL, payload, dbTime(in.Time), prevID, prevNumber)
+		ct.PhotoURL, payload, dbTime(in.Time), prevID, prevNumber, onlyFirst))
 	if err != nil {
 		return store.Conversation{}, fmt.Errorf("storing the conversation of chat %d: %w", in.ChatID, err)
 	}
-	return conversationWhere(ctx, tx, `c.id = ?`, id)
+	return c, nil
 }
