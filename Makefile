@@ -23,10 +23,11 @@ build:
 		$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/plugins/parley-channel-$$p ./plugins/$$p || exit 1; \
 	done
 
-## test: the whole suite with the race detector (end-to-end tests build the binaries themselves)
+## test: the whole suite with the race detector, never from the test cache (end-to-end tests build
+## the binaries themselves, which the cache cannot see)
 test: build
 	$(GO) vet ./...
-	$(GO) test -race -timeout 30m ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 ## test-short: unit tests only
 test-short:
