@@ -31,3 +31,17 @@ func TestNextState(t *testing.T) {
 		t.Error("an unknown action was accepted")
 	}
 }
+
+func TestNoticeCodeLifecycle(t *testing.T) {
+	for _, c := range []NoticeCode{NoticeConversationClaimed, NoticeConversationUnclaimed, NoticeConversationClosed,
+		NoticeConversationReopened, NoticeActionIgnored, NoticeRating} {
+		if !c.Lifecycle() {
+			t.Errorf("%s is a lifecycle notice", c)
+		}
+	}
+	for _, c := range []NoticeCode{NoticeUserBlocked, NoticeDeliveryFailed, NoticeDataErased, ""} {
+		if c.Lifecycle() {
+			t.Errorf("%q is not a lifecycle notice", c)
+		}
+	}
+}

@@ -233,6 +233,18 @@ const (
 	NoticeRating NoticeCode = "rating"
 )
 
+// Lifecycle reports whether c is about a conversation's lifecycle: a
+// claim, unclaim, close or reopen, an ignored action, or a rating. Desks
+// with Capabilities.Lifecycle show these their own way.
+func (c NoticeCode) Lifecycle() bool {
+	switch c {
+	case NoticeConversationClaimed, NoticeConversationUnclaimed, NoticeConversationClosed,
+		NoticeConversationReopened, NoticeActionIgnored, NoticeRating:
+		return true
+	}
+	return false
+}
+
 // Reasons a conversation was closed (Notice.Reason).
 const (
 	CloseByAgent    = "agent"

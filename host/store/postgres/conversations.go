@@ -79,16 +79,7 @@ func (s *Store) Conversations(ctx context.Context, limit int) ([]store.Conversat
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+conversationCols+` FROM conversations c
-		ORDER BY c.updated_at DESC, c.number DESC LIMIT $1`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("listing conversations: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Conversation, error) { return scanConversation(r) })
-	if err != nil {
-		return nil, fmt.Errorf("listing conversations: %w", err)
-	}
-	return out, nil
+	return s.listConversations(ctx, `true ORDER BY c.updated_at DESC, c.number DESC LIMIT $1`, limit)
 }
 
 // SetBlocked marks a conversation blocked or unblocked.

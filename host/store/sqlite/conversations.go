@@ -77,24 +77,7 @@ func (s *Store) Conversations(ctx context.Context, limit int) ([]store.Conversat
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT `+conversationCols+` FROM conversations c
-		ORDER BY c.updated_at DESC, c.number DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("listing conversations: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Conversation
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("listing conversations: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("listing conversations: %w", err)
-	}
-	return out, nil
+	return s.listConversations(ctx, `1 ORDER BY c.updated_at DESC, c.number DESC LIMIT ?`, limit)
 }
 
 // SetBlocked marks a conversation blocked or unblocked.

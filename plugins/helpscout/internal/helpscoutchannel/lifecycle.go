@@ -162,15 +162,7 @@ func personName(p *hsapi.Person) string {
 
 // isLifecycle reports whether a notice is one deliverLifecycle handles.
 func isLifecycle(n *sdk.Notice) bool {
-	if n == nil {
-		return false
-	}
-	switch n.Code {
-	case sdk.NoticeConversationClaimed, sdk.NoticeConversationUnclaimed, sdk.NoticeConversationClosed,
-		sdk.NoticeConversationReopened, sdk.NoticeActionIgnored, sdk.NoticeRating:
-		return true
-	}
-	return false
+	return n != nil && n.Code.Lifecycle()
 }
 
 // deliverLifecycle shows a lifecycle notice in Help Scout. A close or

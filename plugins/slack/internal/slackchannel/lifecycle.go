@@ -132,15 +132,7 @@ func (st *state) reactionHint() string {
 // lifecycleNotice reports whether a notice is about the conversation's
 // lifecycle, which this desk shows in its own way.
 func lifecycleNotice(n *sdk.Notice) bool {
-	if n == nil {
-		return false
-	}
-	switch n.Code {
-	case sdk.NoticeConversationClaimed, sdk.NoticeConversationUnclaimed, sdk.NoticeConversationClosed,
-		sdk.NoticeConversationReopened, sdk.NoticeActionIgnored, sdk.NoticeRating:
-		return true
-	}
-	return false
+	return n != nil && n.Code.Lifecycle()
 }
 
 // changesState reports whether a notice changes what the header shows.
