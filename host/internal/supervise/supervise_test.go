@@ -16,16 +16,17 @@ func untilDone(ctx context.Context) error {
 
 func TestFirstErrorStopsEveryTaskAndWins(t *testing.T) {
 	boom := errors.New("boom")
-	second := make(chan struct{})
 	var stopping []error
 	drained, err := Run(context.Background(), Options{Grace: time.Minute, Stopping: func(err error) { stopping = append(stopping, err) }},
 		Task{Name: "dispatcher", Run: untilDone},
 		Task{Name: "admin listener", Run: func(context.Context) error {
-			defer close(second)
 			return boom
 		}},
 		Task{Name: "heartbeat", Run: func(ctx context.Context) error {
-			<-second // fails only after the first error, while the group stops
+			// Fails only once the group is stopping: the cancellation,
+			// not a second fault. (Failing merely after the first task
+			// returned would race errgroup recording the first error.)
+			<-ctx.Done()
 			return errors.New("late")
 		}},
 	)
