@@ -70,7 +70,10 @@ func (c *Channel) mirrorReaction(ctx context.Context, st *state, ref threadRef, 
 	// An edit's reply id is "<ts>@edit:<ts>": the reaction is on the post.
 	ts, _, _ := strings.Cut(n.ReplyExternalID, "@")
 	name, ok := slackName(n.Emoji)
-	if !ok || !slackTS.MatchString(ts) {
+	// A reply another channel sent (SourceChannel names the reply's
+	// channel) has an id this workspace does not know.
+	ours := n.SourceChannel == "" || n.SourceChannel == st.name
+	if !ok || !ours || !slackTS.MatchString(ts) {
 		return "", false, nil
 	}
 	op, call := "reactions.add", st.api.AddReactionContext

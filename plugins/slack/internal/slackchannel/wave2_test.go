@@ -80,7 +80,7 @@ func TestCustomerReactionsShowOnTheAgentsReply(t *testing.T) {
 	reply := agentReply(t, e, root, "It ships today.")
 	before := len(e.fake.Thread(slackfake.ChannelID, root))
 
-	e.deliver(reaction(sdk.Notice{Text: "The customer reacted 👍 to your reply.", Emoji: "👍", ReplyExternalID: reply}), ref)
+	e.deliver(reaction(sdk.Notice{Text: "The customer reacted 👍 to your reply.", Emoji: "👍", ReplyExternalID: reply, SourceChannel: "slack"}), ref)
 	e.deliver(reaction(sdk.Notice{Text: "The customer reacted ❤️ to your reply.", Emoji: "❤️", ReplyExternalID: reply}), ref)
 	rs := e.fake.Reactions(slackfake.ChannelID, reply)
 	if len(rs) != 2 || rs[0].Name != "+1" || rs[1].Name != "heart" || !slices.Equal(rs[0].Users, []string{slackfake.BotUserID}) {
@@ -99,6 +99,12 @@ func TestCustomerReactionsShowOnTheAgentsReply(t *testing.T) {
 	e.deliver(reaction(sdk.Notice{Text: "The customer reacted 🫠 to your reply.", Emoji: "🫠", ReplyExternalID: reply}), ref)
 	if got := lastInThread(t, e.fake, root).Text; got != "🫠 _The customer reacted 🫠 to your reply._" {
 		t.Errorf("unmappable reaction line %q", got)
+	}
+	// On a reply another channel sent, the id is not this workspace's.
+	e.deliver(reaction(sdk.Notice{Text: "The customer reacted 👏 to an agent's reply.", Emoji: "👏", ReplyExternalID: reply, SourceChannel: "slack-de"}), ref)
+	if got := lastInThread(t, e.fake, root).Text; got != "👏 _The customer reacted 👏 to an agent's reply._" ||
+		len(e.fake.Reactions(slackfake.ChannelID, reply)) != 1 {
+		t.Errorf("reaction on another channel's reply: line %q, reactions %+v; want a line and no reaction", got, e.fake.Reactions(slackfake.ChannelID, reply))
 	}
 	e.deliver(reaction(sdk.Notice{Text: "The customer reacted 🔥 to their message “where is my order?”.", Emoji: "🔥", MessageID: "m-1"}), ref)
 	if got := lastInThread(t, e.fake, root).Text; got != "🔥 _The customer reacted 🔥 to their message “where is my order?”._" {
