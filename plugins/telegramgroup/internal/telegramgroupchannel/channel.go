@@ -108,7 +108,7 @@ func (c *Channel) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.
 	if err != nil {
 		return sdk.ConfigureResponse{Errors: []sdk.ConfigError{{Key: "bot_token", Message: "telego refused the token"}}}, nil
 	}
-	st := &state{cfg: cfg, bot: bot, host: req.Host, log: log, gate: &gate{now: c.now}, secret: webhookSecret(cfg.BotToken)}
+	st := &state{cfg: cfg, bot: bot, host: req.Host, log: log, gate: &gate{now: c.now}, secret: WebhookSecret(cfg.BotToken)}
 	resp, err := c.check(ctx, st)
 	if err != nil || len(resp.Errors) > 0 {
 		return resp, err

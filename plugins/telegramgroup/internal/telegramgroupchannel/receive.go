@@ -135,9 +135,10 @@ func (st *state) hand(ctx context.Context, out outcome) error {
 	return nil
 }
 
-// webhookSecret is the setWebhook secret_token: derived from the token, so
-// every replica and restart agrees on it without a key of its own.
-func webhookSecret(token string) string {
+// WebhookSecret is the secret_token the channel gives setWebhook for a
+// token: derived from it, so every replica and restart agrees on it
+// without a key of its own.
+func WebhookSecret(token string) string {
 	mac := hmac.New(sha256.New, []byte(token))
 	mac.Write([]byte("parley telegramgroup webhook"))
 	return hex.EncodeToString(mac.Sum(nil))
