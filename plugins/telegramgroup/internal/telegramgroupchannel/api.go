@@ -57,14 +57,14 @@ func classify(method string, err error, token string) error {
 	if e, ok := apiError(err); ok {
 		switch {
 		case e.ErrorCode == http.StatusTooManyRequests:
-			return sdk.RetryAfter(fmt.Errorf("telegram %s: %s", method, e.Description), retryAfter(e))
+			return sdk.RetryAfter(fmt.Errorf("telegram %s: %w", method, e), retryAfter(e))
 		case e.ErrorCode == http.StatusUnauthorized || e.ErrorCode == http.StatusNotFound:
 			// A revoked token: the operator can fix it, so keep retrying.
-			return fmt.Errorf("telegram %s: the staff bot's token was refused (%s): check bot_token", method, e.Description)
+			return fmt.Errorf("telegram %s: the staff bot's token was refused (%w): check bot_token", method, e)
 		case e.ErrorCode >= 400 && e.ErrorCode < 500:
-			return sdk.Permanent(fmt.Errorf("telegram %s: %s", method, e.Description))
+			return sdk.Permanent(fmt.Errorf("telegram %s: %w", method, e))
 		}
-		return fmt.Errorf("telegram %s: %d %s", method, e.ErrorCode, e.Description)
+		return fmt.Errorf("telegram %s: %w", method, e)
 	}
 	return fmt.Errorf("telegram %s: %w", method, scrub(err, token))
 }
@@ -123,7 +123,11 @@ func (st *state) call(ctx context.Context, method string, committed bool, fn fun
 		if !ok || e.ErrorCode != http.StatusTooManyRequests {
 			return classify(method, err, st.cfg.BotToken)
 		}
-		st.gate.pause(retryAfter(e))
+		wait := retryAfter(e)
+		st.gate.pause(wait)
+		if !committed && wait > maxFirstWait {
+			return sdk.RetryAfter(fmt.Errorf("telegram %s: the staff group's rate limit: %w", method, e), wait)
+		}
 		st.log.Debug("the group's rate limit: waiting", "method", method, "retry_after", retryAfter(e))
 	}
 }
