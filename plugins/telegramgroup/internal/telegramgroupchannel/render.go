@@ -103,7 +103,7 @@ func body(m sdk.Message) string {
 		text = "" // the sticker shows itself
 	}
 	if l := m.Location; l != nil && l.MapURL != "" {
-		text = joinLines(text, fmt.Sprintf("<a href=\"%s\">Map</a>", format.EscapeHTML(l.MapURL)))
+		text = joinLines(text, "🗺 "+format.EscapeHTML(l.MapURL))
 	}
 	if text != "" {
 		lines = append(lines, text)
