@@ -138,7 +138,7 @@ func toSDKEntities(text string, es []telego.MessageEntity) []sdk.Entity {
 	var out []sdk.Entity
 	for _, e := range es {
 		end := e.Offset + e.Length
-		if e.Offset < 0 || e.Length <= 0 || end >= len(runeAt)+1 || end > len(runeAt)-1 {
+		if e.Offset < 0 || e.Length <= 0 || end > len(runeAt)-1 {
 			continue
 		}
 		out = append(out, sdk.Entity{Type: e.Type, Offset: runeAt[e.Offset], Length: runeAt[end] - runeAt[e.Offset],
