@@ -106,6 +106,15 @@ func TestFiles(t *testing.T) {
 		t.Errorf("photo sent as %s caption %q files %+v", last.Method, last.Caption, last.Files)
 	}
 
+	// A file the host cannot serve is still shown, as its link.
+	gone := sdk.Message{ID: "p3", Kind: sdk.KindDocument, Text: "the invoice", Attachments: []sdk.Attachment{
+		{Kind: "document", Name: "invoice.pdf", FileRef: "gone", URL: "https://parley.example/files/invoice"}}}
+	mustDeliver(t, e, gone, ref)
+	msgs = e.topicMessages(topic)
+	if l := msgs[len(msgs)-1]; !strings.Contains(l.Text, "the invoice") || !strings.Contains(l.Text, "invoice.pdf") {
+		t.Errorf("a file the host could not serve went as %s %q", l.Method, l.Text)
+	}
+
 	big := sdk.Message{ID: "p2", Kind: sdk.KindDocument, Text: "Document: backup.zip", Attachments: []sdk.Attachment{
 		{Kind: "document", Name: "backup.zip", Size: 25 << 20, TooLarge: true, FileRef: "big"}}}
 	mustDeliver(t, e, big, ref)

@@ -171,6 +171,12 @@ const maxUpload = 50 << 20
 func (d *delivery) upload(ctx context.Context, a sdk.Attachment, caption string) (string, error) {
 	st := d.st
 	rc, info, err := st.host.OpenFile(ctx, a.FileRef)
+	if err != nil && sdk.IsPermanent(err) && ctx.Err() == nil {
+		// The host cannot serve the file (gone, refused by Telegram): the
+		// agent still sees that it came, as its link or alert.
+		st.log.Info("the host could not serve a file; posting it as a link", "kind", a.Kind, "error", err)
+		return d.send(ctx, joinLines(caption, fileLine(a)))
+	}
 	if err != nil {
 		return "", fmt.Errorf("open %s: %w", a.Kind, err)
 	}
