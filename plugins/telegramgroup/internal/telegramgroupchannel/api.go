@@ -75,14 +75,22 @@ func is(err error, text string) bool {
 	return ok && e.ErrorCode == http.StatusBadRequest && strings.Contains(e.Description, text)
 }
 
-// gate holds the staff bot's sends to the group while Telegram's
-// retry_after runs (about 20 messages a minute per group): every lane
-// waits out the same pause instead of each earning its own 429.
+// gate paces the staff bot's messages to the group. Telegram takes about
+// 20 a minute from a bot in one group and answers more with 429 and a
+// retry_after; the gate keeps to that window itself, across every lane,
+// and after a 429 holds every send until the retry_after has passed.
 type gate struct {
 	mu    sync.Mutex
-	until time.Time
+	until time.Time   // a 429's retry_after ends
+	sends []time.Time // the messages of the last minute, oldest first
 	now   func() time.Time
 }
+
+// Telegram's group limit: groupRate messages per groupWindow.
+const (
+	groupRate   = 20
+	groupWindow = time.Minute
+)
 
 func (g *gate) pause(d time.Duration) {
 	g.mu.Lock()
@@ -92,10 +100,35 @@ func (g *gate) pause(d time.Duration) {
 	}
 }
 
-func (g *gate) remaining() time.Duration {
+// reserve takes a slot for one message (message: a send, counted in the
+// window) and returns 0, or how long to wait before asking again.
+func (g *gate) reserve(message bool) time.Duration {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.until.Sub(g.now())
+	now := g.now()
+	if d := g.until.Sub(now); d > 0 {
+		return d
+	}
+	if !message {
+		return 0
+	}
+	for len(g.sends) > 0 && now.Sub(g.sends[0]) >= groupWindow {
+		g.sends = g.sends[1:]
+	}
+	if len(g.sends) >= groupRate {
+		return g.sends[0].Add(groupWindow).Sub(now)
+	}
+	g.sends = append(g.sends, now)
+	return 0
+}
+
+// release gives back the newest slot: its message was not posted.
+func (g *gate) release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n := len(g.sends); n > 0 {
+		g.sends = g.sends[:n-1]
+	}
 }
 
 // maxFirstWait is how long a delivery that has sent nothing yet waits for
@@ -116,6 +149,9 @@ func (st *state) call(ctx context.Context, method string, committed bool, fn fun
 		if err == nil {
 			return nil
 		}
+		if strings.HasPrefix(method, "send") {
+			st.gate.release()
+		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("telegram %s: %w", method, ctx.Err())
 		}
@@ -132,28 +168,31 @@ func (st *state) call(ctx context.Context, method string, committed bool, fn fun
 	}
 }
 
-// waitGate sits out the group's pause when it fits the budget.
+// waitGate takes the call's slot, sitting out the group's pause or full
+// window when that fits the budget.
 func (st *state) waitGate(ctx context.Context, method string, committed bool) error {
-	d := st.gate.remaining()
-	if d <= 0 {
-		return nil
-	}
-	budget := maxFirstWait
-	if committed {
-		budget = time.Hour
-		if dl, ok := ctx.Deadline(); ok {
-			budget = time.Until(dl) - time.Second
+	message := strings.HasPrefix(method, "send")
+	for {
+		d := st.gate.reserve(message)
+		if d <= 0 {
+			return nil
 		}
-	}
-	if d > budget {
-		return sdk.RetryAfter(fmt.Errorf("telegram %s: the staff group's rate limit", method), d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("telegram %s: waiting for the rate limit: %w", method, ctx.Err())
+		budget := maxFirstWait
+		if committed {
+			budget = time.Hour
+			if dl, ok := ctx.Deadline(); ok {
+				budget = time.Until(dl) - time.Second
+			}
+		}
+		if d > budget {
+			return sdk.RetryAfter(fmt.Errorf("telegram %s: the staff group's rate limit", method), d)
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("telegram %s: waiting for the rate limit: %w", method, ctx.Err())
+		}
 	}
 }

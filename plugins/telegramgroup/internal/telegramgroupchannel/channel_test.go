@@ -2,6 +2,7 @@ package telegramgroupchannel_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -171,6 +172,31 @@ func TestRateLimits(t *testing.T) {
 	plugintest.AssertRetryAfter(t, err, 50*time.Second)
 	if n := len(e3.tg.Topics(e3.group.ID)); n != 1 {
 		t.Errorf("%d topics after a retried first delivery, want 1", n)
+	}
+}
+
+// The channel keeps to Telegram's 20 messages a minute in the group by
+// itself: the 21st message goes back to the host with the rest of the
+// minute to wait, and Telegram never has to answer 429.
+func TestGroupWindow(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	e := newEnv(t, envOptions{fake: telegramtest.Options{GroupRateLimit: 20}, now: clk.Now})
+	plugintest.AssertConfigured(t, e.configure(t, nil))
+	ref := mustDeliver(t, e, sdk.Message{ID: "m0", Kind: sdk.KindText, Text: "hi"}, nil) // the header and the text
+	for i := 1; i <= 18; i++ {
+		clk.Advance(time.Second)
+		mustDeliver(t, e, sdk.Message{ID: fmt.Sprint("m", i), Kind: sdk.KindText, Text: fmt.Sprint("msg ", i)}, ref)
+	}
+	clk.Advance(time.Second)
+	_, err := e.deliver(t, sdk.Message{ID: "m19", Kind: sdk.KindText, Text: "msg 19"}, ref)
+	plugintest.AssertRetryAfter(t, err, 40*time.Second)
+	if n := e.staff.Served429(); n != 0 {
+		t.Errorf("Telegram answered 429 %d times", n)
+	}
+	clk.Advance(41 * time.Second) // the header and the first text leave the minute
+	mustDeliver(t, e, sdk.Message{ID: "m19", Kind: sdk.KindText, Text: "msg 19"}, ref)
+	if n := len(e.topicMessages(e.tg.Topics(e.group.ID)[0].MessageThreadID)); n != 21 {
+		t.Errorf("the topic holds %d messages, want 21", n)
 	}
 }
 

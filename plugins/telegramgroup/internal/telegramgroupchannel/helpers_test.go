@@ -104,12 +104,14 @@ type envOptions struct {
 	fake   telegramtest.Options
 	rights *telegramtest.AdminRights
 	forum  *bool
-	config map[string]any
+	// now is the clock of the fake and the channel (time.Now when nil).
+	now func() time.Time
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
 	o.fake.MaxPollTimeout = time.Second
+	o.fake.Now = o.now
 	tg := telegramtest.New(o.fake)
 	if err := tg.Start(); err != nil {
 		t.Fatal(err)
@@ -125,7 +127,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	group := tg.AddSupergroup(telegramtest.SupergroupOptions{Title: "Support", Forum: forum, Owner: agent.ID,
 		Admins: map[int64]telegramtest.AdminRights{staff.User().ID: rights}})
 	e := &env{tg: tg, staff: staff, group: group, agent: agent, host: newTestHost(),
-		ch: telegramgroupchannel.New(telegramgroupchannel.Options{Version: "test"})}
+		ch: telegramgroupchannel.New(telegramgroupchannel.Options{Version: "test", Now: o.now})}
 	t.Cleanup(e.ch.Close)
 	return e
 }
@@ -207,4 +209,22 @@ func mustDeliver(t *testing.T, e *env, m sdk.Message, ref []byte) []byte {
 	t.Helper()
 	resp, err := e.deliver(t, m, ref)
 	return plugintest.AssertDelivered(t, resp, err)
+}
+
+// clock is a settable clock shared by the fake and the channel.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
