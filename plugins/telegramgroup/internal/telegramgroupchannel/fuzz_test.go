@@ -89,4 +89,3 @@ func FuzzThreadRef(f *testing.F) {
 		}
 	})
 }
-
