@@ -49,7 +49,27 @@ func conversationToProto(c Conversation) *channelv1.Conversation {
 		Id: c.ID, Number: c.Number, TelegramChatId: c.TelegramChatID,
 		StartedAt: tsToProto(c.StartedAt), StartPayload: c.StartPayload, Blocked: c.Blocked,
 		State: string(c.State), ClaimedBy: c.ClaimedBy, PreviousId: c.PreviousID, PreviousNumber: c.PreviousNumber,
+		Bot: c.Bot, Business: businessToProto(c.Business),
 	}
+}
+
+func businessToProto(b *Business) *channelv1.Business {
+	if b == nil {
+		return nil
+	}
+	return &channelv1.Business{ConnectionId: b.ConnectionID, Account: &channelv1.BusinessAccount{
+		Id: b.Account.ID, Username: b.Account.Username, Name: b.Account.Name,
+	}}
+}
+
+func businessFromProto(b *channelv1.Business) *Business {
+	if b == nil {
+		return nil
+	}
+	a := b.GetAccount()
+	return &Business{ConnectionID: b.GetConnectionId(), Account: BusinessAccount{
+		ID: a.GetId(), Username: a.GetUsername(), Name: a.GetName(),
+	}}
 }
 
 func conversationFromProto(c *channelv1.Conversation) Conversation {
@@ -60,6 +80,7 @@ func conversationFromProto(c *channelv1.Conversation) Conversation {
 		ID: c.GetId(), Number: c.GetNumber(), TelegramChatID: c.GetTelegramChatId(),
 		StartedAt: tsFromProto(c.GetStartedAt()), StartPayload: c.GetStartPayload(), Blocked: c.GetBlocked(),
 		State: ConversationState(c.GetState()), ClaimedBy: c.GetClaimedBy(), PreviousID: c.GetPreviousId(), PreviousNumber: c.GetPreviousNumber(),
+		Bot: c.GetBot(), Business: businessFromProto(c.GetBusiness()),
 	}
 }
 
@@ -84,7 +105,7 @@ func messageToProto(m Message) *channelv1.Message {
 	p := &channelv1.Message{
 		Id: m.ID, Time: tsToProto(m.Time), Kind: kindToProto[m.Kind], Text: m.Text,
 		EditOf: m.EditOf, MediaGroupId: m.MediaGroupID, StickerEmoji: m.StickerEmoji,
-		TelegramMessageId: m.TelegramMessageID,
+		TelegramMessageId: m.TelegramMessageID, OutsideHours: m.OutsideHours,
 	}
 	for _, e := range m.Entities {
 		p.Entities = append(p.Entities, &channelv1.Entity{
@@ -126,7 +147,7 @@ func messageFromProto(p *channelv1.Message) Message {
 	m := Message{
 		ID: p.GetId(), Time: tsFromProto(p.GetTime()), Kind: kindFromProto[p.GetKind()], Text: p.GetText(),
 		EditOf: p.GetEditOf(), MediaGroupID: p.GetMediaGroupId(), StickerEmoji: p.GetStickerEmoji(),
-		TelegramMessageID: p.GetTelegramMessageId(),
+		TelegramMessageID: p.GetTelegramMessageId(), OutsideHours: p.GetOutsideHours(),
 	}
 	for _, e := range p.GetEntities() {
 		m.Entities = append(m.Entities, Entity{
@@ -166,6 +187,7 @@ func noticeToProto(n *Notice) *channelv1.Notice {
 		Code: string(n.Code), Text: n.Text, ReplyExternalId: n.ReplyExternalID,
 		Agent: n.Agent, Reason: n.Reason, Score: int32(n.Score), Scale: int32(n.Scale),
 		SourceChannel: n.SourceChannel, ActionExternalId: n.ActionExternalID, State: string(n.State),
+		Emoji: n.Emoji, Removed: n.Removed, MessageId: n.MessageID, Channels: n.Channels,
 	}
 }
 
@@ -174,28 +196,36 @@ func noticeFromProto(n *channelv1.Notice) *Notice {
 		Code: NoticeCode(n.GetCode()), Text: n.GetText(), ReplyExternalID: n.GetReplyExternalId(),
 		Agent: n.GetAgent(), Reason: n.GetReason(), Score: int(n.GetScore()), Scale: int(n.GetScale()),
 		SourceChannel: n.GetSourceChannel(), ActionExternalID: n.GetActionExternalId(), State: ConversationState(n.GetState()),
+		Emoji: n.GetEmoji(), Removed: n.GetRemoved(), MessageID: n.GetMessageId(), Channels: n.GetChannels(),
 	}
 }
 
 // actionKinds maps the SDK's action kinds to the protocol's.
 var actionKinds = map[ActionKind]channelv1.ActionKind{
-	ActionClaim:   channelv1.ActionKind_ACTION_KIND_CLAIM,
-	ActionUnclaim: channelv1.ActionKind_ACTION_KIND_UNCLAIM,
-	ActionClose:   channelv1.ActionKind_ACTION_KIND_CLOSE,
-	ActionReopen:  channelv1.ActionKind_ACTION_KIND_REOPEN,
+	ActionClaim:    channelv1.ActionKind_ACTION_KIND_CLAIM,
+	ActionUnclaim:  channelv1.ActionKind_ACTION_KIND_UNCLAIM,
+	ActionClose:    channelv1.ActionKind_ACTION_KIND_CLOSE,
+	ActionReopen:   channelv1.ActionKind_ACTION_KIND_REOPEN,
+	ActionReact:    channelv1.ActionKind_ACTION_KIND_REACT,
+	ActionDelete:   channelv1.ActionKind_ACTION_KIND_DELETE,
+	ActionTyping:   channelv1.ActionKind_ACTION_KIND_TYPING,
+	ActionTransfer: channelv1.ActionKind_ACTION_KIND_TRANSFER,
 }
 
 func actionToProto(a Action) *channelv1.Action {
 	return &channelv1.Action{
 		Kind: actionKinds[a.Kind], ThreadRef: a.ThreadRef, ConversationId: a.ConversationID,
-		ExternalId: a.ExternalID, Agent: a.Agent,
+		ExternalId: a.ExternalID, Agent: a.Agent, MessageId: a.MessageID, DeskMessageId: a.DeskMessageID,
+		Emoji: a.Emoji, ReplyExternalId: a.ReplyExternalID, Channels: a.Channels,
 	}
 }
 
 // actionFromProto maps an unknown kind (a newer plugin's) to "", which the
 // host refuses with a clear error.
 func actionFromProto(p *channelv1.Action) Action {
-	a := Action{ThreadRef: p.GetThreadRef(), ConversationID: p.GetConversationId(), ExternalID: p.GetExternalId(), Agent: p.GetAgent()}
+	a := Action{ThreadRef: p.GetThreadRef(), ConversationID: p.GetConversationId(), ExternalID: p.GetExternalId(), Agent: p.GetAgent(),
+		MessageID: p.GetMessageId(), DeskMessageID: p.GetDeskMessageId(), Emoji: p.GetEmoji(),
+		ReplyExternalID: p.GetReplyExternalId(), Channels: p.GetChannels()}
 	for k, v := range actionKinds {
 		if v == p.GetKind() {
 			a.Kind = k
@@ -264,7 +294,7 @@ func describeToProto(d DescribeResponse) *channelv1.DescribeResponse {
 		Capabilities: &channelv1.Capabilities{
 			Threads: c.Threads, FileUpload: c.FileUpload, Webhooks: c.Webhooks, Edits: c.Edits,
 			OwnConnection: c.OwnConnection, ReplyAttachments: c.ReplyAttachments, Formatting: string(c.Formatting),
-			Lifecycle: c.Lifecycle,
+			Lifecycle: c.Lifecycle, Reactions: c.Reactions,
 		},
 	}
 	for _, k := range d.ConfigKeys {
@@ -280,7 +310,7 @@ func describeFromProto(p *channelv1.DescribeResponse) DescribeResponse {
 		Capabilities: Capabilities{
 			Threads: c.GetThreads(), FileUpload: c.GetFileUpload(), Webhooks: c.GetWebhooks(), Edits: c.GetEdits(),
 			OwnConnection: c.GetOwnConnection(), ReplyAttachments: c.GetReplyAttachments(), Formatting: Formatting(c.GetFormatting()),
-			Lifecycle: c.GetLifecycle(),
+			Lifecycle: c.GetLifecycle(), Reactions: c.GetReactions(),
 		},
 	}
 	for _, k := range p.GetConfigKeys() {

@@ -56,6 +56,30 @@ type Conversation struct {
 	// conversation, closed before this one started.
 	PreviousID     string
 	PreviousNumber int64
+	// Bot is the name of the host's bot the conversation came through
+	// ("default" for a one-bot host). Desks may show it in their header.
+	Bot string
+	// Business is set when the customer wrote to a Telegram Business
+	// account connected to the bot rather than to the bot itself.
+	Business *Business
+}
+
+// Business names the Telegram Business account a conversation belongs to.
+type Business struct {
+	// ConnectionID is the Telegram business connection the host answers
+	// through.
+	ConnectionID string
+	// Account is the Business account's owner on Telegram.
+	Account BusinessAccount
+}
+
+// BusinessAccount is the Telegram user who owns a Business account.
+type BusinessAccount struct {
+	ID int64
+	// Username is without the leading "@"; empty when the account has none.
+	Username string
+	// Name is the account's first and last name.
+	Name string
 }
 
 // ConversationState is where a conversation is in its lifecycle.
@@ -126,6 +150,9 @@ type Message struct {
 	Notice *Notice
 	// TelegramMessageID is Telegram's own id of the message in its chat.
 	TelegramMessageID int64
+	// OutsideHours: the customer wrote outside the bot's business hours;
+	// desks mark the message so.
+	OutsideHours bool
 }
 
 // Entity marks a span of Message.Text. Offset and Length count runes.
@@ -231,6 +258,28 @@ const (
 	// NoticeRating: the customer rated the conversation (Notice.Score of
 	// Notice.Scale).
 	NoticeRating NoticeCode = "rating"
+	// NoticeReaction: the customer set (or, with Notice.Removed, took back)
+	// Notice.Emoji on an agent's reply (Notice.ReplyExternalID) or on one of
+	// their own messages (Notice.MessageID).
+	NoticeReaction NoticeCode = "reaction"
+	// NoticeReactionFailed: an agent's reaction could not be set in
+	// Telegram; the text says why.
+	NoticeReactionFailed NoticeCode = "reaction_failed"
+	// NoticeMessageDeleted: the customer deleted one of their messages
+	// (Notice.MessageID; the text quotes its first words).
+	NoticeMessageDeleted NoticeCode = "message_deleted"
+	// NoticeDeleteFailed: an agent's reply could not be deleted in
+	// Telegram (Notice.ReplyExternalID), e.g. older than 48 hours.
+	NoticeDeleteFailed NoticeCode = "delete_failed"
+	// NoticeOwnerMessage: the owner of the Business account wrote in the
+	// chat from the Telegram app (Notice.Agent is the owner's name; the
+	// text quotes the message).
+	NoticeOwnerMessage NoticeCode = "owner_message"
+	// NoticeTransfer: the conversation moved to Notice.Channels.
+	NoticeTransfer NoticeCode = "transfer"
+	// NoticeBusinessConnection: the Business connection the conversation
+	// answers through was disabled or lost a right; the text says which.
+	NoticeBusinessConnection NoticeCode = "business_connection"
 )
 
 // Lifecycle reports whether c is about a conversation's lifecycle: a
@@ -275,6 +324,14 @@ type Notice struct {
 	ActionExternalID string
 	// State is the conversation's state after the change.
 	State ConversationState
+	// Emoji and Removed describe a reaction notice.
+	Emoji   string
+	Removed bool
+	// MessageID is the host id of the customer's message the notice is
+	// about (a reaction on it, its deletion).
+	MessageID string
+	// Channels are where a transferred conversation went.
+	Channels []string
 }
 
 // ActionKind is what an agent did to a conversation.
@@ -286,6 +343,17 @@ const (
 	ActionUnclaim ActionKind = "unclaim"
 	ActionClose   ActionKind = "close"
 	ActionReopen  ActionKind = "reopen"
+	// ActionReact sets the bot's reaction (Action.Emoji; empty removes it)
+	// on a customer's message, named by Action.MessageID or
+	// Action.DeskMessageID.
+	ActionReact ActionKind = "react"
+	// ActionDelete deletes an agent's reply (Action.ReplyExternalID) in
+	// Telegram, while Telegram allows it (48 hours).
+	ActionDelete ActionKind = "delete"
+	// ActionTyping shows "typing…" to the customer for a few seconds.
+	ActionTyping ActionKind = "typing"
+	// ActionTransfer moves the conversation to Action.Channels.
+	ActionTransfer ActionKind = "transfer"
 )
 
 // Action is an agent's change to a conversation's lifecycle, reported by a
@@ -301,6 +369,16 @@ type Action struct {
 	ExternalID string
 	// Agent is the agent's display name; empty reads "an agent".
 	Agent string
+	// MessageID (the host's Message.ID) or DeskMessageID (the id Deliver
+	// returned for it) names the customer's message an ActionReact is on.
+	MessageID     string
+	DeskMessageID string
+	// Emoji is an ActionReact's emoji; empty removes the reaction.
+	Emoji string
+	// ReplyExternalID is the agent reply an ActionDelete deletes.
+	ReplyExternalID string
+	// Channels take over the conversation on ActionTransfer.
+	Channels []string
 }
 
 // ActionResult is what the host answers to [Host.PostAction].
@@ -363,6 +441,9 @@ type Capabilities struct {
 	// Lifecycle: the plugin acts on lifecycle notices by code and reports
 	// agents' actions.
 	Lifecycle bool
+	// Reactions: the plugin shows reaction notices its own way and may
+	// report agents' reactions (ActionReact).
+	Reactions bool
 	// Formatting is the desk's markup dialect, one of the Formatting*
 	// constants.
 	Formatting Formatting

@@ -11,7 +11,13 @@ import (
 
 // Config is a loaded, validated configuration.
 type Config struct {
+	// Telegram is the one-bot form ([telegram]), the bot named "default".
+	// When the file has [bots.<name>] tables instead, it holds only the
+	// defaults; use Bots for the bots that run.
 	Telegram Telegram
+	// BotTables are the [bots.<name>] tables in file order; empty in the
+	// one-bot form.
+	BotTables []Telegram
 	Server   Server
 	Admin    Admin
 	Store    Store
@@ -27,14 +33,48 @@ type Config struct {
 	Channels []Channel
 }
 
-// Telegram configures the bot and how updates arrive.
+// Telegram configures one bot and how its updates arrive: the [telegram]
+// table (the bot named "default") or one [bots.<name>] table. Every key
+// of a bot is a field here, so [telegram] and each [bots.<name>] accept
+// the same keys.
 type Telegram struct {
+	// Name is the bot's name: "default" for [telegram], <name> for
+	// [bots.<name>]. It keys its conversations, offset and lease, and
+	// appears in logs, metrics and desk headers.
+	Name           string
 	Token          string   // bot token, "<bot id>:<secret>"; a secret
 	APIURL         string   // Bot API base URL, without a trailing slash
 	Mode           string   // "polling" or "webhook"
 	WelcomeMessage string   // answer to /start
 	PollTimeout    Duration // long-polling timeout for getUpdates
 	WebhookPath    string   // path of the Telegram webhook on the public listener
+	// Channels is the bot's default route: the channels its conversations
+	// go to; empty means every enabled channel.
+	Channels []string
+}
+
+// DefaultBotName is the name of the bot of the one-bot form, [telegram].
+const DefaultBotName = "default"
+
+// Bots returns the bots that run: the [bots.<name>] tables in file
+// order, or the [telegram] table as the bot named "default".
+func (c *Config) Bots() []Telegram {
+	if len(c.BotTables) > 0 {
+		return c.BotTables
+	}
+	t := c.Telegram
+	t.Name = DefaultBotName
+	return []Telegram{t}
+}
+
+// Bot returns the bot named name, and whether there is one.
+func (c *Config) Bot(name string) (Telegram, bool) {
+	for _, b := range c.Bots() {
+		if b.Name == name {
+			return b, true
+		}
+	}
+	return Telegram{}, false
 }
 
 // Server configures the public HTTP listener (desk webhooks, Telegram
@@ -173,6 +213,7 @@ func (c Channel) ConfigJSON() (json.RawMessage, error) {
 func Default() *Config {
 	return &Config{
 		Telegram: Telegram{
+			Name:           DefaultBotName,
 			APIURL:         "https://api.telegram.org",
 			Mode:           ModePolling,
 			WelcomeMessage: "Hello! Write your question here and our support team will answer.",

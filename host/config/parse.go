@@ -76,14 +76,7 @@ type section struct {
 // schema lists every fixed section and key, bound to c's fields.
 func schema(c *Config) []section {
 	return []section{
-		{"telegram", []field{
-			{"token", &c.Telegram.Token},
-			{"api_url", &c.Telegram.APIURL},
-			{"mode", &c.Telegram.Mode},
-			{"welcome_message", &c.Telegram.WelcomeMessage},
-			{"poll_timeout", &c.Telegram.PollTimeout},
-			{"webhook_path", &c.Telegram.WebhookPath},
-		}},
+		{"telegram", botFields(&c.Telegram)},
 		{"server", []field{
 			{"listen", &c.Server.Listen},
 			{"public_url", &c.Server.PublicURL},
@@ -134,6 +127,20 @@ func schema(c *Config) []section {
 	}
 }
 
+// botFields are the keys of a bot: of [telegram] and of each
+// [bots.<name>] table. A per-bot key is added here, once, for both.
+func botFields(t *Telegram) []field {
+	return []field{
+		{"token", &t.Token},
+		{"api_url", &t.APIURL},
+		{"mode", &t.Mode},
+		{"welcome_message", &t.WelcomeMessage},
+		{"poll_timeout", &t.PollTimeout},
+		{"webhook_path", &t.WebhookPath},
+		{"channels", &t.Channels},
+	}
+}
+
 // channelKeys are the keys of a [channels.<name>] table.
 var channelKeys = []string{"config", "enabled", "env", "plugin", "sha256"}
 
@@ -154,7 +161,7 @@ func (d *decoder) add(path []string, msg, fix string) {
 func (d *decoder) decode(tree map[string]any, keys []toml.Key) *Config {
 	c := Default()
 	secs := schema(c)
-	top := []string{"channels"}
+	top := []string{"channels", "bots"}
 	for _, s := range secs {
 		top = append(top, s.name)
 	}
@@ -162,6 +169,14 @@ func (d *decoder) decode(tree map[string]any, keys []toml.Key) *Config {
 		v := tree[name]
 		if name == "channels" {
 			d.channels(c, v, keys)
+			continue
+		}
+		if name == "bots" {
+			d.bots(c, v, keys)
+			if _, mixed := tree["telegram"]; mixed {
+				d.add([]string{"telegram"}, "cannot be used together with [bots.<name>] tables",
+					"move the [telegram] keys into a [bots.default] table (or another name), or use [telegram] alone for one bot")
+			}
 			continue
 		}
 		i := slices.IndexFunc(secs, func(s section) bool { return s.name == name })
@@ -221,16 +236,11 @@ func sectionOf(secs []section, key string) string {
 	return strings.Join(owners, " or ")
 }
 
-// channels fills c.Channels in file order.
-func (d *decoder) channels(c *Config, v any, keys []toml.Key) {
-	t, ok := v.(map[string]any)
-	if !ok {
-		d.add([]string{"channels"}, "must be a table of channels, not "+typeName(v), "write one [channels.<name>] table per channel")
-		return
-	}
+// tableOrder lists the names of the [<kind>.<name>] tables in file order.
+func tableOrder(kind string, t map[string]any, keys []toml.Key) []string {
 	var order []string
 	for _, k := range keys {
-		if len(k) >= 2 && k[0] == "channels" && !slices.Contains(order, k[1]) {
+		if len(k) >= 2 && k[0] == kind && !slices.Contains(order, k[1]) {
 			order = append(order, k[1])
 		}
 	}
@@ -239,7 +249,52 @@ func (d *decoder) channels(c *Config, v any, keys []toml.Key) {
 			order = append(order, name)
 		}
 	}
-	for _, name := range order {
+	return order
+}
+
+// bots fills c.BotTables in file order. A bot starts from [telegram]'s
+// defaults, with the webhook path /telegram/<name>.
+func (d *decoder) bots(c *Config, v any, keys []toml.Key) {
+	t, ok := v.(map[string]any)
+	if !ok {
+		d.add([]string{"bots"}, "must be a table of bots, not "+typeName(v), "write one [bots.<name>] table per bot")
+		return
+	}
+	for _, name := range tableOrder("bots", t, keys) {
+		path := []string{"bots", name}
+		bt, ok := t[name].(map[string]any)
+		if !ok {
+			d.add(path, "must be a table, not "+typeName(t[name]), fmt.Sprintf(`write [bots.%s] with token = "..." under it`, name))
+			continue
+		}
+		b := Default().Telegram
+		b.Name, b.WebhookPath = name, "/telegram/"+name
+		fields := botFields(&b)
+		for _, k := range slices.Sorted(maps.Keys(bt)) {
+			kp := []string{"bots", name, k}
+			j := slices.IndexFunc(fields, func(f field) bool { return f.key == k })
+			if j < 0 {
+				valid := make([]string, len(fields))
+				for n, f := range fields {
+					valid[n] = f.key
+				}
+				d.unknown(kp, valid)
+				continue
+			}
+			d.set(kp, bt[k], fields[j].dest)
+		}
+		c.BotTables = append(c.BotTables, b)
+	}
+}
+
+// channels fills c.Channels in file order.
+func (d *decoder) channels(c *Config, v any, keys []toml.Key) {
+	t, ok := v.(map[string]any)
+	if !ok {
+		d.add([]string{"channels"}, "must be a table of channels, not "+typeName(v), "write one [channels.<name>] table per channel")
+		return
+	}
+	for _, name := range tableOrder("channels", t, keys) {
 		path := []string{"channels", name}
 		ct, ok := t[name].(map[string]any)
 		if !ok {

@@ -23,6 +23,9 @@ func (c *Config) Secrets() []string {
 		}
 	}
 	add(c.Telegram.Token)
+	for _, b := range c.BotTables {
+		add(b.Token)
+	}
 	add(c.Admin.Token)
 	for _, p := range dsnPasswords(c.Store.DSN) {
 		add(p)

@@ -28,35 +28,29 @@ const minAdminToken = 16
 // validate checks values that decoded to the right type; it also
 // normalises a few (trailing slashes, case of hex and log levels).
 func (d *decoder) validate(c *Config) {
-	t := &c.Telegram
-	switch {
-	case t.Token == "":
-		d.add([]string{"telegram", "token"}, "is required",
-			`set token = "${PARLEY_TELEGRAM_TOKEN}" and export the token @BotFather gave you`)
-	case !tokenPattern.MatchString(t.Token):
-		// Never echo the value: it may be a real token with a stray character.
-		d.add([]string{"telegram", "token"}, "does not look like a bot token",
-			"a token is <bot id>:<secret> exactly as @BotFather shows it; check for spaces or quotes copied with it")
-	}
-	d.httpURL([]string{"telegram", "api_url"}, &t.APIURL)
-	switch t.Mode {
-	case ModePolling:
-	case ModeWebhook:
-		if c.Server.PublicURL == "" {
-			d.problems = append(d.problems, Problem{
-				File: d.file, Line: d.loc.line([]string{"telegram", "mode"}), Key: "server.public_url",
-				Message: `is required when telegram.mode is "webhook"`,
-				Fix:     `set [server] public_url = "https://parley.example.com", or use mode = "polling"`,
-			})
+	if len(c.BotTables) == 0 {
+		d.bot(c, &c.Telegram, []string{"telegram"})
+	} else {
+		tokens, paths := map[string]string{}, map[string]string{}
+		for i := range c.BotTables {
+			b := &c.BotTables[i]
+			path := []string{"bots", b.Name}
+			if !ValidBotName(b.Name) {
+				d.add(path, fmt.Sprintf("invalid bot name %q", b.Name), "use lower-case letters, digits and -, such as [bots.support]")
+			}
+			d.bot(c, b, path)
+			if other, ok := tokens[b.Token]; ok && b.Token != "" {
+				// Never echo the token.
+				d.add(append(path, "token"), "is the token of bot "+other+" too", "give each bot its own token from @BotFather: one token polled twice loses updates")
+			} else {
+				tokens[b.Token] = b.Name
+			}
+			if other, ok := paths[b.WebhookPath]; ok && b.Mode == ModeWebhook {
+				d.add(append(path, "webhook_path"), "is the webhook path of bot "+other+" too", fmt.Sprintf("leave it out: the default is /telegram/%s", b.Name))
+			} else if b.Mode == ModeWebhook {
+				paths[b.WebhookPath] = b.Name
+			}
 		}
-	default:
-		d.add([]string{"telegram", "mode"}, fmt.Sprintf("must be %q or %q, not %q", ModePolling, ModeWebhook, t.Mode), "")
-	}
-	if !strings.HasPrefix(t.WebhookPath, "/") {
-		d.add([]string{"telegram", "webhook_path"}, "must start with /", `for example "/telegram/webhook"`)
-	}
-	if t.PollTimeout.Duration < 0 {
-		d.add([]string{"telegram", "poll_timeout"}, "must not be negative", "")
 	}
 
 	d.listen([]string{"server", "listen"}, c.Server.Listen)
@@ -134,6 +128,58 @@ func (d *decoder) validate(c *Config) {
 
 	for i := range c.Channels {
 		d.channel(&c.Channels[i])
+	}
+}
+
+// botNamePattern is a bot's name: it is a URL path segment
+// (/telegram/<name>), a metrics label and a store key.
+var botNamePattern = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+
+// ValidBotName reports whether name can name a bot: lower-case ASCII
+// letters, digits and -.
+func ValidBotName(name string) bool { return botNamePattern.MatchString(name) }
+
+// bot checks one bot's keys; path is ["telegram"] or ["bots", name].
+func (d *decoder) bot(c *Config, t *Telegram, path []string) {
+	key := func(k string) []string { return append(slices.Clone(path), k) }
+	switch {
+	case t.Token == "":
+		d.add(key("token"), "is required",
+			`set token = "${PARLEY_TELEGRAM_TOKEN}" and export the token @BotFather gave you`)
+	case !tokenPattern.MatchString(t.Token):
+		// Never echo the value: it may be a real token with a stray character.
+		d.add(key("token"), "does not look like a bot token",
+			"a token is <bot id>:<secret> exactly as @BotFather shows it; check for spaces or quotes copied with it")
+	}
+	d.httpURL(key("api_url"), &t.APIURL)
+	switch t.Mode {
+	case ModePolling:
+	case ModeWebhook:
+		if c.Server.PublicURL == "" {
+			d.problems = append(d.problems, Problem{
+				File: d.file, Line: d.loc.line(key("mode")), Key: "server.public_url",
+				Message: fmt.Sprintf(`is required when %s is "webhook"`, strings.Join(key("mode"), ".")),
+				Fix:     `set [server] public_url = "https://parley.example.com", or use mode = "polling"`,
+			})
+		}
+	default:
+		d.add(key("mode"), fmt.Sprintf("must be %q or %q, not %q", ModePolling, ModeWebhook, t.Mode), "")
+	}
+	if !strings.HasPrefix(t.WebhookPath, "/") {
+		d.add(key("webhook_path"), "must start with /", `for example "/telegram/webhook"`)
+	}
+	if t.PollTimeout.Duration < 0 {
+		d.add(key("poll_timeout"), "must not be negative", "")
+	}
+	for _, ch := range t.Channels {
+		if !slices.ContainsFunc(c.Channels, func(x Channel) bool { return x.Name == ch }) {
+			var names []string
+			for _, x := range c.Channels {
+				names = append(names, x.Name)
+			}
+			d.add(key("channels"), fmt.Sprintf("names channel %q, which no [channels.%s] table configures", ch, ch),
+				"configured channels: "+strings.Join(names, ", "))
+		}
 	}
 }
 

@@ -14,23 +14,26 @@ import (
 
 // Lifecycle fields cross the plugin boundary intact both ways: the
 // conversation's state and predecessor, a notice's structured fields, the
-// previous thread reference, webhook actions and PostAction.
+// previous thread reference, webhook actions and PostAction; and the fields
+// bots, Telegram Business, reactions, hours and transfers added.
 func TestLifecycleCrossesThePluginBoundary(t *testing.T) {
 	ch := &lifecycleChannel{}
 	h := plugintest.Serve(t, ch)
 	plugintest.AssertConfigured(t, h.Configure(t, nil))
 	desc, err := h.Channel.Describe(context.Background())
-	if err != nil || !desc.Capabilities.Lifecycle {
-		t.Fatalf("Describe = %+v, %v; want the lifecycle capability", desc.Capabilities, err)
+	if err != nil || !desc.Capabilities.Lifecycle || !desc.Capabilities.Reactions {
+		t.Fatalf("Describe = %+v, %v; want the lifecycle and reactions capabilities", desc.Capabilities, err)
 	}
 
 	notice := &sdk.Notice{
 		Code: sdk.NoticeConversationClosed, Text: "Closed by Grace Hopper.", Agent: "Grace Hopper",
 		Reason: sdk.CloseByAgent, SourceChannel: "slack", ActionExternalID: "Ev1", State: sdk.StateClosed,
+		Emoji: "👍", Removed: true, MessageID: "m7", Channels: []string{"helpscout", "slack-de"},
 	}
 	req := sdk.DeliverRequest{
-		Conversation:      sdk.Conversation{ID: "c2", Number: 43, State: sdk.StateClaimed, ClaimedBy: "Ada", PreviousID: "c1", PreviousNumber: 42},
-		Message:           sdk.Message{ID: "n1", Kind: sdk.KindNotice, Text: notice.Text, Notice: notice, Time: time.Unix(1700000000, 0)},
+		Conversation: sdk.Conversation{ID: "c2", Number: 43, State: sdk.StateClaimed, ClaimedBy: "Ada", PreviousID: "c1", PreviousNumber: 42,
+			Bot: "shop", Business: &sdk.Business{ConnectionID: "bc1", Account: sdk.BusinessAccount{ID: 77, Username: "acme", Name: "Acme Ltd"}}},
+		Message:           sdk.Message{ID: "n1", Kind: sdk.KindNotice, Text: notice.Text, Notice: notice, Time: time.Unix(1700000000, 0), OutsideHours: true},
 		PreviousThreadRef: []byte("thread-c1"),
 	}
 	if _, err := h.Channel.Deliver(context.Background(), req); err != nil {
@@ -40,7 +43,10 @@ func TestLifecycleCrossesThePluginBoundary(t *testing.T) {
 	if !reflect.DeepEqual(got.Conversation, req.Conversation) || string(got.PreviousThreadRef) != "thread-c1" {
 		t.Errorf("plugin saw %+v / previous %q", got.Conversation, got.PreviousThreadRef)
 	}
-	if got.Message.Notice == nil || *got.Message.Notice != *notice {
+	if !got.Message.OutsideHours {
+		t.Error("plugin lost Message.OutsideHours")
+	}
+	if got.Message.Notice == nil || !reflect.DeepEqual(*got.Message.Notice, *notice) {
 		t.Errorf("plugin saw notice %+v, want %+v", got.Message.Notice, notice)
 	}
 
@@ -62,7 +68,10 @@ func TestLifecycleCrossesThePluginBoundary(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []sdk.Action{{Kind: sdk.ActionClose, ThreadRef: []byte("thread-c2"), ExternalID: "Ev2", Agent: "Grace"},
-		{Kind: sdk.ActionClaim, ConversationID: "c3", ExternalID: "Ev3"}}
+		{Kind: sdk.ActionClaim, ConversationID: "c3", ExternalID: "Ev3"},
+		{Kind: sdk.ActionReact, ConversationID: "c3", ExternalID: "Ev4", MessageID: "m1", DeskMessageID: "171.2", Emoji: "👀"},
+		{Kind: sdk.ActionDelete, ConversationID: "c3", ExternalID: "Ev5", ReplyExternalID: "171.3"},
+		{Kind: sdk.ActionTransfer, ConversationID: "c3", ExternalID: "Ev6", Channels: []string{"helpscout"}}}
 	if !reflect.DeepEqual(resp.Actions, want) {
 		t.Errorf("webhook actions %+v, want %+v", resp.Actions, want)
 	}
@@ -94,7 +103,7 @@ type lifecycleChannel struct {
 }
 
 func (c *lifecycleChannel) Describe(context.Context) (sdk.DescribeResponse, error) {
-	return sdk.DescribeResponse{Name: "lifecycle", Version: "1", Capabilities: sdk.Capabilities{Lifecycle: true}}, nil
+	return sdk.DescribeResponse{Name: "lifecycle", Version: "1", Capabilities: sdk.Capabilities{Lifecycle: true, Reactions: true}}, nil
 }
 
 func (c *lifecycleChannel) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
@@ -116,6 +125,9 @@ func (c *lifecycleChannel) HandleWebhook(context.Context, sdk.WebhookRequest) (s
 	return sdk.WebhookResponse{Status: 200, Body: body, Actions: []sdk.Action{
 		{Kind: sdk.ActionClose, ThreadRef: []byte("thread-c2"), ExternalID: "Ev2", Agent: "Grace"},
 		{Kind: sdk.ActionClaim, ConversationID: "c3", ExternalID: "Ev3"},
+		{Kind: sdk.ActionReact, ConversationID: "c3", ExternalID: "Ev4", MessageID: "m1", DeskMessageID: "171.2", Emoji: "👀"},
+		{Kind: sdk.ActionDelete, ConversationID: "c3", ExternalID: "Ev5", ReplyExternalID: "171.3"},
+		{Kind: sdk.ActionTransfer, ConversationID: "c3", ExternalID: "Ev6", Channels: []string{"helpscout"}},
 	}}, nil
 }
 

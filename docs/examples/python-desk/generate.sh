@@ -27,7 +27,9 @@ plugin=$(command -v grpc_python_plugin)
 
 goplugin=$(cd "$repo" && go list -m -f '{{.Dir}}' github.com/hashicorp/go-plugin)
 if [ ! -d "$goplugin/internal/plugin" ]; then
+  # Not in the module cache yet: go list printed nothing. Fetch, then ask again.
   (cd "$repo" && go mod download github.com/hashicorp/go-plugin)
+  goplugin=$(cd "$repo" && go list -m -f '{{.Dir}}' github.com/hashicorp/go-plugin)
 fi
 
 work=$(mktemp -d)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -214,7 +215,7 @@ func testNotices(t *testing.T, e *env) {
 		t.Fatalf("claimed %s, want the notice on helpscout only (slack's lane is busy)", describe(ds))
 	}
 	m := ds[0].Message
-	if m.Kind != sdk.KindNotice || m.Notice == nil || *m.Notice != n || m.ID == "" || m.ID == "m1" || m.Text == "" {
+	if m.Kind != sdk.KindNotice || m.Notice == nil || !reflect.DeepEqual(*m.Notice, n) || m.ID == "" || m.ID == "m1" || m.Text == "" {
 		t.Errorf("notice delivered as %+v", m)
 	}
 	if ds[0].Conversation.ID != conv.ID {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -227,7 +228,7 @@ func testForget(t *testing.T, e *env) {
 		if !ok {
 			t.Fatalf("no erasure notice claimed for %s (claimed %s)", ch, describe(ds))
 		}
-		if d.Message.Kind != sdk.KindNotice || d.Message.Notice == nil || *d.Message.Notice != erased || d.Message.Text != erased.Text {
+		if d.Message.Kind != sdk.KindNotice || d.Message.Notice == nil || !reflect.DeepEqual(*d.Message.Notice, erased) || d.Message.Text != erased.Text {
 			t.Errorf("%s notice: %+v", ch, d.Message)
 		}
 		if d.Conversation.Contact != (sdk.Contact{TelegramUserID: 50}) {

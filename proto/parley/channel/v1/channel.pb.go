@@ -140,6 +140,16 @@ const (
 	ActionKind_ACTION_KIND_CLOSE ActionKind = 3
 	// A closed conversation becomes "open" again.
 	ActionKind_ACTION_KIND_REOPEN ActionKind = 4
+	// Set (or, with an empty emoji, remove) the bot's reaction on a
+	// customer's message, named by message_id or desk_message_id.
+	ActionKind_ACTION_KIND_REACT ActionKind = 5
+	// Delete an agent's reply in Telegram, named by reply_external_id.
+	ActionKind_ACTION_KIND_DELETE ActionKind = 6
+	// Show "typing…" to the customer for a few seconds.
+	ActionKind_ACTION_KIND_TYPING ActionKind = 7
+	// Move the conversation to other channels (channels); the new ones get
+	// its recent history, the old ones a notice.
+	ActionKind_ACTION_KIND_TRANSFER ActionKind = 8
 )
 
 // Enum value maps for ActionKind.
@@ -150,6 +160,10 @@ var (
 		2: "ACTION_KIND_UNCLAIM",
 		3: "ACTION_KIND_CLOSE",
 		4: "ACTION_KIND_REOPEN",
+		5: "ACTION_KIND_REACT",
+		6: "ACTION_KIND_DELETE",
+		7: "ACTION_KIND_TYPING",
+		8: "ACTION_KIND_TRANSFER",
 	}
 	ActionKind_value = map[string]int32{
 		"ACTION_KIND_UNSPECIFIED": 0,
@@ -157,6 +171,10 @@ var (
 		"ACTION_KIND_UNCLAIM":     2,
 		"ACTION_KIND_CLOSE":       3,
 		"ACTION_KIND_REOPEN":      4,
+		"ACTION_KIND_REACT":       5,
+		"ACTION_KIND_DELETE":      6,
+		"ACTION_KIND_TYPING":      7,
+		"ACTION_KIND_TRANSFER":    8,
 	}
 )
 
@@ -388,7 +406,11 @@ type Capabilities struct {
 	// The plugin understands lifecycle notices by their code (claimed,
 	// closed, reopened, rating) and reports agents' actions. A plugin without
 	// it still receives those notices and shows their text.
-	Lifecycle     bool `protobuf:"varint,9,opt,name=lifecycle,proto3" json:"lifecycle,omitempty"`
+	Lifecycle bool `protobuf:"varint,9,opt,name=lifecycle,proto3" json:"lifecycle,omitempty"`
+	// The plugin understands reaction notices (code "reaction": emoji,
+	// message_id, reply_external_id) and may report agents' reactions
+	// (ACTION_KIND_REACT). A plugin without it still receives the notice text.
+	Reactions     bool `protobuf:"varint,10,opt,name=reactions,proto3" json:"reactions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -482,6 +504,13 @@ func (x *Capabilities) GetDeliverBatch() bool {
 func (x *Capabilities) GetLifecycle() bool {
 	if x != nil {
 		return x.Lifecycle
+	}
+	return false
+}
+
+func (x *Capabilities) GetReactions() bool {
+	if x != nil {
+		return x.Reactions
 	}
 	return false
 }
@@ -760,8 +789,14 @@ type Conversation struct {
 	// closed before this one started.
 	PreviousId     string `protobuf:"bytes,9,opt,name=previous_id,json=previousId,proto3" json:"previous_id,omitempty"`
 	PreviousNumber int64  `protobuf:"varint,10,opt,name=previous_number,json=previousNumber,proto3" json:"previous_number,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Name of the host's bot the conversation came through ("default" for
+	// the one-bot form of the config). Replies leave through the same bot.
+	Bot string `protobuf:"bytes,11,opt,name=bot,proto3" json:"bot,omitempty"`
+	// Set when the customer wrote to a Telegram Business account connected
+	// to the bot, rather than to the bot itself.
+	Business      *Business `protobuf:"bytes,12,opt,name=business,proto3" json:"business,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Conversation) Reset() {
@@ -864,6 +899,138 @@ func (x *Conversation) GetPreviousNumber() int64 {
 	return 0
 }
 
+func (x *Conversation) GetBot() string {
+	if x != nil {
+		return x.Bot
+	}
+	return ""
+}
+
+func (x *Conversation) GetBusiness() *Business {
+	if x != nil {
+		return x.Business
+	}
+	return nil
+}
+
+// Business names the Telegram Business account a conversation belongs to.
+type Business struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The Telegram business connection id the host answers through.
+	ConnectionId string `protobuf:"bytes,1,opt,name=connection_id,json=connectionId,proto3" json:"connection_id,omitempty"`
+	// The account (a person or company on Telegram) the customer wrote to.
+	Account       *BusinessAccount `protobuf:"bytes,2,opt,name=account,proto3" json:"account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Business) Reset() {
+	*x = Business{}
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Business) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Business) ProtoMessage() {}
+
+func (x *Business) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Business.ProtoReflect.Descriptor instead.
+func (*Business) Descriptor() ([]byte, []int) {
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Business) GetConnectionId() string {
+	if x != nil {
+		return x.ConnectionId
+	}
+	return ""
+}
+
+func (x *Business) GetAccount() *BusinessAccount {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+// BusinessAccount is the Telegram user who owns a Business account.
+type BusinessAccount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Without the leading "@"; empty when the account has none.
+	Username string `protobuf:"bytes,2,opt,name=username,proto3" json:"username,omitempty"`
+	// First and last name as Telegram shows it.
+	Name          string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BusinessAccount) Reset() {
+	*x = BusinessAccount{}
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BusinessAccount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BusinessAccount) ProtoMessage() {}
+
+func (x *BusinessAccount) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BusinessAccount.ProtoReflect.Descriptor instead.
+func (*BusinessAccount) Descriptor() ([]byte, []int) {
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *BusinessAccount) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *BusinessAccount) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *BusinessAccount) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 // Contact is the Telegram user behind a conversation.
 type Contact struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -882,7 +1049,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[8]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -894,7 +1061,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[8]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -907,7 +1074,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{8}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Contact) GetTelegramUserId() int64 {
@@ -982,13 +1149,15 @@ type Message struct {
 	Notice *Notice `protobuf:"bytes,15,opt,name=notice,proto3" json:"notice,omitempty"`
 	// Telegram's own message id in the chat, for reference.
 	TelegramMessageId int64 `protobuf:"varint,16,opt,name=telegram_message_id,json=telegramMessageId,proto3" json:"telegram_message_id,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The customer wrote outside the bot's business hours: desks mark it.
+	OutsideHours  bool `protobuf:"varint,17,opt,name=outside_hours,json=outsideHours,proto3" json:"outside_hours,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[9]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1000,7 +1169,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[9]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1013,7 +1182,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{9}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Message) GetId() string {
@@ -1128,6 +1297,13 @@ func (x *Message) GetTelegramMessageId() int64 {
 	return 0
 }
 
+func (x *Message) GetOutsideHours() bool {
+	if x != nil {
+		return x.OutsideHours
+	}
+	return false
+}
+
 // Entity marks a span of Message.text.
 type Entity struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1148,7 +1324,7 @@ type Entity struct {
 
 func (x *Entity) Reset() {
 	*x = Entity{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[10]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1160,7 +1336,7 @@ func (x *Entity) String() string {
 func (*Entity) ProtoMessage() {}
 
 func (x *Entity) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[10]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1173,7 +1349,7 @@ func (x *Entity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Entity.ProtoReflect.Descriptor instead.
 func (*Entity) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{10}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Entity) GetType() string {
@@ -1237,7 +1413,7 @@ type Attachment struct {
 
 func (x *Attachment) Reset() {
 	*x = Attachment{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[11]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1249,7 +1425,7 @@ func (x *Attachment) String() string {
 func (*Attachment) ProtoMessage() {}
 
 func (x *Attachment) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[11]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1262,7 +1438,7 @@ func (x *Attachment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Attachment.ProtoReflect.Descriptor instead.
 func (*Attachment) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{11}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Attachment) GetName() string {
@@ -1350,7 +1526,7 @@ type Location struct {
 
 func (x *Location) Reset() {
 	*x = Location{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[12]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1362,7 +1538,7 @@ func (x *Location) String() string {
 func (*Location) ProtoMessage() {}
 
 func (x *Location) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[12]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1375,7 +1551,7 @@ func (x *Location) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Location.ProtoReflect.Descriptor instead.
 func (*Location) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{12}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Location) GetLatitude() float64 {
@@ -1425,7 +1601,7 @@ type SharedContact struct {
 
 func (x *SharedContact) Reset() {
 	*x = SharedContact{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[13]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1437,7 +1613,7 @@ func (x *SharedContact) String() string {
 func (*SharedContact) ProtoMessage() {}
 
 func (x *SharedContact) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[13]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1450,7 +1626,7 @@ func (x *SharedContact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SharedContact.ProtoReflect.Descriptor instead.
 func (*SharedContact) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{13}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SharedContact) GetFirstName() string {
@@ -1491,7 +1667,7 @@ type Poll struct {
 
 func (x *Poll) Reset() {
 	*x = Poll{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[14]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1503,7 +1679,7 @@ func (x *Poll) String() string {
 func (*Poll) ProtoMessage() {}
 
 func (x *Poll) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[14]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1516,7 +1692,7 @@ func (x *Poll) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Poll.ProtoReflect.Descriptor instead.
 func (*Poll) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{14}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Poll) GetQuestion() string {
@@ -1544,7 +1720,7 @@ type Forward struct {
 
 func (x *Forward) Reset() {
 	*x = Forward{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[15]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1556,7 +1732,7 @@ func (x *Forward) String() string {
 func (*Forward) ProtoMessage() {}
 
 func (x *Forward) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[15]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1569,7 +1745,7 @@ func (x *Forward) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Forward.ProtoReflect.Descriptor instead.
 func (*Forward) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{15}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Forward) GetFrom() string {
@@ -1599,7 +1775,7 @@ type Quote struct {
 
 func (x *Quote) Reset() {
 	*x = Quote{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[16]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1611,7 +1787,7 @@ func (x *Quote) String() string {
 func (*Quote) ProtoMessage() {}
 
 func (x *Quote) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[16]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1624,7 +1800,7 @@ func (x *Quote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Quote.ProtoReflect.Descriptor instead.
 func (*Quote) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{16}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Quote) GetMessageId() string {
@@ -1654,8 +1830,10 @@ type Notice struct {
 	// "user_blocked", "delivery_failed", "file_too_large", "reply_failed",
 	// "attachment_failed", "data_erased", "conversation_claimed",
 	// "conversation_unclaimed", "conversation_closed",
-	// "conversation_reopened", "action_ignored", "rating" ... (the SDK's
-	// Notice* constants). Every notice has a human sentence in text, so a
+	// "conversation_reopened", "action_ignored", "rating", "reaction",
+	// "message_deleted", "owner_message", "transfer", "reaction_failed",
+	// "delete_failed" ...
+	// (the SDK's Notice* constants). Every notice has a human sentence in text, so a
 	// desk that does not know a code still shows something sensible.
 	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
 	Text string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
@@ -1675,14 +1853,23 @@ type Notice struct {
 	ActionExternalId string `protobuf:"bytes,9,opt,name=action_external_id,json=actionExternalId,proto3" json:"action_external_id,omitempty"`
 	// The conversation's state after the change ("open", "claimed",
 	// "closed").
-	State         string `protobuf:"bytes,10,opt,name=state,proto3" json:"state,omitempty"`
+	State string `protobuf:"bytes,10,opt,name=state,proto3" json:"state,omitempty"`
+	// reaction: the emoji the customer set (or removed, see removed).
+	Emoji string `protobuf:"bytes,11,opt,name=emoji,proto3" json:"emoji,omitempty"`
+	// reaction: the customer took the reaction back.
+	Removed bool `protobuf:"varint,12,opt,name=removed,proto3" json:"removed,omitempty"`
+	// The host id of the customer's message the notice is about (a deleted
+	// or edited message), when it is not an agent's reply.
+	MessageId string `protobuf:"bytes,13,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	// transfer: the channels the conversation moved to.
+	Channels      []string `protobuf:"bytes,14,rep,name=channels,proto3" json:"channels,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Notice) Reset() {
 	*x = Notice{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[17]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1694,7 +1881,7 @@ func (x *Notice) String() string {
 func (*Notice) ProtoMessage() {}
 
 func (x *Notice) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[17]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1707,7 +1894,7 @@ func (x *Notice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notice.ProtoReflect.Descriptor instead.
 func (*Notice) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{17}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Notice) GetCode() string {
@@ -1780,6 +1967,34 @@ func (x *Notice) GetState() string {
 	return ""
 }
 
+func (x *Notice) GetEmoji() string {
+	if x != nil {
+		return x.Emoji
+	}
+	return ""
+}
+
+func (x *Notice) GetRemoved() bool {
+	if x != nil {
+		return x.Removed
+	}
+	return false
+}
+
+func (x *Notice) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+func (x *Notice) GetChannels() []string {
+	if x != nil {
+		return x.Channels
+	}
+	return nil
+}
+
 type DeliverRequest struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	Conversation *Conversation          `protobuf:"bytes,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
@@ -1799,7 +2014,7 @@ type DeliverRequest struct {
 
 func (x *DeliverRequest) Reset() {
 	*x = DeliverRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[18]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1811,7 +2026,7 @@ func (x *DeliverRequest) String() string {
 func (*DeliverRequest) ProtoMessage() {}
 
 func (x *DeliverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[18]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1824,7 +2039,7 @@ func (x *DeliverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverRequest.ProtoReflect.Descriptor instead.
 func (*DeliverRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{18}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DeliverRequest) GetConversation() *Conversation {
@@ -1882,7 +2097,7 @@ type DeliverResponse struct {
 
 func (x *DeliverResponse) Reset() {
 	*x = DeliverResponse{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[19]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1894,7 +2109,7 @@ func (x *DeliverResponse) String() string {
 func (*DeliverResponse) ProtoMessage() {}
 
 func (x *DeliverResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[19]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1907,7 +2122,7 @@ func (x *DeliverResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverResponse.ProtoReflect.Descriptor instead.
 func (*DeliverResponse) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{19}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeliverResponse) GetThreadRef() []byte {
@@ -1945,7 +2160,7 @@ type DeliverBatchRequest struct {
 
 func (x *DeliverBatchRequest) Reset() {
 	*x = DeliverBatchRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[20]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1957,7 +2172,7 @@ func (x *DeliverBatchRequest) String() string {
 func (*DeliverBatchRequest) ProtoMessage() {}
 
 func (x *DeliverBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[20]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1970,7 +2185,7 @@ func (x *DeliverBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverBatchRequest.ProtoReflect.Descriptor instead.
 func (*DeliverBatchRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{20}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DeliverBatchRequest) GetConversation() *Conversation {
@@ -2026,7 +2241,7 @@ type DeliverBatchItem struct {
 
 func (x *DeliverBatchItem) Reset() {
 	*x = DeliverBatchItem{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[21]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2038,7 +2253,7 @@ func (x *DeliverBatchItem) String() string {
 func (*DeliverBatchItem) ProtoMessage() {}
 
 func (x *DeliverBatchItem) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[21]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2051,7 +2266,7 @@ func (x *DeliverBatchItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverBatchItem.ProtoReflect.Descriptor instead.
 func (*DeliverBatchItem) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{21}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DeliverBatchItem) GetMessage() *Message {
@@ -2081,7 +2296,7 @@ type DeliverBatchResponse struct {
 
 func (x *DeliverBatchResponse) Reset() {
 	*x = DeliverBatchResponse{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[22]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2093,7 +2308,7 @@ func (x *DeliverBatchResponse) String() string {
 func (*DeliverBatchResponse) ProtoMessage() {}
 
 func (x *DeliverBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[22]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2106,7 +2321,7 @@ func (x *DeliverBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverBatchResponse.ProtoReflect.Descriptor instead.
 func (*DeliverBatchResponse) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{22}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *DeliverBatchResponse) GetDelivered() []*DeliverResponse {
@@ -2140,7 +2355,7 @@ type DeliverFailure struct {
 
 func (x *DeliverFailure) Reset() {
 	*x = DeliverFailure{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[23]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2152,7 +2367,7 @@ func (x *DeliverFailure) String() string {
 func (*DeliverFailure) ProtoMessage() {}
 
 func (x *DeliverFailure) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[23]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2165,7 +2380,7 @@ func (x *DeliverFailure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverFailure.ProtoReflect.Descriptor instead.
 func (*DeliverFailure) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{23}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *DeliverFailure) GetCode() int32 {
@@ -2211,7 +2426,7 @@ type HandleWebhookRequest struct {
 
 func (x *HandleWebhookRequest) Reset() {
 	*x = HandleWebhookRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[24]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2223,7 +2438,7 @@ func (x *HandleWebhookRequest) String() string {
 func (*HandleWebhookRequest) ProtoMessage() {}
 
 func (x *HandleWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[24]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2236,7 +2451,7 @@ func (x *HandleWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleWebhookRequest.ProtoReflect.Descriptor instead.
 func (*HandleWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{24}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *HandleWebhookRequest) GetMethod() string {
@@ -2290,7 +2505,7 @@ type HeaderValues struct {
 
 func (x *HeaderValues) Reset() {
 	*x = HeaderValues{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[25]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2302,7 +2517,7 @@ func (x *HeaderValues) String() string {
 func (*HeaderValues) ProtoMessage() {}
 
 func (x *HeaderValues) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[25]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2315,7 +2530,7 @@ func (x *HeaderValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValues.ProtoReflect.Descriptor instead.
 func (*HeaderValues) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{25}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *HeaderValues) GetValues() []string {
@@ -2342,7 +2557,7 @@ type HandleWebhookResponse struct {
 
 func (x *HandleWebhookResponse) Reset() {
 	*x = HandleWebhookResponse{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[26]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2354,7 +2569,7 @@ func (x *HandleWebhookResponse) String() string {
 func (*HandleWebhookResponse) ProtoMessage() {}
 
 func (x *HandleWebhookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[26]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2367,7 +2582,7 @@ func (x *HandleWebhookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleWebhookResponse.ProtoReflect.Descriptor instead.
 func (*HandleWebhookResponse) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{26}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *HandleWebhookResponse) GetStatus() int32 {
@@ -2420,14 +2635,24 @@ type Action struct {
 	// deduplicates on (channel, external_id).
 	ExternalId string `protobuf:"bytes,4,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
 	// The agent's display name; empty means "an agent".
-	Agent         string `protobuf:"bytes,5,opt,name=agent,proto3" json:"agent,omitempty"`
+	Agent string `protobuf:"bytes,5,opt,name=agent,proto3" json:"agent,omitempty"`
+	// REACT: the customer's message, by the host id Deliver carried
+	// (Message.id) or by the id the desk returned for it (desk_message_id).
+	MessageId     string `protobuf:"bytes,6,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	DeskMessageId string `protobuf:"bytes,7,opt,name=desk_message_id,json=deskMessageId,proto3" json:"desk_message_id,omitempty"`
+	// REACT: the emoji; empty removes the bot's reaction.
+	Emoji string `protobuf:"bytes,8,opt,name=emoji,proto3" json:"emoji,omitempty"`
+	// DELETE: the external id of the agent's reply to delete.
+	ReplyExternalId string `protobuf:"bytes,9,opt,name=reply_external_id,json=replyExternalId,proto3" json:"reply_external_id,omitempty"`
+	// TRANSFER: the channels that take the conversation over.
+	Channels      []string `protobuf:"bytes,10,rep,name=channels,proto3" json:"channels,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Action) Reset() {
 	*x = Action{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[27]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2439,7 +2664,7 @@ func (x *Action) String() string {
 func (*Action) ProtoMessage() {}
 
 func (x *Action) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[27]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2452,7 +2677,7 @@ func (x *Action) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Action.ProtoReflect.Descriptor instead.
 func (*Action) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{27}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Action) GetKind() ActionKind {
@@ -2490,6 +2715,41 @@ func (x *Action) GetAgent() string {
 	return ""
 }
 
+func (x *Action) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+func (x *Action) GetDeskMessageId() string {
+	if x != nil {
+		return x.DeskMessageId
+	}
+	return ""
+}
+
+func (x *Action) GetEmoji() string {
+	if x != nil {
+		return x.Emoji
+	}
+	return ""
+}
+
+func (x *Action) GetReplyExternalId() string {
+	if x != nil {
+		return x.ReplyExternalId
+	}
+	return ""
+}
+
+func (x *Action) GetChannels() []string {
+	if x != nil {
+		return x.Channels
+	}
+	return nil
+}
+
 type PostActionRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Action        *Action                `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
@@ -2499,7 +2759,7 @@ type PostActionRequest struct {
 
 func (x *PostActionRequest) Reset() {
 	*x = PostActionRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[28]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2511,7 +2771,7 @@ func (x *PostActionRequest) String() string {
 func (*PostActionRequest) ProtoMessage() {}
 
 func (x *PostActionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[28]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2524,7 +2784,7 @@ func (x *PostActionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostActionRequest.ProtoReflect.Descriptor instead.
 func (*PostActionRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{28}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *PostActionRequest) GetAction() *Action {
@@ -2551,7 +2811,7 @@ type PostActionResponse struct {
 
 func (x *PostActionResponse) Reset() {
 	*x = PostActionResponse{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[29]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2563,7 +2823,7 @@ func (x *PostActionResponse) String() string {
 func (*PostActionResponse) ProtoMessage() {}
 
 func (x *PostActionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[29]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2576,7 +2836,7 @@ func (x *PostActionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostActionResponse.ProtoReflect.Descriptor instead.
 func (*PostActionResponse) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{29}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *PostActionResponse) GetDuplicate() bool {
@@ -2630,7 +2890,7 @@ type Reply struct {
 
 func (x *Reply) Reset() {
 	*x = Reply{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[30]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2642,7 +2902,7 @@ func (x *Reply) String() string {
 func (*Reply) ProtoMessage() {}
 
 func (x *Reply) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[30]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2655,7 +2915,7 @@ func (x *Reply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reply.ProtoReflect.Descriptor instead.
 func (*Reply) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{30}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Reply) GetThreadRef() []byte {
@@ -2727,7 +2987,7 @@ type ReplyAttachment struct {
 
 func (x *ReplyAttachment) Reset() {
 	*x = ReplyAttachment{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[31]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2739,7 +2999,7 @@ func (x *ReplyAttachment) String() string {
 func (*ReplyAttachment) ProtoMessage() {}
 
 func (x *ReplyAttachment) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[31]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2752,7 +3012,7 @@ func (x *ReplyAttachment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplyAttachment.ProtoReflect.Descriptor instead.
 func (*ReplyAttachment) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{31}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ReplyAttachment) GetRef() string {
@@ -2792,7 +3052,7 @@ type PostReplyRequest struct {
 
 func (x *PostReplyRequest) Reset() {
 	*x = PostReplyRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[32]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2804,7 +3064,7 @@ func (x *PostReplyRequest) String() string {
 func (*PostReplyRequest) ProtoMessage() {}
 
 func (x *PostReplyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[32]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2817,7 +3077,7 @@ func (x *PostReplyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostReplyRequest.ProtoReflect.Descriptor instead.
 func (*PostReplyRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{32}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *PostReplyRequest) GetReply() *Reply {
@@ -2839,7 +3099,7 @@ type PostReplyResponse struct {
 
 func (x *PostReplyResponse) Reset() {
 	*x = PostReplyResponse{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[33]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2851,7 +3111,7 @@ func (x *PostReplyResponse) String() string {
 func (*PostReplyResponse) ProtoMessage() {}
 
 func (x *PostReplyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[33]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2864,7 +3124,7 @@ func (x *PostReplyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostReplyResponse.ProtoReflect.Descriptor instead.
 func (*PostReplyResponse) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{33}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *PostReplyResponse) GetDuplicate() bool {
@@ -2890,7 +3150,7 @@ type OpenFileRequest struct {
 
 func (x *OpenFileRequest) Reset() {
 	*x = OpenFileRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[34]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2902,7 +3162,7 @@ func (x *OpenFileRequest) String() string {
 func (*OpenFileRequest) ProtoMessage() {}
 
 func (x *OpenFileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[34]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2915,7 +3175,7 @@ func (x *OpenFileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenFileRequest.ProtoReflect.Descriptor instead.
 func (*OpenFileRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{34}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *OpenFileRequest) GetFileRef() string {
@@ -2934,7 +3194,7 @@ type OpenAttachmentRequest struct {
 
 func (x *OpenAttachmentRequest) Reset() {
 	*x = OpenAttachmentRequest{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[35]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2946,7 +3206,7 @@ func (x *OpenAttachmentRequest) String() string {
 func (*OpenAttachmentRequest) ProtoMessage() {}
 
 func (x *OpenAttachmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[35]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2959,7 +3219,7 @@ func (x *OpenAttachmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenAttachmentRequest.ProtoReflect.Descriptor instead.
 func (*OpenAttachmentRequest) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{35}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *OpenAttachmentRequest) GetRef() string {
@@ -2983,7 +3243,7 @@ type FileChunk struct {
 
 func (x *FileChunk) Reset() {
 	*x = FileChunk{}
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[36]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2995,7 +3255,7 @@ func (x *FileChunk) String() string {
 func (*FileChunk) ProtoMessage() {}
 
 func (x *FileChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_channel_v1_channel_proto_msgTypes[36]
+	mi := &file_parley_channel_v1_channel_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3008,7 +3268,7 @@ func (x *FileChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileChunk.ProtoReflect.Descriptor instead.
 func (*FileChunk) Descriptor() ([]byte, []int) {
-	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{36}
+	return file_parley_channel_v1_channel_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *FileChunk) GetData() []byte {
@@ -3052,7 +3312,7 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\fcapabilities\x18\x04 \x01(\v2\x1f.parley.channel.v1.CapabilitiesR\fcapabilities\x12=\n" +
 	"\vconfig_keys\x18\x05 \x03(\v2\x1c.parley.channel.v1.ConfigKeyR\n" +
 	"configKeys\x12 \n" +
-	"\vdescription\x18\x06 \x01(\tR\vdescription\"\xb2\x02\n" +
+	"\vdescription\x18\x06 \x01(\tR\vdescription\"\xd0\x02\n" +
 	"\fCapabilities\x12\x18\n" +
 	"\athreads\x18\x01 \x01(\bR\athreads\x12\x1f\n" +
 	"\vfile_upload\x18\x02 \x01(\bR\n" +
@@ -3065,7 +3325,9 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"formatting\x18\a \x01(\tR\n" +
 	"formatting\x12#\n" +
 	"\rdeliver_batch\x18\b \x01(\bR\fdeliverBatch\x12\x1c\n" +
-	"\tlifecycle\x18\t \x01(\bR\tlifecycle\"\x8f\x01\n" +
+	"\tlifecycle\x18\t \x01(\bR\tlifecycle\x12\x1c\n" +
+	"\treactions\x18\n" +
+	" \x01(\bR\treactions\"\x8f\x01\n" +
 	"\tConfigKey\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x1a\n" +
@@ -3082,7 +3344,7 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\x06errors\x18\x01 \x03(\v2\x1e.parley.channel.v1.ConfigErrorR\x06errors\"9\n" +
 	"\vConfigError\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\xd9\x02\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\xa4\x03\n" +
 	"\fConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\x03R\x06number\x12(\n" +
@@ -3097,7 +3359,16 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\vprevious_id\x18\t \x01(\tR\n" +
 	"previousId\x12'\n" +
 	"\x0fprevious_number\x18\n" +
-	" \x01(\x03R\x0epreviousNumber\"\xcd\x01\n" +
+	" \x01(\x03R\x0epreviousNumber\x12\x10\n" +
+	"\x03bot\x18\v \x01(\tR\x03bot\x127\n" +
+	"\bbusiness\x18\f \x01(\v2\x1b.parley.channel.v1.BusinessR\bbusiness\"m\n" +
+	"\bBusiness\x12#\n" +
+	"\rconnection_id\x18\x01 \x01(\tR\fconnectionId\x12<\n" +
+	"\aaccount\x18\x02 \x01(\v2\".parley.channel.v1.BusinessAccountR\aaccount\"Q\n" +
+	"\x0fBusinessAccount\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1a\n" +
+	"\busername\x18\x02 \x01(\tR\busername\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"\xcd\x01\n" +
 	"\aContact\x12(\n" +
 	"\x10telegram_user_id\x18\x01 \x01(\x03R\x0etelegramUserId\x12\x1d\n" +
 	"\n" +
@@ -3105,7 +3376,7 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\tlast_name\x18\x03 \x01(\tR\blastName\x12\x1a\n" +
 	"\busername\x18\x04 \x01(\tR\busername\x12#\n" +
 	"\rlanguage_code\x18\x05 \x01(\tR\flanguageCode\x12\x1b\n" +
-	"\tphoto_url\x18\x06 \x01(\tR\bphotoUrl\"\xe3\x05\n" +
+	"\tphoto_url\x18\x06 \x01(\tR\bphotoUrl\"\x88\x06\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12+\n" +
@@ -3123,7 +3394,8 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\x0emedia_group_id\x18\r \x01(\tR\fmediaGroupId\x12#\n" +
 	"\rsticker_emoji\x18\x0e \x01(\tR\fstickerEmoji\x121\n" +
 	"\x06notice\x18\x0f \x01(\v2\x19.parley.channel.v1.NoticeR\x06notice\x12.\n" +
-	"\x13telegram_message_id\x18\x10 \x01(\x03R\x11telegramMessageId\"z\n" +
+	"\x13telegram_message_id\x18\x10 \x01(\x03R\x11telegramMessageId\x12#\n" +
+	"\routside_hours\x18\x11 \x01(\bR\foutsideHours\"z\n" +
 	"\x06Entity\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06offset\x18\x02 \x01(\x05R\x06offset\x12\x16\n" +
@@ -3165,7 +3437,7 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12\x19\n" +
-	"\bfrom_bot\x18\x03 \x01(\bR\afromBot\"\xa1\x02\n" +
+	"\bfrom_bot\x18\x03 \x01(\bR\afromBot\"\x8c\x03\n" +
 	"\x06Notice\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12*\n" +
@@ -3177,7 +3449,12 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\x0esource_channel\x18\b \x01(\tR\rsourceChannel\x12,\n" +
 	"\x12action_external_id\x18\t \x01(\tR\x10actionExternalId\x12\x14\n" +
 	"\x05state\x18\n" +
-	" \x01(\tR\x05state\"\xc6\x02\n" +
+	" \x01(\tR\x05state\x12\x14\n" +
+	"\x05emoji\x18\v \x01(\tR\x05emoji\x12\x18\n" +
+	"\aremoved\x18\f \x01(\bR\aremoved\x12\x1d\n" +
+	"\n" +
+	"message_id\x18\r \x01(\tR\tmessageId\x12\x1a\n" +
+	"\bchannels\x18\x0e \x03(\tR\bchannels\"\xc6\x02\n" +
 	"\x0eDeliverRequest\x12C\n" +
 	"\fconversation\x18\x01 \x01(\v2\x1f.parley.channel.v1.ConversationR\fconversation\x124\n" +
 	"\acontact\x18\x02 \x01(\v2\x1a.parley.channel.v1.ContactR\acontact\x124\n" +
@@ -3232,7 +3509,7 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\aactions\x18\x05 \x03(\v2\x19.parley.channel.v1.ActionR\aactions\x1a[\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x125\n" +
-	"\x05value\x18\x02 \x01(\v2\x1f.parley.channel.v1.HeaderValuesR\x05value:\x028\x01\"\xba\x01\n" +
+	"\x05value\x18\x02 \x01(\v2\x1f.parley.channel.v1.HeaderValuesR\x05value:\x028\x01\"\xdf\x02\n" +
 	"\x06Action\x121\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1d.parley.channel.v1.ActionKindR\x04kind\x12\x1d\n" +
 	"\n" +
@@ -3240,7 +3517,14 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\x0fconversation_id\x18\x03 \x01(\tR\x0econversationId\x12\x1f\n" +
 	"\vexternal_id\x18\x04 \x01(\tR\n" +
 	"externalId\x12\x14\n" +
-	"\x05agent\x18\x05 \x01(\tR\x05agent\"F\n" +
+	"\x05agent\x18\x05 \x01(\tR\x05agent\x12\x1d\n" +
+	"\n" +
+	"message_id\x18\x06 \x01(\tR\tmessageId\x12&\n" +
+	"\x0fdesk_message_id\x18\a \x01(\tR\rdeskMessageId\x12\x14\n" +
+	"\x05emoji\x18\b \x01(\tR\x05emoji\x12*\n" +
+	"\x11reply_external_id\x18\t \x01(\tR\x0freplyExternalId\x12\x1a\n" +
+	"\bchannels\x18\n" +
+	" \x03(\tR\bchannels\"F\n" +
 	"\x11PostActionRequest\x121\n" +
 	"\x06action\x18\x01 \x01(\v2\x19.parley.channel.v1.ActionR\x06action\"\x8b\x01\n" +
 	"\x12PostActionResponse\x12\x1c\n" +
@@ -3300,14 +3584,18 @@ const file_parley_channel_v1_channel_proto_rawDesc = "" +
 	"\fKIND_CONTACT\x10\f\x12\r\n" +
 	"\tKIND_POLL\x10\r\x12\x14\n" +
 	"\x10KIND_UNSUPPORTED\x10\x0e\x12\x0f\n" +
-	"\vKIND_NOTICE\x10\x0f*\x88\x01\n" +
+	"\vKIND_NOTICE\x10\x0f*\xe9\x01\n" +
 	"\n" +
 	"ActionKind\x12\x1b\n" +
 	"\x17ACTION_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11ACTION_KIND_CLAIM\x10\x01\x12\x17\n" +
 	"\x13ACTION_KIND_UNCLAIM\x10\x02\x12\x15\n" +
 	"\x11ACTION_KIND_CLOSE\x10\x03\x12\x16\n" +
-	"\x12ACTION_KIND_REOPEN\x10\x04*_\n" +
+	"\x12ACTION_KIND_REOPEN\x10\x04\x12\x15\n" +
+	"\x11ACTION_KIND_REACT\x10\x05\x12\x16\n" +
+	"\x12ACTION_KIND_DELETE\x10\x06\x12\x16\n" +
+	"\x12ACTION_KIND_TYPING\x10\a\x12\x18\n" +
+	"\x14ACTION_KIND_TRANSFER\x10\b*_\n" +
 	"\n" +
 	"TextFormat\x12\x1b\n" +
 	"\x17TEXT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n" +
@@ -3339,7 +3627,7 @@ func file_parley_channel_v1_channel_proto_rawDescGZIP() []byte {
 }
 
 var file_parley_channel_v1_channel_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_parley_channel_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_parley_channel_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_parley_channel_v1_channel_proto_goTypes = []any{
 	(Kind)(0),                     // 0: parley.channel.v1.Kind
 	(ActionKind)(0),               // 1: parley.channel.v1.ActionKind
@@ -3352,101 +3640,105 @@ var file_parley_channel_v1_channel_proto_goTypes = []any{
 	(*ConfigureResponse)(nil),     // 8: parley.channel.v1.ConfigureResponse
 	(*ConfigError)(nil),           // 9: parley.channel.v1.ConfigError
 	(*Conversation)(nil),          // 10: parley.channel.v1.Conversation
-	(*Contact)(nil),               // 11: parley.channel.v1.Contact
-	(*Message)(nil),               // 12: parley.channel.v1.Message
-	(*Entity)(nil),                // 13: parley.channel.v1.Entity
-	(*Attachment)(nil),            // 14: parley.channel.v1.Attachment
-	(*Location)(nil),              // 15: parley.channel.v1.Location
-	(*SharedContact)(nil),         // 16: parley.channel.v1.SharedContact
-	(*Poll)(nil),                  // 17: parley.channel.v1.Poll
-	(*Forward)(nil),               // 18: parley.channel.v1.Forward
-	(*Quote)(nil),                 // 19: parley.channel.v1.Quote
-	(*Notice)(nil),                // 20: parley.channel.v1.Notice
-	(*DeliverRequest)(nil),        // 21: parley.channel.v1.DeliverRequest
-	(*DeliverResponse)(nil),       // 22: parley.channel.v1.DeliverResponse
-	(*DeliverBatchRequest)(nil),   // 23: parley.channel.v1.DeliverBatchRequest
-	(*DeliverBatchItem)(nil),      // 24: parley.channel.v1.DeliverBatchItem
-	(*DeliverBatchResponse)(nil),  // 25: parley.channel.v1.DeliverBatchResponse
-	(*DeliverFailure)(nil),        // 26: parley.channel.v1.DeliverFailure
-	(*HandleWebhookRequest)(nil),  // 27: parley.channel.v1.HandleWebhookRequest
-	(*HeaderValues)(nil),          // 28: parley.channel.v1.HeaderValues
-	(*HandleWebhookResponse)(nil), // 29: parley.channel.v1.HandleWebhookResponse
-	(*Action)(nil),                // 30: parley.channel.v1.Action
-	(*PostActionRequest)(nil),     // 31: parley.channel.v1.PostActionRequest
-	(*PostActionResponse)(nil),    // 32: parley.channel.v1.PostActionResponse
-	(*Reply)(nil),                 // 33: parley.channel.v1.Reply
-	(*ReplyAttachment)(nil),       // 34: parley.channel.v1.ReplyAttachment
-	(*PostReplyRequest)(nil),      // 35: parley.channel.v1.PostReplyRequest
-	(*PostReplyResponse)(nil),     // 36: parley.channel.v1.PostReplyResponse
-	(*OpenFileRequest)(nil),       // 37: parley.channel.v1.OpenFileRequest
-	(*OpenAttachmentRequest)(nil), // 38: parley.channel.v1.OpenAttachmentRequest
-	(*FileChunk)(nil),             // 39: parley.channel.v1.FileChunk
-	nil,                           // 40: parley.channel.v1.HandleWebhookRequest.HeadersEntry
-	nil,                           // 41: parley.channel.v1.HandleWebhookResponse.HeadersEntry
-	(*timestamppb.Timestamp)(nil), // 42: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 43: google.protobuf.Duration
+	(*Business)(nil),              // 11: parley.channel.v1.Business
+	(*BusinessAccount)(nil),       // 12: parley.channel.v1.BusinessAccount
+	(*Contact)(nil),               // 13: parley.channel.v1.Contact
+	(*Message)(nil),               // 14: parley.channel.v1.Message
+	(*Entity)(nil),                // 15: parley.channel.v1.Entity
+	(*Attachment)(nil),            // 16: parley.channel.v1.Attachment
+	(*Location)(nil),              // 17: parley.channel.v1.Location
+	(*SharedContact)(nil),         // 18: parley.channel.v1.SharedContact
+	(*Poll)(nil),                  // 19: parley.channel.v1.Poll
+	(*Forward)(nil),               // 20: parley.channel.v1.Forward
+	(*Quote)(nil),                 // 21: parley.channel.v1.Quote
+	(*Notice)(nil),                // 22: parley.channel.v1.Notice
+	(*DeliverRequest)(nil),        // 23: parley.channel.v1.DeliverRequest
+	(*DeliverResponse)(nil),       // 24: parley.channel.v1.DeliverResponse
+	(*DeliverBatchRequest)(nil),   // 25: parley.channel.v1.DeliverBatchRequest
+	(*DeliverBatchItem)(nil),      // 26: parley.channel.v1.DeliverBatchItem
+	(*DeliverBatchResponse)(nil),  // 27: parley.channel.v1.DeliverBatchResponse
+	(*DeliverFailure)(nil),        // 28: parley.channel.v1.DeliverFailure
+	(*HandleWebhookRequest)(nil),  // 29: parley.channel.v1.HandleWebhookRequest
+	(*HeaderValues)(nil),          // 30: parley.channel.v1.HeaderValues
+	(*HandleWebhookResponse)(nil), // 31: parley.channel.v1.HandleWebhookResponse
+	(*Action)(nil),                // 32: parley.channel.v1.Action
+	(*PostActionRequest)(nil),     // 33: parley.channel.v1.PostActionRequest
+	(*PostActionResponse)(nil),    // 34: parley.channel.v1.PostActionResponse
+	(*Reply)(nil),                 // 35: parley.channel.v1.Reply
+	(*ReplyAttachment)(nil),       // 36: parley.channel.v1.ReplyAttachment
+	(*PostReplyRequest)(nil),      // 37: parley.channel.v1.PostReplyRequest
+	(*PostReplyResponse)(nil),     // 38: parley.channel.v1.PostReplyResponse
+	(*OpenFileRequest)(nil),       // 39: parley.channel.v1.OpenFileRequest
+	(*OpenAttachmentRequest)(nil), // 40: parley.channel.v1.OpenAttachmentRequest
+	(*FileChunk)(nil),             // 41: parley.channel.v1.FileChunk
+	nil,                           // 42: parley.channel.v1.HandleWebhookRequest.HeadersEntry
+	nil,                           // 43: parley.channel.v1.HandleWebhookResponse.HeadersEntry
+	(*timestamppb.Timestamp)(nil), // 44: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 45: google.protobuf.Duration
 }
 var file_parley_channel_v1_channel_proto_depIdxs = []int32{
 	5,  // 0: parley.channel.v1.DescribeResponse.capabilities:type_name -> parley.channel.v1.Capabilities
 	6,  // 1: parley.channel.v1.DescribeResponse.config_keys:type_name -> parley.channel.v1.ConfigKey
 	9,  // 2: parley.channel.v1.ConfigureResponse.errors:type_name -> parley.channel.v1.ConfigError
-	42, // 3: parley.channel.v1.Conversation.started_at:type_name -> google.protobuf.Timestamp
-	42, // 4: parley.channel.v1.Message.time:type_name -> google.protobuf.Timestamp
-	0,  // 5: parley.channel.v1.Message.kind:type_name -> parley.channel.v1.Kind
-	13, // 6: parley.channel.v1.Message.entities:type_name -> parley.channel.v1.Entity
-	14, // 7: parley.channel.v1.Message.attachments:type_name -> parley.channel.v1.Attachment
-	15, // 8: parley.channel.v1.Message.location:type_name -> parley.channel.v1.Location
-	16, // 9: parley.channel.v1.Message.shared_contact:type_name -> parley.channel.v1.SharedContact
-	17, // 10: parley.channel.v1.Message.poll:type_name -> parley.channel.v1.Poll
-	18, // 11: parley.channel.v1.Message.forward:type_name -> parley.channel.v1.Forward
-	19, // 12: parley.channel.v1.Message.reply_to:type_name -> parley.channel.v1.Quote
-	20, // 13: parley.channel.v1.Message.notice:type_name -> parley.channel.v1.Notice
-	42, // 14: parley.channel.v1.Forward.original_time:type_name -> google.protobuf.Timestamp
-	10, // 15: parley.channel.v1.DeliverRequest.conversation:type_name -> parley.channel.v1.Conversation
-	11, // 16: parley.channel.v1.DeliverRequest.contact:type_name -> parley.channel.v1.Contact
-	12, // 17: parley.channel.v1.DeliverRequest.message:type_name -> parley.channel.v1.Message
-	10, // 18: parley.channel.v1.DeliverBatchRequest.conversation:type_name -> parley.channel.v1.Conversation
-	11, // 19: parley.channel.v1.DeliverBatchRequest.contact:type_name -> parley.channel.v1.Contact
-	24, // 20: parley.channel.v1.DeliverBatchRequest.items:type_name -> parley.channel.v1.DeliverBatchItem
-	43, // 21: parley.channel.v1.DeliverBatchRequest.time_budget:type_name -> google.protobuf.Duration
-	12, // 22: parley.channel.v1.DeliverBatchItem.message:type_name -> parley.channel.v1.Message
-	22, // 23: parley.channel.v1.DeliverBatchResponse.delivered:type_name -> parley.channel.v1.DeliverResponse
-	26, // 24: parley.channel.v1.DeliverBatchResponse.failure:type_name -> parley.channel.v1.DeliverFailure
-	43, // 25: parley.channel.v1.DeliverFailure.retry_delay:type_name -> google.protobuf.Duration
-	40, // 26: parley.channel.v1.HandleWebhookRequest.headers:type_name -> parley.channel.v1.HandleWebhookRequest.HeadersEntry
-	41, // 27: parley.channel.v1.HandleWebhookResponse.headers:type_name -> parley.channel.v1.HandleWebhookResponse.HeadersEntry
-	33, // 28: parley.channel.v1.HandleWebhookResponse.replies:type_name -> parley.channel.v1.Reply
-	30, // 29: parley.channel.v1.HandleWebhookResponse.actions:type_name -> parley.channel.v1.Action
-	1,  // 30: parley.channel.v1.Action.kind:type_name -> parley.channel.v1.ActionKind
-	30, // 31: parley.channel.v1.PostActionRequest.action:type_name -> parley.channel.v1.Action
-	2,  // 32: parley.channel.v1.Reply.format:type_name -> parley.channel.v1.TextFormat
-	34, // 33: parley.channel.v1.Reply.attachments:type_name -> parley.channel.v1.ReplyAttachment
-	33, // 34: parley.channel.v1.PostReplyRequest.reply:type_name -> parley.channel.v1.Reply
-	28, // 35: parley.channel.v1.HandleWebhookRequest.HeadersEntry.value:type_name -> parley.channel.v1.HeaderValues
-	28, // 36: parley.channel.v1.HandleWebhookResponse.HeadersEntry.value:type_name -> parley.channel.v1.HeaderValues
-	3,  // 37: parley.channel.v1.Channel.Describe:input_type -> parley.channel.v1.DescribeRequest
-	7,  // 38: parley.channel.v1.Channel.Configure:input_type -> parley.channel.v1.ConfigureRequest
-	21, // 39: parley.channel.v1.Channel.Deliver:input_type -> parley.channel.v1.DeliverRequest
-	23, // 40: parley.channel.v1.Channel.DeliverBatch:input_type -> parley.channel.v1.DeliverBatchRequest
-	27, // 41: parley.channel.v1.Channel.HandleWebhook:input_type -> parley.channel.v1.HandleWebhookRequest
-	38, // 42: parley.channel.v1.Channel.OpenAttachment:input_type -> parley.channel.v1.OpenAttachmentRequest
-	35, // 43: parley.channel.v1.Host.PostReply:input_type -> parley.channel.v1.PostReplyRequest
-	37, // 44: parley.channel.v1.Host.OpenFile:input_type -> parley.channel.v1.OpenFileRequest
-	31, // 45: parley.channel.v1.Host.PostAction:input_type -> parley.channel.v1.PostActionRequest
-	4,  // 46: parley.channel.v1.Channel.Describe:output_type -> parley.channel.v1.DescribeResponse
-	8,  // 47: parley.channel.v1.Channel.Configure:output_type -> parley.channel.v1.ConfigureResponse
-	22, // 48: parley.channel.v1.Channel.Deliver:output_type -> parley.channel.v1.DeliverResponse
-	25, // 49: parley.channel.v1.Channel.DeliverBatch:output_type -> parley.channel.v1.DeliverBatchResponse
-	29, // 50: parley.channel.v1.Channel.HandleWebhook:output_type -> parley.channel.v1.HandleWebhookResponse
-	39, // 51: parley.channel.v1.Channel.OpenAttachment:output_type -> parley.channel.v1.FileChunk
-	36, // 52: parley.channel.v1.Host.PostReply:output_type -> parley.channel.v1.PostReplyResponse
-	39, // 53: parley.channel.v1.Host.OpenFile:output_type -> parley.channel.v1.FileChunk
-	32, // 54: parley.channel.v1.Host.PostAction:output_type -> parley.channel.v1.PostActionResponse
-	46, // [46:55] is the sub-list for method output_type
-	37, // [37:46] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	44, // 3: parley.channel.v1.Conversation.started_at:type_name -> google.protobuf.Timestamp
+	11, // 4: parley.channel.v1.Conversation.business:type_name -> parley.channel.v1.Business
+	12, // 5: parley.channel.v1.Business.account:type_name -> parley.channel.v1.BusinessAccount
+	44, // 6: parley.channel.v1.Message.time:type_name -> google.protobuf.Timestamp
+	0,  // 7: parley.channel.v1.Message.kind:type_name -> parley.channel.v1.Kind
+	15, // 8: parley.channel.v1.Message.entities:type_name -> parley.channel.v1.Entity
+	16, // 9: parley.channel.v1.Message.attachments:type_name -> parley.channel.v1.Attachment
+	17, // 10: parley.channel.v1.Message.location:type_name -> parley.channel.v1.Location
+	18, // 11: parley.channel.v1.Message.shared_contact:type_name -> parley.channel.v1.SharedContact
+	19, // 12: parley.channel.v1.Message.poll:type_name -> parley.channel.v1.Poll
+	20, // 13: parley.channel.v1.Message.forward:type_name -> parley.channel.v1.Forward
+	21, // 14: parley.channel.v1.Message.reply_to:type_name -> parley.channel.v1.Quote
+	22, // 15: parley.channel.v1.Message.notice:type_name -> parley.channel.v1.Notice
+	44, // 16: parley.channel.v1.Forward.original_time:type_name -> google.protobuf.Timestamp
+	10, // 17: parley.channel.v1.DeliverRequest.conversation:type_name -> parley.channel.v1.Conversation
+	13, // 18: parley.channel.v1.DeliverRequest.contact:type_name -> parley.channel.v1.Contact
+	14, // 19: parley.channel.v1.DeliverRequest.message:type_name -> parley.channel.v1.Message
+	10, // 20: parley.channel.v1.DeliverBatchRequest.conversation:type_name -> parley.channel.v1.Conversation
+	13, // 21: parley.channel.v1.DeliverBatchRequest.contact:type_name -> parley.channel.v1.Contact
+	26, // 22: parley.channel.v1.DeliverBatchRequest.items:type_name -> parley.channel.v1.DeliverBatchItem
+	45, // 23: parley.channel.v1.DeliverBatchRequest.time_budget:type_name -> google.protobuf.Duration
+	14, // 24: parley.channel.v1.DeliverBatchItem.message:type_name -> parley.channel.v1.Message
+	24, // 25: parley.channel.v1.DeliverBatchResponse.delivered:type_name -> parley.channel.v1.DeliverResponse
+	28, // 26: parley.channel.v1.DeliverBatchResponse.failure:type_name -> parley.channel.v1.DeliverFailure
+	45, // 27: parley.channel.v1.DeliverFailure.retry_delay:type_name -> google.protobuf.Duration
+	42, // 28: parley.channel.v1.HandleWebhookRequest.headers:type_name -> parley.channel.v1.HandleWebhookRequest.HeadersEntry
+	43, // 29: parley.channel.v1.HandleWebhookResponse.headers:type_name -> parley.channel.v1.HandleWebhookResponse.HeadersEntry
+	35, // 30: parley.channel.v1.HandleWebhookResponse.replies:type_name -> parley.channel.v1.Reply
+	32, // 31: parley.channel.v1.HandleWebhookResponse.actions:type_name -> parley.channel.v1.Action
+	1,  // 32: parley.channel.v1.Action.kind:type_name -> parley.channel.v1.ActionKind
+	32, // 33: parley.channel.v1.PostActionRequest.action:type_name -> parley.channel.v1.Action
+	2,  // 34: parley.channel.v1.Reply.format:type_name -> parley.channel.v1.TextFormat
+	36, // 35: parley.channel.v1.Reply.attachments:type_name -> parley.channel.v1.ReplyAttachment
+	35, // 36: parley.channel.v1.PostReplyRequest.reply:type_name -> parley.channel.v1.Reply
+	30, // 37: parley.channel.v1.HandleWebhookRequest.HeadersEntry.value:type_name -> parley.channel.v1.HeaderValues
+	30, // 38: parley.channel.v1.HandleWebhookResponse.HeadersEntry.value:type_name -> parley.channel.v1.HeaderValues
+	3,  // 39: parley.channel.v1.Channel.Describe:input_type -> parley.channel.v1.DescribeRequest
+	7,  // 40: parley.channel.v1.Channel.Configure:input_type -> parley.channel.v1.ConfigureRequest
+	23, // 41: parley.channel.v1.Channel.Deliver:input_type -> parley.channel.v1.DeliverRequest
+	25, // 42: parley.channel.v1.Channel.DeliverBatch:input_type -> parley.channel.v1.DeliverBatchRequest
+	29, // 43: parley.channel.v1.Channel.HandleWebhook:input_type -> parley.channel.v1.HandleWebhookRequest
+	40, // 44: parley.channel.v1.Channel.OpenAttachment:input_type -> parley.channel.v1.OpenAttachmentRequest
+	37, // 45: parley.channel.v1.Host.PostReply:input_type -> parley.channel.v1.PostReplyRequest
+	39, // 46: parley.channel.v1.Host.OpenFile:input_type -> parley.channel.v1.OpenFileRequest
+	33, // 47: parley.channel.v1.Host.PostAction:input_type -> parley.channel.v1.PostActionRequest
+	4,  // 48: parley.channel.v1.Channel.Describe:output_type -> parley.channel.v1.DescribeResponse
+	8,  // 49: parley.channel.v1.Channel.Configure:output_type -> parley.channel.v1.ConfigureResponse
+	24, // 50: parley.channel.v1.Channel.Deliver:output_type -> parley.channel.v1.DeliverResponse
+	27, // 51: parley.channel.v1.Channel.DeliverBatch:output_type -> parley.channel.v1.DeliverBatchResponse
+	31, // 52: parley.channel.v1.Channel.HandleWebhook:output_type -> parley.channel.v1.HandleWebhookResponse
+	41, // 53: parley.channel.v1.Channel.OpenAttachment:output_type -> parley.channel.v1.FileChunk
+	38, // 54: parley.channel.v1.Host.PostReply:output_type -> parley.channel.v1.PostReplyResponse
+	41, // 55: parley.channel.v1.Host.OpenFile:output_type -> parley.channel.v1.FileChunk
+	34, // 56: parley.channel.v1.Host.PostAction:output_type -> parley.channel.v1.PostActionResponse
+	48, // [48:57] is the sub-list for method output_type
+	39, // [39:48] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_parley_channel_v1_channel_proto_init() }
@@ -3460,7 +3752,7 @@ func file_parley_channel_v1_channel_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_parley_channel_v1_channel_proto_rawDesc), len(file_parley_channel_v1_channel_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   39,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
