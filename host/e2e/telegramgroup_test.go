@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,8 +26,9 @@ type staffGroup struct {
 	agent telego.User
 }
 
-// newGroupEnv runs parley with one telegramgroup channel ("staff").
-func newGroupEnv(t *testing.T, extraTOML string) (*env, staffGroup) {
+// newGroupEnv runs parley with one telegramgroup channel ("staff"); more
+// lines of its config table may follow.
+func newGroupEnv(t *testing.T, extraTOML string, config ...string) (*env, staffGroup) {
 	t.Helper()
 	e := newEnvWith(t, envOptions{ExtraTOML: extraTOML})
 	g := staffGroup{bot: e.tg.AddBot(telegramtest.BotOptions{Bot: telego.User{FirstName: "Staff", Username: "acme_staff_bot"}})}
@@ -37,7 +41,8 @@ plugin = "telegramgroup"
 bot_token = "${E2E_STAFF_BOT_TOKEN}"
 group_id = %d
 api_url = %q
-`, g.group.ID, e.tg.URL())
+%s
+`, g.group.ID, e.tg.URL(), strings.Join(config, "\n"))
 	e.opts.Env = map[string]string{"E2E_STAFF_BOT_TOKEN": g.bot.Token()}
 	e.writeConfig()
 	return e, g
@@ -389,4 +394,50 @@ func TestTelegramGroupLifecycle(t *testing.T) {
 			t.Errorf("a command reached the customer: %q", s.Message.Text)
 		}
 	}
+}
+
+// Webhook mode: the plugin registers /hooks/staff with its secret token
+// and the fake Telegram posts the staff bot's updates there; an agent's
+// answer reaches the customer once, a command acts, a forged post is
+// refused.
+func TestTelegramGroupWebhookMode(t *testing.T) {
+	e, g := newGroupEnv(t, "", "webhook = true")
+	e.start()
+	if !waitUntil(20*time.Second, func() bool { return g.bot.WebhookURL() == e.public+"/hooks/staff" }) {
+		t.Fatalf("webhook URL %q\n%s", g.bot.WebhookURL(), tail(e.Logs(), 30))
+	}
+	ada := e.tg.AddUser(telego.User{FirstName: "Ada"})
+	e.tg.SendText(ada.ID, "Hello over the webhook")
+	topic := waitTopic(t, e, g, 1, "Hello over the webhook").MessageThreadID
+	e.tg.PostInTopic(g.group.ID, topic, g.agent.ID, "Hi Ada")
+	e.tg.PostInTopic(g.group.ID, topic, g.agent.ID, "/claim")
+	waitTopic(t, e, g, 1, "👀 Claimed by Grace Hopper")
+	sent := waitSentTo(t, e, ada.ID, 1)
+	if len(sent) != 1 || sent[0].Message.Text != "Hi Ada" {
+		t.Errorf("Ada got %+v", sent)
+	}
+
+	forged := e.tg.NewTopicMessage(g.group.ID, topic, g.agent.ID)
+	forged.Text = "forged"
+	body, _ := json.Marshal(telego.Update{UpdateID: 999, Message: &forged})
+	req, _ := http.NewRequest(http.MethodPost, e.public+"/hooks/staff", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "guessed")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a post without the secret token: %s, want 401", resp.Status)
+	}
+	// The sentinel: an answer after the forged post arrives, the forged one never.
+	e.tg.PostInTopic(g.group.ID, topic, g.agent.ID, "sentinel")
+	sent = waitSentTo(t, e, ada.ID, 2)
+	for _, s := range sent {
+		if s.Message.Text == "forged" {
+			t.Error("the forged post reached the customer")
+		}
+	}
+	assertNoSecrets(t, e, g.bot.Token())
 }

@@ -76,7 +76,7 @@ func TestFirstMessageOpensTopicWithHeader(t *testing.T) {
 	if len(msgs) != 2 {
 		t.Fatalf("topic holds %d messages, want header and text: %+v", len(msgs), msgs)
 	}
-	for _, want := range []string{"Ada Lovelace", "@ada_l", "Language: en", "4242", "ref_spring", "#42"} {
+	for _, want := range []string{"Ada Lovelace", "@ada_l", "Language: en", "4242", "ref_spring", "#42", "Bot: shop"} {
 		if !strings.Contains(msgs[0].Message.Text, want) {
 			t.Errorf("header lacks %q:\n%s", want, msgs[0].Message.Text)
 		}

@@ -161,7 +161,7 @@ func (e *env) deliver(t *testing.T, m sdk.Message, ref []byte) (sdk.DeliverRespo
 }
 
 func conv() sdk.Conversation {
-	return sdk.Conversation{ID: "c42", Number: 42, TelegramChatID: 4242, StartPayload: "ref_spring", State: sdk.StateOpen}
+	return sdk.Conversation{ID: "c42", Number: 42, TelegramChatID: 4242, StartPayload: "ref_spring", State: sdk.StateOpen, Bot: "shop"}
 }
 
 func ada() sdk.Contact {

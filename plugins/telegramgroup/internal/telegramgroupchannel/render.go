@@ -57,6 +57,18 @@ func header(st *state, conv sdk.Conversation, ct sdk.Contact, prev []byte) strin
 		fmt.Fprintf(&b, "Language: %s\n", e(ct.LanguageCode))
 	}
 	fmt.Fprintf(&b, "Telegram id: <code>%d</code>\n", ct.TelegramUserID)
+	if conv.Bot != "" && conv.Bot != "default" {
+		// Which of the host's bots the customer wrote to; a one-bot host
+		// names its bot "default", which says nothing.
+		fmt.Fprintf(&b, "Bot: %s\n", e(conv.Bot))
+	}
+	if bz := conv.Business; bz != nil {
+		fmt.Fprintf(&b, "Via the Business account of %s", e(bz.Account.Name))
+		if bz.Account.Username != "" {
+			fmt.Fprintf(&b, " (@%s)", e(bz.Account.Username))
+		}
+		b.WriteString("\n")
+	}
 	if conv.StartPayload != "" {
 		fmt.Fprintf(&b, "Start payload: <code>%s</code>\n", e(conv.StartPayload))
 	}
