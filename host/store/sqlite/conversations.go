@@ -105,7 +105,7 @@ func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *sto
 		// The common case in one statement, as before lifecycles: the
 		// chat's live conversation (found through the partial unique
 		// index on live chats) refreshed in place.
-		c, err := touchConversation(ctx, tx, `chat_id = ?11 AND state <> 'closed'`, in.ChatID, in)
+		c, err := touchConversation(ctx, tx, touchLiveSQL, in.ChatID, in)
 		if err == nil {
 			res.Conversation = c
 			return nil
@@ -162,14 +162,14 @@ func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *sto
 		res.Created = true
 		return err
 	}
-	res.Conversation, err = touchConversation(ctx, tx, `id = ?11`, c.ID, in)
+	res.Conversation, err = touchConversation(ctx, tx, touchByIDSQL, c.ID, in)
 	return err
 }
 
 // touchConversation records an update's time, contact and start payload
-// on the existing conversation where (which names its one argument ?11)
-// selects; sql.ErrNoRows (wrapped) when there is none.
-func touchConversation(ctx context.Context, tx *wtx, where string, arg any, in store.Inbound) (store.Conversation, error) {
+// on the existing conversation query (touchLiveSQL or touchByIDSQL, whose
+// one argument is ?11) selects; sql.ErrNoRows (wrapped) when there is none.
+func touchConversation(ctx context.Context, tx *wtx, query string, arg any, in store.Inbound) (store.Conversation, error) {
 	payload := ""
 	if in.StartPayload != nil {
 		payload = *in.StartPayload
@@ -178,15 +178,7 @@ func touchConversation(ctx context.Context, tx *wtx, where string, arg any, in s
 	// An update without a sender (a channel post, a service message) must
 	// not wipe the contact we know.
 	hasContact := ct != (sdk.Contact{})
-	row := tx.QueryRowContext(ctx, `UPDATE conversations SET updated_at = MAX(updated_at, ?1),
-		telegram_user_id = CASE WHEN ?2 THEN ?3 ELSE telegram_user_id END,
-		first_name = CASE WHEN ?2 THEN ?4 ELSE first_name END,
-		last_name = CASE WHEN ?2 THEN ?5 ELSE last_name END,
-		username = CASE WHEN ?2 THEN ?6 ELSE username END,
-		language_code = CASE WHEN ?2 THEN ?7 ELSE language_code END,
-		photo_url = CASE WHEN ?2 THEN ?8 ELSE photo_url END,
-		start_payload = CASE WHEN ?9 THEN ?10 ELSE start_payload END
-		WHERE `+where+` RETURNING `+returningCols, dbTime(in.Time), hasContact, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username,
+	row := tx.QueryRowContext(ctx, query, dbTime(in.Time), hasContact, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username,
 		ct.LanguageCode, ct.PhotoURL, in.StartPayload != nil, payload, arg)
 	c, err := scanConversation(row)
 	if err != nil {
@@ -197,6 +189,27 @@ func touchConversation(ctx context.Context, tx *wtx, where string, arg any, in s
 
 // returningCols are conversationCols named bare, as RETURNING wants them.
 var returningCols = strings.ReplaceAll(conversationCols, "c.", "")
+
+// touchSQL is touchConversation's statement without its WHERE clause.
+var touchSQL = `UPDATE conversations SET updated_at = MAX(updated_at, ?1),
+		telegram_user_id = CASE WHEN ?2 THEN ?3 ELSE telegram_user_id END,
+		first_name = CASE WHEN ?2 THEN ?4 ELSE first_name END,
+		last_name = CASE WHEN ?2 THEN ?5 ELSE last_name END,
+		username = CASE WHEN ?2 THEN ?6 ELSE username END,
+		language_code = CASE WHEN ?2 THEN ?7 ELSE language_code END,
+		photo_url = CASE WHEN ?2 THEN ?8 ELSE photo_url END,
+		start_payload = CASE WHEN ?9 THEN ?10 ELSE start_payload END
+		WHERE `
+
+// touchConversation's two statements, built once: building them per call
+// cost every update a string concatenation (and the statement cache a
+// hash of the new string).
+var (
+	// touchLiveSQL refreshes the chat ?11's live conversation.
+	touchLiveSQL = touchSQL + `chat_id = ?11 AND state <> 'closed' RETURNING ` + returningCols
+	// touchByIDSQL refreshes the conversation with id ?11.
+	touchByIDSQL = touchSQL + `id = ?11 RETURNING ` + returningCols
+)
 
 // insertConversation starts a conversation of in.ChatID with the next
 // Number, following prev when the chat had one. With onlyFirst it inserts
