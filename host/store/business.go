@@ -23,6 +23,10 @@ type Business interface {
 	// BusinessConnections lists the stored connections, most recently
 	// changed first.
 	BusinessConnections(ctx context.Context) ([]BusinessConnection, error)
+	// MessageTexts returns the text of each stored message among ids (a
+	// deleted Business message's notice quotes it); ids Parley does not
+	// have, or no longer has, are missing from the map.
+	MessageTexts(ctx context.Context, ids []string) (map[string]string, error)
 }
 
 // BusinessConnection is a Business account's connection to the bot.

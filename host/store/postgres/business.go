@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/store/internal/payload"
 )
 
 const businessColumns = `id, user_id, username, first_name, last_name, user_chat_id, rights, is_enabled, date, updated_at`
@@ -67,4 +68,31 @@ func scanBusiness(r pgx.Row) (store.BusinessConnection, error) {
 	err := r.Scan(&c.ID, &c.UserID, &c.Username, &c.FirstName, &c.LastName, &c.UserChatID, &c.Rights, &c.Enabled, &c.Date, &c.UpdatedAt)
 	c.Date, c.UpdatedAt = c.Date.UTC(), c.UpdatedAt.UTC()
 	return c, err
+}
+
+// MessageTexts returns the texts of the stored messages among ids.
+func (s *Store) MessageTexts(ctx context.Context, ids []string) (map[string]string, error) {
+	clean := make([]string, len(ids))
+	for i, id := range ids {
+		clean[i] = cleanText(id)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, payload FROM messages WHERE id = ANY($1)`, clean)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id string
+		var p []byte
+		if err := rows.Scan(&id, &p); err != nil {
+			return nil, err
+		}
+		m, err := payload.DecodeMessage(p)
+		if err != nil {
+			return nil, fmt.Errorf("message %s: %w", id, err)
+		}
+		out[id] = m.Text
+	}
+	return out, rows.Err()
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/store/internal/payload"
 )
 
 const businessColumns = `id, user_id, username, first_name, last_name, user_chat_id, rights, is_enabled, date, updated_at`
@@ -89,4 +90,25 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// MessageTexts returns the texts of the stored messages among ids.
+func (s *Store) MessageTexts(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, id := range ids {
+		var p []byte
+		err := s.read.QueryRowContext(ctx, `SELECT payload FROM messages WHERE id = ?`, id).Scan(&p)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		m, err := payload.DecodeMessage(p)
+		if err != nil {
+			return nil, fmt.Errorf("message %s: %w", id, err)
+		}
+		out[id] = m.Text
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/sdk"
 )
 
 var businessTests = []struct {
@@ -15,6 +16,19 @@ var businessTests = []struct {
 }{
 	{"Business/SaveAndRead", testBusinessSave},
 	{"Business/PreviousState", testBusinessPrevious},
+	{"Business/MessageTexts", testMessageTexts},
+}
+
+// MessageTexts reads stored messages' texts and leaves unknown ids out.
+func testMessageTexts(t *testing.T, e *env) {
+	e.commit(1, 77, []string{"slack"}, sdk.Message{ID: "tgb:c:77:1", Kind: sdk.KindText, Text: "my order number is 12"})
+	got, err := e.s.MessageTexts(e.ctx, []string{"tgb:c:77:1", "tgb:c:77:2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got["tgb:c:77:1"] != "my order number is 12" {
+		t.Fatalf("MessageTexts = %v", got)
+	}
 }
 
 func connection(e *env, id string, enabled bool, rights ...string) store.BusinessConnection {
