@@ -27,6 +27,10 @@ type Business interface {
 	// deleted Business message's notice quotes it); ids Parley does not
 	// have, or no longer has, are missing from the map.
 	MessageTexts(ctx context.Context, ids []string) (map[string]string, error)
+	// LastCustomerMessage is the Telegram message id of the customer's
+	// latest message in a conversation (not a notice, not an edit), 0
+	// when there is none: a reply in a Business chat marks it read.
+	LastCustomerMessage(ctx context.Context, conversationID string) (int64, error)
 }
 
 // BusinessConnection is a Business account's connection to the bot.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/store/internal/payload"
+	"github.com/parley-dev/parley/sdk"
 )
 
 const businessColumns = `id, user_id, username, first_name, last_name, user_chat_id, rights, is_enabled, date, updated_at`
@@ -111,4 +112,33 @@ func (s *Store) MessageTexts(ctx context.Context, ids []string) (map[string]stri
 		out[id] = m.Text
 	}
 	return out, nil
+}
+
+// LastCustomerMessage returns the Telegram id of the conversation's latest
+// customer message; it looks at the latest few rows only (notices and
+// edits between are few).
+func (s *Store) LastCustomerMessage(ctx context.Context, conversationID string) (int64, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT payload FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 20`, conversationID)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p []byte
+		if err := rows.Scan(&p); err != nil {
+			return 0, err
+		}
+		if id := customerMessageID(p); id != 0 {
+			return id, nil
+		}
+	}
+	return 0, rows.Err()
+}
+
+func customerMessageID(p []byte) int64 {
+	m, err := payload.DecodeMessage(p)
+	if err != nil || m.Kind == sdk.KindNotice || m.EditOf != "" {
+		return 0
+	}
+	return m.TelegramMessageID
 }

@@ -29,6 +29,16 @@ func testMessageTexts(t *testing.T, e *env) {
 	if len(got) != 1 || got["tgb:c:77:1"] != "my order number is 12" {
 		t.Fatalf("MessageTexts = %v", got)
 	}
+
+	// The latest customer message, past a later owner's notice.
+	e.commitAt(e.at(time.Second), 2, 77, []string{"slack"}, sdk.Message{ID: "tgb:c:77:5", Kind: sdk.KindText, Text: "hi", TelegramMessageID: 5})
+	e.commitAt(e.at(2*time.Second), 3, 77, []string{"slack"}, sdk.Message{ID: "tgb:c:77:6", Kind: sdk.KindNotice, TelegramMessageID: 6,
+		Notice: &sdk.Notice{Code: sdk.NoticeOwnerMessage, Text: "Ann replied from the Telegram app: ok"}})
+	res := e.commitAt(e.at(3*time.Second), 4, 77, []string{"slack"})
+	last, err := e.s.LastCustomerMessage(e.ctx, res.Conversation.ID)
+	if err != nil || last != 5 {
+		t.Fatalf("LastCustomerMessage = %d, %v; want 5", last, err)
+	}
 }
 
 func connection(e *env, id string, enabled bool, rights ...string) store.BusinessConnection {
