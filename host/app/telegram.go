@@ -215,3 +215,13 @@ func redactToken(msg, token string) string {
 	}
 	return strings.ReplaceAll(msg, token, "[redacted]")
 }
+
+// ThroughBusiness implements dispatch.BusinessTelegram.
+func (t *telegramClient) ThroughBusiness(ctx context.Context, id string) context.Context {
+	return sender.WithBusinessConnection(ctx, id)
+}
+
+// ReadBusinessMessage implements dispatch.BusinessTelegram.
+func (t *telegramClient) ReadBusinessMessage(ctx context.Context, connectionID string, chatID, messageID int64) error {
+	return t.sender.ReadBusinessMessage(ctx, connectionID, chatID, messageID)
+}
