@@ -79,7 +79,9 @@ func (h *host) pollWhileLeading(ctx context.Context, handle func(context.Context
 			stopPoll, pollDone, leading = cancel, make(chan error, 1), true
 			h.setLeading(true)
 			go func(done chan<- error) {
-				done <- h.tg.poll(pctx, handle, h.store.TelegramOffset, log)
+				done <- h.tg.poll(pctx, handle, func(ctx context.Context) (int64, error) {
+					return h.store.TelegramOffset(ctx, store.DefaultBot)
+				}, log)
 			}(pollDone)
 		case !ok && leading:
 			log.Warn("this replica lost the poller lease; another one polls now")

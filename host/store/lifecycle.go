@@ -69,6 +69,9 @@ const RatingScale = 5
 // RatingTap is a customer's tap on a rating button, verified as the
 // host's own button.
 type RatingTap struct {
+	// Bot is the config name of the bot the tap came through ("" means
+	// DefaultBot); update ids are per bot.
+	Bot string
 	// UpdateID is the Telegram update of the tap; it is committed once.
 	UpdateID int64
 	RatingID string

@@ -38,17 +38,47 @@ var ErrInvalidAction = errors.New("invalid action")
 // (its lease ran out and another worker claimed the row).
 var ErrLeaseLost = errors.New("lease lost")
 
-// Conversation is one Telegram private chat.
+// DefaultBot is the name of the bot of the one-bot form of the config
+// ([telegram]), and of every conversation, update and offset stored before
+// there were several bots.
+const DefaultBot = "default"
+
+// ChatKey names a chat's conversations: Telegram chat ids are per bot, and
+// a Telegram Business connection makes another chat of the same id.
+type ChatKey struct {
+	// Bot is the config name of the bot; "" means DefaultBot.
+	Bot string
+	// BusinessConnectionID is the Telegram Business connection the chat
+	// is reached through; "" for the bot's own chats.
+	BusinessConnectionID string
+	ChatID               int64
+}
+
+// BotOr returns bot, or DefaultBot when it is "".
+func BotOr(bot string) string {
+	if bot == "" {
+		return DefaultBot
+	}
+	return bot
+}
+
+// Conversation is one Telegram private chat of one bot.
 type Conversation struct {
 	ID string
 	// Number is a short sequential handle, unique in the store.
-	Number       int64
-	ChatID       int64
-	Contact      sdk.Contact
-	StartPayload string
-	Blocked      bool
-	StartedAt    time.Time
-	UpdatedAt    time.Time
+	Number int64
+	// Bot is the config name of the bot the conversation came through;
+	// its replies leave through the same bot.
+	Bot string
+	// BusinessConnectionID is the Telegram Business connection of the
+	// chat, "" outside Business.
+	BusinessConnectionID string
+	ChatID               int64
+	Contact              sdk.Contact
+	StartPayload         string
+	Blocked              bool
+	StartedAt            time.Time
+	UpdatedAt            time.Time
 	// Lifecycle (lifecycle.go): state, who claimed or closed it, when and
 	// why it closed, and the chat's conversation before this one.
 	State          sdk.ConversationState
@@ -60,10 +90,15 @@ type Conversation struct {
 	PreviousNumber int64
 }
 
+// Key is the conversation's chat key.
+func (c Conversation) Key() ChatKey {
+	return ChatKey{Bot: c.Bot, BusinessConnectionID: c.BusinessConnectionID, ChatID: c.ChatID}
+}
+
 // SDK returns the conversation as the protocol carries it.
 func (c Conversation) SDK() sdk.Conversation {
 	return sdk.Conversation{
-		ID: c.ID, Number: c.Number, TelegramChatID: c.ChatID, StartedAt: c.StartedAt,
+		ID: c.ID, Number: c.Number, Bot: c.Bot, TelegramChatID: c.ChatID, StartedAt: c.StartedAt,
 		StartPayload: c.StartPayload, Blocked: c.Blocked,
 		State: c.State, ClaimedBy: c.ClaimedBy, PreviousID: c.PreviousID, PreviousNumber: c.PreviousNumber,
 	}
@@ -71,8 +106,14 @@ func (c Conversation) SDK() sdk.Conversation {
 
 // Inbound is one Telegram update, normalised, ready to commit.
 type Inbound struct {
-	// UpdateID is Telegram's update id; an update is committed once.
+	// Bot is the config name of the bot the update came through; ""
+	// means DefaultBot. Update ids, offsets and chats are per bot.
+	Bot string
+	// UpdateID is Telegram's update id; an update is committed once per bot.
 	UpdateID int64
+	// BusinessConnectionID is the Telegram Business connection the chat is
+	// reached through, "" outside Business; part of the chat's key.
+	BusinessConnectionID string
 	// ChatID is the private chat; 0 records only the update id (an update
 	// Parley ignores, such as a group message), so the offset moves past it.
 	ChatID  int64
@@ -233,9 +274,9 @@ type Store interface {
 	// per message and channel, an optional answer, and the update id, in one
 	// transaction.
 	CommitInbound(ctx context.Context, in Inbound) (CommitResult, error)
-	// TelegramOffset is the next update id to ask Telegram for: one past the
-	// highest committed update id, 0 when none.
-	TelegramOffset(ctx context.Context) (int64, error)
+	// TelegramOffset is the next update id to ask Telegram for on behalf
+	// of bot: one past the bot's highest committed update id, 0 when none.
+	TelegramOffset(ctx context.Context, bot string) (int64, error)
 
 	// ClaimDeliveries leases the oldest pending row of up to Limit ready
 	// lanes. A lane whose head is leased by another worker is skipped.
@@ -272,9 +313,12 @@ type Store interface {
 	SetBlocked(ctx context.Context, conversationID string, blocked bool) error
 	// Conversation finds a conversation by id.
 	Conversation(ctx context.Context, id string) (Conversation, error)
-	// ConversationByChat finds the latest conversation of a Telegram chat
-	// (the one not closed, if any: it is always the latest).
+	// ConversationByChat finds the latest conversation of a chat of the
+	// default bot outside Business: ConversationByKey(ChatKey{ChatID: chatID}).
 	ConversationByChat(ctx context.Context, chatID int64) (Conversation, error)
+	// ConversationByKey finds the latest conversation of a chat (the one
+	// not closed, if any: it is always the latest).
+	ConversationByKey(ctx context.Context, key ChatKey) (Conversation, error)
 	// Conversations lists the most recently active conversations.
 	Conversations(ctx context.Context, limit int) ([]Conversation, error)
 

@@ -14,7 +14,8 @@ import (
 // conversations table's alias in every query that uses them.
 const conversationCols = `c.id, c.number, c.chat_id, c.telegram_user_id, c.first_name, c.last_name,
 	c.username, c.language_code, c.photo_url, c.start_payload, c.blocked, c.started_at, c.updated_at,
-	c.state, c.claimed_by, c.closed_by, c.close_reason, c.closed_at, c.previous_id, c.previous_number`
+	c.state, c.claimed_by, c.closed_by, c.close_reason, c.closed_at, c.previous_id, c.previous_number,
+	c.bot, c.business_connection_id`
 
 // scanConversation reads conversationCols, followed by extra destinations.
 func scanConversation(row pgx.Row, extra ...any) (store.Conversation, error) {
@@ -23,7 +24,8 @@ func scanConversation(row pgx.Row, extra ...any) (store.Conversation, error) {
 	dest := append([]any{&c.ID, &c.Number, &c.ChatID, &c.Contact.TelegramUserID, &c.Contact.FirstName,
 		&c.Contact.LastName, &c.Contact.Username, &c.Contact.LanguageCode, &c.Contact.PhotoURL,
 		&c.StartPayload, &c.Blocked, &c.StartedAt, &c.UpdatedAt,
-		&c.State, &c.ClaimedBy, &c.ClosedBy, &c.CloseReason, &closed, &c.PreviousID, &c.PreviousNumber}, extra...)
+		&c.State, &c.ClaimedBy, &c.ClosedBy, &c.CloseReason, &closed, &c.PreviousID, &c.PreviousNumber,
+		&c.Bot, &c.BusinessConnectionID}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return store.Conversation{}, err
 	}
@@ -64,11 +66,23 @@ func (s *Store) Conversation(ctx context.Context, id string) (store.Conversation
 	return c, nil
 }
 
-// ConversationByChat finds the latest conversation of a Telegram chat.
+// ConversationByChat finds the latest conversation of a chat of the
+// default bot.
 func (s *Store) ConversationByChat(ctx context.Context, chatID int64) (store.Conversation, error) {
-	c, err := conversationWhere(ctx, s.pool, `c.chat_id = $1 ORDER BY c.number DESC LIMIT 1`, chatID, "")
+	return s.ConversationByKey(ctx, store.ChatKey{ChatID: chatID})
+}
+
+// ConversationByKey finds the latest conversation of a chat.
+func (s *Store) ConversationByKey(ctx context.Context, key store.ChatKey) (store.Conversation, error) {
+	bot := store.BotOr(key.Bot)
+	c, err := scanConversation(s.pool.QueryRow(ctx, `SELECT `+conversationCols+` FROM conversations c
+		WHERE c.chat_id = $1 AND c.bot = $2 AND c.business_connection_id = $3 ORDER BY c.number DESC LIMIT 1`,
+		key.ChatID, bot, cleanText(key.BusinessConnectionID)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = store.ErrNotFound
+	}
 	if err != nil {
-		return c, fmt.Errorf("conversation of chat %d: %w", chatID, err)
+		return c, fmt.Errorf("conversation of chat %d of bot %s: %w", key.ChatID, bot, err)
 	}
 	return c, nil
 }

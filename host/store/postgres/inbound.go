@@ -1,10 +1,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,14 +48,28 @@ func (s *Store) CommitInbounds(ctx context.Context, ins []store.Inbound) ([]stor
 
 var _ store.InboundBatcher = (*Store)(nil)
 
-// recordUpdates records the update ids $1 (distinct, ascending, so that
-// two batches sharing ids lock them in one order) and returns those that
-// were new: the others were committed before, or are being committed by a
-// transaction this one waited for.
-const recordUpdates = `INSERT INTO processed_updates (update_id, processed_at)
-	SELECT u, $2 FROM unnest($1::bigint[]) AS u ORDER BY u
-	ON CONFLICT (update_id) DO NOTHING
-	RETURNING update_id`
+// recordUpdates records the update ids $2 of the bots $1 (distinct pairs,
+// inserted in ascending order, so that two batches sharing ids lock them in
+// one order) and returns those that were new: the others were committed
+// before, or are being committed by a transaction this one waited for.
+const recordUpdates = `INSERT INTO processed_updates (bot, update_id, processed_at)
+	SELECT b, u, $3 FROM unnest($1::text[], $2::bigint[]) AS x (b, u) ORDER BY b COLLATE "C", u
+	ON CONFLICT (bot, update_id) DO NOTHING
+	RETURNING bot, update_id`
+
+// botUpdate is an update id of a bot: update ids are per bot.
+type botUpdate struct {
+	bot string
+	id  int64
+}
+
+// liveChats lists the chats among the chat ids $1 of the bots $2 and
+// business connections $3 that have a live conversation. The arrays
+// filter each column on its own (a superset of the batch's keys, which
+// keeps the statement on conversations_live_chat); the caller matches the
+// keys.
+const liveChats = `SELECT chat_id, bot, business_connection_id FROM conversations
+	WHERE chat_id = ANY($1) AND bot = ANY($2) AND business_connection_id = ANY($3) AND state <> 'closed'`
 
 // errMustCreate aborts a batch that found, once it held the locks, that
 // it must start a conversation (the chat's was closed meanwhile) without
@@ -84,7 +100,9 @@ func (s *Store) commitInboundsRetrying(ctx context.Context, ins []store.Inbound)
 // (see lockConversation); the rows read are the latest versions, which the
 // batch's changes start from.
 const lockChats = `SELECT ` + conversationCols + ` FROM conversations c WHERE c.id IN (
-	SELECT DISTINCT ON (chat_id) id FROM conversations WHERE chat_id = ANY($1) ORDER BY chat_id, number DESC)
+	SELECT DISTINCT ON (chat_id, bot, business_connection_id) id FROM conversations
+	WHERE chat_id = ANY($1) AND bot = ANY($2) AND business_connection_id = ANY($3)
+	ORDER BY chat_id, bot, business_connection_id, number DESC)
 	ORDER BY c.id COLLATE "C" FOR NO KEY UPDATE`
 
 // conversationsChannels lists the channels each conversation of $1 is in.
@@ -96,15 +114,16 @@ const conversationsChannels = `SELECT conversation_id, channel FROM lanes WHERE 
 // caller holds the lockNumbers lock.
 const createConversations = `INSERT INTO conversations AS c (id, number, chat_id, telegram_user_id,
 		first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at,
-		state, claimed_by, closed_by, close_reason, closed_at, previous_id, previous_number)
+		state, claimed_by, closed_by, close_reason, closed_at, previous_id, previous_number, bot, business_connection_id)
 	SELECT u.id, u.number, u.chat_id, u.user_id,
 		u.first_name, u.last_name, u.username, u.language_code, u.photo_url, u.start_payload, u.started_at, u.updated_at,
-		u.state, u.claimed_by, u.closed_by, u.close_reason, u.closed_at, u.previous_id, u.previous_number
+		u.state, u.claimed_by, u.closed_by, u.close_reason, u.closed_at, u.previous_id, u.previous_number, u.bot, u.business_connection_id
 	FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
 		$9::text[], $10::timestamptz[], $11::timestamptz[],
-		$12::text[], $13::text[], $14::text[], $15::text[], $16::timestamptz[], $17::text[], $18::bigint[], $19::bigint[]) WITH ORDINALITY
+		$12::text[], $13::text[], $14::text[], $15::text[], $16::timestamptz[], $17::text[], $18::bigint[], $19::bigint[],
+		$20::text[], $21::text[]) WITH ORDINALITY
 		AS u (id, chat_id, user_id, first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at,
-			state, claimed_by, closed_by, close_reason, closed_at, previous_id, previous_number, number, n)
+			state, claimed_by, closed_by, close_reason, closed_at, previous_id, previous_number, number, bot, business_connection_id, n)
 	ORDER BY u.n`
 
 // updateConversations writes the batch's changes to conversations it
@@ -147,24 +166,28 @@ ORDER BY u.n`
 // its result as if committed alone; each row is then written once.
 func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound, lockNumbersFirst bool) (_ []store.CommitResult, err error) {
 	ins = slices.Clone(ins)
+	var updBots, chatBots, chatConns []string
 	var ids, chats []int64
 	for i := range ins {
 		ins[i].Time = s.nowOr(ins[i].Time)
-		ids = append(ids, ins[i].UpdateID)
+		ins[i].Bot = store.BotOr(cleanText(ins[i].Bot))
+		ins[i].BusinessConnectionID = cleanText(ins[i].BusinessConnectionID)
+		updBots, ids = append(updBots, ins[i].Bot), append(ids, ins[i].UpdateID)
 		if ins[i].ChatID != 0 {
 			chats = append(chats, ins[i].ChatID)
+			chatBots, chatConns = append(chatBots, ins[i].Bot), append(chatConns, ins[i].BusinessConnectionID)
 		}
 	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
+	updBots, ids = distinctUpdates(updBots, ids)
 	slices.Sort(chats)
 	chats = slices.Compact(chats)
+	chatBots, chatConns = distinct(chatBots), distinct(chatConns)
 	// Duplicates' chats are read and locked too: rare, and harmless.
 
 	b := &pgx.Batch{}
 	b.BeginTx(pgx.TxOptions{})
-	b.Queue(recordUpdates, ids, s.clock())
-	b.Queue(`SELECT chat_id FROM conversations WHERE chat_id = ANY($1) AND state <> 'closed'`, chats)
+	b.Queue(recordUpdates, updBots, ids, s.clock())
+	b.Queue(liveChats, chats, chatBots, chatConns)
 	br := s.pool.SendBatch(ctx, b)
 	tx := br.Tx()
 	defer func() {
@@ -172,10 +195,11 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound, lockNum
 			err = rerr
 		}
 	}()
-	var recordedIDs, known []int64
+	var recordedIDs []botUpdate
+	var known []store.ChatKey
 	if _, err = br.Exec(); err == nil { // the BEGIN
-		if recordedIDs, err = collect[int64](br); err == nil {
-			known, err = collect[int64](br)
+		if recordedIDs, err = collectBotUpdates(br); err == nil {
+			known, err = collectChatKeys(br)
 		}
 	}
 	if cerr := br.Close(); err == nil {
@@ -186,18 +210,19 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound, lockNum
 	}
 
 	// Which updates are new: the first of each recorded id.
-	recorded := map[int64]bool{}
+	recorded := map[botUpdate]bool{}
 	for _, id := range recordedIDs {
 		recorded[id] = true
 	}
 	fresh := make([]bool, len(ins))
 	creates := false
 	for i, in := range ins {
-		if !recorded[in.UpdateID] {
+		u := botUpdate{in.Bot, in.UpdateID}
+		if !recorded[u] {
 			continue
 		}
 		fresh[i] = true
-		delete(recorded, in.UpdateID)
+		delete(recorded, u)
 		if in.ChatID == 0 {
 			continue
 		}
@@ -211,7 +236,7 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound, lockNum
 				return nil, inBatch(ins, in, errors.New("empty channel name"))
 			}
 		}
-		creates = creates || !slices.Contains(known, in.ChatID)
+		creates = creates || !slices.Contains(known, chatKey(in))
 	}
 	creates = creates || lockNumbersFirst
 
@@ -220,7 +245,7 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound, lockNum
 	// transaction holding conversation locks while it waits for creators
 	// could be waited for by a creator in turn. Locked after the wait, the
 	// rows read include conversations another replica created meanwhile.
-	convs := map[int64]*store.Conversation{} // by chat
+	convs := map[store.ChatKey]*store.Conversation{} // by chat
 	w := newInboundWrites(len(ins))
 	w.numbered = creates
 	if len(chats) > 0 {
@@ -229,7 +254,7 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound, lockNum
 			b.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, lockClass, lockNumbers)
 			b.Queue(`SELECT COALESCE(MAX(number), 0) FROM conversations`)
 		}
-		b.Queue(lockChats, chats)
+		b.Queue(lockChats, chats, chatBots, chatConns)
 		br := tx.SendBatch(ctx, b)
 		if creates {
 			if _, err = br.Exec(); err == nil {
@@ -252,7 +277,7 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound, lockNum
 	// The channels of conversations a close or reopen may tell.
 	var lifecycleIDs []string
 	for i, in := range ins {
-		if c := convs[in.ChatID]; fresh[i] && c != nil && (in.CloseCurrent || c.State == sdk.StateClosed) {
+		if c := convs[chatKey(in)]; fresh[i] && c != nil && (in.CloseCurrent || c.State == sdk.StateClosed) {
 			lifecycleIDs = append(lifecycleIDs, c.ID)
 		}
 	}
@@ -278,7 +303,7 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound, lockNum
 		}
 		if !fresh[i] {
 			out[i].Duplicate = true
-			if c := convs[in.ChatID]; c != nil {
+			if c := convs[chatKey(in)]; c != nil {
 				out[i].Conversation = *c
 			}
 			continue
@@ -317,12 +342,70 @@ func collect[T any](br pgx.BatchResults) ([]T, error) {
 }
 
 // readConversations adds the rows of lockChats to convs, by chat.
-func readConversations(rows pgx.Rows, convs map[int64]*store.Conversation) error {
+func readConversations(rows pgx.Rows, convs map[store.ChatKey]*store.Conversation) error {
 	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Conversation, error) { return scanConversation(r) })
 	for _, c := range cs {
-		convs[c.ChatID] = &c
+		convs[c.Key()] = &c
 	}
 	return err
+}
+
+// collectBotUpdates reads the next result of a batch as recordUpdates
+// returns it.
+func collectBotUpdates(br pgx.BatchResults) ([]botUpdate, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (botUpdate, error) {
+		var u botUpdate
+		err := r.Scan(&u.bot, &u.id)
+		return u, err
+	})
+}
+
+// collectChatKeys reads the next result of a batch as liveChats returns it.
+func collectChatKeys(br pgx.BatchResults) ([]store.ChatKey, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.ChatKey, error) {
+		var k store.ChatKey
+		err := r.Scan(&k.ChatID, &k.Bot, &k.BusinessConnectionID)
+		return k, err
+	})
+}
+
+// chatKey is the key of an update's chat (its Bot already defaulted).
+func chatKey(in store.Inbound) store.ChatKey {
+	return store.ChatKey{Bot: in.Bot, BusinessConnectionID: in.BusinessConnectionID, ChatID: in.ChatID}
+}
+
+// distinctUpdates returns the distinct (bot, id) pairs, sorted.
+func distinctUpdates(bots []string, ids []int64) ([]string, []int64) {
+	us := make([]botUpdate, len(ids))
+	for i := range ids {
+		us[i] = botUpdate{bots[i], ids[i]}
+	}
+	slices.SortFunc(us, func(a, b botUpdate) int {
+		if c := strings.Compare(a.bot, b.bot); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	us = slices.Compact(us)
+	bots, ids = bots[:0], ids[:0]
+	for _, u := range us {
+		bots, ids = append(bots, u.bot), append(ids, u.id)
+	}
+	return bots, ids
+}
+
+// distinct returns the distinct values of ss, sorted.
+func distinct(ss []string) []string {
+	slices.Sort(ss)
+	return slices.Compact(ss)
 }
 
 // inboundWrites is what a batch writes, worked out update by update.
@@ -367,9 +450,9 @@ func newInboundWrites(n int) *inboundWrites {
 // of the update alone: GREATEST(updated_at, time), a contact replaced when
 // the update has one, a start payload when it has one; times are kept to
 // microseconds, as PostgreSQL keeps them.
-func (w *inboundWrites) add(in store.Inbound, convs map[int64]*store.Conversation, res *store.CommitResult) error {
+func (w *inboundWrites) add(in store.Inbound, convs map[store.ChatKey]*store.Conversation, res *store.CommitResult) error {
 	at := in.Time.Truncate(time.Microsecond).UTC()
-	c := convs[in.ChatID]
+	c := convs[chatKey(in)]
 	if c != nil && in.CloseCurrent && c.State != sdk.StateClosed {
 		*c = lifecycle.Close(*c, lifecycle.TheCustomer, sdk.CloseByCustomer, at)
 		w.change(c)
@@ -395,6 +478,7 @@ func (w *inboundWrites) add(in store.Inbound, convs map[int64]*store.Conversatio
 		}
 		w.lastNumber++
 		c = &store.Conversation{ID: ident.Conversation(), Number: w.lastNumber, ChatID: in.ChatID, Contact: cleanContact(in.Contact),
+			Bot: in.Bot, BusinessConnectionID: in.BusinessConnectionID,
 			StartedAt: at, UpdatedAt: at, State: sdk.StateOpen}
 		if in.StartPayload != nil {
 			c.StartPayload = cleanText(*in.StartPayload)
@@ -408,7 +492,7 @@ func (w *inboundWrites) add(in store.Inbound, convs map[int64]*store.Conversatio
 				c.Contact = prev.Contact
 			}
 		}
-		convs[in.ChatID] = c
+		convs[chatKey(in)] = c
 		w.created = append(w.created, c)
 		w.touched[c.ID] = true
 		res.Created = true
@@ -494,6 +578,7 @@ func conversationArrays(cs []*store.Conversation, created bool) []any {
 	started, updated := make([]time.Time, n), make([]time.Time, n)
 	state, claimedBy, closedBy, reason := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	closedAt, prevID, prevNumber, number := make([]*time.Time, n), make([]string, n), make([]int64, n), make([]int64, n)
+	bots, conns := make([]string, n), make([]string, n)
 	for i, c := range cs {
 		ids[i], chats[i], users[i] = c.ID, c.ChatID, c.Contact.TelegramUserID
 		first[i], last[i], user[i], lang[i], photo[i] = c.Contact.FirstName, c.Contact.LastName, c.Contact.Username, c.Contact.LanguageCode, c.Contact.PhotoURL
@@ -507,10 +592,11 @@ func conversationArrays(cs []*store.Conversation, created bool) []any {
 			closedAt[i] = &t
 		}
 		prevID[i], prevNumber[i], number[i] = c.PreviousID, c.PreviousNumber, c.Number
+		bots[i], conns[i] = c.Bot, c.BusinessConnectionID
 	}
 	if created {
 		return []any{ids, chats, users, first, last, user, lang, photo, start, started, updated,
-			state, claimedBy, closedBy, reason, closedAt, prevID, prevNumber, number}
+			state, claimedBy, closedBy, reason, closedAt, prevID, prevNumber, number, bots, conns}
 	}
 	return []any{ids, users, first, last, user, lang, photo, start, updated, state, claimedBy, closedBy, reason, closedAt}
 }
@@ -576,11 +662,13 @@ func insertMessage(ctx context.Context, tx pgx.Tx, conversationID string, m sdk.
 	return nil
 }
 
-// TelegramOffset is one past the highest committed update id, 0 when none.
-func (s *Store) TelegramOffset(ctx context.Context) (int64, error) {
+// TelegramOffset is one past the bot's highest committed update id, 0
+// when none.
+func (s *Store) TelegramOffset(ctx context.Context, bot string) (int64, error) {
 	var off int64
-	if err := s.pool.QueryRow(ctx, `SELECT COALESCE(MAX(update_id) + 1, 0) FROM processed_updates`).Scan(&off); err != nil {
-		return 0, fmt.Errorf("reading the telegram offset: %w", err)
+	bot = store.BotOr(cleanText(bot))
+	if err := s.pool.QueryRow(ctx, `SELECT COALESCE(MAX(update_id) + 1, 0) FROM processed_updates WHERE bot = $1`, bot).Scan(&off); err != nil {
+		return 0, fmt.Errorf("reading the telegram offset of bot %s: %w", bot, err)
 	}
 	return off, nil
 }

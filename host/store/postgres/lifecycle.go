@@ -49,7 +49,8 @@ func (s *Store) ApplyAction(ctx context.Context, channel string, a sdk.Action) (
 		}
 		var newer int64
 		if a.Kind == sdk.ActionReopen && c.State == sdk.StateClosed {
-			err := tx.QueryRow(ctx, `SELECT number FROM conversations WHERE chat_id = $1 AND state <> 'closed'`, c.ChatID).Scan(&newer)
+			err := tx.QueryRow(ctx, `SELECT number FROM conversations WHERE chat_id = $1 AND bot = $2 AND business_connection_id = $3
+				AND state <> 'closed'`, c.ChatID, c.Bot, c.BusinessConnectionID).Scan(&newer)
 			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				return err
 			}
@@ -234,8 +235,8 @@ func (s *Store) RecordRating(ctx context.Context, tap store.RatingTap) (store.Ra
 	var res store.RatingResult
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		res = store.RatingResult{}
-		tag, err := tx.Exec(ctx, `INSERT INTO processed_updates (update_id, processed_at) VALUES ($1, $2)
-			ON CONFLICT (update_id) DO NOTHING`, tap.UpdateID, s.clock())
+		tag, err := tx.Exec(ctx, `INSERT INTO processed_updates (bot, update_id, processed_at) VALUES ($1, $2, $3)
+			ON CONFLICT (bot, update_id) DO NOTHING`, store.BotOr(cleanText(tap.Bot)), tap.UpdateID, s.clock())
 		if err != nil {
 			return err
 		}
@@ -263,7 +264,7 @@ func (s *Store) RecordRating(ctx context.Context, tap store.RatingTap) (store.Ra
 			Scan(&chat, &asked, &score); err != nil {
 			return err
 		}
-		if chat != tap.ChatID || now.Sub(asked) > store.RatingValidity || tap.Score < 1 || tap.Score > store.RatingScale {
+		if chat != tap.ChatID || c.Bot != store.BotOr(tap.Bot) || now.Sub(asked) > store.RatingValidity || tap.Score < 1 || tap.Score > store.RatingScale {
 			res.Outcome = store.RatingExpired
 			return nil
 		}

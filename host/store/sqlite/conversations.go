@@ -17,7 +17,8 @@ import (
 // conversations table's alias in every query that uses them.
 const conversationCols = `c.id, c.number, c.chat_id, c.telegram_user_id, c.first_name, c.last_name,
 	c.username, c.language_code, c.photo_url, c.start_payload, c.blocked, c.started_at, c.updated_at,
-	c.state, c.claimed_by, c.closed_by, c.close_reason, c.closed_at, c.previous_id, c.previous_number`
+	c.state, c.claimed_by, c.closed_by, c.close_reason, c.closed_at, c.previous_id, c.previous_number,
+	c.bot, c.business_connection_id`
 
 // querier is what reads need, inside or outside a transaction.
 type querier interface {
@@ -34,7 +35,8 @@ func scanConversation(row scanner, extra ...any) (store.Conversation, error) {
 	dest := append([]any{&c.ID, &c.Number, &c.ChatID, &c.Contact.TelegramUserID, &c.Contact.FirstName,
 		&c.Contact.LastName, &c.Contact.Username, &c.Contact.LanguageCode, &c.Contact.PhotoURL,
 		&c.StartPayload, &c.Blocked, &started, &updated,
-		&c.State, &c.ClaimedBy, &c.ClosedBy, &c.CloseReason, &closed, &c.PreviousID, &c.PreviousNumber}, extra...)
+		&c.State, &c.ClaimedBy, &c.ClosedBy, &c.CloseReason, &closed, &c.PreviousID, &c.PreviousNumber,
+		&c.Bot, &c.BusinessConnectionID}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return store.Conversation{}, err
 	}
@@ -45,8 +47,8 @@ func scanConversation(row scanner, extra ...any) (store.Conversation, error) {
 	return c, nil
 }
 
-func conversationWhere(ctx context.Context, q querier, where string, arg any) (store.Conversation, error) {
-	c, err := scanConversation(q.QueryRowContext(ctx, `SELECT `+conversationCols+` FROM conversations c WHERE `+where, arg))
+func conversationWhere(ctx context.Context, q querier, where string, args ...any) (store.Conversation, error) {
+	c, err := scanConversation(q.QueryRowContext(ctx, `SELECT `+conversationCols+` FROM conversations c WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Conversation{}, store.ErrNotFound
 	}
@@ -62,14 +64,24 @@ func (s *Store) Conversation(ctx context.Context, id string) (store.Conversation
 	return c, nil
 }
 
-// ConversationByChat finds the latest conversation of a Telegram chat.
+// ConversationByChat finds the latest conversation of a chat of the
+// default bot.
 func (s *Store) ConversationByChat(ctx context.Context, chatID int64) (store.Conversation, error) {
-	c, err := conversationWhere(ctx, s.read, `c.chat_id = ? ORDER BY c.number DESC LIMIT 1`, chatID)
+	return s.ConversationByKey(ctx, store.ChatKey{ChatID: chatID})
+}
+
+// ConversationByKey finds the latest conversation of a chat.
+func (s *Store) ConversationByKey(ctx context.Context, key store.ChatKey) (store.Conversation, error) {
+	c, err := conversationWhere(ctx, s.read, latestOfChat, key.ChatID, store.BotOr(key.Bot), key.BusinessConnectionID)
 	if err != nil {
-		return c, fmt.Errorf("conversation of chat %d: %w", chatID, err)
+		return c, fmt.Errorf("conversation of chat %d of bot %s: %w", key.ChatID, store.BotOr(key.Bot), err)
 	}
 	return c, nil
 }
+
+// latestOfChat selects a chat's latest conversation (conversations_chat):
+// chat id, bot and business connection id are its arguments.
+const latestOfChat = `c.chat_id = ? AND c.bot = ? AND c.business_connection_id = ? ORDER BY c.number DESC LIMIT 1`
 
 // Conversations lists the most recently active conversations; limit <= 0
 // means 100.
@@ -105,7 +117,8 @@ func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *sto
 		// The common case in one statement, as before lifecycles: the
 		// chat's live conversation (found through the partial unique
 		// index on live chats) refreshed in place.
-		c, err := touchConversation(ctx, tx, `chat_id = ?11 AND state <> 'closed'`, in.ChatID, in)
+		c, err := touchConversation(ctx, tx, `chat_id = ?11 AND bot = ?12 AND business_connection_id = ?13 AND state <> 'closed'`, in,
+			in.ChatID, in.Bot, in.BusinessConnectionID)
 		if err == nil {
 			res.Conversation = c
 			return nil
@@ -123,7 +136,7 @@ func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *sto
 			return err
 		}
 	}
-	c, err := conversationWhere(ctx, tx, `c.chat_id = ? ORDER BY c.number DESC LIMIT 1`, in.ChatID)
+	c, err := conversationWhere(ctx, tx, latestOfChat, in.ChatID, in.Bot, in.BusinessConnectionID)
 	found := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
@@ -162,14 +175,14 @@ func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *sto
 		res.Created = true
 		return err
 	}
-	res.Conversation, err = touchConversation(ctx, tx, `id = ?11`, c.ID, in)
+	res.Conversation, err = touchConversation(ctx, tx, `id = ?11`, in, c.ID)
 	return err
 }
 
 // touchConversation records an update's time, contact and start payload
-// on the existing conversation where (which names its one argument ?11)
+// on the existing conversation where (which names its arguments ?11 on)
 // selects; sql.ErrNoRows (wrapped) when there is none.
-func touchConversation(ctx context.Context, tx *wtx, where string, arg any, in store.Inbound) (store.Conversation, error) {
+func touchConversation(ctx context.Context, tx *wtx, where string, in store.Inbound, whereArgs ...any) (store.Conversation, error) {
 	payload := ""
 	if in.StartPayload != nil {
 		payload = *in.StartPayload
@@ -178,6 +191,8 @@ func touchConversation(ctx context.Context, tx *wtx, where string, arg any, in s
 	// An update without a sender (a channel post, a service message) must
 	// not wipe the contact we know.
 	hasContact := ct != (sdk.Contact{})
+	args := append([]any{dbTime(in.Time), hasContact, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username,
+		ct.LanguageCode, ct.PhotoURL, in.StartPayload != nil, payload}, whereArgs...)
 	row := tx.QueryRowContext(ctx, `UPDATE conversations SET updated_at = MAX(updated_at, ?1),
 		telegram_user_id = CASE WHEN ?2 THEN ?3 ELSE telegram_user_id END,
 		first_name = CASE WHEN ?2 THEN ?4 ELSE first_name END,
@@ -186,8 +201,7 @@ func touchConversation(ctx context.Context, tx *wtx, where string, arg any, in s
 		language_code = CASE WHEN ?2 THEN ?7 ELSE language_code END,
 		photo_url = CASE WHEN ?2 THEN ?8 ELSE photo_url END,
 		start_payload = CASE WHEN ?9 THEN ?10 ELSE start_payload END
-		WHERE `+where+` RETURNING `+returningCols, dbTime(in.Time), hasContact, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username,
-		ct.LanguageCode, ct.PhotoURL, in.StartPayload != nil, payload, arg)
+		WHERE `+where+` RETURNING `+returningCols, args...)
 	c, err := scanConversation(row)
 	if err != nil {
 		return store.Conversation{}, fmt.Errorf("storing the conversation of chat %d: %w", in.ChatID, err)
@@ -221,12 +235,13 @@ func insertConversation(ctx context.Context, tx *wtx, in store.Inbound, prev *st
 	}
 	id := ident.Conversation()
 	c, err := scanConversation(tx.QueryRowContext(ctx, `INSERT INTO conversations (id, number, chat_id, telegram_user_id,
-		first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at, previous_id, previous_number)
-		SELECT ?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM conversations), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12
-		WHERE NOT ?13 OR NOT EXISTS (SELECT 1 FROM conversations WHERE chat_id = ?2)
+		first_name, last_name, username, language_code, photo_url, start_payload, started_at, updated_at, previous_id, previous_number,
+		bot, business_connection_id)
+		SELECT ?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM conversations), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?14, ?15
+		WHERE NOT ?13 OR NOT EXISTS (SELECT 1 FROM conversations WHERE chat_id = ?2 AND bot = ?14 AND business_connection_id = ?15)
 		RETURNING `+returningCols,
 		id, in.ChatID, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username, ct.LanguageCode,
-		ct.PhotoURL, payload, dbTime(in.Time), prevID, prevNumber, onlyFirst))
+		ct.PhotoURL, payload, dbTime(in.Time), prevID, prevNumber, onlyFirst, in.Bot, in.BusinessConnectionID))
 	if err != nil {
 		return store.Conversation{}, fmt.Errorf("storing the conversation of chat %d: %w", in.ChatID, err)
 	}

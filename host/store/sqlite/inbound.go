@@ -64,9 +64,10 @@ func commitInbound(ctx context.Context, tx *wtx, in store.Inbound) (store.Commit
 func commitInboundTx(ctx context.Context, tx *wtx, in store.Inbound) (store.CommitResult, error) {
 	var res store.CommitResult
 	in.Time = nowOr(in.Time)
+	in.Bot = store.BotOr(in.Bot)
 	now := in.Time
-	ins, err := tx.ExecContext(ctx, `INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)
-		ON CONFLICT (update_id) DO NOTHING`, in.UpdateID, dbTime(time.Now()))
+	ins, err := tx.ExecContext(ctx, `INSERT INTO processed_updates (bot, update_id, processed_at) VALUES (?, ?, ?)
+		ON CONFLICT (bot, update_id) DO NOTHING`, in.Bot, in.UpdateID, dbTime(time.Now()))
 	if err != nil {
 		return res, err
 	}
@@ -75,7 +76,7 @@ func commitInboundTx(ctx context.Context, tx *wtx, in store.Inbound) (store.Comm
 		if in.ChatID == 0 {
 			return res, nil
 		}
-		c, err := conversationWhere(ctx, tx, `c.chat_id = ? ORDER BY c.number DESC LIMIT 1`, in.ChatID)
+		c, err := conversationWhere(ctx, tx, latestOfChat, in.ChatID, in.Bot, in.BusinessConnectionID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return res, err
 		}
@@ -135,11 +136,14 @@ func insertMessage(ctx context.Context, tx *wtx, conversationID string, m sdk.Me
 	return nil
 }
 
-// TelegramOffset is one past the highest committed update id, 0 when none.
-func (s *Store) TelegramOffset(ctx context.Context) (int64, error) {
+// TelegramOffset is one past the bot's highest committed update id, 0
+// when none.
+func (s *Store) TelegramOffset(ctx context.Context, bot string) (int64, error) {
 	var off int64
-	if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(update_id) + 1, 0) FROM processed_updates`).Scan(&off); err != nil {
-		return 0, fmt.Errorf("reading the telegram offset: %w", err)
+	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(update_id) + 1, 0) FROM processed_updates WHERE bot = ?`,
+		store.BotOr(bot)).Scan(&off)
+	if err != nil {
+		return 0, fmt.Errorf("reading the telegram offset of bot %s: %w", store.BotOr(bot), err)
 	}
 	return off, nil
 }

@@ -46,7 +46,8 @@ func (s *Store) ApplyAction(ctx context.Context, channel string, a sdk.Action) (
 		}
 		var newer int64
 		if a.Kind == sdk.ActionReopen && c.State == sdk.StateClosed {
-			err := tx.QueryRowContext(ctx, `SELECT number FROM conversations WHERE chat_id = ? AND state <> 'closed'`, c.ChatID).Scan(&newer)
+			err := tx.QueryRowContext(ctx, `SELECT number FROM conversations WHERE chat_id = ? AND bot = ? AND business_connection_id = ?
+				AND state <> 'closed'`, c.ChatID, c.Bot, c.BusinessConnectionID).Scan(&newer)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
@@ -260,8 +261,8 @@ func (s *Store) RecordRating(ctx context.Context, tap store.RatingTap) (store.Ra
 	var res store.RatingResult
 	err := s.tx(ctx, func(tx *wtx) error {
 		res = store.RatingResult{}
-		ins, err := tx.ExecContext(ctx, `INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)
-			ON CONFLICT (update_id) DO NOTHING`, tap.UpdateID, dbTime(time.Now()))
+		ins, err := tx.ExecContext(ctx, `INSERT INTO processed_updates (bot, update_id, processed_at) VALUES (?, ?, ?)
+			ON CONFLICT (bot, update_id) DO NOTHING`, store.BotOr(tap.Bot), tap.UpdateID, dbTime(time.Now()))
 		if err != nil {
 			return err
 		}
@@ -269,13 +270,14 @@ func (s *Store) RecordRating(ctx context.Context, tap store.RatingTap) (store.Ra
 			res.Outcome = store.RatingDuplicate
 			return nil
 		}
-		var convID string
+		var convID, bot string
 		var chat, asked int64
 		var score int
-		err = tx.QueryRowContext(ctx, `SELECT conversation_id, chat_id, asked_at, score FROM ratings WHERE id = ?`, tap.RatingID).
-			Scan(&convID, &chat, &asked, &score)
+		err = tx.QueryRowContext(ctx, `SELECT r.conversation_id, r.chat_id, c.bot, r.asked_at, r.score FROM ratings r
+			JOIN conversations c ON c.id = r.conversation_id WHERE r.id = ?`, tap.RatingID).
+			Scan(&convID, &chat, &bot, &asked, &score)
 		switch {
-		case errors.Is(err, sql.ErrNoRows), err == nil && chat != tap.ChatID,
+		case errors.Is(err, sql.ErrNoRows), err == nil && (chat != tap.ChatID || bot != store.BotOr(tap.Bot)),
 			err == nil && now.Sub(goTime(asked)) > store.RatingValidity,
 			tap.Score < 1 || tap.Score > store.RatingScale:
 			res.Outcome = store.RatingExpired

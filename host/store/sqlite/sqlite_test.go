@@ -75,7 +75,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	}
 
 	s = openTemp(t, path)
-	if off, err := s.TelegramOffset(ctx); err != nil || off != 42 {
+	if off, err := s.TelegramOffset(ctx, store.DefaultBot); err != nil || off != 42 {
 		t.Errorf("offset after reopen: %d, %v", off, err)
 	}
 	if c, err := s.ConversationByChat(ctx, 5); err != nil || c.ID != res.Conversation.ID {
@@ -116,7 +116,7 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 	if got, err := schemaVersion(t.Context(), s.write); err != nil || got != want {
 		t.Errorf("schema version after reopen: %d, %v; want %d", got, err, want)
 	}
-	if off, _ := s.TelegramOffset(t.Context()); off != 2 {
+	if off, _ := s.TelegramOffset(t.Context(), store.DefaultBot); off != 2 {
 		t.Errorf("data lost across a reopen: offset %d", off)
 	}
 }

@@ -71,7 +71,7 @@ func testBatchInboundInOrder(t *testing.T, e *env) {
 	if !res[5].Created || res[5].Conversation.Number != 3 {
 		t.Errorf("chat 72: %+v, want a new conversation number 3", res[5])
 	}
-	off, err := e.s.TelegramOffset(e.ctx)
+	off, err := e.s.TelegramOffset(e.ctx, store.DefaultBot)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func testBatchInboundAtomic(t *testing.T, e *env) {
 	if err == nil {
 		t.Fatal("a batch with a message without id was committed")
 	}
-	off, err := e.s.TelegramOffset(e.ctx)
+	off, err := e.s.TelegramOffset(e.ctx, store.DefaultBot)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,7 +139,7 @@ func testDuplicateUpdate(t *testing.T, e *env) {
 	if rs := e.claimReplies("w", 10, later()); len(rs) != 0 {
 		t.Errorf("the duplicate's answer was queued: %+v", rs)
 	}
-	if off, _ := e.s.TelegramOffset(e.ctx); off != 11 {
+	if off, _ := e.s.TelegramOffset(e.ctx, store.DefaultBot); off != 11 {
 		t.Errorf("offset %d after update 10, want 11", off)
 	}
 }
@@ -158,7 +158,7 @@ func testCommitAtomic(t *testing.T, e *env) {
 	if _, err := e.s.ConversationByChat(e.ctx, 42); err == nil {
 		t.Error("the failed commit left its conversation behind")
 	}
-	if off, _ := e.s.TelegramOffset(e.ctx); off != 0 {
+	if off, _ := e.s.TelegramOffset(e.ctx, store.DefaultBot); off != 0 {
 		t.Errorf("the failed commit advanced the offset to %d", off)
 	}
 	e.claimNone("w", e.at(time.Hour), "the failed commit queued nothing")
@@ -218,7 +218,7 @@ func testAnswer(t *testing.T, e *env) {
 }
 
 func testTelegramOffset(t *testing.T, e *env) {
-	off, err := e.s.TelegramOffset(e.ctx)
+	off, err := e.s.TelegramOffset(e.ctx, store.DefaultBot)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func testTelegramOffset(t *testing.T, e *env) {
 	}
 	for _, step := range []struct{ update, want int64 }{{5, 6}, {3, 6}, {5, 6}, {900000001, 900000002}} {
 		e.commit(step.update, 1, nil)
-		if off, _ := e.s.TelegramOffset(e.ctx); off != step.want {
+		if off, _ := e.s.TelegramOffset(e.ctx, store.DefaultBot); off != step.want {
 			t.Errorf("after update %d the offset is %d, want %d", step.update, off, step.want)
 		}
 	}
@@ -240,7 +240,7 @@ func testIgnoredUpdate(t *testing.T, e *env) {
 	if res.Duplicate || res.Conversation.ID != "" {
 		t.Fatalf("ignored update: %+v", res)
 	}
-	if off, _ := e.s.TelegramOffset(e.ctx); off != 41 {
+	if off, _ := e.s.TelegramOffset(e.ctx, store.DefaultBot); off != 41 {
 		t.Fatalf("offset after an ignored update is %d, want 41", off)
 	}
 	if again := e.commit(40, 0, nil); !again.Duplicate {

@@ -511,7 +511,7 @@ func testRating(t *testing.T, e *env) {
 	if res := tap(154, 1, 2, now); res.Outcome != store.AlreadyRated {
 		t.Errorf("a second tap: %+v", res)
 	}
-	if off, _ := e.s.TelegramOffset(e.ctx); off != 155 {
+	if off, _ := e.s.TelegramOffset(e.ctx, store.DefaultBot); off != 155 {
 		t.Errorf("offset %d after the taps, want 155: every tap's update is committed", off)
 	}
 	got, ds := e.drain()

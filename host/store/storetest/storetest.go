@@ -53,6 +53,8 @@ func Run(t *testing.T, open Opener) {
 		{"CommitInbound/IgnoredUpdate", testIgnoredUpdate},
 		{"CommitInbounds/InOrder", testBatchInboundInOrder},
 		{"CommitInbounds/Atomic", testBatchInboundAtomic},
+		{"Bots/KeyConversations", testBotsKeyConversations},
+		{"Bots/Batch", testBotsBatch},
 		{"Leadership", testLeadership},
 		{"Replicas", testReplicas},
 
