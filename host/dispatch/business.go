@@ -30,8 +30,7 @@ type BusinessTelegram interface {
 // businessConnectionID is the Business connection a conversation's chat is
 // reached through, "" outside Business.
 func businessConnectionID(c store.Conversation) string {
-	_ = c // BusinessConnectionID arrives with the conversation key (branch bots)
-	return ""
+	return c.BusinessConnectionID
 }
 
 // accountTTL is how long a connection's account is kept for deliveries:

@@ -184,6 +184,7 @@ func (h *Handler) inbound(ctx context.Context, u intake.Update) (store.Inbound, 
 	} else {
 		kind = "message"
 		in.ChatID = res.ChatID
+		in.BusinessConnectionID = res.BusinessConnectionID
 		in.Contact = res.Contact
 		in.Channels = h.Router.Channels()
 		in.Policy = h.Policy
