@@ -30,6 +30,12 @@ type StatusStore interface {
 	RetryNow(ctx context.Context, kind string, id int64) error
 }
 
+// businessLister is a StatusStore that knows Telegram Business
+// connections (store.Business); the page lists them when it is one.
+type businessLister interface {
+	BusinessConnections(ctx context.Context) ([]store.BusinessConnection, error)
+}
+
 // stateCounter is a StatusStore that counts conversations by lifecycle
 // state (store.Lifecycle); the page shows the counts when it is one.
 type stateCounter interface {
@@ -137,7 +143,10 @@ type view struct {
 	Failed        []store.QueueRow
 	Conversations []store.Conversation
 	// States counts conversations by state; nil when the store cannot.
-	States   map[string]int
+	States map[string]int
+	// Business lists the Telegram Business connections; nil when the
+	// store cannot.
+	Business []store.BusinessConnection
 	CSRF     string
 	Flash    string
 	Problems []string
@@ -176,6 +185,11 @@ func (p *statusPage) show(w http.ResponseWriter, r *http.Request) {
 			for st, n := range counts {
 				v.States[string(st)] = n
 			}
+		}
+	}
+	if bl, ok := p.c.Store.(businessLister); ok {
+		if v.Business, err = bl.BusinessConnections(ctx); err != nil {
+			v.Problems = append(v.Problems, "Business connections: "+err.Error())
 		}
 	}
 	if v.Conversations, err = p.c.Store.Conversations(ctx, listLimit); err != nil {

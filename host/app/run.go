@@ -197,7 +197,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 		Store: h.store, Router: h.router, Welcome: h.cfg.Telegram.WelcomeMessage,
 		Policy: intakePolicy(h.cfg.Conversations), Notify: h.disp.Notify, Lifecycle: h.lifecycle,
 		Buttons: h.tg.buttons, Answer: h.tg.sender.AnswerCallback, Thanks: h.cfg.Conversations.Rating.Thanks,
-		Log: intakeLog, Observer: h.metrics,
+		Log: intakeLog, Observer: h.metrics, FetchBusiness: h.tg.fetchBusiness, Business: h.metrics.NewBusiness(),
 	}
 
 	// Ready fires once both listeners have reported their addresses.

@@ -22,6 +22,7 @@ import (
 	"github.com/parley-dev/parley/host/telegram/buttons"
 	"github.com/parley-dev/parley/host/telegram/files"
 	"github.com/parley-dev/parley/host/telegram/intake"
+	"github.com/parley-dev/parley/host/telegram/normalize"
 	"github.com/parley-dev/parley/host/telegram/sender"
 	"github.com/parley-dev/parley/sdk"
 )
@@ -103,8 +104,27 @@ func (t *telegramClient) waitForTelegram(ctx context.Context) (*telego.User, err
 }
 
 // allowedUpdates are the update types the host handles: messages, their
-// edits, and taps on its inline buttons (ratings).
-var allowedUpdates = []string{"message", "edited_message", "callback_query"}
+// edits, taps on its inline buttons (ratings), reactions, and Telegram
+// Business (connections, the account's chats, their edits and deletes).
+// Telegram sends message_reaction only to bots that ask for it.
+var allowedUpdates = []string{
+	"message", "edited_message", "callback_query", "message_reaction",
+	"business_connection", "business_message", "edited_business_message", "deleted_business_messages",
+}
+
+// fetchBusiness implements inbound.Handler.FetchBusiness
+// (getBusinessConnection).
+func (t *telegramClient) fetchBusiness(ctx context.Context, id string) (normalize.BusinessConnection, error) {
+	c, err := t.bot.GetBusinessConnection(ctx, &telego.GetBusinessConnectionParams{BusinessConnectionID: id})
+	if err != nil {
+		return normalize.BusinessConnection{}, errors.New(redactToken(err.Error(), t.cfg.Token))
+	}
+	out := normalize.BusinessConnection{BusinessConnection: *c}
+	if c.Rights != nil {
+		out.CanReply = c.Rights.CanReply
+	}
+	return out, nil
+}
 
 // poll runs long polling until ctx ends.
 func (t *telegramClient) poll(ctx context.Context, handler func(context.Context, []intake.Update) error,
@@ -194,4 +214,14 @@ func redactToken(msg, token string) string {
 		return msg
 	}
 	return strings.ReplaceAll(msg, token, "[redacted]")
+}
+
+// ThroughBusiness implements dispatch.BusinessTelegram.
+func (t *telegramClient) ThroughBusiness(ctx context.Context, id string) context.Context {
+	return sender.WithBusinessConnection(ctx, id)
+}
+
+// ReadBusinessMessage implements dispatch.BusinessTelegram.
+func (t *telegramClient) ReadBusinessMessage(ctx context.Context, connectionID string, chatID, messageID int64) error {
+	return t.sender.ReadBusinessMessage(ctx, connectionID, chatID, messageID)
 }

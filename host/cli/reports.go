@@ -70,6 +70,41 @@ func Status(ctx context.Context, st store.Store, cfg *config.Config, window time
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", b.Channel, b.Pending, b.Failed, age)
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return businessStatus(ctx, st, now, out)
+}
+
+// businessStatus lists the Telegram Business connections, when there are
+// any: whose account, enabled or not, and the rights replies need.
+func businessStatus(ctx context.Context, st store.Store, now time.Time, out io.Writer) error {
+	conns, err := st.BusinessConnections(ctx)
+	if err != nil || len(conns) == 0 {
+		return err
+	}
+	fmt.Fprintln(out)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "BUSINESS ACCOUNT\tUSER ID\tCONNECTION\tSTATE\tRIGHTS\tCHANGED")
+	for _, c := range conns {
+		state := "enabled"
+		switch {
+		case !c.Enabled:
+			state = "disabled"
+		case !c.Can(store.RightReply):
+			state = "enabled, cannot reply"
+		}
+		rights := strings.Join(c.Rights, ",")
+		if rights == "" {
+			rights = "-"
+		}
+		name := c.Name()
+		if c.Username != "" && name != "@"+c.Username {
+			name += " (@" + c.Username + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s ago\n", name, c.UserID, c.ID, state, rights,
+			now.Sub(c.UpdatedAt).Round(time.Second))
+	}
 	return tw.Flush()
 }
 

@@ -25,6 +25,11 @@ type fakeStore struct {
 	convs    []store.Conversation
 	retried  []string
 	closed   []string
+	business []store.BusinessConnection
+}
+
+func (f *fakeStore) BusinessConnections(context.Context) ([]store.BusinessConnection, error) {
+	return f.business, nil
 }
 
 func (f *fakeStore) Replicas(context.Context, time.Duration) ([]store.Replica, error) {
@@ -101,6 +106,26 @@ func TestStatus(t *testing.T) {
 			"CHANNEL PENDING FAILED OLDEST PENDING",
 			"slack 3 1 1m30s",
 			"telegram 0 0 -",
+		}},
+		{"business connections", &fakeStore{business: []store.BusinessConnection{
+			{ID: "conn-a", UserID: 42, FirstName: "Sam", LastName: "Shop", Username: "samshop", Rights: []string{"can_reply", "can_read_messages"},
+				Enabled: true, UpdatedAt: now.Add(-time.Minute)},
+			{ID: "conn-b", UserID: 43, FirstName: "Ida", Rights: []string{"can_read_messages"}, Enabled: true, UpdatedAt: now.Add(-time.Hour)},
+			{ID: "conn-c", UserID: 44, Username: "gone", Enabled: false, UpdatedAt: now.Add(-2 * time.Hour)},
+		}}, []string{
+			"Telegram intake: webhook",
+			"",
+			"REPLICA HOST PID VERSION ROLE UP LAST SEEN",
+			"no replica is running (no heartbeat in the last 20s)",
+			"",
+			"CHANNEL PENDING FAILED OLDEST PENDING",
+			"slack 0 0 -",
+			"telegram 0 0 -",
+			"",
+			"BUSINESS ACCOUNT USER ID CONNECTION STATE RIGHTS CHANGED",
+			"Sam Shop (@samshop) 42 conn-a enabled can_reply,can_read_messages 1m0s ago",
+			"Ida 43 conn-b enabled, cannot reply can_read_messages 1h0m0s ago",
+			"@gone 44 conn-c disabled - 2h0m0s ago",
 		}},
 		{"nothing running", &fakeStore{}, []string{
 			"Telegram intake: webhook",

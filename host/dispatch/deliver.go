@@ -42,6 +42,7 @@ func (d *Dispatcher) deliver(ctx context.Context, run []store.Delivery) {
 		PreviousThreadRef: head.PreviousThreadRef,
 		Items:             make([]sdk.BatchItem, len(run)),
 	}
+	req.Conversation.Business = d.business(ctx, head.Conversation)
 	for i, del := range run {
 		req.Items[i] = sdk.BatchItem{Message: d.withLinks(del.Message), EditOfDeskMessageID: del.EditOfDeskMessageID}
 	}

@@ -206,6 +206,8 @@ type Dispatcher struct {
 	completions *completer
 	// gate keeps the per-channel limits of the delivery queue.
 	gate *channelGate
+	// accounts caches Business connections for deliveries.
+	accounts accounts
 }
 
 // Config gathers a Dispatcher's dependencies.

@@ -18,6 +18,10 @@ func (d *Dispatcher) sendReply(ctx context.Context, out store.OutgoingReply) {
 	chatID := out.Conversation.ChatID
 	callCtx, cancel := context.WithTimeout(ctx, 4*d.opts.CallTimeout)
 	defer cancel()
+	callCtx, ok := d.throughBusiness(callCtx, out)
+	if !ok {
+		return
+	}
 
 	reply := out.Reply
 	if id, ok := store.RatingOf(out); ok {
@@ -85,6 +89,7 @@ func (d *Dispatcher) completeReply(ctx context.Context, out store.OutgoingReply,
 	}
 	d.observer.ReplySent(out.Channel, time.Since(out.CreatedAt))
 	log.Debug("reply sent", "telegram_messages", len(ids))
+	d.markRead(ctx, out)
 	for _, f := range failed {
 		log.Warn("an attachment of the reply was not sent", "file", f.Name, "reason", f.Reason)
 		d.notice(ctx, out, sdk.Notice{

@@ -45,6 +45,13 @@ type Handler struct {
 	Answer  func(ctx context.Context, queryID, text string) error
 	// Thanks answers a rating ([conversations.rating] thanks).
 	Thanks string
+	// FetchBusiness asks Telegram for a Business connection the host has
+	// not seen (getBusinessConnection); nil leaves it unknown.
+	FetchBusiness func(ctx context.Context, id string) (normalize.BusinessConnection, error)
+	// Business, when set, counts Business connection changes.
+	Business BusinessObserver
+
+	business businessCache
 }
 
 // RatingButton is the kind of a rating's buttons (buttons.Button.Kind).
@@ -80,7 +87,10 @@ func (h *Handler) Handle(ctx context.Context, batch []intake.Update) error {
 	kinds := make([]string, 0, len(batch))
 	var taps []tap
 	for _, u := range batch {
-		in, kind := h.inbound(u)
+		in, kind, err := h.inbound(ctx, u)
+		if err != nil {
+			return fmt.Errorf("update %d: %w", u.ID, err)
+		}
 		if t := h.tapOf(u, in); t != nil {
 			taps = append(taps, *t)
 			if t.rating != nil {
@@ -131,15 +141,16 @@ func (h *Handler) commitAll(ctx context.Context, ins []store.Inbound) ([]store.C
 }
 
 // inbound normalises one update into what the store commits, and names
-// its kind for the metrics.
-func (h *Handler) inbound(u intake.Update) (store.Inbound, string) {
+// its kind for the metrics. Business updates read and write the store
+// first (business.go); an error is the store's.
+func (h *Handler) inbound(ctx context.Context, u intake.Update) (store.Inbound, string, error) {
 	var res normalize.Result
 	if u.Update == nil {
 		h.Log.Warn("undecodable Telegram update; passing it on as unsupported", "update_id", u.ID, "error", u.DecodeErr)
 		res = normalize.Raw(u.ID, u.Raw, u.DecodeErr)
 	} else {
 		var err error
-		res, err = normalize.Update(*u.Update, h.Opts)
+		res, err = normalize.UpdateRaw(*u.Update, u.Raw, h.Opts)
 		if err != nil {
 			h.Log.Warn("malformed Telegram update; passing it on as unsupported", "update_id", u.ID, "error", err)
 			res = normalize.Raw(u.ID, u.Raw, err)
@@ -147,9 +158,25 @@ func (h *Handler) inbound(u intake.Update) (store.Inbound, string) {
 	}
 	in := store.Inbound{UpdateID: u.ID, Time: res.Time}
 	kind := "ignored"
-	if res.Kind == normalize.Tap {
+	switch res.Kind {
+	case normalize.Tap:
 		// Only the update id here; tapOf and recordTaps do the rest.
-		return in, "tap"
+		return in, "tap", nil
+	case normalize.Connection:
+		// Stored before the update id: saving is idempotent, so a crash
+		// in between stores it again when Telegram sends it again.
+		return in, "business_connection", h.saveConnection(ctx, *res.Connection)
+	case normalize.Deleted:
+		h.ensureConnection(ctx, res.BusinessConnectionID)
+		notices, err := h.deletedNotices(ctx, res.Deleted, res.Time)
+		if err != nil || len(notices) == 0 {
+			return in, "deleted", err
+		}
+		res.Kind, res.Message = normalize.Private, nil
+		in.Messages = notices
+	}
+	if res.BusinessConnectionID != "" && res.Kind == normalize.Private {
+		h.ensureConnection(ctx, res.BusinessConnectionID)
 	}
 	if res.Kind != normalize.Private || res.ChatID == 0 {
 		// Still committed (with no chat), so the offset moves past it.
@@ -157,6 +184,7 @@ func (h *Handler) inbound(u intake.Update) (store.Inbound, string) {
 	} else {
 		kind = "message"
 		in.ChatID = res.ChatID
+		in.BusinessConnectionID = res.BusinessConnectionID
 		in.Contact = res.Contact
 		in.Channels = h.Router.Channels()
 		in.Policy = h.Policy
@@ -167,6 +195,12 @@ func (h *Handler) inbound(u intake.Update) (store.Inbound, string) {
 		if res.Message != nil {
 			in.Messages = []sdk.Message{*res.Message}
 			kind = string(res.Message.Kind)
+			if n := res.Message.Notice; n != nil {
+				kind = string(n.Code)
+			}
+		}
+		if res.BusinessConnectionID != "" && len(in.Messages) > 0 && in.Messages[0].Kind == sdk.KindNotice {
+			kind = string(in.Messages[0].Notice.Code)
 		}
 		if res.Start != nil {
 			kind = "start"
@@ -177,7 +211,7 @@ func (h *Handler) inbound(u intake.Update) (store.Inbound, string) {
 			}
 		}
 	}
-	return in, kind
+	return in, kind, nil
 }
 
 // committed finishes one committed update; it reports whether anything new

@@ -351,6 +351,8 @@ type Store interface {
 	Lifetime
 	// Lifecycle: claims, closes and reopens (lifecycle.go).
 	Lifecycle
+	// Business: Telegram Business connections (business.go).
+	Business
 
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -27,6 +28,12 @@ const (
 	// Tap is a tap on an inline button of one of the bot's messages in a
 	// private chat (a callback_query): Result.Tap says which.
 	Tap
+	// Connection is a Telegram Business connection made, changed or
+	// removed (a business_connection update): Result.Connection.
+	Connection
+	// Deleted is messages deleted in a Business chat
+	// (deleted_business_messages): Result.Deleted.
+	Deleted
 )
 
 // String names the kind for logs.
@@ -38,6 +45,10 @@ func (k Kind) String() string {
 		return "ignored"
 	case Tap:
 		return "tap"
+	case Connection:
+		return "business_connection"
+	case Deleted:
+		return "deleted"
 	default:
 		return "Kind(" + strconv.Itoa(int(k)) + ")"
 	}
@@ -83,6 +94,14 @@ type Result struct {
 	New bool
 	// Tap is set when Kind is Tap.
 	Tap *ButtonTap
+	// BusinessConnectionID is the Telegram Business connection of a
+	// Business chat's update; "" for the bot's own chats. With ChatID it
+	// names the conversation.
+	BusinessConnectionID string
+	// Connection is set when Kind is Connection.
+	Connection *BusinessConnection
+	// Deleted is set when Kind is Deleted.
+	Deleted *BusinessDeleted
 }
 
 // ButtonTap is a user's tap on an inline button of the bot's message.
@@ -105,6 +124,13 @@ type ButtonTap struct {
 // 0-9, "_" and "-"), the user typed them: Start is set with an empty payload
 // and the text is delivered too, so nothing the user wrote is lost.
 func Update(u telego.Update, opts Options) (Result, error) {
+	return UpdateRaw(u, nil, opts)
+}
+
+// UpdateRaw is Update with the update as Telegram sent it, when known:
+// a business_connection's can_reply of Bot API servers before 9.0 is
+// only in the JSON.
+func UpdateRaw(u telego.Update, raw json.RawMessage, opts Options) (Result, error) {
 	switch {
 	case u.Message != nil:
 		return message(u.Message, false, opts)
@@ -114,8 +140,14 @@ func Update(u telego.Update, opts Options) (Result, error) {
 		return ignored(u.ChannelPost.Chat.ID, "post in channel "+chatName(u.ChannelPost.Chat)), nil
 	case u.EditedChannelPost != nil:
 		return ignored(u.EditedChannelPost.Chat.ID, "edited post in channel "+chatName(u.EditedChannelPost.Chat)), nil
-	case u.BusinessMessage != nil, u.EditedBusinessMessage != nil:
-		return ignored(0, "business account message"), nil
+	case u.BusinessConnection != nil:
+		return businessConnection(u, raw)
+	case u.BusinessMessage != nil:
+		return businessMessage(u.BusinessMessage, false, opts)
+	case u.EditedBusinessMessage != nil:
+		return businessMessage(u.EditedBusinessMessage, true, opts)
+	case u.DeletedBusinessMessages != nil:
+		return businessDeleted(u.DeletedBusinessMessages)
 	case u.CallbackQuery != nil:
 		return callback(u.CallbackQuery), nil
 	case u.MyChatMember != nil:

@@ -33,7 +33,9 @@ type looseMessage struct {
 	EditDate  int64  `json:"edit_date"`
 	Text      string `json:"text"`
 	Caption   string `json:"caption"`
-	Chat      struct {
+	// BusinessConnectionID is set in Business chats.
+	BusinessConnectionID string `json:"business_connection_id"`
+	Chat                 struct {
 		ID        int64  `json:"id"`
 		Type      string `json:"type"`
 		Username  string `json:"username"`
@@ -71,7 +73,11 @@ func Raw(updateID int64, raw json.RawMessage, decodeErr error) Result {
 		if json.Unmarshal(body, &m) != nil || json.Unmarshal(body, &fields) != nil || m.Chat.ID == 0 {
 			return ignored(0, fmt.Sprintf("update %d: undecodable %s without a chat: %v", updateID, f.name, decodeErr))
 		}
-		if f.name != "message" && f.name != "edited_message" {
+		business := f.name == "business_message" || f.name == "edited_business_message"
+		if business && m.BusinessConnectionID == "" {
+			return ignored(m.Chat.ID, fmt.Sprintf("update %d: undecodable %s without a connection: %v", updateID, f.name, decodeErr))
+		}
+		if !business && f.name != "message" && f.name != "edited_message" {
 			return ignored(m.Chat.ID, fmt.Sprintf("update %d: undecodable %s: %v", updateID, f.name, decodeErr))
 		}
 		// Private chat ids are positive; trust that when the type is missing.
@@ -101,7 +107,16 @@ func rawMessage(updateID int64, m looseMessage, fields map[string]json.RawMessag
 		}
 	}
 	id := fmt.Sprintf("tg:%d:update:%d", m.Chat.ID, updateID)
-	if m.MessageID != 0 {
+	conn := m.BusinessConnectionID
+	switch {
+	case conn != "":
+		// A Business chat: its own conversation, its own message ids.
+		res.BusinessConnectionID = conn
+		id = fmt.Sprintf("tgb:%s:%d:update:%d", conn, m.Chat.ID, updateID)
+		if m.MessageID != 0 {
+			id = BusinessMessageID(conn, m.Chat.ID, m.MessageID)
+		}
+	case m.MessageID != 0:
 		id = MessageID(m.Chat.ID, m.MessageID)
 	}
 	msg := sdk.Message{
@@ -120,6 +135,9 @@ func rawMessage(updateID int64, m looseMessage, fields map[string]json.RawMessag
 	if edited && m.MessageID != 0 {
 		msg.EditOf = msg.ID
 		msg.ID = EditID(m.Chat.ID, m.MessageID, m.EditDate)
+		if conn != "" {
+			msg.ID = businessEditID(conn, m.Chat.ID, m.MessageID, m.EditDate)
+		}
 		if m.EditDate != 0 {
 			res.Time = time.Unix(m.EditDate, 0).UTC()
 		}

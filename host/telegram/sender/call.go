@@ -49,6 +49,12 @@ func (s *Sender) call(ctx context.Context, chatID int64, method string, fn func(
 					return nil, fmt.Errorf("%s: waiting out a 429: %w", method, err)
 				}
 				continue
+			case businessConnection(ctx) != "" && businessRefusal(e):
+				// Through a Business connection a 403 is the connection's
+				// missing right (BOT_ACCESS_FORBIDDEN), not a customer who
+				// blocked the bot, and a 400 may be the connection disabled.
+				s.obs.Call(method, ResultRejected, took)
+				return nil, sdk.Permanent(&BusinessError{Method: method, Description: e.Description, err: err})
 			case isBlocked(e):
 				s.obs.Call(method, ResultBlocked, took)
 				return nil, &BlockedError{Description: e.Description}

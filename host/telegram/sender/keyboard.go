@@ -32,7 +32,7 @@ func (s *Sender) SendKeyboard(ctx context.Context, chatID int64, text string, ro
 	for _, b := range row {
 		buttons = append(buttons, telego.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data})
 	}
-	p := &telego.SendMessageParams{ChatID: telego.ChatID{ID: chatID}, Text: text,
+	p := &telego.SendMessageParams{ChatID: telego.ChatID{ID: chatID}, Text: text, BusinessConnectionID: businessConnection(ctx),
 		ReplyMarkup: &telego.InlineKeyboardMarkup{InlineKeyboard: [][]telego.InlineKeyboardButton{buttons}}}
 	msg, err := s.call(ctx, chatID, "sendMessage", func(ctx context.Context) (*telego.Message, error) {
 		return s.bot.SendMessage(ctx, p)

@@ -294,6 +294,7 @@ func (s *Sender) EditText(ctx context.Context, chatID, messageID int64, r sdk.Re
 	edit := func(text string, f sdk.TextFormat) error {
 		p := &telego.EditMessageTextParams{
 			ChatID: telego.ChatID{ID: chatID}, MessageID: int(messageID), Text: text, ParseMode: parseMode(f, text),
+			BusinessConnectionID: businessConnection(ctx),
 		}
 		_, err := s.call(ctx, chatID, "editMessageText", func(ctx context.Context) (*telego.Message, error) {
 			return s.bot.EditMessageText(ctx, p)
@@ -338,7 +339,8 @@ func (s *Sender) sendPart(ctx context.Context, chatID int64, part string, f sdk.
 }
 
 func (s *Sender) sendMessage(ctx context.Context, chatID int64, text string, f sdk.TextFormat) (*telego.Message, error) {
-	p := &telego.SendMessageParams{ChatID: telego.ChatID{ID: chatID}, Text: text, ParseMode: parseMode(f, text)}
+	p := &telego.SendMessageParams{ChatID: telego.ChatID{ID: chatID}, Text: text, ParseMode: parseMode(f, text),
+		BusinessConnectionID: businessConnection(ctx)}
 	return s.call(ctx, chatID, "sendMessage", func(ctx context.Context) (*telego.Message, error) {
 		return s.bot.SendMessage(ctx, p)
 	})

@@ -199,21 +199,22 @@ func (s *Sender) sendFileAs(ctx context.Context, chatID int64, u *upload, method
 	id := telego.ChatID{ID: chatID}
 	in := telego.InputFile{File: u}
 	pm := parseMode(f, caption)
+	biz := businessConnection(ctx)
 	return s.call(ctx, chatID, method, func(ctx context.Context) (*telego.Message, error) {
 		if err := u.rewind(); err != nil {
 			return nil, sdk.Permanent(fmt.Errorf("rewinding the upload: %w", err))
 		}
 		switch method {
 		case methodPhoto:
-			return s.bot.SendPhoto(ctx, &telego.SendPhotoParams{ChatID: id, Photo: in, Caption: caption, ParseMode: pm})
+			return s.bot.SendPhoto(ctx, &telego.SendPhotoParams{ChatID: id, BusinessConnectionID: biz, Photo: in, Caption: caption, ParseMode: pm})
 		case methodVideo:
-			return s.bot.SendVideo(ctx, &telego.SendVideoParams{ChatID: id, Video: in, Caption: caption, ParseMode: pm, SupportsStreaming: true})
+			return s.bot.SendVideo(ctx, &telego.SendVideoParams{ChatID: id, BusinessConnectionID: biz, Video: in, Caption: caption, ParseMode: pm, SupportsStreaming: true})
 		case methodVoice:
-			return s.bot.SendVoice(ctx, &telego.SendVoiceParams{ChatID: id, Voice: in, Caption: caption, ParseMode: pm})
+			return s.bot.SendVoice(ctx, &telego.SendVoiceParams{ChatID: id, BusinessConnectionID: biz, Voice: in, Caption: caption, ParseMode: pm})
 		case methodAudio:
-			return s.bot.SendAudio(ctx, &telego.SendAudioParams{ChatID: id, Audio: in, Caption: caption, ParseMode: pm})
+			return s.bot.SendAudio(ctx, &telego.SendAudioParams{ChatID: id, BusinessConnectionID: biz, Audio: in, Caption: caption, ParseMode: pm})
 		default:
-			return s.bot.SendDocument(ctx, &telego.SendDocumentParams{ChatID: id, Document: in, Caption: caption, ParseMode: pm})
+			return s.bot.SendDocument(ctx, &telego.SendDocumentParams{ChatID: id, BusinessConnectionID: biz, Document: in, Caption: caption, ParseMode: pm})
 		}
 	})
 }
