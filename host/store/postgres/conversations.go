@@ -14,7 +14,8 @@ import (
 // conversations table's alias in every query that uses them.
 const conversationCols = `c.id, c.number, c.chat_id, c.telegram_user_id, c.first_name, c.last_name,
 	c.username, c.language_code, c.photo_url, c.start_payload, c.blocked, c.started_at, c.updated_at,
-	c.state, c.claimed_by, c.closed_by, c.close_reason, c.closed_at, c.previous_id, c.previous_number`
+	c.state, c.claimed_by, c.closed_by, c.close_reason, c.closed_at, c.previous_id, c.previous_number,
+	c.photo_ref`
 
 // scanConversation reads conversationCols, followed by extra destinations.
 func scanConversation(row pgx.Row, extra ...any) (store.Conversation, error) {
@@ -23,7 +24,8 @@ func scanConversation(row pgx.Row, extra ...any) (store.Conversation, error) {
 	dest := append([]any{&c.ID, &c.Number, &c.ChatID, &c.Contact.TelegramUserID, &c.Contact.FirstName,
 		&c.Contact.LastName, &c.Contact.Username, &c.Contact.LanguageCode, &c.Contact.PhotoURL,
 		&c.StartPayload, &c.Blocked, &c.StartedAt, &c.UpdatedAt,
-		&c.State, &c.ClaimedBy, &c.ClosedBy, &c.CloseReason, &closed, &c.PreviousID, &c.PreviousNumber}, extra...)
+		&c.State, &c.ClaimedBy, &c.ClosedBy, &c.CloseReason, &closed, &c.PreviousID, &c.PreviousNumber,
+		&c.PhotoRef}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return store.Conversation{}, err
 	}

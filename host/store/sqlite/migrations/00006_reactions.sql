@@ -1,0 +1,21 @@
+-- Reactions, deletes and profile photos (issue 15).
+
+-- +goose Up
+-- The customer's profile photo: '' not looked up yet, '-' none to show,
+-- else its Telegram file_id. Written once per conversation, never by intake.
+ALTER TABLE conversations ADD COLUMN photo_ref TEXT NOT NULL DEFAULT '';
+
+-- The Telegram messages each agent reply became, so a customer's reaction
+-- on one finds the reply (and its desk id). Written when a reply is sent;
+-- erased with the reply.
+CREATE TABLE reply_messages (
+    conversation_id     TEXT    NOT NULL,
+    telegram_message_id INTEGER NOT NULL,
+    reply_id            INTEGER NOT NULL REFERENCES replies (id) ON DELETE CASCADE,
+    PRIMARY KEY (conversation_id, telegram_message_id)
+);
+CREATE INDEX reply_messages_reply ON reply_messages (reply_id);
+
+-- +goose Down
+DROP TABLE reply_messages;
+ALTER TABLE conversations DROP COLUMN photo_ref;
