@@ -45,6 +45,9 @@ type Handler struct {
 	Answer  func(ctx context.Context, queryID, text string) error
 	// Thanks answers a rating ([conversations.rating] thanks).
 	Thanks string
+	// Photos, when set, is handed each conversation an update started, to
+	// look up the customer's profile photo off the message path.
+	Photos func(store.Conversation)
 }
 
 // RatingButton is the kind of a rating's buttons (buttons.Button.Kind).
@@ -79,7 +82,12 @@ func (h *Handler) Handle(ctx context.Context, batch []intake.Update) error {
 	ins := make([]store.Inbound, 0, len(batch))
 	kinds := make([]string, 0, len(batch))
 	var taps []tap
+	var reactions []store.ReactionUpdate
 	for _, u := range batch {
+		if r := reactionOf(u); r != nil {
+			reactions = append(reactions, *r) // recordReactions commits the update
+			continue
+		}
 		in, kind := h.inbound(u)
 		if t := h.tapOf(u, in); t != nil {
 			taps = append(taps, *t)
@@ -94,6 +102,9 @@ func (h *Handler) Handle(ctx context.Context, batch []intake.Update) error {
 		return err
 	}
 	if err := h.recordTaps(ctx, taps); err != nil {
+		return err
+	}
+	if err := h.recordReactions(ctx, reactions); err != nil {
 		return err
 	}
 	committed := 0
@@ -199,6 +210,9 @@ func (h *Handler) committed(ctx context.Context, in store.Inbound, kind string, 
 		if err := h.Store.SetBlocked(ctx, cr.Conversation.ID, false); err != nil {
 			return true, err
 		}
+	}
+	if cr.Created && h.Photos != nil {
+		h.Photos(cr.Conversation)
 	}
 	if in.ChatID != 0 && h.Log.IsDebug() {
 		h.Log.Debug("update committed", "update_id", in.UpdateID, "conversation", cr.Conversation.ID, "kind", kind)
