@@ -213,8 +213,10 @@ func (h *host) hostFor(channel string) sdk.Host {
 }
 
 func (h *host) hostService(channel string) *hostService {
-	hs := &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg, routes: h.router.Route,
-		typing: h.tg.typing.Start}
+	hs := &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg, routes: h.router.Route}
+	if h.tg != nil && h.tg.typing != nil {
+		hs.typing = h.tg.typing.Start
+	}
 	if h.lifecycle != nil { // a nil *metrics.Lifecycle must not become a non-nil observer
 		hs.lifecycle = h.lifecycle
 	}
