@@ -15,6 +15,11 @@ CREATE TABLE reply_messages (
     PRIMARY KEY (conversation_id, telegram_message_id)
 );
 CREATE INDEX reply_messages_reply ON reply_messages (reply_id);
+-- Replies sent before this migration can be reacted to as well.
+INSERT INTO reply_messages (conversation_id, telegram_message_id, reply_id)
+    SELECT r.conversation_id, j.value::bigint, r.id FROM replies r, json_array_elements_text(r.telegram_message_ids) j
+    WHERE r.channel <> '' AND r.state = 'done' AND j.value::bigint <> 0
+    ON CONFLICT (conversation_id, telegram_message_id) DO NOTHING;
 
 -- +goose Down
 DROP TABLE reply_messages;
