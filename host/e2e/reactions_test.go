@@ -275,4 +275,3 @@ func countUser(rs []telegramtest.Request, user int64) int {
 	}
 	return n
 }
-
