@@ -26,6 +26,9 @@ type hostService struct {
 	routes func(store.Conversation) []string
 	// lifecycle, when set, measures first replies and closes.
 	lifecycle LifecycleObserver
+	// typing, when set, shows "typing…" in a Telegram chat (typing
+	// actions); without it they are accepted and do nothing.
+	typing func(chatID int64)
 }
 
 // LifecycleObserver measures conversations as tickets (metrics).
@@ -115,7 +118,7 @@ func (h *hostService) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionR
 	if err := h.ownConversationID(ctx, "action "+a.ExternalID, a.ConversationID); err != nil {
 		return sdk.ActionResult{}, err
 	}
-	res, err := h.store.ApplyAction(ctx, h.channel, a)
+	res, err := h.apply(ctx, a)
 	if err != nil {
 		if errors.Is(err, store.ErrUnknownConversation) || errors.Is(err, store.ErrInvalidAction) {
 			return sdk.ActionResult{}, sdk.Permanent(err)
@@ -126,6 +129,27 @@ func (h *hostService) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionR
 		h.applied(ctx, res)
 	}
 	return res, nil
+}
+
+// apply applies one action of this channel: lifecycle actions change the
+// conversation (store.Lifecycle); react and delete are queued for Telegram
+// in the conversation's reply lane (store.Reactions), durably and once;
+// typing is ephemeral (nothing stored, never a duplicate).
+func (h *hostService) apply(ctx context.Context, a sdk.Action) (sdk.ActionResult, error) {
+	switch a.Kind {
+	case sdk.ActionReact, sdk.ActionDelete:
+		return h.store.QueueTelegramAction(ctx, h.channel, a)
+	case sdk.ActionTyping:
+		c, err := h.store.ActionConversation(ctx, h.channel, a)
+		if err != nil {
+			return sdk.ActionResult{}, err
+		}
+		if h.typing != nil && c.State != sdk.StateClosed && !c.Blocked {
+			h.typing(c.ChatID)
+		}
+		return sdk.ActionResult{ConversationID: c.ID, State: c.State}, nil
+	}
+	return h.store.ApplyAction(ctx, h.channel, a)
 }
 
 // observeReplies measures the conversations' first agent replies.
@@ -166,7 +190,7 @@ func (w webhookReplies) ApplyActions(ctx context.Context, channel string, action
 	}
 	out := make([]sdk.ActionResult, 0, len(actions))
 	for _, a := range actions {
-		res, err := w.h.store.ApplyAction(ctx, channel, a)
+		res, err := own.apply(ctx, a)
 		if err != nil {
 			return out, err
 		}
@@ -190,6 +214,9 @@ func (h *host) hostFor(channel string) sdk.Host {
 
 func (h *host) hostService(channel string) *hostService {
 	hs := &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg, routes: h.router.Route}
+	if h.tg != nil && h.tg.typing != nil {
+		hs.typing = h.tg.typing.Start
+	}
 	if h.lifecycle != nil { // a nil *metrics.Lifecycle must not become a non-nil observer
 		hs.lifecycle = h.lifecycle
 	}

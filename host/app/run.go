@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/parley-dev/parley/host/admin"
+	"github.com/parley-dev/parley/host/avatar"
 	"github.com/parley-dev/parley/host/config"
 	"github.com/parley-dev/parley/host/dispatch"
 	"github.com/parley-dev/parley/host/filelink"
@@ -199,6 +200,8 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 		Buttons: h.tg.buttons, Answer: h.tg.sender.AnswerCallback, Thanks: h.cfg.Conversations.Rating.Thanks,
 		Log: intakeLog, Observer: h.metrics, FetchBusiness: h.tg.fetchBusiness, Business: h.metrics.NewBusiness(),
 	}
+	photos := avatar.New(h.tg.profilePhoto, h.store, h.log.Named("avatar"), 1024)
+	handler.Photos = photos.Enqueue
 
 	// Ready fires once both listeners have reported their addresses.
 	readiness := supervise.NewReadiness([]string{"public", "admin"}, func(a map[string]net.Addr) {
@@ -267,6 +270,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 		supervise.Task{Name: "heartbeat", Run: h.heartbeat},
 		supervise.Task{Name: "retention", Run: h.retention},
 		supervise.Task{Name: "idle conversations", Run: h.closeIdle},
+		supervise.Task{Name: "profile photos", Run: func(ctx context.Context) error { return photos.Run(ctx, 2) }},
 	)
 	if drained {
 		// Every worker has returned: what this replica still holds
@@ -280,6 +284,9 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 
 // close stops plugins and closes the store.
 func (h *host) close() {
+	if h.tg != nil {
+		h.tg.typing.Close()
+	}
 	if h.plugins != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/mymmrac/telego"
 	ta "github.com/mymmrac/telego/telegoapi"
+	"github.com/parley-dev/parley/host/avatar"
 	"github.com/parley-dev/parley/host/config"
 	"github.com/parley-dev/parley/host/dispatch"
 	"github.com/parley-dev/parley/host/httpserver"
@@ -23,7 +24,9 @@ import (
 	"github.com/parley-dev/parley/host/telegram/files"
 	"github.com/parley-dev/parley/host/telegram/intake"
 	"github.com/parley-dev/parley/host/telegram/normalize"
+	"github.com/parley-dev/parley/host/telegram/reactions"
 	"github.com/parley-dev/parley/host/telegram/sender"
+	"github.com/parley-dev/parley/host/typing"
 	"github.com/parley-dev/parley/sdk"
 )
 
@@ -38,6 +41,8 @@ type telegramClient struct {
 	// buttons signs the callback_data of the host's inline buttons; set
 	// once the store's key is read.
 	buttons *buttons.Signer
+	// typing keeps "typing…" up while agents type; a reply sent ends it.
+	typing *typing.Keeper
 }
 
 func newTelegramClient(cfg *config.Config, log hclog.Logger, obs sender.Observer) (*telegramClient, error) {
@@ -52,13 +57,15 @@ func newTelegramClient(cfg *config.Config, log hclog.Logger, obs sender.Observer
 		// telego's error names the token's shape problem, never the token.
 		return nil, fmt.Errorf("telegram: %w", err)
 	}
-	return &telegramClient{
+	t := &telegramClient{
 		cfg:    cfg.Telegram,
 		bot:    bot,
 		sender: sender.New(bot, sender.Options{Observer: obs}),
 		files:  &files.Client{APIURL: cfg.Telegram.APIURL, Token: cfg.Telegram.Token, HTTPClient: httpClient},
 		log:    log,
-	}, nil
+	}
+	t.typing = typing.New(t.sender.Typing, log.Named("typing"))
+	return t, nil
 }
 
 // getMe asks Telegram who the bot is.
@@ -146,8 +153,11 @@ func (t *telegramClient) poll(ctx context.Context, handler func(context.Context,
 	return err
 }
 
-// SendReply implements dispatch.Telegram.
+// SendReply implements dispatch.Telegram. A reply ends the chat's
+// "typing…": Telegram hides it when the message arrives, and it must not
+// come back.
 func (t *telegramClient) SendReply(ctx context.Context, chatID int64, r sdk.Reply, open dispatch.OpenAttachment, sent []int64) (dispatch.SendResult, error) {
+	t.typing.Stop(chatID)
 	res, err := t.sender.ResumeReply(ctx, chatID, r, sender.Opener(open), sent)
 	out := dispatch.SendResult{MessageIDs: res.MessageIDs, Progress: res.Progress}
 	for _, f := range res.Failed {
@@ -174,6 +184,45 @@ func (t *telegramClient) AskRating(ctx context.Context, chatID int64, ratingID, 
 // EditReply implements dispatch.Telegram.
 func (t *telegramClient) EditReply(ctx context.Context, chatID, messageID int64, r sdk.Reply) error {
 	return mapSendErr(t.sender.EditText(ctx, chatID, messageID, r))
+}
+
+// errNotAReaction refuses an emoji outside Telegram's reaction set
+// without asking Telegram.
+var errNotAReaction = errors.New("REACTION_INVALID: not an emoji Telegram lets bots react with")
+
+// SetReaction implements dispatch.TelegramOps: an emoji outside
+// Telegram's reaction set is refused here (sdk.Permanent), as Telegram
+// would refuse it.
+func (t *telegramClient) SetReaction(ctx context.Context, chatID, messageID int64, emoji string) error {
+	if emoji != "" {
+		e, ok := reactions.Normalize(emoji)
+		if !ok {
+			t.log.Debug("a reaction Telegram does not allow; not sent", "emoji", emoji)
+			return sdk.Permanent(errNotAReaction)
+		}
+		emoji = e
+	}
+	err := t.sender.SetReaction(ctx, chatID, messageID, emoji)
+	if sender.IsReactionInvalid(err) {
+		t.log.Debug("Telegram refused a reaction", "emoji", emoji, "error", err)
+	}
+	return mapSendErr(err)
+}
+
+// DeleteMessages implements dispatch.TelegramOps: each message in turn
+// (one reply may have become several).
+func (t *telegramClient) DeleteMessages(ctx context.Context, chatID int64, messageIDs []int64) error {
+	for _, id := range messageIDs {
+		if err := t.sender.DeleteMessage(ctx, chatID, id); err != nil {
+			return mapSendErr(err)
+		}
+	}
+	return nil
+}
+
+// profilePhoto implements avatar.Lookup.
+func (t *telegramClient) profilePhoto(ctx context.Context, userID int64) (string, error) {
+	return t.sender.ProfilePhoto(ctx, userID, avatar.MinSize)
 }
 
 func mapSendErr(err error) error {

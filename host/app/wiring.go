@@ -25,6 +25,8 @@ func openStore(ctx context.Context, cfg *config.Config, log hclog.Logger, attach
 	if r := cfg.Conversations.Rating; r.Enabled {
 		st.SetRatingPolicy(store.RatingPolicy{Question: r.Question, AfterIdleClose: r.AfterIdleClose})
 	}
+	// And every first reply or claim sets the seen reaction.
+	st.SetSeenReaction(cfg.Conversations.SeenReaction)
 	return st, nil
 }
 

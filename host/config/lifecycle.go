@@ -17,6 +17,11 @@ type Conversations struct {
 	CloseAfter Duration
 	// Rating asks the customer to rate a closed conversation.
 	Rating Rating
+	// SeenReaction, when set, is the reaction the bot sets on the
+	// customer's latest message when an agent first replies or claims the
+	// conversation (once per conversation); one emoji of Telegram's
+	// reaction set.
+	SeenReaction string
 }
 
 // Rating configures the question sent to the customer when a

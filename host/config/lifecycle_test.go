@@ -8,20 +8,22 @@ import (
 func TestConversations(t *testing.T) {
 	c := mustParse(t, minimal, nil)
 	if cv := c.Conversations; cv.AfterClose != "new" || cv.ReopenWithin.Duration != time.Hour || cv.CloseAfter.Duration != 0 ||
-		cv.Rating.Enabled || cv.Rating.Question != "How did we do?" || cv.Rating.Thanks != "Thank you for your feedback!" || cv.Rating.AfterIdleClose {
+		cv.Rating.Enabled || cv.Rating.Question != "How did we do?" || cv.Rating.Thanks != "Thank you for your feedback!" || cv.Rating.AfterIdleClose ||
+		cv.SeenReaction != "" {
 		t.Errorf("defaults: %+v", cv)
 	}
 	c = mustParse(t, minimal+`[conversations]
 after_close = "reopen"
 reopen_within = "0s"
 close_after = "3d"
+seen_reaction = "❤️"
 [conversations.rating]
 enabled = true
 question = "Rate us"
 after_idle_close = true
 `, nil)
 	if cv := c.Conversations; cv.AfterClose != "reopen" || cv.ReopenWithin.Duration != 0 || cv.CloseAfter.Duration != 72*time.Hour ||
-		!cv.Rating.Enabled || cv.Rating.Question != "Rate us" || !cv.Rating.AfterIdleClose {
+		!cv.Rating.Enabled || cv.Rating.Question != "Rate us" || !cv.Rating.AfterIdleClose || cv.SeenReaction != "❤" {
 		t.Errorf("set: %+v", cv)
 	}
 	for text, key := range map[string]string{
@@ -32,6 +34,8 @@ after_idle_close = true
 		"[conversations.rating]\nenabled = true\nthanks = \"\"\n":     "conversations.rating.thanks",
 		"[conversations.rating]\nenabeld = true\n":                    "conversations.rating.enabeld",
 		"[conversations]\nrating = 5\n":                               "conversations.rating",
+		"[conversations]\nseen_reaction = \"🦆\"\n":                    "conversations.seen_reaction",
+		"[conversations]\nseen_reaction = \"eyes\"\n":                 "conversations.seen_reaction",
 	} {
 		errs := parseProblems(t, minimal+text, nil)
 		if len(errs) != 1 || errs[0].Key != key {

@@ -113,6 +113,7 @@ func schema(c *Config) []section {
 			{"after_close", &c.Conversations.AfterClose},
 			{"reopen_within", &c.Conversations.ReopenWithin},
 			{"close_after", &c.Conversations.CloseAfter},
+			{"seen_reaction", &c.Conversations.SeenReaction},
 		}},
 		{"conversations.rating", []field{
 			{"enabled", &c.Conversations.Rating.Enabled},

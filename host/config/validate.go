@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/parley-dev/parley/host/telegram/reactions"
 )
 
 var (
@@ -251,6 +253,14 @@ func (d *decoder) conversations(c *Conversations) {
 	}
 	if a := c.CloseAfter.Duration; a != 0 && a < MinCloseAfter {
 		d.add([]string{"conversations", "close_after"}, fmt.Sprintf("must be 0 (never) or at least %s, not %s", MinCloseAfter, a), `for example "72h"`)
+	}
+	if c.SeenReaction != "" {
+		if e, ok := reactions.Normalize(c.SeenReaction); ok {
+			c.SeenReaction = e
+		} else {
+			d.add([]string{"conversations", "seen_reaction"}, fmt.Sprintf("%q is not a reaction Telegram lets bots set", c.SeenReaction),
+				`use one emoji of Telegram's reaction set, such as "👀", "👍" or "✍", or "" for none`)
+		}
 	}
 	for _, f := range []struct{ key, text string }{{"question", c.Rating.Question}, {"thanks", c.Rating.Thanks}} {
 		switch n := utf8.RuneCountInString(f.text); {

@@ -35,7 +35,7 @@ func (d *Dispatcher) deliver(ctx context.Context, run []store.Delivery) {
 	}
 	req := sdk.DeliverBatchRequest{
 		Conversation: head.Conversation.SDK(),
-		Contact:      head.Conversation.Contact,
+		Contact:      d.contact(head.Conversation),
 		ThreadRef:    head.ThreadRef,
 		// The previous conversation's thread, on the new one's first
 		// delivery to this channel, so the desk can link the two.
@@ -77,6 +77,18 @@ func (d *Dispatcher) deliver(ctx context.Context, run []store.Delivery) {
 	default:
 		d.release(ctx, rest) // the run's time budget ran out first
 	}
+}
+
+// contact is the conversation's contact as desks get it: with a signed
+// link to the profile photo, when the host found one (never Telegram's
+// URL, which holds the bot token).
+func (d *Dispatcher) contact(c store.Conversation) sdk.Contact {
+	ct := c.Contact
+	ct.PhotoURL = ""
+	if d.links != nil && c.PhotoRef != "" && c.PhotoRef != store.NoPhoto {
+		ct.PhotoURL = d.links.Link(sdk.Attachment{FileRef: c.PhotoRef, Name: "photo.jpg", MIMEType: "image/jpeg"})
+	}
+	return ct
 }
 
 // withLinks returns msg with a file link for each attachment the desk can

@@ -13,6 +13,10 @@ import (
 
 // sendReply sends one stored reply to its Telegram chat.
 func (d *Dispatcher) sendReply(ctx context.Context, out store.OutgoingReply) {
+	if out.Op != nil {
+		d.sendOp(ctx, out)
+		return
+	}
 	log := d.log.With("conversation", out.Conversation.ID, "channel", out.Channel,
 		"reply", out.Reply.ExternalID, "reply_id", out.ID)
 	chatID := out.Conversation.ChatID

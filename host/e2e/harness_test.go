@@ -104,6 +104,8 @@ type envOptions struct {
 	RunLength int
 	// Dispatch is more lines of the [dispatch] table.
 	Dispatch string
+	// TelegramNow is the fake Telegram's clock (default time.Now).
+	TelegramNow func() time.Time
 }
 
 const deskSecret = "desk-secret-for-e2e-0123456789"
@@ -117,7 +119,7 @@ func newEnv(t *testing.T, extraTOML string) *env {
 // still runs, unused, so e.desk is never nil).
 func newEnvWith(t *testing.T, opts envOptions) *env {
 	t.Helper()
-	tg := telegramtest.New(telegramtest.Options{})
+	tg := telegramtest.New(telegramtest.Options{Now: opts.TelegramNow})
 	if err := tg.Start(); err != nil {
 		t.Fatal(err)
 	}

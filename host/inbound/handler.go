@@ -52,6 +52,9 @@ type Handler struct {
 	Business BusinessObserver
 
 	business businessCache
+	// Photos, when set, is handed each conversation an update started, to
+	// look up the customer's profile photo off the message path.
+	Photos func(store.Conversation)
 }
 
 // RatingButton is the kind of a rating's buttons (buttons.Button.Kind).
@@ -86,7 +89,12 @@ func (h *Handler) Handle(ctx context.Context, batch []intake.Update) error {
 	ins := make([]store.Inbound, 0, len(batch))
 	kinds := make([]string, 0, len(batch))
 	var taps []tap
+	var reactions []store.ReactionUpdate
 	for _, u := range batch {
+		if r := reactionOf(u); r != nil {
+			reactions = append(reactions, *r) // recordReactions commits the update
+			continue
+		}
 		in, kind, err := h.inbound(ctx, u)
 		if err != nil {
 			return fmt.Errorf("update %d: %w", u.ID, err)
@@ -104,6 +112,9 @@ func (h *Handler) Handle(ctx context.Context, batch []intake.Update) error {
 		return err
 	}
 	if err := h.recordTaps(ctx, taps); err != nil {
+		return err
+	}
+	if err := h.recordReactions(ctx, reactions); err != nil {
 		return err
 	}
 	committed := 0
@@ -233,6 +244,9 @@ func (h *Handler) committed(ctx context.Context, in store.Inbound, kind string, 
 		if err := h.Store.SetBlocked(ctx, cr.Conversation.ID, false); err != nil {
 			return true, err
 		}
+	}
+	if cr.Created && h.Photos != nil {
+		h.Photos(cr.Conversation)
 	}
 	if in.ChatID != 0 && h.Log.IsDebug() {
 		h.Log.Debug("update committed", "update_id", in.UpdateID, "conversation", cr.Conversation.ID, "kind", kind)

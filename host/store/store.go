@@ -88,6 +88,9 @@ type Conversation struct {
 	ClosedAt       time.Time
 	PreviousID     string
 	PreviousNumber int64
+	// PhotoRef is the customer's profile photo: "" not looked up yet,
+	// NoPhoto none to show, else its Telegram file_id (Reactions).
+	PhotoRef string
 }
 
 // Key is the conversation's chat key.
@@ -192,6 +195,9 @@ type OutgoingReply struct {
 	Sent      []int64
 	Attempts  int
 	CreatedAt time.Time
+	// Op, when set, makes this host row a Telegram operation (a reaction
+	// or a delete) instead of a message; Reply carries only its ids.
+	Op *TelegramOp
 }
 
 // ReplyResult is the fate of one reply given to CommitReplies.
@@ -353,6 +359,9 @@ type Store interface {
 	Lifecycle
 	// Business: Telegram Business connections (business.go).
 	Business
+	// Reactions: reactions, deletes, the seen reaction, profile photos
+	// (reactions.go).
+	Reactions
 
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error

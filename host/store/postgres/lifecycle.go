@@ -67,6 +67,11 @@ func (s *Store) ApplyAction(ctx context.Context, channel string, a sdk.Action) (
 				return err
 			}
 		}
+		if ch.Changed && ch.Conversation.State == sdk.StateClaimed {
+			if err := s.queueSeen(ctx, tx, c.ID, now); err != nil {
+				return err
+			}
+		}
 		res = sdk.ActionResult{ConversationID: id, State: ch.Conversation.State, Changed: ch.Changed}
 		_, err = tx.Exec(ctx, `UPDATE actions SET conversation_id = $3, state = $4, changed = $5 WHERE channel = $1 AND external_id = $2`,
 			channel, a.ExternalID, id, string(res.State), res.Changed)

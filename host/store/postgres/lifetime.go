@@ -130,9 +130,9 @@ func (s *Store) forgetConversation(ctx context.Context, tx pgx.Tx, id string, no
 	}
 	reps = int(tag.RowsAffected())
 	tag, err = tx.Exec(ctx, `UPDATE conversations SET first_name = '', last_name = '', username = '',
-		language_code = '', photo_url = '', start_payload = ''
+		language_code = '', photo_url = '', start_payload = '', photo_ref = CASE WHEN photo_ref = '' THEN '' ELSE '-' END
 		WHERE id = $1 AND (first_name <> '' OR last_name <> '' OR username <> '' OR language_code <> ''
-			OR photo_url <> '' OR start_payload <> '')`, id)
+			OR photo_url <> '' OR start_payload <> '' OR photo_ref NOT IN ('', '-'))`, id)
 	if err != nil {
 		return 0, 0, nil, err
 	}

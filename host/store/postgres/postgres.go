@@ -40,6 +40,8 @@ type Store struct {
 	clock func() time.Time
 	// rating is SetRatingPolicy's policy.
 	rating store.RatingPolicy
+	// seen is SetSeenReaction's emoji.
+	seen string
 }
 
 var _ store.Store = (*Store)(nil)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/store/internal/lifecycle"
 	"github.com/parley-dev/parley/host/store/internal/payload"
 	"github.com/parley-dev/parley/sdk"
 )
@@ -56,6 +57,9 @@ func (s *Store) CommitReplies(ctx context.Context, channel string, rs []sdk.Repl
 				switch {
 				case err == nil:
 					res.FirstReply = max(now.Sub(started), time.Microsecond)
+					if err := s.queueSeen(ctx, tx, convs[i], now); err != nil {
+						return err
+					}
 				case !errors.Is(err, pgx.ErrNoRows):
 					return err
 				}
@@ -114,6 +118,12 @@ func insertReply(ctx context.Context, tx pgx.Tx, channel, conversationID string,
 	if err != nil {
 		return false, "", err
 	}
+	return insertReplyBody(ctx, tx, channel, conversationID, r.ExternalID, body, now)
+}
+
+// insertReplyBody is insertReply of a row already encoded.
+func insertReplyBody(ctx context.Context, tx pgx.Tx, channel, conversationID, rawExternalID string, body []byte, now time.Time) (bool, string, error) {
+	r := sdk.Reply{ExternalID: rawExternalID}
 	externalID := cleanText(r.ExternalID)
 	tag, err := tx.Exec(ctx, `INSERT INTO replies (channel, external_id, conversation_id, payload, next_attempt_at, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, LEAST($5, now()), $5, $5) ON CONFLICT (channel, external_id) DO NOTHING`,
@@ -181,8 +191,12 @@ func (s *Store) ClaimReplies(ctx context.Context, opt store.ClaimOptions) ([]sto
 			if r.Sent, err = payload.DecodeIDs([]byte(sent)); err != nil {
 				return r, fmt.Errorf("reply %d: %w", r.ID, err)
 			}
-			if r.Reply, err = payload.DecodeReply([]byte(body)); err != nil {
+			var op *payload.Op
+			if r.Reply, op, err = payload.DecodeReplyOp([]byte(body)); err != nil {
 				return r, fmt.Errorf("reply %d: %w", r.ID, err)
+			}
+			if op != nil {
+				r.Op = lifecycle.TelegramOp(op)
 			}
 			return r, nil
 		})
@@ -190,6 +204,12 @@ func (s *Store) ClaimReplies(ctx context.Context, opt store.ClaimOptions) ([]sto
 			return err
 		}
 		for i, r := range out {
+			if r.Op != nil {
+				if err := claimedOp(ctx, tx, r.Op); err != nil {
+					return err
+				}
+				continue
+			}
 			if r.Reply.EditOf == "" {
 				continue
 			}
@@ -222,8 +242,10 @@ func (s *Store) CompleteReply(ctx context.Context, id int64, owner string, teleg
 	}
 	err = again(ctx, func() error {
 		return s.tx(ctx, func(tx pgx.Tx) error {
-			_, _, err := replies.finish(ctx, tx, id, owner, `state = 'done', telegram_message_ids = $3`, string(ids))
-			return err
+			if _, _, err := replies.finish(ctx, tx, id, owner, `state = 'done', telegram_message_ids = $3`, string(ids)); err != nil {
+				return err
+			}
+			return recordReplyMessages(ctx, tx, id, telegramMessageIDs)
 		})
 	})
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 const conversationCols = `c.id, c.number, c.chat_id, c.telegram_user_id, c.first_name, c.last_name,
 	c.username, c.language_code, c.photo_url, c.start_payload, c.blocked, c.started_at, c.updated_at,
 	c.state, c.claimed_by, c.closed_by, c.close_reason, c.closed_at, c.previous_id, c.previous_number,
-	c.bot, c.business_connection_id`
+	c.bot, c.business_connection_id, c.photo_ref`
 
 // querier is what reads need, inside or outside a transaction.
 type querier interface {
@@ -36,7 +36,7 @@ func scanConversation(row scanner, extra ...any) (store.Conversation, error) {
 		&c.Contact.LastName, &c.Contact.Username, &c.Contact.LanguageCode, &c.Contact.PhotoURL,
 		&c.StartPayload, &c.Blocked, &started, &updated,
 		&c.State, &c.ClaimedBy, &c.ClosedBy, &c.CloseReason, &closed, &c.PreviousID, &c.PreviousNumber,
-		&c.Bot, &c.BusinessConnectionID}, extra...)
+		&c.Bot, &c.BusinessConnectionID, &c.PhotoRef}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return store.Conversation{}, err
 	}

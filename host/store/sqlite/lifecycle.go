@@ -64,6 +64,11 @@ func (s *Store) ApplyAction(ctx context.Context, channel string, a sdk.Action) (
 				return err
 			}
 		}
+		if ch.Changed && ch.Conversation.State == sdk.StateClaimed {
+			if err := s.queueSeen(ctx, tx, c.ID, now); err != nil {
+				return err
+			}
+		}
 		res = sdk.ActionResult{ConversationID: id, State: ch.Conversation.State, Changed: ch.Changed}
 		_, err = tx.ExecContext(ctx, `INSERT INTO actions (channel, external_id, conversation_id, kind, state, changed, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, channel, a.ExternalID, id, string(a.Kind), string(res.State), res.Changed, dbTime(now))

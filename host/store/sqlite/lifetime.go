@@ -156,9 +156,9 @@ func forgetConversation(ctx context.Context, tx *wtx, id string, notice sdk.Noti
 	}
 	reps = count(res)
 	res, err = tx.ExecContext(ctx, `UPDATE conversations SET first_name = '', last_name = '', username = '',
-		language_code = '', photo_url = '', start_payload = ''
+		language_code = '', photo_url = '', start_payload = '', photo_ref = CASE WHEN photo_ref = '' THEN '' ELSE '-' END
 		WHERE id = ? AND (first_name <> '' OR last_name <> '' OR username <> '' OR language_code <> ''
-			OR photo_url <> '' OR start_payload <> '')`, id)
+			OR photo_url <> '' OR start_payload <> '' OR photo_ref NOT IN ('', '-'))`, id)
 	if err != nil {
 		return 0, 0, nil, err
 	}

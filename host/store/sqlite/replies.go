@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/store/internal/lifecycle"
 	"github.com/parley-dev/parley/host/store/internal/payload"
 	"github.com/parley-dev/parley/sdk"
 )
@@ -43,6 +44,9 @@ func (s *Store) CommitReplies(ctx context.Context, channel string, rs []sdk.Repl
 				switch {
 				case err == nil:
 					res.FirstReply = max(now.Sub(goTime(started)), time.Microsecond)
+					if err := s.queueSeen(ctx, tx, conv, now); err != nil {
+						return err
+					}
 				case !errors.Is(err, sql.ErrNoRows):
 					return err
 				}
@@ -59,7 +63,7 @@ func (s *Store) CommitReplies(ctx context.Context, channel string, rs []sdk.Repl
 
 // resolveReply finds the conversation a reply names, by id or by the thread
 // reference the channel returned from Deliver.
-func resolveReply(ctx context.Context, tx *wtx, channel string, r sdk.Reply) (string, error) {
+func resolveReply(ctx context.Context, tx querier, channel string, r sdk.Reply) (string, error) {
 	var id string
 	var err error
 	switch {
@@ -99,6 +103,12 @@ func insertReply(ctx context.Context, tx *wtx, channel, conversationID string, r
 	if err != nil {
 		return false, "", err
 	}
+	return insertReplyBody(ctx, tx, channel, conversationID, r.ExternalID, body, now)
+}
+
+// insertReplyBody is insertReply of a row already encoded.
+func insertReplyBody(ctx context.Context, tx *wtx, channel, conversationID, externalID string, body []byte, now time.Time) (bool, string, error) {
+	r := sdk.Reply{ExternalID: externalID}
 	res, err := tx.ExecContext(ctx, `INSERT INTO replies (channel, external_id, conversation_id, payload, next_attempt_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING`,
 		channel, r.ExternalID, conversationID, string(body), dbTime(now), dbTime(now), dbTime(now))
@@ -156,8 +166,12 @@ func (s *Store) ClaimReplies(ctx context.Context, opt store.ClaimOptions) ([]sto
 			if r.Sent, err = payload.DecodeIDs([]byte(sent)); err != nil {
 				return fmt.Errorf("reply %d: %w", r.ID, err)
 			}
-			if r.Reply, err = payload.DecodeReply([]byte(body)); err != nil {
+			var op *payload.Op
+			if r.Reply, op, err = payload.DecodeReplyOp([]byte(body)); err != nil {
 				return fmt.Errorf("reply %d: %w", r.ID, err)
+			}
+			if op != nil {
+				r.Op = lifecycle.TelegramOp(op)
 			}
 			out = append(out, r)
 			ids = append(ids, r.ID)
@@ -166,6 +180,12 @@ func (s *Store) ClaimReplies(ctx context.Context, opt store.ClaimOptions) ([]sto
 			return err
 		}
 		for i, r := range out {
+			if r.Op != nil {
+				if out[i].Op, err = claimedOp(ctx, tx, r.Op); err != nil {
+					return err
+				}
+				continue
+			}
 			if r.Reply.EditOf == "" {
 				continue
 			}
@@ -197,8 +217,10 @@ func (s *Store) CompleteReply(ctx context.Context, id int64, owner string, teleg
 		return err
 	}
 	err = s.tx(ctx, func(tx *wtx) error {
-		_, _, err := replies.finish(ctx, tx, id, owner, `state = 'done', telegram_message_ids = ?`, string(ids))
-		return err
+		if _, _, err := replies.finish(ctx, tx, id, owner, `state = 'done', telegram_message_ids = ?`, string(ids)); err != nil {
+			return err
+		}
+		return recordReplyMessages(ctx, tx, id, telegramMessageIDs)
 	})
 	if err != nil {
 		return fmt.Errorf("completing reply %d: %w", id, err)

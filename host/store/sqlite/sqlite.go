@@ -58,6 +58,8 @@ type Store struct {
 	stmts *stmtCache
 	// rating is SetRatingPolicy's policy.
 	rating store.RatingPolicy
+	// seen is SetSeenReaction's emoji.
+	seen string
 }
 
 var _ store.Store = (*Store)(nil)

@@ -15,9 +15,19 @@ import (
 // 5xx or network error after a backoff, each up to MaxAttempts in all. fn
 // must be repeatable (uploads rewind their file).
 func (s *Sender) call(ctx context.Context, chatID int64, method string, fn func(context.Context) (*telego.Message, error)) (*telego.Message, error) {
+	return s.callLimited(ctx, chatID, method, true, fn)
+}
+
+// callLimited is call; limited false skips the message rate limiters (for
+// requests that send no message, such as a chat action, which must not
+// hold back the next reply), not the 429 handling.
+func (s *Sender) callLimited(ctx context.Context, chatID int64, method string, limited bool,
+	fn func(context.Context) (*telego.Message, error)) (*telego.Message, error) {
 	for attempt := 1; ; attempt++ {
-		if err := s.limits.wait(ctx, chatID); err != nil {
-			return nil, fmt.Errorf("%s: waiting for the rate limit: %w", method, err)
+		if limited {
+			if err := s.limits.wait(ctx, chatID); err != nil {
+				return nil, fmt.Errorf("%s: waiting for the rate limit: %w", method, err)
+			}
 		}
 		start := time.Now()
 		msg, err := fn(ctx)

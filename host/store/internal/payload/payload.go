@@ -115,6 +115,18 @@ type reply struct {
 	Format         string            `json:"format,omitempty"`
 	Attachments    []replyAttachment `json:"attachments,omitempty"`
 	EditOf         string            `json:"edit_of,omitempty"`
+	Op             *Op               `json:"op,omitempty"`
+}
+
+// Op is the stored form of a store.TelegramOp (kept here, field by field,
+// for the reason the package comment gives).
+type Op struct {
+	Kind             string `json:"kind"`
+	Channel          string `json:"channel,omitempty"`
+	ActionExternalID string `json:"action_external_id,omitempty"`
+	Emoji            string `json:"emoji,omitempty"`
+	MessageID        int64  `json:"message_id,omitempty"`
+	ReplyExternalID  string `json:"reply_external_id,omitempty"`
 }
 
 type replyAttachment struct {
@@ -212,14 +224,18 @@ func DecodeMessage(b []byte) (sdk.Message, error) {
 }
 
 // EncodeReply returns the stored form of r.
-func EncodeReply(r sdk.Reply) ([]byte, error) {
+func EncodeReply(r sdk.Reply) ([]byte, error) { return EncodeReplyOp(r, nil) }
+
+// EncodeReplyOp returns the stored form of a host row: r, and op when it
+// is a Telegram operation rather than a message.
+func EncodeReplyOp(r sdk.Reply, op *Op) ([]byte, error) {
 	format, ok := formatNames[r.Format]
 	if !ok {
 		return nil, fmt.Errorf("encoding reply %s: unknown text format %d", r.ExternalID, r.Format)
 	}
 	p := reply{
 		ThreadRef: r.ThreadRef, ConversationID: r.ConversationID, ExternalID: r.ExternalID,
-		Author: r.Author, Text: r.Text, Format: format, EditOf: r.EditOf,
+		Author: r.Author, Text: r.Text, Format: format, EditOf: r.EditOf, Op: op,
 	}
 	for _, a := range r.Attachments {
 		p.Attachments = append(p.Attachments, replyAttachment(a))
@@ -233,9 +249,15 @@ func EncodeReply(r sdk.Reply) ([]byte, error) {
 
 // DecodeReply reads a reply stored by EncodeReply.
 func DecodeReply(b []byte) (sdk.Reply, error) {
+	r, _, err := DecodeReplyOp(b)
+	return r, err
+}
+
+// DecodeReplyOp reads a row stored by EncodeReplyOp (or EncodeReply: op nil).
+func DecodeReplyOp(b []byte) (sdk.Reply, *Op, error) {
 	var p reply
 	if err := json.Unmarshal(b, &p); err != nil {
-		return sdk.Reply{}, fmt.Errorf("decoding a stored reply: %w", err)
+		return sdk.Reply{}, nil, fmt.Errorf("decoding a stored reply: %w", err)
 	}
 	r := sdk.Reply{
 		ThreadRef: p.ThreadRef, ConversationID: p.ConversationID, ExternalID: p.ExternalID,
@@ -249,12 +271,12 @@ func DecodeReply(b []byte) (sdk.Reply, error) {
 		}
 	}
 	if !found {
-		return sdk.Reply{}, fmt.Errorf("decoding reply %s: unknown text format %q", p.ExternalID, p.Format)
+		return sdk.Reply{}, nil, fmt.Errorf("decoding reply %s: unknown text format %q", p.ExternalID, p.Format)
 	}
 	for _, a := range p.Attachments {
 		r.Attachments = append(r.Attachments, sdk.ReplyAttachment(a))
 	}
-	return r, nil
+	return r, p.Op, nil
 }
 
 // EncodeIDs returns the stored form of a list of Telegram message ids.
