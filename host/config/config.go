@@ -35,6 +35,11 @@ type Telegram struct {
 	WelcomeMessage string   // answer to /start
 	PollTimeout    Duration // long-polling timeout for getUpdates
 	WebhookPath    string   // path of the Telegram webhook on the public listener
+	// Routes pick the channels of a conversation when it starts, first
+	// match wins (routing.go); none matching, the default route.
+	Routes []Route
+	// Menu, when set, is asked at /start when no route matched.
+	Menu *Menu
 }
 
 // Server configures the public HTTP listener (desk webhooks, Telegram

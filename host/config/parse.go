@@ -83,6 +83,8 @@ func schema(c *Config) []section {
 			{"welcome_message", &c.Telegram.WelcomeMessage},
 			{"poll_timeout", &c.Telegram.PollTimeout},
 			{"webhook_path", &c.Telegram.WebhookPath},
+			{"routes", &c.Telegram.Routes},
+			{"menu", &c.Telegram.Menu},
 		}},
 		{"server", []field{
 			{"listen", &c.Server.Listen},
@@ -364,6 +366,10 @@ func (d *decoder) set(path []string, v any, dest any) {
 		if err := p.UnmarshalText([]byte(s)); err != nil {
 			d.add(path, err.Error(), `write a number with a unit, such as "30s", "5m" or "168h"`)
 		}
+	case *[]Route:
+		d.routes(path, v, p)
+	case **Menu:
+		d.menu(path, v, p)
 	default:
 		panic(fmt.Sprintf("config: no decoder for %T", dest)) // a schema mistake, caught by tests
 	}

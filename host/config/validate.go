@@ -135,6 +135,7 @@ func (d *decoder) validate(c *Config) {
 	for i := range c.Channels {
 		d.channel(&c.Channels[i])
 	}
+	d.routing([]string{"telegram"}, &c.Telegram, c.Channels)
 }
 
 // ValidChannelName reports whether name can name a channel (and so be the
