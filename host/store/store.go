@@ -58,6 +58,10 @@ type Conversation struct {
 	ClosedAt       time.Time
 	PreviousID     string
 	PreviousNumber int64
+	// RouteState and Route: the channels the conversation goes to
+	// (routing.go).
+	RouteState RouteState
+	Route      []string
 }
 
 // SDK returns the conversation as the protocol carries it.
@@ -83,8 +87,12 @@ type Inbound struct {
 	// Messages to deliver (each ID stable and unique; a message whose ID is
 	// already stored is skipped). May be empty, e.g. for a bare /start.
 	Messages []sdk.Message
-	// Channels each message is delivered to.
+	// Channels each message is delivered to when the conversation has no
+	// route of its own (RouteDefault): the default route.
 	Channels []string
+	// Routing, when set, routes a conversation this update starts (or one
+	// still RouteUndecided); nil when no routing is configured.
+	Routing *Routing
 	// Answer, when set, is a host message sent to the user through the reply
 	// queue (the welcome message). Its ExternalID must be unique.
 	Answer *sdk.Reply
@@ -307,6 +315,8 @@ type Store interface {
 	Lifetime
 	// Lifecycle: claims, closes and reopens (lifecycle.go).
 	Lifecycle
+	// Router: routes, menus and transfers (routing.go).
+	Router
 
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error

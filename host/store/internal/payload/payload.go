@@ -98,6 +98,8 @@ type notice struct {
 	SourceChannel    string `json:"source_channel,omitempty"`
 	ActionExternalID string `json:"action_external_id,omitempty"`
 	State            string `json:"state,omitempty"`
+	// Channels: where a transfer went.
+	Channels []string `json:"channels,omitempty"`
 }
 
 type reply struct {
@@ -155,6 +157,7 @@ func EncodeMessage(m sdk.Message) ([]byte, error) {
 	if n := m.Notice; n != nil {
 		p.Notice = &notice{Code: string(n.Code), Text: n.Text, ReplyExternalID: n.ReplyExternalID, Agent: n.Agent, Reason: n.Reason,
 			Score: n.Score, Scale: n.Scale, SourceChannel: n.SourceChannel, ActionExternalID: n.ActionExternalID, State: string(n.State)}
+		p.Notice.Channels = n.Channels
 	}
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -197,6 +200,7 @@ func DecodeMessage(b []byte) (sdk.Message, error) {
 	if n := p.Notice; n != nil {
 		m.Notice = &sdk.Notice{Code: sdk.NoticeCode(n.Code), Text: n.Text, ReplyExternalID: n.ReplyExternalID, Agent: n.Agent, Reason: n.Reason,
 			Score: n.Score, Scale: n.Scale, SourceChannel: n.SourceChannel, ActionExternalID: n.ActionExternalID, State: sdk.ConversationState(n.State)}
+		m.Notice.Channels = n.Channels
 	}
 	return m, nil
 }
