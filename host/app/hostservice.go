@@ -26,6 +26,8 @@ type hostService struct {
 	routes func(store.Conversation) []string
 	// lifecycle, when set, measures first replies and closes.
 	lifecycle LifecycleObserver
+	// channels are the enabled channels, those a transfer may name.
+	channels []string
 }
 
 // LifecycleObserver measures conversations as tickets (metrics).
@@ -115,7 +117,7 @@ func (h *hostService) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionR
 	if err := h.ownConversationID(ctx, "action "+a.ExternalID, a.ConversationID); err != nil {
 		return sdk.ActionResult{}, err
 	}
-	res, err := h.store.ApplyAction(ctx, h.channel, a)
+	res, err := h.apply(ctx, a)
 	if err != nil {
 		if errors.Is(err, store.ErrUnknownConversation) || errors.Is(err, store.ErrInvalidAction) {
 			return sdk.ActionResult{}, sdk.Permanent(err)
@@ -126,6 +128,31 @@ func (h *hostService) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionR
 		h.applied(ctx, res)
 	}
 	return res, nil
+}
+
+// apply applies one action of this channel: a transfer through the
+// store's Transfer, the lifecycle's through ApplyAction.
+func (h *hostService) apply(ctx context.Context, a sdk.Action) (sdk.ActionResult, error) {
+	if a.Kind != sdk.ActionTransfer {
+		return h.store.ApplyAction(ctx, h.channel, a)
+	}
+	if a.ExternalID == "" {
+		return sdk.ActionResult{}, fmt.Errorf("a transfer has no external id: actions are deduplicated on it: %w", store.ErrInvalidAction)
+	}
+	if len(a.Channels) == 0 {
+		return sdk.ActionResult{}, fmt.Errorf("transfer %s names no channel: %w", a.ExternalID, store.ErrInvalidAction)
+	}
+	for _, ch := range a.Channels {
+		if !slices.Contains(h.channels, ch) {
+			return sdk.ActionResult{}, fmt.Errorf("transfer %s: no enabled channel %q: %w", a.ExternalID, ch, store.ErrInvalidAction)
+		}
+	}
+	res, err := h.store.Transfer(ctx, store.Transfer{ConversationID: a.ConversationID, ThreadRef: a.ThreadRef, Channel: h.channel,
+		ExternalID: a.ExternalID, Agent: a.Agent, Channels: slices.Compact(slices.Clone(a.Channels)), History: store.TransferHistory})
+	if err != nil {
+		return sdk.ActionResult{}, err
+	}
+	return sdk.ActionResult{Duplicate: res.Duplicate, ConversationID: res.ConversationID, State: res.State, Changed: !res.Duplicate}, nil
 }
 
 // observeReplies measures the conversations' first agent replies.
@@ -166,7 +193,7 @@ func (w webhookReplies) ApplyActions(ctx context.Context, channel string, action
 	}
 	out := make([]sdk.ActionResult, 0, len(actions))
 	for _, a := range actions {
-		res, err := w.h.store.ApplyAction(ctx, channel, a)
+		res, err := own.apply(ctx, a)
 		if err != nil {
 			return out, err
 		}
@@ -189,7 +216,7 @@ func (h *host) hostFor(channel string) sdk.Host {
 }
 
 func (h *host) hostService(channel string) *hostService {
-	hs := &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg, routes: h.router.Route}
+	hs := &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg, routes: h.router.Route, channels: h.router.Channels()}
 	if h.lifecycle != nil { // a nil *metrics.Lifecycle must not become a non-nil observer
 		hs.lifecycle = h.lifecycle
 	}

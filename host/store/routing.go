@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+
+	"github.com/parley-dev/parley/sdk"
 	"strings"
 	"time"
 )
@@ -101,6 +103,9 @@ type Transfer struct {
 type TransferResult struct {
 	// Duplicate: the action had been applied before; nothing changed.
 	Duplicate bool
+	// ConversationID and State name the conversation transferred.
+	ConversationID string
+	State          sdk.ConversationState
 	// From are the channels the conversation was in before; To, its route now.
 	From, To []string
 }

@@ -162,8 +162,12 @@ func (s *Store) Transfer(ctx context.Context, t store.Transfer) (store.TransferR
 				return err
 			}
 			if tag.RowsAffected() == 0 {
+				var state string
 				res.Duplicate = true
-				return nil
+				err := tx.QueryRow(ctx, `SELECT conversation_id, state FROM actions WHERE channel = $1 AND external_id = $2`,
+					t.Channel, cleanText(t.ExternalID)).Scan(&res.ConversationID, &state)
+				res.State = sdk.ConversationState(state)
+				return err
 			}
 		}
 		id := t.ConversationID
@@ -188,6 +192,7 @@ func (s *Store) Transfer(ctx context.Context, t store.Transfer) (store.TransferR
 			return err
 		}
 		res.From, res.To = slices.Clone(from), slices.Clone(t.Channels)
+		res.ConversationID, res.State = c.ID, c.State
 		if added := route.Minus(t.Channels, from); len(added) > 0 {
 			history, err := recentHistory(ctx, tx, c.ID, t.History)
 			if err != nil {

@@ -176,11 +176,11 @@ func (s *Store) Transfer(ctx context.Context, t store.Transfer) (store.TransferR
 	err := s.tx(ctx, func(tx *wtx) error {
 		res = store.TransferResult{}
 		if t.ExternalID != "" {
-			var conv string
-			err := tx.QueryRowContext(ctx, `SELECT conversation_id FROM actions WHERE channel = ? AND external_id = ?`,
-				t.Channel, t.ExternalID).Scan(&conv)
+			var state string
+			err := tx.QueryRowContext(ctx, `SELECT conversation_id, state FROM actions WHERE channel = ? AND external_id = ?`,
+				t.Channel, t.ExternalID).Scan(&res.ConversationID, &state)
 			if err == nil {
-				res.Duplicate = true
+				res.Duplicate, res.State = true, sdk.ConversationState(state)
 				return nil
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
@@ -208,7 +208,7 @@ func (s *Store) Transfer(ctx context.Context, t store.Transfer) (store.TransferR
 		if err := routeHeld(ctx, tx, c, t.Channels, now); err != nil {
 			return err
 		}
-		res.From, res.To = from, t.Channels
+		res.From, res.To, res.ConversationID, res.State = from, t.Channels, c.ID, c.State
 		if added := route.Minus(t.Channels, from); len(added) > 0 {
 			history, err := recentHistory(ctx, tx, c.ID, t.History)
 			if err != nil {
