@@ -114,7 +114,7 @@ func (w webhookReplies) CommitReplies(ctx context.Context, channel string, repli
 // PostAction applies an agent's lifecycle action before answering, under
 // the rule of PostReply: by id, only a conversation routed to this channel.
 func (h *hostService) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionResult, error) {
-	if err := h.ownConversationID(ctx, "action "+a.ExternalID, a.ConversationID); err != nil {
+	if err := h.ownAction(ctx, a); err != nil {
 		return sdk.ActionResult{}, err
 	}
 	res, err := h.apply(ctx, a)
@@ -155,6 +155,18 @@ func (h *hostService) apply(ctx context.Context, a sdk.Action) (sdk.ActionResult
 	return sdk.ActionResult{Duplicate: res.Duplicate, ConversationID: res.ConversationID, State: res.State, Changed: !res.Duplicate}, nil
 }
 
+// ownAction is ownConversationID for an action. A transfer is checked by
+// the store instead (store.Transfer: the acting channel must be in the
+// conversation), after its deduplication: once applied, the conversation
+// is no longer routed to the desk that sent it, and a retry must still
+// answer Duplicate.
+func (h *hostService) ownAction(ctx context.Context, a sdk.Action) error {
+	if a.Kind == sdk.ActionTransfer {
+		return nil
+	}
+	return h.ownConversationID(ctx, "action "+a.ExternalID, a.ConversationID)
+}
+
 // observeReplies measures the conversations' first agent replies.
 func (h *hostService) observeReplies(res []store.ReplyResult) {
 	if h.lifecycle == nil {
@@ -187,7 +199,7 @@ func (w webhookReplies) ApplyActions(ctx context.Context, channel string, action
 	own := w.h.hostService(channel)
 	own.notify = nil // the webhook handler wakes the dispatcher
 	for _, a := range actions {
-		if err := own.ownConversationID(ctx, "action "+a.ExternalID, a.ConversationID); err != nil {
+		if err := own.ownAction(ctx, a); err != nil {
 			return nil, err
 		}
 	}

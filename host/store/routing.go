@@ -129,7 +129,9 @@ type Router interface {
 	// route changes, the new channels (those it was not in) get the
 	// latest t.History messages as one context message, and the channels
 	// it leaves a transfer notice. An unknown conversation wraps
-	// ErrNotFound; with t.ExternalID, a repeat answers Duplicate.
+	// ErrNotFound; with t.ExternalID, a repeat answers Duplicate; a desk's
+	// transfer (t.Channel) of a conversation not in its channel (its
+	// route, or before routing its lanes) wraps ErrUnknownConversation.
 	Transfer(ctx context.Context, t Transfer) (TransferResult, error)
 }
 

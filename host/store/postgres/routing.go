@@ -187,6 +187,9 @@ func (s *Store) Transfer(ctx context.Context, t store.Transfer) (store.TransferR
 				return err
 			}
 		}
+		if t.Channel != "" && !slices.Contains(from, t.Channel) {
+			return fmt.Errorf("transfer %s: conversation %s is not in channel %s: %w", t.ExternalID, c.ID, t.Channel, store.ErrUnknownConversation)
+		}
 		// Messages held for a menu go along: the transfer decides the route.
 		if err := routeHeld(ctx, tx, c, t.Channels); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/parley-dev/parley/host/store"
@@ -203,6 +204,9 @@ func (s *Store) Transfer(ctx context.Context, t store.Transfer) (store.TransferR
 			if from, err = conversationChannels(ctx, tx, c.ID); err != nil {
 				return err
 			}
+		}
+		if t.Channel != "" && !slices.Contains(from, t.Channel) {
+			return fmt.Errorf("transfer %s: conversation %s is not in channel %s: %w", t.ExternalID, c.ID, t.Channel, store.ErrUnknownConversation)
 		}
 		// Messages held for a menu go along: the transfer decides the route.
 		if err := routeHeld(ctx, tx, c, t.Channels, now); err != nil {

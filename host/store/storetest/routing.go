@@ -236,4 +236,9 @@ func testTransferDedupe(t *testing.T, e *env) {
 	if _, err := e.s.Transfer(e.ctx, tr); !errors.Is(err, store.ErrUnknownConversation) {
 		t.Errorf("an unknown thread: %v", err)
 	}
+	// slack left the conversation: it cannot move it again.
+	tr.ExternalID, tr.ThreadRef, tr.ConversationID = "a3", nil, conv.ID
+	if _, err := e.s.Transfer(e.ctx, tr); !errors.Is(err, store.ErrUnknownConversation) {
+		t.Errorf("a transfer by a desk the conversation left: %v", err)
+	}
 }
