@@ -29,6 +29,8 @@ type hostService struct {
 	// typing, when set, shows "typing…" in a Telegram chat (typing
 	// actions); without it they are accepted and do nothing.
 	typing func(chatID int64)
+	// channels are the enabled channels, those a transfer may name.
+	channels []string
 }
 
 // LifecycleObserver measures conversations as tickets (metrics).
@@ -115,7 +117,7 @@ func (w webhookReplies) CommitReplies(ctx context.Context, channel string, repli
 // PostAction applies an agent's lifecycle action before answering, under
 // the rule of PostReply: by id, only a conversation routed to this channel.
 func (h *hostService) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionResult, error) {
-	if err := h.ownConversationID(ctx, "action "+a.ExternalID, a.ConversationID); err != nil {
+	if err := h.ownAction(ctx, a); err != nil {
 		return sdk.ActionResult{}, err
 	}
 	res, err := h.apply(ctx, a)
@@ -134,7 +136,8 @@ func (h *hostService) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionR
 // apply applies one action of this channel: lifecycle actions change the
 // conversation (store.Lifecycle); react and delete are queued for Telegram
 // in the conversation's reply lane (store.Reactions), durably and once;
-// typing is ephemeral (nothing stored, never a duplicate).
+// typing is ephemeral (nothing stored, never a duplicate); a transfer goes
+// through the store's Transfer.
 func (h *hostService) apply(ctx context.Context, a sdk.Action) (sdk.ActionResult, error) {
 	switch a.Kind {
 	case sdk.ActionReact, sdk.ActionDelete:
@@ -148,8 +151,43 @@ func (h *hostService) apply(ctx context.Context, a sdk.Action) (sdk.ActionResult
 			h.typing(c.ChatID)
 		}
 		return sdk.ActionResult{ConversationID: c.ID, State: c.State}, nil
+	case sdk.ActionTransfer:
+		return h.transfer(ctx, a)
 	}
 	return h.store.ApplyAction(ctx, h.channel, a)
+}
+
+// transfer moves the conversation to a.Channels (store.Transfer).
+func (h *hostService) transfer(ctx context.Context, a sdk.Action) (sdk.ActionResult, error) {
+	if a.ExternalID == "" {
+		return sdk.ActionResult{}, fmt.Errorf("a transfer has no external id: actions are deduplicated on it: %w", store.ErrInvalidAction)
+	}
+	if len(a.Channels) == 0 {
+		return sdk.ActionResult{}, fmt.Errorf("transfer %s names no channel: %w", a.ExternalID, store.ErrInvalidAction)
+	}
+	for _, ch := range a.Channels {
+		if !slices.Contains(h.channels, ch) {
+			return sdk.ActionResult{}, fmt.Errorf("transfer %s: no enabled channel %q: %w", a.ExternalID, ch, store.ErrInvalidAction)
+		}
+	}
+	res, err := h.store.Transfer(ctx, store.Transfer{ConversationID: a.ConversationID, ThreadRef: a.ThreadRef, Channel: h.channel,
+		ExternalID: a.ExternalID, Agent: a.Agent, Channels: slices.Compact(slices.Clone(a.Channels)), History: store.TransferHistory})
+	if err != nil {
+		return sdk.ActionResult{}, err
+	}
+	return sdk.ActionResult{Duplicate: res.Duplicate, ConversationID: res.ConversationID, State: res.State, Changed: !res.Duplicate}, nil
+}
+
+// ownAction is ownConversationID for an action. A transfer is checked by
+// the store instead (store.Transfer: the acting channel must be in the
+// conversation), after its deduplication: once applied, the conversation
+// is no longer routed to the desk that sent it, and a retry must still
+// answer Duplicate.
+func (h *hostService) ownAction(ctx context.Context, a sdk.Action) error {
+	if a.Kind == sdk.ActionTransfer {
+		return nil
+	}
+	return h.ownConversationID(ctx, "action "+a.ExternalID, a.ConversationID)
 }
 
 // observeReplies measures the conversations' first agent replies.
@@ -184,7 +222,7 @@ func (w webhookReplies) ApplyActions(ctx context.Context, channel string, action
 	own := w.h.hostService(channel)
 	own.notify = nil // the webhook handler wakes the dispatcher
 	for _, a := range actions {
-		if err := own.ownConversationID(ctx, "action "+a.ExternalID, a.ConversationID); err != nil {
+		if err := own.ownAction(ctx, a); err != nil {
 			return nil, err
 		}
 	}
@@ -213,7 +251,7 @@ func (h *host) hostFor(channel string) sdk.Host {
 }
 
 func (h *host) hostService(channel string) *hostService {
-	hs := &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg, routes: h.router.Route}
+	hs := &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg, routes: h.router.Route, channels: h.router.Channels()}
 	if h.tg != nil && h.tg.typing != nil {
 		hs.typing = h.tg.typing.Start
 	}

@@ -64,3 +64,19 @@ func CloseConversation(ctx context.Context, cfg *config.Config, ref string, out 
 	defer st.Close()
 	return cli.CloseConversation(ctx, st, ref, out)
 }
+
+// Transfer moves a conversation by id or number to other channels (parley
+// transfer; see cli.Transfer). A running host delivers what it queued
+// within its dispatcher's idle poll.
+func Transfer(ctx context.Context, cfg *config.Config, ref string, channels []string, out io.Writer) error {
+	st, err := openStore(ctx, cfg, hclog.NewNullLogger(), true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var enabled []string
+	for _, ch := range cfg.EnabledChannels() {
+		enabled = append(enabled, ch.Name)
+	}
+	return cli.Transfer(ctx, st, ref, channels, enabled, out)
+}

@@ -133,7 +133,7 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 	for _, ch := range cfg.EnabledChannels() {
 		names = append(names, ch.Name)
 	}
-	h.router = router.New(names)
+	h.router = router.WithRules(names, cfg.Telegram.Routes, cfg.Telegram.Menu)
 
 	h.disp = dispatch.New(dispatch.Config{
 		Store:    h.store,
@@ -271,6 +271,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 		supervise.Task{Name: "retention", Run: h.retention},
 		supervise.Task{Name: "idle conversations", Run: h.closeIdle},
 		supervise.Task{Name: "profile photos", Run: func(ctx context.Context) error { return photos.Run(ctx, 2) }},
+		supervise.Task{Name: "menu timeouts", Run: h.expireMenus},
 	)
 	if drained {
 		// Every worker has returned: what this replica still holds

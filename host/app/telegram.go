@@ -181,6 +181,31 @@ func (t *telegramClient) AskRating(ctx context.Context, chatID int64, ratingID, 
 	return id, mapSendErr(err)
 }
 
+// AskMenu implements dispatch.MenuAsker: the question with one button per
+// option of the menu, one option a row, each signed with the option's
+// index. Without a menu (it was removed from the configuration since it
+// was asked) the question goes as plain text; the timeout routes it.
+func (t *telegramClient) AskMenu(ctx context.Context, chatID int64, menuID, question string) (int64, error) {
+	m := t.cfg.Menu
+	if m == nil || len(m.Options) == 0 {
+		res, err := t.sender.ResumeReply(ctx, chatID, sdk.Reply{Text: question, Format: sdk.FormatPlain}, nil, nil)
+		if err != nil || len(res.MessageIDs) == 0 {
+			return 0, mapSendErr(err)
+		}
+		return res.MessageIDs[0], nil
+	}
+	rows := make([][]sender.Button, 0, len(m.Options))
+	for i, o := range m.Options {
+		data, err := t.buttons.Sign(buttons.Button{Kind: inbound.MenuButton, ID: menuID, Value: i})
+		if err != nil {
+			return 0, sdk.Permanent(err)
+		}
+		rows = append(rows, []sender.Button{{Text: o.Label, Data: data}})
+	}
+	id, err := t.sender.SendKeyboardRows(ctx, chatID, question, rows)
+	return id, mapSendErr(err)
+}
+
 // EditReply implements dispatch.Telegram.
 func (t *telegramClient) EditReply(ctx context.Context, chatID, messageID int64, r sdk.Reply) error {
 	return mapSendErr(t.sender.EditText(ctx, chatID, messageID, r))

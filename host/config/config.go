@@ -51,6 +51,11 @@ type Telegram struct {
 	// Channels is the bot's default route: the channels its conversations
 	// go to; empty means every enabled channel.
 	Channels []string
+	// Routes pick the channels of a conversation when it starts, first
+	// match wins (routing.go); none matching, the default route.
+	Routes []Route
+	// Menu, when set, is asked at /start when no route matched.
+	Menu *Menu
 }
 
 // DefaultBotName is the name of the bot of the one-bot form, [telegram].

@@ -139,6 +139,8 @@ func botFields(t *Telegram) []field {
 		{"poll_timeout", &t.PollTimeout},
 		{"webhook_path", &t.WebhookPath},
 		{"channels", &t.Channels},
+		{"routes", &t.Routes},
+		{"menu", &t.Menu},
 	}
 }
 
@@ -420,6 +422,10 @@ func (d *decoder) set(path []string, v any, dest any) {
 		if err := p.UnmarshalText([]byte(s)); err != nil {
 			d.add(path, err.Error(), `write a number with a unit, such as "30s", "5m" or "168h"`)
 		}
+	case *[]Route:
+		d.routes(path, v, p)
+	case **Menu:
+		d.menu(path, v, p)
 	default:
 		panic(fmt.Sprintf("config: no decoder for %T", dest)) // a schema mistake, caught by tests
 	}

@@ -131,6 +131,7 @@ func (d *decoder) validate(c *Config) {
 	for i := range c.Channels {
 		d.channel(&c.Channels[i])
 	}
+	d.routing([]string{"telegram"}, &c.Telegram, c.Channels)
 }
 
 // botNamePattern is a bot's name: it is a URL path segment

@@ -60,6 +60,13 @@ type RatingAsker interface {
 	AskRating(ctx context.Context, chatID int64, ratingID, question string) (int64, error)
 }
 
+// MenuAsker sends a routing menu's question with its buttons; a Telegram
+// that is one sends the host replies store.MenuOf names that way (the
+// others send the question as plain text).
+type MenuAsker interface {
+	AskMenu(ctx context.Context, chatID int64, menuID, question string) (int64, error)
+}
+
 // Links turns a Telegram file into a link a desk can open.
 type Links interface {
 	Link(a sdk.Attachment) string

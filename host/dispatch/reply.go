@@ -41,6 +41,18 @@ func (d *Dispatcher) sendReply(ctx context.Context, out store.OutgoingReply) {
 			return
 		}
 	}
+	if id, ok := store.MenuOf(out); ok {
+		if asker, ok := d.telegram.(MenuAsker); ok {
+			// One message, as a rating's question.
+			msgID, err := asker.AskMenu(callCtx, chatID, id, reply.Text)
+			if err != nil {
+				d.replyFailed(ctx, out, err)
+				return
+			}
+			d.completeReply(ctx, out, []int64{msgID}, nil)
+			return
+		}
+	}
 	if reply.EditOf != "" {
 		if len(out.EditOfTelegramMessageIDs) > 0 && len(reply.Attachments) == 0 {
 			err := d.telegram.EditReply(callCtx, chatID, out.EditOfTelegramMessageIDs[0], reply)

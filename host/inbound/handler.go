@@ -60,6 +60,10 @@ type Handler struct {
 // RatingButton is the kind of a rating's buttons (buttons.Button.Kind).
 const RatingButton = "r"
 
+// MenuButton is the kind of a menu's buttons; the value is the option's
+// index in the menu.
+const MenuButton = "m"
+
 // Lifecycle measures conversations as tickets (metrics).
 type Lifecycle interface {
 	Closed(reason string, took time.Duration)
@@ -70,12 +74,16 @@ type Lifecycle interface {
 const (
 	answerExpired      = "This rating has expired."
 	answerAlreadyRated = "You have already rated this conversation. Thank you!"
+	// AnswerMenuExpired answers a tap on a menu that is no longer current.
+	AnswerMenuExpired = "This menu has expired."
 )
 
-// tap is a tap on a rating button, to record after the batch.
+// tap is a tap on a rating or menu button, to record after the batch.
 type tap struct {
 	queryID string
 	rating  *store.RatingTap // nil when the button is not a valid rating of this host
+	menu    *store.MenuTap   // nil when the button is not a valid menu button of this host
+	label   string           // the menu option's label
 }
 
 // Observer counts updates (metrics).
@@ -101,8 +109,8 @@ func (h *Handler) Handle(ctx context.Context, batch []intake.Update) error {
 		}
 		if t := h.tapOf(u, in); t != nil {
 			taps = append(taps, *t)
-			if t.rating != nil {
-				continue // RecordRating commits the update
+			if t.rating != nil || t.menu != nil {
+				continue // RecordRating or ChooseRoute commits the update
 			}
 		}
 		ins, kinds = append(ins, in), append(kinds, kind)
@@ -197,7 +205,7 @@ func (h *Handler) inbound(ctx context.Context, u intake.Update) (store.Inbound, 
 		in.ChatID = res.ChatID
 		in.BusinessConnectionID = res.BusinessConnectionID
 		in.Contact = res.Contact
-		in.Channels = h.Router.Channels()
+		in.Channels = h.Router.Default(store.Conversation{})
 		in.Policy = h.Policy
 		if res.New {
 			kind = "new"
@@ -221,6 +229,14 @@ func (h *Handler) inbound(ctx context.Context, u intake.Update) (store.Inbound, 
 				in.Answer = &sdk.Reply{ExternalID: fmt.Sprintf("welcome:%d", u.ID), Text: h.Welcome, Format: sdk.FormatPlain}
 			}
 		}
+		ru := router.Update{Start: res.Start != nil, Language: res.Contact.LanguageCode}
+		if res.Start != nil {
+			ru.Payload = res.Start.Payload
+		}
+		if res.Message != nil {
+			ru.HasMessage, ru.Text = true, res.Message.Text
+		}
+		in.Routing = h.Router.Decide(ru)
 	}
 	return in, kind, nil
 }
@@ -269,6 +285,15 @@ func (h *Handler) tapOf(u intake.Update, in store.Inbound) *tap {
 		return t
 	}
 	b, err := h.Buttons.Verify(res.Tap.Data)
+	if err == nil && b.Kind == MenuButton {
+		t.menu = &store.MenuTap{UpdateID: in.UpdateID, MenuID: b.ID, ChatID: res.ChatID}
+		if m := h.Router.Menu(); m != nil && b.Value >= 0 && b.Value < len(m.Options) {
+			// An option the menu no longer has routes nothing (the store
+			// answers expired for no channels).
+			t.menu.Channels, t.label = m.Options[b.Value].Channels, m.Options[b.Value].Label
+		}
+		return t
+	}
 	if err != nil || b.Kind != RatingButton {
 		h.Log.Warn("a tap on a button this host did not make; answered as expired", "update_id", in.UpdateID)
 		return t
@@ -283,6 +308,20 @@ func (h *Handler) tapOf(u intake.Update, in store.Inbound) *tap {
 func (h *Handler) recordTaps(ctx context.Context, taps []tap) error {
 	for _, t := range taps {
 		answer := answerExpired
+		if t.menu != nil {
+			res, err := h.Store.ChooseRoute(ctx, *t.menu)
+			if err != nil {
+				return fmt.Errorf("update %d: %w", t.menu.UpdateID, err)
+			}
+			h.Log.Info("menu tap", "update_id", t.menu.UpdateID, "outcome", res.Outcome, "conversation", res.ConversationID)
+			answer = AnswerMenuExpired
+			if res.Outcome == store.MenuRouted || res.Outcome == store.MenuDuplicate {
+				answer = t.label
+			}
+			if res.Outcome == store.MenuRouted && h.Notify != nil {
+				h.Notify()
+			}
+		}
 		if t.rating != nil {
 			res, err := h.Store.RecordRating(ctx, *t.rating)
 			if err != nil {

@@ -91,6 +91,10 @@ type Conversation struct {
 	// PhotoRef is the customer's profile photo: "" not looked up yet,
 	// NoPhoto none to show, else its Telegram file_id (Reactions).
 	PhotoRef string
+	// RouteState and Route: the channels the conversation goes to
+	// (routing.go).
+	RouteState RouteState
+	Route      []string
 }
 
 // Key is the conversation's chat key.
@@ -127,8 +131,12 @@ type Inbound struct {
 	// Messages to deliver (each ID stable and unique; a message whose ID is
 	// already stored is skipped). May be empty, e.g. for a bare /start.
 	Messages []sdk.Message
-	// Channels each message is delivered to.
+	// Channels each message is delivered to when the conversation has no
+	// route of its own (RouteDefault): the default route.
 	Channels []string
+	// Routing, when set, routes a conversation this update starts (or one
+	// still RouteUndecided); nil when no routing is configured.
+	Routing *Routing
 	// Answer, when set, is a host message sent to the user through the reply
 	// queue (the welcome message). Its ExternalID must be unique.
 	Answer *sdk.Reply
@@ -362,6 +370,8 @@ type Store interface {
 	// Reactions: reactions, deletes, the seen reaction, profile photos
 	// (reactions.go).
 	Reactions
+	// Router: routes, menus and transfers (routing.go).
+	Router
 
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error

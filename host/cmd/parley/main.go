@@ -9,6 +9,7 @@
 //	parley forget   --config FILE --telegram-user ID   erase a customer's data, telling the desks
 //	parley conversations --config FILE [--state open|claimed|closed] [--user ID]   list conversations
 //	parley close    --config FILE ID   close a conversation (id or number), telling the desks
+//	parley transfer --config FILE ID CHANNEL...   move a conversation to other channels
 //	parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]   the two-pane local demo
 //	parley plugin new NAME [--dir DIR] [--module PATH] [--sdk-path DIR | --sdk-version V]   scaffold a channel plugin
 //	parley version
@@ -50,6 +51,9 @@ Usage:
                   list conversations, most recently active first
   parley close    [--config FILE] ID
                   close a conversation (its id, or its number such as 42), telling every desk
+  parley transfer [--config FILE] ID CHANNEL...
+                  move a conversation to other channels: they get its last 20 messages, the desks
+                  it leaves a transfer notice, and its next messages go to the new channels only
   parley demo     [--listen ADDR] [--desk NAME] [--plugins-dir DIR]
                   run the host between a fake Telegram and a fake desk, with a two-pane
                   web page to play customer and agent (defaults: 127.0.0.1:8400, webhook, bin/plugins)
@@ -154,6 +158,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		err = withConfig(*configPath, func(cfg *config.Config) error { return app.CloseConversation(ctx, cfg, fs.Arg(0), stdout) })
+	case "transfer":
+		args, ok := parseInterspersed(fs, rest)
+		if !ok {
+			return 2
+		}
+		if len(args) < 2 {
+			fmt.Fprintln(stderr, "usage: parley transfer [--config FILE] ID CHANNEL... (a conversation id or number, then the channels that take it over)")
+			return 2
+		}
+		err = withConfig(*configPath, func(cfg *config.Config) error { return app.Transfer(ctx, cfg, args[0], args[1:], stdout) })
 	case "demo":
 		listen := fs.String("listen", "127.0.0.1:8400", "address of the demo page")
 		desk := fs.String("desk", "webhook", "desk to demo: webhook, slack, helpscout, hipchat or telegramgroup")
@@ -187,4 +201,20 @@ func withConfig(path string, f func(*config.Config) error) error {
 		return err
 	}
 	return f(cfg)
+}
+
+// parseInterspersed parses flags that may come before, between or after
+// the positional arguments, and returns those.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, bool) {
+	var pos []string
+	for {
+		if fs.Parse(args) != nil {
+			return nil, false
+		}
+		if fs.NArg() == 0 {
+			return pos, true
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }

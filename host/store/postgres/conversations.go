@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/parley-dev/parley/host/store"
+	"github.com/parley-dev/parley/host/store/internal/route"
 )
 
 // conversationCols are read by scanConversation, in order; "c" is the
@@ -15,20 +16,22 @@ import (
 const conversationCols = `c.id, c.number, c.chat_id, c.telegram_user_id, c.first_name, c.last_name,
 	c.username, c.language_code, c.photo_url, c.start_payload, c.blocked, c.started_at, c.updated_at,
 	c.state, c.claimed_by, c.closed_by, c.close_reason, c.closed_at, c.previous_id, c.previous_number,
-	c.bot, c.business_connection_id, c.photo_ref`
+	c.bot, c.business_connection_id, c.photo_ref, c.route`
 
 // scanConversation reads conversationCols, followed by extra destinations.
 func scanConversation(row pgx.Row, extra ...any) (store.Conversation, error) {
 	var c store.Conversation
 	var closed *time.Time
+	var routeCol string
 	dest := append([]any{&c.ID, &c.Number, &c.ChatID, &c.Contact.TelegramUserID, &c.Contact.FirstName,
 		&c.Contact.LastName, &c.Contact.Username, &c.Contact.LanguageCode, &c.Contact.PhotoURL,
 		&c.StartPayload, &c.Blocked, &c.StartedAt, &c.UpdatedAt,
 		&c.State, &c.ClaimedBy, &c.ClosedBy, &c.CloseReason, &closed, &c.PreviousID, &c.PreviousNumber,
-		&c.Bot, &c.BusinessConnectionID, &c.PhotoRef}, extra...)
+		&c.Bot, &c.BusinessConnectionID, &c.PhotoRef, &routeCol}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return store.Conversation{}, err
 	}
+	route.Decode(routeCol, &c)
 	c.StartedAt, c.UpdatedAt = c.StartedAt.UTC(), c.UpdatedAt.UTC()
 	if closed != nil {
 		c.ClosedAt = closed.UTC()

@@ -15,6 +15,7 @@ import (
 	"github.com/parley-dev/parley/host/store/internal/ident"
 	"github.com/parley-dev/parley/host/store/internal/lifecycle"
 	"github.com/parley-dev/parley/host/store/internal/payload"
+	"github.com/parley-dev/parley/host/store/internal/route"
 	"github.com/parley-dev/parley/sdk"
 )
 
@@ -320,6 +321,9 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound, lockNum
 			return nil, err
 		}
 	}
+	if err := askMenus(ctx, tx, w.menus); err != nil {
+		return nil, err
+	}
 	return out, tx.Commit(ctx)
 }
 
@@ -432,6 +436,25 @@ type inboundWrites struct {
 	// channels lists the channels of the conversations a close or reopen
 	// of the batch tells.
 	channels map[string][]string
+	// routes are the conversations whose route the batch decided
+	// (written after them, by a statement of their own), and menus the
+	// menus it asks.
+	routes []*store.Conversation
+	menus  []menuAsk
+}
+
+// menuAsk is a menu to record and ask.
+type menuAsk struct {
+	id, conv, question string
+	chat               int64
+	at                 time.Time
+}
+
+// routed marks c's route as written.
+func (w *inboundWrites) routed(c *store.Conversation) {
+	if !slices.Contains(w.routes, c) {
+		w.routes = append(w.routes, c)
+	}
 }
 
 // answer is a host message to queue in a conversation.
@@ -456,7 +479,7 @@ func (w *inboundWrites) add(in store.Inbound, convs map[store.ChatKey]*store.Con
 	if c != nil && in.CloseCurrent && c.State != sdk.StateClosed {
 		*c = lifecycle.Close(*c, lifecycle.TheCustomer, sdk.CloseByCustomer, at)
 		w.change(c)
-		w.notice(c.ID, lifecycle.ClosedNotice(*c), union(w.channels[c.ID], in.Channels), in.Time)
+		w.notice(c.ID, lifecycle.ClosedNotice(*c), union(w.channels[c.ID], route.Channels(*c, in)), in.Time)
 		closed := *c
 		res.Closed = &closed
 	}
@@ -465,7 +488,7 @@ func (w *inboundWrites) add(in store.Inbound, convs map[store.ChatKey]*store.Con
 		if in.Policy.Reopens(*c, at) {
 			*c = lifecycle.Reopen(*c)
 			w.change(c)
-			w.notice(c.ID, lifecycle.CustomerReopenedNotice(*c), union(w.channels[c.ID], in.Channels), in.Time)
+			w.notice(c.ID, lifecycle.CustomerReopenedNotice(*c), union(w.channels[c.ID], route.Channels(*c, in)), in.Time)
 			res.Reopened = true
 		} else {
 			prev, c = c, nil
@@ -510,7 +533,15 @@ func (w *inboundWrites) add(in store.Inbound, convs map[store.ChatKey]*store.Con
 		}
 		w.change(c)
 	}
+	switch route.Apply(c, in, res.Created) {
+	case route.Changed:
+		w.routed(c)
+	case route.AskMenu:
+		w.routed(c)
+		w.menus = append(w.menus, menuAsk{id: ident.Rating(), conv: c.ID, chat: c.ChatID, question: in.Routing.Menu.Question, at: in.Time})
+	}
 	res.Conversation = *c
+	channels := route.Channels(*c, in)
 	for _, m := range in.Messages {
 		if w.msgSeen[m.ID] {
 			continue // queued by an earlier update of the batch
@@ -521,7 +552,7 @@ func (w *inboundWrites) add(in store.Inbound, convs map[store.ChatKey]*store.Con
 			return fmt.Errorf("message %s: %w", m.ID, err)
 		}
 		w.msgID, w.msgConv, w.msgBody, w.msgAt = append(w.msgID, m.ID), append(w.msgConv, c.ID), append(w.msgBody, string(body)), append(w.msgAt, in.Time)
-		for _, ch := range in.Channels {
+		for _, ch := range channels {
 			w.delConv, w.delChan, w.delMsg = append(w.delConv, c.ID), append(w.delChan, ch), append(w.delMsg, m.ID)
 			w.delEditOf, w.delAt = append(w.delEditOf, cleanText(m.EditOf)), append(w.delAt, in.Time)
 		}
@@ -615,6 +646,13 @@ func (w *inboundWrites) write(ctx context.Context, tx pgx.Tx) error {
 	}
 	if len(w.changed) > 0 {
 		b.Queue(updateConversations, conversationArrays(w.changed, false)...)
+	}
+	if len(w.routes) > 0 {
+		ids, routes := make([]string, len(w.routes)), make([]string, len(w.routes))
+		for i, c := range w.routes {
+			ids[i], routes[i] = c.ID, route.Encode(c.RouteState, c.Route)
+		}
+		b.Queue(`UPDATE conversations c SET route = u.route FROM unnest($1::text[], $2::text[]) AS u (id, route) WHERE c.id = u.id`, ids, routes)
 	}
 	if len(w.msgID) > 0 {
 		b.Queue(insertMessages, w.msgID, w.msgConv, w.msgBody, w.msgAt, w.delConv, w.delChan, w.delMsg, w.delEditOf, w.delAt)

@@ -10,6 +10,7 @@ import (
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/store/internal/ident"
 	"github.com/parley-dev/parley/host/store/internal/lifecycle"
+	"github.com/parley-dev/parley/host/store/internal/route"
 	"github.com/parley-dev/parley/sdk"
 )
 
@@ -18,7 +19,7 @@ import (
 const conversationCols = `c.id, c.number, c.chat_id, c.telegram_user_id, c.first_name, c.last_name,
 	c.username, c.language_code, c.photo_url, c.start_payload, c.blocked, c.started_at, c.updated_at,
 	c.state, c.claimed_by, c.closed_by, c.close_reason, c.closed_at, c.previous_id, c.previous_number,
-	c.bot, c.business_connection_id, c.photo_ref`
+	c.bot, c.business_connection_id, c.photo_ref, c.route`
 
 // querier is what reads need, inside or outside a transaction.
 type querier interface {
@@ -32,14 +33,16 @@ type scanner interface{ Scan(dest ...any) error }
 func scanConversation(row scanner, extra ...any) (store.Conversation, error) {
 	var c store.Conversation
 	var started, updated, closed int64
+	var routeCol string
 	dest := append([]any{&c.ID, &c.Number, &c.ChatID, &c.Contact.TelegramUserID, &c.Contact.FirstName,
 		&c.Contact.LastName, &c.Contact.Username, &c.Contact.LanguageCode, &c.Contact.PhotoURL,
 		&c.StartPayload, &c.Blocked, &started, &updated,
 		&c.State, &c.ClaimedBy, &c.ClosedBy, &c.CloseReason, &closed, &c.PreviousID, &c.PreviousNumber,
-		&c.Bot, &c.BusinessConnectionID, &c.PhotoRef}, extra...)
+		&c.Bot, &c.BusinessConnectionID, &c.PhotoRef, &routeCol}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return store.Conversation{}, err
 	}
+	route.Decode(routeCol, &c)
 	c.StartedAt, c.UpdatedAt = goTime(started), goTime(updated)
 	if closed != 0 {
 		c.ClosedAt = goTime(closed)
@@ -141,7 +144,7 @@ func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *sto
 		return err
 	}
 	if found && in.CloseCurrent && c.State != sdk.StateClosed {
-		if err := closeConversation(ctx, tx, c, lifecycle.TheCustomer, sdk.CloseByCustomer, now, in.Channels); err != nil {
+		if err := closeConversation(ctx, tx, c, lifecycle.TheCustomer, sdk.CloseByCustomer, now, route.Channels(c, in)); err != nil {
 			return err
 		}
 		if c, err = conversationWhere(ctx, tx, `c.id = ?`, c.ID); err != nil {
@@ -161,7 +164,7 @@ func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *sto
 			if err != nil {
 				return err
 			}
-			if err := queueNotice(ctx, tx, c.ID, lifecycle.CustomerReopenedNotice(c), union(channels, in.Channels), now); err != nil {
+			if err := queueNotice(ctx, tx, c.ID, lifecycle.CustomerReopenedNotice(c), union(channels, route.Channels(c, in)), now); err != nil {
 				return err
 			}
 			res.Reopened = true

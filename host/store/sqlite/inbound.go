@@ -9,6 +9,7 @@ import (
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/store/internal/ident"
 	"github.com/parley-dev/parley/host/store/internal/payload"
+	"github.com/parley-dev/parley/host/store/internal/route"
 	"github.com/parley-dev/parley/sdk"
 )
 
@@ -89,11 +90,16 @@ func commitInboundTx(ctx context.Context, tx *wtx, in store.Inbound) (store.Comm
 	if err := intakeConversation(ctx, tx, in, &res); err != nil {
 		return res, err
 	}
+	ask, err := applyRoute(ctx, tx, in, &res)
+	if err != nil {
+		return res, err
+	}
+	channels := route.Channels(res.Conversation, in)
 	for _, m := range in.Messages {
 		if m.ID == "" {
 			return res, errors.New("a message has no id")
 		}
-		if err := insertMessage(ctx, tx, res.Conversation.ID, m, in.Channels, now); err != nil {
+		if err := insertMessage(ctx, tx, res.Conversation.ID, m, channels, now); err != nil {
 			return res, err
 		}
 	}
@@ -101,6 +107,11 @@ func commitInboundTx(ctx context.Context, tx *wtx, in store.Inbound) (store.Comm
 		a := *in.Answer
 		a.ConversationID = res.Conversation.ID
 		if _, _, err := insertReply(ctx, tx, "", res.Conversation.ID, a, now); err != nil {
+			return res, err
+		}
+	}
+	if ask {
+		if err := askMenu(ctx, tx, res.Conversation, in.Routing.Menu.Question, now); err != nil {
 			return res, err
 		}
 	}

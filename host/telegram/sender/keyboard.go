@@ -25,15 +25,24 @@ type Button struct {
 // buttons, and returns the message id. It is one message, so it is sent
 // whole or not at all.
 func (s *Sender) SendKeyboard(ctx context.Context, chatID int64, text string, row []Button) (int64, error) {
+	return s.SendKeyboardRows(ctx, chatID, text, [][]Button{row})
+}
+
+// SendKeyboardRows is SendKeyboard with several rows of buttons.
+func (s *Sender) SendKeyboardRows(ctx context.Context, chatID int64, text string, rows [][]Button) (int64, error) {
 	if text == "" || utf8.RuneCountInString(text) > maxKeyboardText {
 		return 0, fmt.Errorf("a keyboard's text must be 1 to %d characters", maxKeyboardText)
 	}
-	var buttons []telego.InlineKeyboardButton
-	for _, b := range row {
-		buttons = append(buttons, telego.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data})
+	keyboard := make([][]telego.InlineKeyboardButton, 0, len(rows))
+	for _, row := range rows {
+		var buttons []telego.InlineKeyboardButton
+		for _, b := range row {
+			buttons = append(buttons, telego.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data})
+		}
+		keyboard = append(keyboard, buttons)
 	}
 	p := &telego.SendMessageParams{ChatID: telego.ChatID{ID: chatID}, Text: text, BusinessConnectionID: businessConnection(ctx),
-		ReplyMarkup: &telego.InlineKeyboardMarkup{InlineKeyboard: [][]telego.InlineKeyboardButton{buttons}}}
+		ReplyMarkup: &telego.InlineKeyboardMarkup{InlineKeyboard: keyboard}}
 	msg, err := s.call(ctx, chatID, "sendMessage", func(ctx context.Context) (*telego.Message, error) {
 		return s.bot.SendMessage(ctx, p)
 	})

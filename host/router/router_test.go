@@ -1,0 +1,115 @@
+package router
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/parley-dev/parley/host/config"
+	"github.com/parley-dev/parley/host/store"
+)
+
+const rulesConfig = `[telegram]
+token = "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+[[telegram.routes]]
+start_payload = ["billing", "invoice"]
+channels = ["helpscout"]
+[[telegram.routes]]
+language = ["de", "at"]
+channels = ["slack-de"]
+[[telegram.routes]]
+keyword = "(?i)refund|invoice"
+channels = ["helpscout"]
+[[telegram.routes]]
+language = "fr"
+keyword = "urgent"
+channels = ["slack-fr"]
+[channels.slack]
+plugin = "slack"
+[channels.slack-de]
+plugin = "slack"
+[channels.slack-fr]
+plugin = "slack"
+[channels.helpscout]
+plugin = "helpscout"
+`
+
+func parse(t *testing.T, text string) *config.Config {
+	t.Helper()
+	c, err := config.Parse("parley.toml", []byte(text), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestDecide(t *testing.T) {
+	c := parse(t, rulesConfig)
+	r := WithRules(names(c), c.Telegram.Routes, c.Telegram.Menu)
+	every := names(c)
+	for _, tt := range []struct {
+		name string
+		u    Update
+		want []string // nil: decides nothing
+	}{
+		{"payload", Update{Start: true, Payload: "billing"}, []string{"helpscout"}},
+		{"payload from a list", Update{Start: true, Payload: "invoice"}, []string{"helpscout"}},
+		{"payload is exact", Update{Start: true, Payload: "billing2", HasMessage: true, Text: "hi"}, every},
+		{"language prefix", Update{Language: "de-AT", HasMessage: true, Text: "hallo"}, []string{"slack-de"}},
+		{"language at /start", Update{Start: true, Language: "at"}, []string{"slack-de"}},
+		{"the first rule wins", Update{Start: true, Payload: "billing", Language: "de"}, []string{"helpscout"}},
+		{"keyword, case-insensitive", Update{HasMessage: true, Text: "I need a REFUND"}, []string{"helpscout"}},
+		{"keyword needs a message", Update{Start: true}, nil},
+		{"every condition must hold", Update{Language: "fr", HasMessage: true, Text: "bonjour"}, every},
+		{"both conditions", Update{Language: "fr", HasMessage: true, Text: "urgent!"}, []string{"slack-fr"}},
+		{"no rule: the default", Update{Language: "en", HasMessage: true, Text: "hello"}, every},
+	} {
+		got := r.Decide(tt.u)
+		if got == nil || got.Menu != nil || !slices.Equal(got.Channels, tt.want) {
+			t.Errorf("%s: Decide(%+v) = %+v, want channels %v", tt.name, tt.u, got, tt.want)
+		}
+	}
+}
+
+func TestDecideMenu(t *testing.T) {
+	c := parse(t, rulesConfig+`
+[telegram.menu]
+question = "What is it about?"
+options = [{ label = "Sales", channels = ["slack"] }]
+`)
+	r := WithRules(names(c), c.Telegram.Routes, c.Telegram.Menu)
+	for _, u := range []Update{{Start: true}, {Start: true, Payload: "unknown"}} {
+		if got := r.Decide(u); got == nil || got.Menu == nil || got.Menu.Question != "What is it about?" || got.Channels != nil {
+			t.Errorf("Decide(%+v) = %+v, want the menu", u, got)
+		}
+	}
+	if got := r.Decide(Update{Start: true, Payload: "billing"}); got.Menu != nil {
+		t.Errorf("a payload rule matched, yet the menu was asked: %+v", got)
+	}
+	if got := r.Decide(Update{HasMessage: true, Text: "hello"}); got.Menu != nil {
+		t.Errorf("a message without /start asked the menu: %+v", got)
+	}
+	if got := r.Route(store.Conversation{RouteState: store.RouteMenu}); got != nil {
+		t.Errorf("a conversation waiting for its menu routes to %v", got)
+	}
+}
+
+func TestNoRules(t *testing.T) {
+	r := New([]string{"slack", "helpscout"})
+	if got := r.Decide(Update{HasMessage: true, Text: "refund"}); got != nil {
+		t.Errorf("without rules Decide = %+v, want nil", got)
+	}
+	if got := r.Route(store.Conversation{}); !slices.Equal(got, []string{"slack", "helpscout"}) {
+		t.Errorf("Route of an unrouted conversation = %v", got)
+	}
+	if got := r.Route(store.Conversation{RouteState: store.RouteSet, Route: []string{"helpscout"}}); !slices.Equal(got, []string{"helpscout"}) {
+		t.Errorf("Route of a routed conversation = %v", got)
+	}
+}
+
+func names(c *config.Config) []string {
+	var out []string
+	for _, ch := range c.EnabledChannels() {
+		out = append(out, ch.Name)
+	}
+	return out
+}
