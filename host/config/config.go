@@ -35,6 +35,9 @@ type Telegram struct {
 	WelcomeMessage string   // answer to /start
 	PollTimeout    Duration // long-polling timeout for getUpdates
 	WebhookPath    string   // path of the Telegram webhook on the public listener
+	// Hours are the bot's business hours (hours.go); nil when the bot has
+	// none and is always open.
+	Hours *Hours
 }
 
 // Server configures the public HTTP listener (desk webhooks, Telegram
