@@ -97,6 +97,7 @@ func Run(t *testing.T, open Opener) {
 		{"Concurrency/Claimers", testConcurrentClaimers},
 	}
 	tests = append(tests, lifecycleTests...)
+	tests = append(tests, hoursTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, &env{t: t, ctx: t.Context(), s: open(t), now: time.Now().UTC().Truncate(time.Second)})

@@ -33,6 +33,7 @@ type message struct {
 	StickerEmoji      string         `json:"sticker_emoji,omitempty"`
 	Notice            *notice        `json:"notice,omitempty"`
 	TelegramMessageID int64          `json:"telegram_message_id,omitempty"`
+	OutsideHours      bool           `json:"outside_hours,omitempty"`
 }
 
 type entity struct {
@@ -98,6 +99,11 @@ type notice struct {
 	SourceChannel    string `json:"source_channel,omitempty"`
 	ActionExternalID string `json:"action_external_id,omitempty"`
 	State            string `json:"state,omitempty"`
+	// Wave-2 fields (reactions, deletes, transfers).
+	Emoji     string   `json:"emoji,omitempty"`
+	Removed   bool     `json:"removed,omitempty"`
+	MessageID string   `json:"message_id,omitempty"`
+	Channels  []string `json:"channels,omitempty"`
 }
 
 type reply struct {
@@ -130,6 +136,7 @@ func EncodeMessage(m sdk.Message) ([]byte, error) {
 	p := message{
 		ID: m.ID, Time: m.Time.UTC(), Kind: string(m.Kind), Text: m.Text, EditOf: m.EditOf,
 		MediaGroupID: m.MediaGroupID, StickerEmoji: m.StickerEmoji, TelegramMessageID: m.TelegramMessageID,
+		OutsideHours: m.OutsideHours,
 	}
 	for _, e := range m.Entities {
 		p.Entities = append(p.Entities, entity(e))
@@ -154,7 +161,8 @@ func EncodeMessage(m sdk.Message) ([]byte, error) {
 	}
 	if n := m.Notice; n != nil {
 		p.Notice = &notice{Code: string(n.Code), Text: n.Text, ReplyExternalID: n.ReplyExternalID, Agent: n.Agent, Reason: n.Reason,
-			Score: n.Score, Scale: n.Scale, SourceChannel: n.SourceChannel, ActionExternalID: n.ActionExternalID, State: string(n.State)}
+			Score: n.Score, Scale: n.Scale, SourceChannel: n.SourceChannel, ActionExternalID: n.ActionExternalID, State: string(n.State),
+			Emoji: n.Emoji, Removed: n.Removed, MessageID: n.MessageID, Channels: n.Channels}
 	}
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -172,6 +180,7 @@ func DecodeMessage(b []byte) (sdk.Message, error) {
 	m := sdk.Message{
 		ID: p.ID, Time: p.Time, Kind: sdk.Kind(p.Kind), Text: p.Text, EditOf: p.EditOf,
 		MediaGroupID: p.MediaGroupID, StickerEmoji: p.StickerEmoji, TelegramMessageID: p.TelegramMessageID,
+		OutsideHours: p.OutsideHours,
 	}
 	for _, e := range p.Entities {
 		m.Entities = append(m.Entities, sdk.Entity(e))
@@ -196,7 +205,8 @@ func DecodeMessage(b []byte) (sdk.Message, error) {
 	}
 	if n := p.Notice; n != nil {
 		m.Notice = &sdk.Notice{Code: sdk.NoticeCode(n.Code), Text: n.Text, ReplyExternalID: n.ReplyExternalID, Agent: n.Agent, Reason: n.Reason,
-			Score: n.Score, Scale: n.Scale, SourceChannel: n.SourceChannel, ActionExternalID: n.ActionExternalID, State: sdk.ConversationState(n.State)}
+			Score: n.Score, Scale: n.Scale, SourceChannel: n.SourceChannel, ActionExternalID: n.ActionExternalID, State: sdk.ConversationState(n.State),
+			Emoji: n.Emoji, Removed: n.Removed, MessageID: n.MessageID, Channels: n.Channels}
 	}
 	return m, nil
 }
