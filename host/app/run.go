@@ -199,6 +199,9 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 		Buttons: h.tg.buttons, Answer: h.tg.sender.AnswerCallback, Thanks: h.cfg.Conversations.Rating.Thanks,
 		Log: intakeLog, Observer: h.metrics,
 	}
+	if hrs := h.cfg.Telegram.Hours; hrs != nil {
+		handler.Hours = hrs.Away
+	}
 
 	// Ready fires once both listeners have reported their addresses.
 	readiness := supervise.NewReadiness([]string{"public", "admin"}, func(a map[string]net.Addr) {

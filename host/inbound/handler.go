@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/parley-dev/parley/host/hours"
 	"github.com/parley-dev/parley/host/router"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/telegram/buttons"
@@ -45,6 +46,12 @@ type Handler struct {
 	Answer  func(ctx context.Context, queryID, text string) error
 	// Thanks answers a rating ([conversations.rating] thanks).
 	Thanks string
+	// Hours, when set, are the bot's business hours ([telegram.hours]):
+	// messages outside them are marked OutsideHours and may bring the
+	// customer an away message. Nil costs intake nothing.
+	Hours *hours.Away
+	// Clock is the business hours' clock; time.Now when nil.
+	Clock func() time.Time
 }
 
 // RatingButton is the kind of a rating's buttons (buttons.Button.Kind).
@@ -167,6 +174,7 @@ func (h *Handler) inbound(u intake.Update) (store.Inbound, string) {
 		if res.Message != nil {
 			in.Messages = []sdk.Message{*res.Message}
 			kind = string(res.Message.Kind)
+			h.outsideHours(&in, res.Contact.LanguageCode)
 		}
 		if res.Start != nil {
 			kind = "start"
@@ -178,6 +186,35 @@ func (h *Handler) inbound(u intake.Update) (store.Inbound, string) {
 		}
 	}
 	return in, kind
+}
+
+// outsideHours marks in's messages when the bot is closed and asks the
+// store for the away message (which it throttles). The schedule is
+// evaluated in memory: inside hours nothing else happens.
+func (h *Handler) outsideHours(in *store.Inbound, languageCode string) {
+	if h.Hours == nil {
+		return
+	}
+	now := time.Now()
+	if h.Clock != nil {
+		now = h.Clock()
+	}
+	if h.Hours.Schedule.Open(now) {
+		return
+	}
+	edit := false
+	for i := range in.Messages {
+		in.Messages[i].OutsideHours = true
+		edit = edit || in.Messages[i].EditOf != ""
+	}
+	// An edit is not the customer writing again; "" away_message sends none.
+	if edit || h.Hours.Messages == nil {
+		return
+	}
+	in.Away = &store.Away{
+		Reply: sdk.Reply{ExternalID: fmt.Sprintf("away:%d", in.UpdateID), Text: h.Hours.Message(now, languageCode), Format: sdk.FormatPlain},
+		At:    now, Every: h.Hours.Every, AgentQuiet: h.Hours.AgentQuiet,
+	}
 }
 
 // committed finishes one committed update; it reports whether anything new
