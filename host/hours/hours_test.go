@@ -316,3 +316,31 @@ func TestAwayMessage(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkOpen is what intake pays per message when hours are set and
+// the bot is open.
+func BenchmarkOpen(b *testing.B) {
+	loc, _ := time.LoadLocation("Europe/Berlin")
+	r, _ := ParseRule("mon-fri 09:00-18:00")
+	r2, _ := ParseRule("sat 10:00-14:00")
+	s, _ := New(loc, []Rule{r, r2}, []Date{{2026, 12, 25}})
+	t := time.Date(2026, 12, 7, 12, 0, 0, 0, loc)
+	for b.Loop() {
+		if !s.Open(t) {
+			b.Fatal("closed")
+		}
+	}
+}
+
+// BenchmarkAwayMessage is what a message outside hours costs before the
+// store: finding the next opening and writing it.
+func BenchmarkAwayMessage(b *testing.B) {
+	loc, _ := time.LoadLocation("Europe/Berlin")
+	r, _ := ParseRule("mon-fri 09:00-18:00")
+	s, _ := New(loc, []Rule{r}, nil)
+	a := &Away{Schedule: s, Messages: map[string]string{"": "Back {next_open}."}}
+	t := time.Date(2026, 12, 4, 19, 0, 0, 0, loc)
+	for b.Loop() {
+		_ = a.Message(t, "en")
+	}
+}
