@@ -202,6 +202,9 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 	}
 	photos := avatar.New(h.tg.profilePhoto, h.store, h.log.Named("avatar"), 1024)
 	handler.Photos = photos.Enqueue
+	if hrs := h.cfg.Telegram.Hours; hrs != nil {
+		handler.Hours = hrs.Away
+	}
 
 	// Ready fires once both listeners have reported their addresses.
 	readiness := supervise.NewReadiness([]string{"public", "admin"}, func(a map[string]net.Addr) {

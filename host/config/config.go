@@ -56,6 +56,9 @@ type Telegram struct {
 	Routes []Route
 	// Menu, when set, is asked at /start when no route matched.
 	Menu *Menu
+	// Hours are the bot's business hours (hours.go); nil when the bot has
+	// none and is always open.
+	Hours *Hours
 }
 
 // DefaultBotName is the name of the bot of the one-bot form, [telegram].

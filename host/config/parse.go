@@ -61,8 +61,8 @@ func syntaxProblem(file string, err error) Problem {
 }
 
 // field is one key of a fixed section and where its value goes: a *string,
-// *[]string, *int, *int64, *bool or *Duration inside the Config being
-// filled.
+// *[]string, *int, *int64, *bool, *Duration or **Hours (a table of its
+// own) inside the Config being filled.
 type field struct {
 	key  string
 	dest any
@@ -141,6 +141,7 @@ func botFields(t *Telegram) []field {
 		{"channels", &t.Channels},
 		{"routes", &t.Routes},
 		{"menu", &t.Menu},
+		{"hours", &t.Hours},
 	}
 }
 
@@ -414,6 +415,8 @@ func (d *decoder) set(path []string, v any, dest any) {
 		default:
 			d.add(path, "must be true or false, not "+typeName(v), "")
 		}
+	case **Hours:
+		d.hoursTable(path, v, p)
 	case *Duration:
 		s, ok := d.str(path, v, "a duration", `write a quoted duration such as "30s" or "5m"`)
 		if !ok {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/parley-dev/parley/host/hours"
 	"github.com/parley-dev/parley/host/router"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/telegram/buttons"
@@ -55,6 +56,12 @@ type Handler struct {
 	// Photos, when set, is handed each conversation an update started, to
 	// look up the customer's profile photo off the message path.
 	Photos func(store.Conversation)
+	// Hours, when set, are the bot's business hours ([telegram.hours]):
+	// messages outside them are marked OutsideHours and may bring the
+	// customer an away message. Nil costs intake nothing.
+	Hours *hours.Away
+	// Clock is the business hours' clock; time.Now when nil.
+	Clock func() time.Time
 }
 
 // RatingButton is the kind of a rating's buttons (buttons.Button.Kind).
@@ -216,6 +223,8 @@ func (h *Handler) inbound(ctx context.Context, u intake.Update) (store.Inbound, 
 			kind = string(res.Message.Kind)
 			if n := res.Message.Notice; n != nil {
 				kind = string(n.Code)
+			} else {
+				h.outsideHours(&in, res.Contact.LanguageCode)
 			}
 		}
 		if res.BusinessConnectionID != "" && len(in.Messages) > 0 && in.Messages[0].Kind == sdk.KindNotice {
@@ -239,6 +248,35 @@ func (h *Handler) inbound(ctx context.Context, u intake.Update) (store.Inbound, 
 		in.Routing = h.Router.Decide(ru)
 	}
 	return in, kind, nil
+}
+
+// outsideHours marks in's messages when the bot is closed and asks the
+// store for the away message (which it throttles). The schedule is
+// evaluated in memory: inside hours nothing else happens.
+func (h *Handler) outsideHours(in *store.Inbound, languageCode string) {
+	if h.Hours == nil {
+		return
+	}
+	now := time.Now()
+	if h.Clock != nil {
+		now = h.Clock()
+	}
+	if h.Hours.Schedule.Open(now) {
+		return
+	}
+	edit := false
+	for i := range in.Messages {
+		in.Messages[i].OutsideHours = true
+		edit = edit || in.Messages[i].EditOf != ""
+	}
+	// An edit is not the customer writing again; "" away_message sends none.
+	if edit || h.Hours.Messages == nil {
+		return
+	}
+	in.Away = &store.Away{
+		Reply: sdk.Reply{ExternalID: fmt.Sprintf("away:%d", in.UpdateID), Text: h.Hours.Message(now, languageCode), Format: sdk.FormatPlain},
+		At:    now, Every: h.Hours.Every, AgentQuiet: h.Hours.AgentQuiet,
+	}
 }
 
 // committed finishes one committed update; it reports whether anything new

@@ -149,6 +149,25 @@ type Inbound struct {
 	// Policy says what a message for a chat whose conversation is closed
 	// does: reopen it, or start a new one.
 	Policy IntakePolicy
+	// Away, when set (a message outside business hours), queues an away
+	// message after the update's messages, unless the throttle says not to.
+	Away *Away
+}
+
+// Away is an away message a customer may be sent outside business hours.
+// The store queues Reply as a host reply in the update's conversation,
+// in the update's transaction, only when the conversation had no away
+// message since At-Every and no agent reply (CommitReplies) since
+// At-AgentQuiet; it then records At as the conversation's last away
+// message. Kept with the conversation, the throttle holds across restarts
+// and replicas.
+type Away struct {
+	// Reply is the message; its ExternalID must be unique.
+	Reply sdk.Reply
+	// At is now by the host's clock (the business hours' clock).
+	At         time.Time
+	Every      time.Duration
+	AgentQuiet time.Duration
 }
 
 // CommitResult says what CommitInbound did.

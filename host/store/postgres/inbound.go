@@ -317,6 +317,12 @@ func (s *Store) commitInbounds(ctx context.Context, ins []store.Inbound, lockNum
 		return nil, err
 	}
 	for _, a := range w.answers {
+		if a.away != nil {
+			if err := queueAway(ctx, tx, a.ConversationID, *a.away, a.at); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if _, _, err := insertReply(ctx, tx, "", a.ConversationID, a.Reply, a.at); err != nil {
 			return nil, err
 		}
@@ -457,10 +463,35 @@ func (w *inboundWrites) routed(c *store.Conversation) {
 	}
 }
 
-// answer is a host message to queue in a conversation.
+// answer is a host message to queue in a conversation: a welcome, or an
+// away message if its throttle lets it go.
 type answer struct {
 	sdk.Reply
-	at time.Time
+	at   time.Time
+	away *store.Away
+}
+
+// awayDue records an away message as sent now when the throttle lets it
+// go (see store.Away), and reports whether it does. The batch holds the
+// conversation's lock, so replicas cannot both send one.
+const awayDue = `UPDATE conversations SET away_sent_at = $1
+	WHERE id = $2 AND (away_sent_at IS NULL OR away_sent_at <= $3) AND (agent_replied_at IS NULL OR agent_replied_at <= $4)`
+
+// queueAway queues the away message of a, stamped at like the update's
+// other rows; only updates outside business hours run it, so intake
+// inside hours costs nothing more.
+func queueAway(ctx context.Context, tx pgx.Tx, conversationID string, a store.Away, at time.Time) error {
+	tag, err := tx.Exec(ctx, awayDue, a.At, conversationID, a.At.Add(-a.Every), a.At.Add(-a.AgentQuiet))
+	if err != nil {
+		return fmt.Errorf("away message: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil
+	}
+	r := a.Reply
+	r.ConversationID = conversationID
+	_, _, err = insertReply(ctx, tx, "", conversationID, r, at)
+	return err
 }
 
 func newInboundWrites(n int) *inboundWrites {
@@ -561,6 +592,9 @@ func (w *inboundWrites) add(in store.Inbound, convs map[store.ChatKey]*store.Con
 		a := *in.Answer
 		a.ConversationID = c.ID
 		w.answers = append(w.answers, answer{Reply: a, at: in.Time})
+	}
+	if in.Away != nil {
+		w.answers = append(w.answers, answer{Reply: sdk.Reply{ConversationID: c.ID}, at: in.Time, away: in.Away})
 	}
 	return nil
 }

@@ -48,7 +48,9 @@ func (s *Store) CommitReplies(ctx context.Context, channel string, rs []sdk.Repl
 			}
 			res := store.ReplyResult{Duplicate: dup, ConversationID: convID}
 			if !dup {
-				if err := touch(ctx, tx, convs[i], now); err != nil {
+				// agent_replied_at: no away message while an agent talks to the customer.
+				if _, err := tx.Exec(ctx, `UPDATE conversations SET updated_at = GREATEST(updated_at, $1), agent_replied_at = $1 WHERE id = $2`,
+					now, convs[i]); err != nil {
 					return err
 				}
 				var started time.Time

@@ -115,7 +115,34 @@ func commitInboundTx(ctx context.Context, tx *wtx, in store.Inbound) (store.Comm
 			return res, err
 		}
 	}
+	if in.Away != nil {
+		if err := queueAway(ctx, tx, res.Conversation.ID, *in.Away, now); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
+}
+
+// awayDue records an away message as sent now when the throttle lets it
+// go (see store.Away), and reports whether it does.
+const awayDue = `UPDATE conversations SET away_sent_at = ?1
+	WHERE id = ?2 AND away_sent_at <= ?3 AND agent_replied_at <= ?4`
+
+// queueAway queues the away message of a, stamped now like the update's
+// other rows; only updates outside business hours run it, so intake
+// inside hours costs nothing more.
+func queueAway(ctx context.Context, tx *wtx, conversationID string, a store.Away, now time.Time) error {
+	res, err := tx.ExecContext(ctx, awayDue, dbTime(a.At), conversationID, dbTime(a.At.Add(-a.Every)), dbTime(a.At.Add(-a.AgentQuiet)))
+	if err != nil {
+		return fmt.Errorf("away message: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	r := a.Reply
+	r.ConversationID = conversationID
+	_, _, err = insertReply(ctx, tx, "", conversationID, r, now)
+	return err
 }
 
 // insertMessage stores m and queues it to every channel, unless a message

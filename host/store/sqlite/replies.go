@@ -34,7 +34,8 @@ func (s *Store) CommitReplies(ctx context.Context, channel string, rs []sdk.Repl
 			}
 			res := store.ReplyResult{Duplicate: dup, ConversationID: convID}
 			if !dup {
-				_, err = tx.ExecContext(ctx, `UPDATE conversations SET updated_at = MAX(updated_at, ?) WHERE id = ?`, dbTime(now), conv)
+				// agent_replied_at: no away message while an agent talks to the customer.
+				_, err = tx.ExecContext(ctx, `UPDATE conversations SET updated_at = MAX(updated_at, ?1), agent_replied_at = ?1 WHERE id = ?2`, dbTime(now), conv)
 				if err != nil {
 					return err
 				}

@@ -102,6 +102,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, businessTests...)
 	tests = append(tests, reactionTests...)
 	tests = append(tests, routingTests...)
+	tests = append(tests, hoursTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, &env{t: t, ctx: t.Context(), s: open(t), now: time.Now().UTC().Truncate(time.Second)})
