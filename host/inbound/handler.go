@@ -9,12 +9,14 @@ package inbound
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/parley-dev/parley/host/router"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/telegram/buttons"
+	"github.com/parley-dev/parley/host/telegram/files"
 	"github.com/parley-dev/parley/host/telegram/intake"
 	"github.com/parley-dev/parley/host/telegram/normalize"
 	"github.com/parley-dev/parley/sdk"
@@ -25,6 +27,10 @@ import (
 // only after every update of the batch is committed: that is what lets the
 // caller confirm the batch to Telegram.
 type Handler struct {
+	// Bot names the bot the updates come through ("" is the default
+	// bot): it keys their update ids and chats, picks the bot's default
+	// route, and is put into the file references of its attachments.
+	Bot    string
 	Store  store.Store
 	Router *router.Router
 	// Welcome answers /start when not empty ([telegram] welcome_message).
@@ -145,7 +151,7 @@ func (h *Handler) inbound(u intake.Update) (store.Inbound, string) {
 			res = normalize.Raw(u.ID, u.Raw, err)
 		}
 	}
-	in := store.Inbound{UpdateID: u.ID, Time: res.Time}
+	in := store.Inbound{Bot: h.Bot, UpdateID: u.ID, Time: res.Time}
 	kind := "ignored"
 	if res.Kind == normalize.Tap {
 		// Only the update id here; tapOf and recordTaps do the rest.
@@ -158,14 +164,23 @@ func (h *Handler) inbound(u intake.Update) (store.Inbound, string) {
 		kind = "message"
 		in.ChatID = res.ChatID
 		in.Contact = res.Contact
-		in.Channels = h.Router.Channels()
+		in.Channels = h.Router.ForBot(h.Bot)
 		in.Policy = h.Policy
 		if res.New {
 			kind = "new"
 			in.CloseCurrent = true
 		}
 		if res.Message != nil {
-			in.Messages = []sdk.Message{*res.Message}
+			m := *res.Message
+			if len(m.Attachments) > 0 && store.BotOr(h.Bot) != store.DefaultBot {
+				m.Attachments = slices.Clone(m.Attachments)
+				for i := range m.Attachments {
+					if m.Attachments[i].FileRef != "" {
+						m.Attachments[i].FileRef = files.Ref(h.Bot, m.Attachments[i].FileRef)
+					}
+				}
+			}
+			in.Messages = []sdk.Message{m}
 			kind = string(res.Message.Kind)
 		}
 		if res.Start != nil {
@@ -225,7 +240,7 @@ func (h *Handler) tapOf(u intake.Update, in store.Inbound) *tap {
 		h.Log.Warn("a tap on a button this host did not make; answered as expired", "update_id", in.UpdateID)
 		return t
 	}
-	t.rating = &store.RatingTap{UpdateID: in.UpdateID, RatingID: b.ID, Score: b.Value, ChatID: res.ChatID, Thanks: h.Thanks}
+	t.rating = &store.RatingTap{Bot: h.Bot, UpdateID: in.UpdateID, RatingID: b.ID, Score: b.Value, ChatID: res.ChatID, Thanks: h.Thanks}
 	return t
 }
 
