@@ -38,6 +38,8 @@ type Message struct {
 	Attachments []Attachment `json:"attachments"`
 	// Notice is set on kind "notice".
 	Notice *Notice `json:"notice,omitempty"`
+	// OutsideHours: the customer wrote outside the bot's business hours.
+	OutsideHours bool `json:"outside_hours,omitempty"`
 }
 
 // Agent is an agent as the webhook plugin names one.
@@ -56,6 +58,12 @@ type Notice struct {
 	SourceChannel string `json:"source_channel,omitempty"`
 	ActionID      string `json:"action_id,omitempty"`
 	ReplyID       string `json:"reply_id,omitempty"`
+	// Emoji, Removed and MessageID describe reaction and deletion notices;
+	// Channels a transfer's destinations.
+	Emoji     string   `json:"emoji,omitempty"`
+	Removed   bool     `json:"removed,omitempty"`
+	MessageID string   `json:"message_id,omitempty"`
+	Channels  []string `json:"channels,omitempty"`
 }
 
 // AgentName is the notice's agent, "" when none.
@@ -89,14 +97,32 @@ type Contact struct {
 	LastName       string `json:"last_name"`
 	Username       string `json:"username"`
 	LanguageCode   string `json:"language_code"`
+	PhotoURL       string `json:"photo_url,omitempty"`
+}
+
+// BusinessAccount is the owner of a Telegram Business account.
+type BusinessAccount struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+}
+
+// Business names the Telegram Business account of a delivery.
+type Business struct {
+	ConnectionID string          `json:"connection_id"`
+	Account      BusinessAccount `json:"account"`
 }
 
 // Delivery is one POST the desk received.
 type Delivery struct {
-	ConversationID string       `json:"conversation_id"`
-	Conversation   Conversation `json:"conversation"`
-	Message        Message      `json:"message"`
-	Contact        Contact      `json:"contact"`
+	ConversationID string `json:"conversation_id"`
+	// Bot is the Parley bot the customer wrote to.
+	Bot string `json:"bot"`
+	// Business is set for a conversation with a Telegram Business account.
+	Business     *Business    `json:"business,omitempty"`
+	Conversation Conversation `json:"conversation"`
+	Message      Message      `json:"message"`
+	Contact      Contact      `json:"contact"`
 	// Received is when the desk got it.
 	Received time.Time `json:"-"`
 }
@@ -300,13 +326,35 @@ func (d Delivery) NoticeCode() string {
 	return d.Message.Notice.Code
 }
 
-// Action is an agent's lifecycle action in the webhook plugin's incoming
-// format: Kind is "claim", "unclaim", "close" or "reopen".
+// Action is an agent's action in the webhook plugin's incoming format:
+// Kind is "claim", "unclaim", "close", "reopen", "react", "delete",
+// "typing" or "transfer".
 type Action struct {
 	Kind           string `json:"action"`
 	ConversationID string `json:"conversation_id"`
-	ID             string `json:"id"`
+	ID             string `json:"id,omitempty"`
 	Agent          *Agent `json:"agent,omitempty"`
+	// MessageID and Emoji are a "react" action's ("" removes it: use
+	// [Emoji] to set the pointer).
+	MessageID string  `json:"message_id,omitempty"`
+	Emoji     *string `json:"emoji,omitempty"`
+	// ReplyID is the reply a "delete" action deletes.
+	ReplyID string `json:"reply_id,omitempty"`
+	// Channels are a "transfer" action's destinations.
+	Channels []string `json:"channels,omitempty"`
+}
+
+// Emoji returns a pointer to e, for Action.Emoji.
+func Emoji(e string) *string { return &e }
+
+// PostAction POSTs any signed action to the host's hook URL and returns
+// the status and body.
+func (d *Desk) PostAction(ctx context.Context, hookURL string, a Action) (int, string, error) {
+	body, err := json.Marshal(a)
+	if err != nil {
+		return 0, "", err
+	}
+	return d.Post(ctx, hookURL, body, Sign(d.secret, body))
 }
 
 // SendAction POSTs a signed action to the host's hook URL; agent may be

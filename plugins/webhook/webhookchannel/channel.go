@@ -77,7 +77,8 @@ func (c *Channel) Describe(ctx context.Context) (sdk.DescribeResponse, error) {
 		Version:     c.opts.Version,
 		Description: "POSTs every message as signed JSON to a URL and takes signed replies back.",
 		Capabilities: sdk.Capabilities{
-			Threads: true, Webhooks: true, ReplyAttachments: true, Lifecycle: true, Formatting: sdk.FormattingPlain,
+			Threads: true, Webhooks: true, ReplyAttachments: true, Lifecycle: true, Reactions: true,
+			Formatting: sdk.FormattingPlain,
 		},
 		ConfigKeys: configKeys,
 	}, nil

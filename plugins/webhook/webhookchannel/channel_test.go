@@ -126,6 +126,7 @@ func TestDeliverPostsSignedJSONWithExactFields(t *testing.T) {
 	}
 	want := map[string]any{
 		"conversation_id": "conv-sample-1",
+		"bot":             "default", // the sample conversation names no bot, as from a host before bots
 		"conversation":    map[string]any{"id": "conv-sample-1", "number": float64(42), "state": "open"},
 		"message": map[string]any{
 			"id": "sample-photo", "kind": "photo", "text": "Photo: the damaged box", "time": "2024-05-06T10:00:00Z",

@@ -42,6 +42,7 @@ func TestConformanceInProcess(t *testing.T) {
 	h := plugintest.Serve(t, webhookchannel.New(webhookchannel.Options{}))
 	plugintest.RunConformance(t, h, conformanceOptions(t))
 	lifecycleAcrossTheBoundary(t, plugintest.Serve(t, webhookchannel.New(webhookchannel.Options{})))
+	wave2AcrossTheBoundary(t, plugintest.Serve(t, webhookchannel.New(webhookchannel.Options{})))
 }
 
 func TestConformanceBinary(t *testing.T) {
@@ -52,4 +53,5 @@ func TestConformanceBinary(t *testing.T) {
 	h := plugintest.ServeBinary(t, bin)
 	plugintest.RunConformance(t, h, conformanceOptions(t))
 	lifecycleAcrossTheBoundary(t, plugintest.ServeBinary(t, bin))
+	wave2AcrossTheBoundary(t, plugintest.ServeBinary(t, bin))
 }

@@ -21,10 +21,33 @@ import (
 // DeliverPayload is the JSON body POSTed to the receiver for each message.
 type DeliverPayload struct {
 	ConversationID string `json:"conversation_id"`
+	// Bot is the name of the Parley bot the customer wrote to: "default"
+	// for a one-bot host (and from hosts before bots had names).
+	Bot string `json:"bot"`
+	// Business is set when the customer wrote to a Telegram Business
+	// account connected to the bot rather than to the bot itself.
+	Business *PayloadBusiness `json:"business,omitempty"`
 	// Conversation is the conversation's number and lifecycle state.
 	Conversation PayloadConversation `json:"conversation"`
 	Message      PayloadMessage      `json:"message"`
 	Contact      PayloadContact      `json:"contact"`
+}
+
+// PayloadBusiness names the Telegram Business account a conversation
+// belongs to.
+type PayloadBusiness struct {
+	// ConnectionID is Telegram's id of the business connection.
+	ConnectionID string `json:"connection_id"`
+	// Account is the Business account's owner on Telegram.
+	Account PayloadBusinessAccount `json:"account"`
+}
+
+// PayloadBusinessAccount is the Telegram user who owns a Business account.
+type PayloadBusinessAccount struct {
+	ID int64 `json:"id"`
+	// Username is without the leading "@"; empty when the account has none.
+	Username string `json:"username"`
+	Name     string `json:"name"`
 }
 
 // PayloadConversation is the conversation a message belongs to.
@@ -73,8 +96,19 @@ type PayloadNotice struct {
 	// notice: a receiver sees its own action's id come back.
 	SourceChannel string `json:"source_channel,omitempty"`
 	ActionID      string `json:"action_id,omitempty"`
-	// ReplyID is the receiver's id of the reply a notice is about.
+	// ReplyID is the receiver's id of the reply a notice is about: the
+	// reply that failed, the agent's reply the customer reacted to, the
+	// reply that could not be deleted.
 	ReplyID string `json:"reply_id,omitempty"`
+	// Emoji is the reaction of a "reaction" notice; Removed says the
+	// customer took it back.
+	Emoji   string `json:"emoji,omitempty"`
+	Removed bool   `json:"removed,omitempty"`
+	// MessageID is the message.id of the customer's message a notice is
+	// about: the one they reacted to or deleted.
+	MessageID string `json:"message_id,omitempty"`
+	// Channels are where a transferred conversation went.
+	Channels []string `json:"channels,omitempty"`
 }
 
 // PayloadAgent is an agent, in notices and in incoming actions.
@@ -95,6 +129,9 @@ type PayloadMessage struct {
 	Attachments []PayloadAttachment `json:"attachments"`
 	// Notice is set on kind "notice".
 	Notice *PayloadNotice `json:"notice,omitempty"`
+	// OutsideHours is true when the customer wrote outside the bot's
+	// business hours.
+	OutsideHours bool `json:"outside_hours,omitempty"`
 }
 
 // PayloadAttachment describes one file of a message.
@@ -114,7 +151,13 @@ type PayloadContact struct {
 	LastName       string `json:"last_name"`
 	Username       string `json:"username"`
 	LanguageCode   string `json:"language_code"`
+	// PhotoURL is a signed, expiring host link to the profile photo; left
+	// out when the user has none.
+	PhotoURL string `json:"photo_url,omitempty"`
 }
+
+// DefaultBot is the bot name of a one-bot host.
+const DefaultBot = "default"
 
 // responseLimit caps how much of the receiver's answer is read.
 const responseLimit = 64 << 10
@@ -165,15 +208,24 @@ func payloadOf(req sdk.DeliverRequest) DeliverPayload {
 	m := req.Message
 	p := DeliverPayload{
 		ConversationID: req.Conversation.ID,
+		Bot:            req.Conversation.Bot,
 		Conversation:   conversationOf(req),
 		Message: PayloadMessage{
 			ID: m.ID, Kind: string(m.Kind), Text: format.TextWithContext(m), Time: m.Time.UTC().Format(time.RFC3339),
-			Attachments: []PayloadAttachment{},
+			Attachments: []PayloadAttachment{}, OutsideHours: m.OutsideHours,
 		},
 		Contact: PayloadContact{
 			TelegramUserID: req.Contact.TelegramUserID, FirstName: req.Contact.FirstName, LastName: req.Contact.LastName,
-			Username: req.Contact.Username, LanguageCode: req.Contact.LanguageCode,
+			Username: req.Contact.Username, LanguageCode: req.Contact.LanguageCode, PhotoURL: req.Contact.PhotoURL,
 		},
+	}
+	if p.Bot == "" { // a host from before bots had names
+		p.Bot = DefaultBot
+	}
+	if b := req.Conversation.Business; b != nil {
+		p.Business = &PayloadBusiness{ConnectionID: b.ConnectionID, Account: PayloadBusinessAccount{
+			ID: b.Account.ID, Username: b.Account.Username, Name: b.Account.Name,
+		}}
 	}
 	for _, a := range m.Attachments {
 		p.Message.Attachments = append(p.Message.Attachments, PayloadAttachment{
@@ -184,6 +236,7 @@ func payloadOf(req sdk.DeliverRequest) DeliverPayload {
 		p.Message.Notice = &PayloadNotice{
 			Code: string(n.Code), Reason: n.Reason, State: string(n.State), Score: n.Score, Scale: n.Scale,
 			SourceChannel: n.SourceChannel, ActionID: n.ActionExternalID, ReplyID: n.ReplyExternalID,
+			Emoji: n.Emoji, Removed: n.Removed, MessageID: n.MessageID, Channels: n.Channels,
 		}
 		if n.Agent != "" {
 			p.Message.Notice.Agent = &PayloadAgent{Name: n.Agent}

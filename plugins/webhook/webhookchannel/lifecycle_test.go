@@ -145,7 +145,7 @@ func TestHandleWebhookRejectsBadActions(t *testing.T) {
 		status  int
 		errPart string
 	}{
-		{"unknown action", signed(`{"action":"archive","conversation_id":"c","id":"a"}`), 400, `unknown "action" "archive": want "claim", "unclaim", "close" or "reopen"`},
+		{"unknown action", signed(`{"action":"archive","conversation_id":"c","id":"a"}`), 400, `unknown "action" "archive": want "claim", "unclaim", "close", "reopen", "react", "delete", "typing" or "transfer"`},
 		{"action with text", signed(`{"action":"close","conversation_id":"c","id":"a","text":"Bye!"}`), 400, `carries no "text"`},
 		{"action with attachments", signed(`{"action":"close","conversation_id":"c","id":"a","attachments":[{"url":"https://x.io/a"}]}`), 400, "two requests"},
 		{"action without id", signed(`{"action":"close","conversation_id":"c"}`), 400, `"id" is required`},
