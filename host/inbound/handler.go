@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -172,6 +173,16 @@ func (h *Handler) inbound(u intake.Update) (store.Inbound, string) {
 		}
 		if res.Message != nil {
 			m := *res.Message
+			if store.BotOr(h.Bot) != store.DefaultBot {
+				// Telegram message ids are per bot, like chat ids: the
+				// stored ids (unique in the store) name the bot too.
+				m.ID, m.EditOf = botMessageID(h.Bot, m.ID), botMessageID(h.Bot, m.EditOf)
+				if m.ReplyTo != nil {
+					q := *m.ReplyTo
+					q.MessageID = botMessageID(h.Bot, q.MessageID)
+					m.ReplyTo = &q
+				}
+			}
 			if len(m.Attachments) > 0 && store.BotOr(h.Bot) != store.DefaultBot {
 				m.Attachments = slices.Clone(m.Attachments)
 				for i := range m.Attachments {
@@ -278,4 +289,14 @@ func (h *Handler) recordTaps(ctx context.Context, taps []tap) error {
 		}
 	}
 	return nil
+}
+
+// botMessageID names bot in a normalised message id ("tg:<chat>:<id>"
+// becomes "tg:<bot>:<chat>:<id>"); the default bot's ids stay as they
+// were before there were several bots. "" stays "".
+func botMessageID(bot, id string) string {
+	if rest, ok := strings.CutPrefix(id, "tg:"); ok {
+		return "tg:" + bot + ":" + rest
+	}
+	return id
 }
