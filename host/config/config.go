@@ -18,13 +18,13 @@ type Config struct {
 	// BotTables are the [bots.<name>] tables in file order; empty in the
 	// one-bot form.
 	BotTables []Telegram
-	Server   Server
-	Admin    Admin
-	Store    Store
-	Plugins  Plugins
-	Files    Files
-	Dispatch Dispatch
-	Log      Log
+	Server    Server
+	Admin     Admin
+	Store     Store
+	Plugins   Plugins
+	Files     Files
+	Dispatch  Dispatch
+	Log       Log
 	// Retention is how long customer data stays in the store.
 	Retention Retention
 	// Conversations is the conversation lifecycle (lifecycle.go).

@@ -219,7 +219,7 @@ type Config struct {
 	// Bots, when set, finds the Telegram of a bot by name: a reply leaves
 	// through the bot its conversation came from. A bot it does not know
 	// (removed from the config) fails the attempt; the reply is retried.
-	Bots func(bot string) (Telegram, bool)
+	Bots     func(bot string) (Telegram, bool)
 	Links    Links
 	Routes   Routes
 	Observer Observer // optional
