@@ -35,7 +35,7 @@ func TestMakefileStampsEveryPlugin(t *testing.T) {
 	// BuildPlugin runs go build with this environment; GOFLAGS carries the
 	// same -X the Makefile passes.
 	t.Setenv("GOFLAGS", "-ldflags=-X="+string(m[1])+"="+version)
-	for _, name := range []string{"webhook", "slack", "helpscout", "hipchat"} {
+	for _, name := range []string{"webhook", "slack", "helpscout", "hipchat", "telegramgroup"} {
 		t.Run(name, func(t *testing.T) {
 			h := plugintest.ServeBinary(t, plugintest.BuildPlugin(t, "../plugins/"+name))
 			d, err := h.Channel.Describe(context.Background())

@@ -23,8 +23,8 @@ type Options struct {
 	// Listen is the demo page's address; loopback by default
 	// ("127.0.0.1:8400"). Use port 0 for a random port.
 	Listen string
-	// Desk is the plugin to demo: "webhook" (default), "slack", "helpscout"
-	// or "hipchat".
+	// Desk is the plugin to demo: "webhook" (default), "slack", "helpscout",
+	// "hipchat" or "telegramgroup".
 	Desk string
 	// PluginsDir holds the parley-channel-<plugin> binaries ("bin/plugins"
 	// by default).
@@ -80,7 +80,7 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	publicURL := "http://" + publicAddr
-	d, err := newDesk(ctx, publicURL)
+	d, err := newDesk(ctx, publicURL, tg)
 	if err != nil {
 		return err
 	}

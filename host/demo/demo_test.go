@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	for _, p := range []string{"webhook", "slack", "helpscout", "hipchat"} {
+	for _, p := range []string{"webhook", "slack", "helpscout", "hipchat", "telegramgroup"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "parley-channel-"+p), "./plugins/"+p)
 		cmd.Dir = "../.."
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -174,7 +174,7 @@ func TestDemoPageRoundTrip(t *testing.T) {
 // TestDemoDesksThroughTheAPI plays both panes through the page's JSON API,
 // for each desk the demo wires.
 func TestDemoDesksThroughTheAPI(t *testing.T) {
-	for _, desk := range []string{"webhook", "slack", "helpscout", "hipchat"} {
+	for _, desk := range []string{"webhook", "slack", "helpscout", "hipchat", "telegramgroup"} {
 		t.Run(desk, func(t *testing.T) {
 			urls := startDemo(t, desk)
 			// A cross-site form cannot set the demo header: refused, nothing sent.
@@ -361,6 +361,7 @@ func TestDemoPageRendersTheDesks(t *testing.T) {
 	for _, tt := range []struct{ desk, label string }{
 		{"helpscout", " · Do you ship to Norway? · active"}, // "#<number> · subject · status"
 		{"hipchat", "#1"},
+		{"telegramgroup", "#1"},
 	} {
 		t.Run(tt.desk, func(t *testing.T) {
 			b := browsertest.New(t)
@@ -424,6 +425,7 @@ func TestDemoLifecycleAndRating(t *testing.T) {
 		{"slack", "#1", "claimed conversation #1"},
 		{"helpscout", "", ""}, // Help Scout numbers its own conversations; its notes are Parley's
 		{"hipchat", "#1", "claimed by"},
+		{"telegramgroup", "#1", "Claimed by Grace Hopper"},
 	} {
 		t.Run(tt.desk, func(t *testing.T) {
 			b := browsertest.New(t)
@@ -499,7 +501,7 @@ func TestDemoLifecycleAndRating(t *testing.T) {
 // Slack: a click on the header's buttons; Help Scout: assignment and status
 // webhooks; HipChat: "#N /claim" typed into the room).
 func TestDemoLifecycleThroughTheAPI(t *testing.T) {
-	for _, desk := range []string{"webhook", "slack", "helpscout", "hipchat"} {
+	for _, desk := range []string{"webhook", "slack", "helpscout", "hipchat", "telegramgroup"} {
 		t.Run(desk, func(t *testing.T) {
 			urls := startDemo(t, desk)
 			const first = "The app crashes on login."

@@ -109,9 +109,10 @@ const (
 
 var (
 	slackNumberRE = regexp.MustCompile(`^\*Conversation\*\n(#\d+)$`)
-	// slackLifecycleRE is the plugin's italic record of a lifecycle notice
-	// in the thread ("✅ _Closed by …_", "⭐ _Rated 4/5 by the customer_").
-	slackLifecycleRE = regexp.MustCompile(`^(👀|↩️|✅|🟢|ℹ️|⭐) _.*_$`)
+	// slackLifecycleRE is the plugin's italic record of a lifecycle or
+	// other host notice in the thread ("✅ _Closed by …_", "⭐ _Rated 4/5
+	// by the customer_", "🗑️ _The customer deleted …_").
+	slackLifecycleRE = regexp.MustCompile(`(?s)^(👀|↩️|✅|🟢|ℹ️|⭐|🗑️|🏢|🔀|🔌) _.*_$`)
 )
 
 // slackHeader is what the pane reads off a conversation's header message.

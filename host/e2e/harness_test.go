@@ -52,11 +52,12 @@ func build(dir string) error {
 		return err
 	}
 	targets := map[string]string{
-		"parley":                           "./host/cmd/parley",
-		"plugins/parley-channel-webhook":   "./plugins/webhook",
-		"plugins/parley-channel-slack":     "./plugins/slack",
-		"plugins/parley-channel-helpscout": "./plugins/helpscout",
-		"plugins/parley-channel-hipchat":   "./plugins/hipchat",
+		"parley":                               "./host/cmd/parley",
+		"plugins/parley-channel-webhook":       "./plugins/webhook",
+		"plugins/parley-channel-slack":         "./plugins/slack",
+		"plugins/parley-channel-helpscout":     "./plugins/helpscout",
+		"plugins/parley-channel-hipchat":       "./plugins/hipchat",
+		"plugins/parley-channel-telegramgroup": "./plugins/telegramgroup",
 		// A desk that reports lifecycle actions (lifecycle_test.go).
 		"plugins/parley-channel-actiondesk": "./host/e2e/internal/actiondesk",
 	}

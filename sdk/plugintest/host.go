@@ -63,7 +63,8 @@ func (h *RecordingHost) conversationLocked(id string, threadRef []byte) string {
 // PostAction records a. Like the real host it applies an action once per
 // ExternalID and keeps each conversation's state: claim and unclaim of a
 // closed conversation, closing a closed one and reopening an open one
-// change nothing (Changed is false).
+// change nothing (Changed is false). React, delete, typing and transfer
+// are recorded and answer Changed with the state as it was.
 func (h *RecordingHost) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionResult, error) {
 	if err := ctx.Err(); err != nil {
 		return sdk.ActionResult{}, err
@@ -81,9 +82,17 @@ func (h *RecordingHost) PostAction(ctx context.Context, a sdk.Action) (sdk.Actio
 	if a.ExternalID != "" && h.acted[a.ExternalID] {
 		return sdk.ActionResult{Duplicate: true, ConversationID: conv, State: state}, nil
 	}
-	next, err := sdk.NextState(state, a.Kind)
-	if err != nil {
-		return sdk.ActionResult{}, sdk.Permanent(err)
+	next, changed := state, true
+	switch a.Kind {
+	case sdk.ActionReact, sdk.ActionDelete, sdk.ActionTyping, sdk.ActionTransfer:
+		// They act on messages or routing, not on the state: recorded, and
+		// taken as done.
+	default:
+		var err error
+		if next, err = sdk.NextState(state, a.Kind); err != nil {
+			return sdk.ActionResult{}, sdk.Permanent(err)
+		}
+		changed = next != state
 	}
 	if a.ExternalID != "" {
 		h.acted[a.ExternalID] = true
@@ -93,7 +102,7 @@ func (h *RecordingHost) PostAction(ctx context.Context, a sdk.Action) (sdk.Actio
 	h.states[conv] = next
 	close(h.changed)
 	h.changed = make(chan struct{})
-	return sdk.ActionResult{ConversationID: conv, State: next, Changed: next != state}, nil
+	return sdk.ActionResult{ConversationID: conv, State: next, Changed: changed}, nil
 }
 
 // Actions returns a copy of the actions recorded so far, in order.

@@ -141,3 +141,30 @@ func (c *callbackChannel) Deliver(ctx context.Context, req sdk.DeliverRequest) (
 func (c *callbackChannel) HandleWebhook(context.Context, sdk.WebhookRequest) (sdk.WebhookResponse, error) {
 	return sdk.WebhookResponse{Status: 404}, nil
 }
+
+// Reactions, deletes, typing and transfers are recorded like lifecycle
+// actions (once per id) and leave the state as it was.
+func TestRecordingHostRecordsMessageActions(t *testing.T) {
+	h := plugintest.NewRecordingHost()
+	ctx := context.Background()
+	if _, err := h.PostAction(ctx, sdk.Action{Kind: sdk.ActionClaim, ConversationID: "c1", ExternalID: "a0"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []sdk.Action{
+		{Kind: sdk.ActionReact, ConversationID: "c1", ExternalID: "a1", DeskMessageID: "171.2", Emoji: "👍"},
+		{Kind: sdk.ActionDelete, ConversationID: "c1", ExternalID: "a2", ReplyExternalID: "171.3"},
+		{Kind: sdk.ActionTyping, ConversationID: "c1", ExternalID: "a3"},
+		{Kind: sdk.ActionTransfer, ConversationID: "c1", ExternalID: "a4", Channels: []string{"helpscout"}},
+	} {
+		res, err := h.PostAction(ctx, a)
+		if err != nil || !res.Changed || res.State != sdk.StateClaimed {
+			t.Errorf("%s: %+v, %v; want changed, still claimed", a.Kind, res, err)
+		}
+	}
+	if res, _ := h.PostAction(ctx, sdk.Action{Kind: sdk.ActionReact, ConversationID: "c1", ExternalID: "a1"}); !res.Duplicate {
+		t.Errorf("a repeated id: %+v, want a duplicate", res)
+	}
+	if n := len(h.Actions()); n != 5 {
+		t.Errorf("%d actions recorded, want 5", n)
+	}
+}

@@ -164,7 +164,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = withConfig(*configPath, func(cfg *config.Config) error { return app.CloseConversation(ctx, cfg, fs.Arg(0), stdout) })
 	case "demo":
 		listen := fs.String("listen", "127.0.0.1:8400", "address of the demo page")
-		desk := fs.String("desk", "webhook", "desk to demo: webhook, slack, helpscout or hipchat")
+		desk := fs.String("desk", "webhook", "desk to demo: webhook, slack, helpscout, hipchat or telegramgroup")
 		pluginsDir := fs.String("plugins-dir", "bin/plugins", "directory of the parley-channel-* binaries")
 		if fs.Parse(rest) != nil {
 			return 2

@@ -334,10 +334,12 @@ type Action struct {
 	ConversationID string `json:"conversation_id"`
 	ID             string `json:"id,omitempty"`
 	Agent          *Agent `json:"agent,omitempty"`
-	// MessageID and Emoji are a "react" action's ("" removes it: use
-	// [Emoji] to set the pointer).
-	MessageID string  `json:"message_id,omitempty"`
-	Emoji     *string `json:"emoji,omitempty"`
+	// MessageID (or DeskMessageID, the desk's "desk-<message id>") and
+	// Emoji are a "react" action's ("" removes it: use [Emoji] to set the
+	// pointer).
+	MessageID     string  `json:"message_id,omitempty"`
+	DeskMessageID string  `json:"desk_message_id,omitempty"`
+	Emoji         *string `json:"emoji,omitempty"`
 	// ReplyID is the reply a "delete" action deletes.
 	ReplyID string `json:"reply_id,omitempty"`
 	// Channels are a "transfer" action's destinations.

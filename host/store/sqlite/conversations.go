@@ -117,8 +117,7 @@ func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *sto
 		// The common case in one statement, as before lifecycles: the
 		// chat's live conversation (found through the partial unique
 		// index on live chats) refreshed in place.
-		c, err := touchConversation(ctx, tx, `chat_id = ?11 AND bot = ?12 AND business_connection_id = ?13 AND state <> 'closed'`, in,
-			in.ChatID, in.Bot, in.BusinessConnectionID)
+		c, err := touchConversation(ctx, tx, touchLiveSQL, in, in.ChatID, in.Bot, in.BusinessConnectionID)
 		if err == nil {
 			res.Conversation = c
 			return nil
@@ -175,14 +174,14 @@ func intakeConversation(ctx context.Context, tx *wtx, in store.Inbound, res *sto
 		res.Created = true
 		return err
 	}
-	res.Conversation, err = touchConversation(ctx, tx, `id = ?11`, in, c.ID)
+	res.Conversation, err = touchConversation(ctx, tx, touchByIDSQL, in, c.ID)
 	return err
 }
 
 // touchConversation records an update's time, contact and start payload
-// on the existing conversation where (which names its arguments ?11 on)
-// selects; sql.ErrNoRows (wrapped) when there is none.
-func touchConversation(ctx context.Context, tx *wtx, where string, in store.Inbound, whereArgs ...any) (store.Conversation, error) {
+// on the existing conversation query (touchLiveSQL or touchByIDSQL, whose
+// arguments are ?11 on) selects; sql.ErrNoRows (wrapped) when there is none.
+func touchConversation(ctx context.Context, tx *wtx, query string, in store.Inbound, whereArgs ...any) (store.Conversation, error) {
 	payload := ""
 	if in.StartPayload != nil {
 		payload = *in.StartPayload
@@ -193,15 +192,7 @@ func touchConversation(ctx context.Context, tx *wtx, where string, in store.Inbo
 	hasContact := ct != (sdk.Contact{})
 	args := append([]any{dbTime(in.Time), hasContact, ct.TelegramUserID, ct.FirstName, ct.LastName, ct.Username,
 		ct.LanguageCode, ct.PhotoURL, in.StartPayload != nil, payload}, whereArgs...)
-	row := tx.QueryRowContext(ctx, `UPDATE conversations SET updated_at = MAX(updated_at, ?1),
-		telegram_user_id = CASE WHEN ?2 THEN ?3 ELSE telegram_user_id END,
-		first_name = CASE WHEN ?2 THEN ?4 ELSE first_name END,
-		last_name = CASE WHEN ?2 THEN ?5 ELSE last_name END,
-		username = CASE WHEN ?2 THEN ?6 ELSE username END,
-		language_code = CASE WHEN ?2 THEN ?7 ELSE language_code END,
-		photo_url = CASE WHEN ?2 THEN ?8 ELSE photo_url END,
-		start_payload = CASE WHEN ?9 THEN ?10 ELSE start_payload END
-		WHERE `+where+` RETURNING `+returningCols, args...)
+	row := tx.QueryRowContext(ctx, query, args...)
 	c, err := scanConversation(row)
 	if err != nil {
 		return store.Conversation{}, fmt.Errorf("storing the conversation of chat %d: %w", in.ChatID, err)
@@ -211,6 +202,28 @@ func touchConversation(ctx context.Context, tx *wtx, where string, in store.Inbo
 
 // returningCols are conversationCols named bare, as RETURNING wants them.
 var returningCols = strings.ReplaceAll(conversationCols, "c.", "")
+
+// touchSQL is touchConversation's statement without its WHERE clause.
+var touchSQL = `UPDATE conversations SET updated_at = MAX(updated_at, ?1),
+		telegram_user_id = CASE WHEN ?2 THEN ?3 ELSE telegram_user_id END,
+		first_name = CASE WHEN ?2 THEN ?4 ELSE first_name END,
+		last_name = CASE WHEN ?2 THEN ?5 ELSE last_name END,
+		username = CASE WHEN ?2 THEN ?6 ELSE username END,
+		language_code = CASE WHEN ?2 THEN ?7 ELSE language_code END,
+		photo_url = CASE WHEN ?2 THEN ?8 ELSE photo_url END,
+		start_payload = CASE WHEN ?9 THEN ?10 ELSE start_payload END
+		WHERE `
+
+// touchConversation's two statements, built once: building them per call
+// cost every update a string concatenation (and the statement cache a
+// hash of the new string).
+var (
+	// touchLiveSQL refreshes the live conversation of chat ?11 of bot ?12
+	// through business connection ?13.
+	touchLiveSQL = touchSQL + `chat_id = ?11 AND bot = ?12 AND business_connection_id = ?13 AND state <> 'closed' RETURNING ` + returningCols
+	// touchByIDSQL refreshes the conversation with id ?11.
+	touchByIDSQL = touchSQL + `id = ?11 RETURNING ` + returningCols
+)
 
 // insertConversation starts a conversation of in.ChatID with the next
 // Number, following prev when the chat had one. With onlyFirst it inserts

@@ -79,7 +79,7 @@ func (c *Client) Open(ctx context.Context, fileID string) (io.ReadCloser, Info, 
 	}
 	body, info, err := c.download(ctx, f)
 	if errors.Is(err, errLinkExpired) {
-		// A file_path link lives about an hour; ask for a fresh one once (§6).
+		// A file_path link lives about an hour; ask for a fresh one once (Bot API, getFile).
 		if f, err = c.getFile(ctx, fileID); err != nil {
 			return nil, Info{}, err
 		}

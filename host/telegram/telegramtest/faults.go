@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Fault is a scripted failure (§10.8). It applies to the next Times calls that match Method and
+// Fault is a scripted failure. It applies to the next Times calls that match Method and
 // ChatID; the fake then answers Status (with RetryAfter for 429), after Delay, or drops the
 // connection. A Fault with only Delay slows calls down and then answers normally.
 type Fault struct {
@@ -132,7 +132,7 @@ func (s *Bot) applyFault(w http.ResponseWriter, r *http.Request, f Fault) (done 
 	return true
 }
 
-// defaultDescription is Telegram's text for a status (§1.4).
+// defaultDescription is Telegram's text for a status.
 func defaultDescription(status, retryAfter int) string {
 	switch status {
 	case http.StatusTooManyRequests:

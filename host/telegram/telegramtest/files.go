@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-// maxDownloadSize is the cloud API's getFile limit for bots (§6).
+// maxDownloadSize is the cloud API's getFile limit for bots (Bot API, getFile: 20 MB).
 const maxDownloadSize = 20 << 20
 
 // file is a file the fake knows: uploaded by the bot, added by a test, or large and bodiless.

@@ -12,7 +12,7 @@ import (
 	"github.com/mymmrac/telego"
 )
 
-// Text limits after entity parsing (§7), counted in UTF-16 code units like entity offsets.
+// Text limits after entity parsing, counted in UTF-16 code units like entity offsets.
 const (
 	maxTextLen    = 4096
 	maxCaptionLen = 1024
@@ -66,7 +66,7 @@ type htmlTag struct {
 	skip   bool // produces no entity (e.g. <a> without href)
 }
 
-// parseHTML implements Telegram's HTML parse mode (§7 "HTML"; error texts as in tdlib's
+// parseHTML implements Telegram's HTML parse mode ("HTML style" in the Bot API; error texts as in tdlib's
 // parse_html). It is hand-written because Telegram accepts a small, strict subset that general HTML
 // parsers (which repair broken markup) cannot check. It is stricter than Telegram in one respect: a
 // bare "&" or an unknown named entity is rejected instead of kept literally, so escaping bugs show.

@@ -21,7 +21,7 @@ const (
 )
 
 // params holds a call's parameters the way the Bot API sees them: every value as text, objects and
-// arrays as JSON text, whatever the encoding they came in (§1.2, §10.2).
+// arrays as JSON text, whatever the encoding they came in (docs/telegram-fake.md, "Requests").
 type params map[string]string
 
 // upload is one file part of a multipart call.

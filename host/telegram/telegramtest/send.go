@@ -67,7 +67,7 @@ func (s *Bot) targetLocked(p params) (*chat, *apiError) {
 	return c, nil
 }
 
-// replyToLocked checks reply_parameters (§1.3: chat_id "" means this chat).
+// replyToLocked checks reply_parameters (ReplyParameters: chat_id "" means this chat).
 func replyToLocked(c *chat, p params) (int, *apiError) {
 	raw := p.rawJSON("reply_parameters")
 	if raw == nil {
@@ -442,7 +442,7 @@ func (s *Bot) attachLocked(m *telego.Message, kind string, f *file) {
 	}
 }
 
-// photoSizesLocked returns the sizes Telegram makes of one picture, smallest first (§10.6). The
+// photoSizesLocked returns the sizes Telegram makes of one picture, smallest first. The
 // fake cannot resize, so each size is its own file_id over the same bytes.
 func (s *Bot) photoSizesLocked(f *file) []telego.PhotoSize {
 	w, h := 1280, 960
@@ -465,7 +465,7 @@ func (s *Bot) photoSizesLocked(f *file) []telego.PhotoSize {
 	return append(sizes, telego.PhotoSize{FileID: f.id, FileUniqueID: f.uniqueID, Width: w, Height: h, FileSize: int(f.size)})
 }
 
-// chatActions are the actions sendChatAction accepts (§7).
+// chatActions are the actions sendChatAction accepts.
 var chatActions = map[string]bool{"typing": true, "upload_photo": true, "record_video": true, "upload_video": true,
 	"record_voice": true, "upload_voice": true, "upload_document": true, "choose_sticker": true,
 	"find_location": true, "record_video_note": true, "upload_video_note": true}

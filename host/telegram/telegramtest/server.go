@@ -20,7 +20,7 @@ import (
 // DefaultToken is a well-formed bot token the fake accepts when Options.Token is empty.
 const DefaultToken = "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
-// tokenRE is the token syntax telego checks locally before sending anything (§1.1).
+// tokenRE is the token syntax telego checks locally before sending anything.
 var tokenRE = regexp.MustCompile(`^\d+:[\w-]{35}$`)
 
 // Options configure a Server. The zero value is usable.
@@ -297,7 +297,7 @@ type apiError struct {
 	Description     string
 	RetryAfter      int
 	MigrateToChatID int64
-	// HTML answers with an nginx-style HTML page instead of JSON (§1.4: 413 and 502 from the cloud).
+	// HTML answers with an nginx-style HTML page instead of JSON (the cloud answers 413 and 502 so).
 	HTML bool
 }
 
@@ -427,7 +427,7 @@ func (srv *Server) serveMethod(w http.ResponseWriter, r *http.Request, p string)
 	writeResult(w, result)
 }
 
-// jsonParams are the parameters that hold JSON objects or arrays (§1.2).
+// jsonParams are the parameters that hold JSON objects or arrays.
 var jsonParams = []string{"reply_markup", "entities", "caption_entities", "reply_parameters",
 	"allowed_updates", "link_preview_options", "commands", "media", "reaction", "message_ids"}
 

@@ -64,7 +64,7 @@ func (c *chat) allocID() int {
 	return c.nextMsg
 }
 
-// defaultAllowed is what Telegram delivers when allowed_updates was never set or set to [] (§3.1).
+// defaultAllowed is what Telegram delivers when allowed_updates was never set or set to [] (Bot API, getUpdates).
 var defaultExcluded = map[string]bool{"chat_member": true, "message_reaction": true, "message_reaction_count": true}
 
 func (st *state) init(opts Options, w *world) {

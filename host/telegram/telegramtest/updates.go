@@ -13,7 +13,7 @@ import (
 	"github.com/mymmrac/telego"
 )
 
-// updateTTL is how long Telegram keeps an unconfirmed update (§3.1).
+// updateTTL is how long Telegram keeps an unconfirmed update (Bot API, getUpdates).
 const updateTTL = 24 * time.Hour
 
 // queued is an update waiting for confirmation, already encoded with its update_id.
@@ -187,7 +187,7 @@ func (s *Bot) Pending() int {
 	return len(s.state.queue)
 }
 
-// confirmLocked applies getUpdates' offset (§3.1): positive confirms everything below it, negative
+// confirmLocked applies getUpdates' offset (Bot API, getUpdates): positive confirms everything below it, negative
 // -N drops all but the newest N.
 func (s *Bot) confirmLocked(offset int64) {
 	q := s.state.queue

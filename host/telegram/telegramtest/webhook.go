@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// secretTokenRE is setWebhook's secret_token syntax (§4).
+// secretTokenRE is setWebhook's secret_token syntax (Bot API, setWebhook).
 var secretTokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // webhook is an active webhook and its delivery state.

@@ -34,6 +34,7 @@ type customerIn struct {
 	FirstName      *string  `json:"firstName"`
 	LastName       *string  `json:"lastName"`
 	Background     string   `json:"background"`
+	PhotoURL       string   `json:"photoUrl"`
 	Emails         []Handle `json:"emails"`
 	Chats          []Handle `json:"chats"`
 	Websites       []Handle `json:"websites"`
@@ -86,6 +87,9 @@ func validateCustomer(in customerIn) []fieldError {
 	if len(in.Background) > 200 {
 		errs = append(errs, fieldError{Path: "background", Message: "size must be between 0 and 200", Kind: "Size"})
 	}
+	if len(in.PhotoURL) > 200 {
+		errs = append(errs, fieldError{Path: "photoUrl", Message: "size must be between 0 and 200", Kind: "Size"})
+	}
 	for i, c := range in.Chats {
 		if !slices.Contains(chatTypes, c.Type) {
 			errs = append(errs, fieldError{Path: "chats[" + strconv.Itoa(i) + "].type", Kind: "EnumValue",
@@ -109,7 +113,7 @@ func (s *Server) handleCreateCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	c := &Customer{ID: s.id(), Background: in.Background, Emails: in.Emails, Chats: in.Chats, Websites: in.Websites, Social: in.SocialProfiles}
+	c := &Customer{ID: s.id(), Background: in.Background, PhotoURL: in.PhotoURL, Emails: in.Emails, Chats: in.Chats, Websites: in.Websites, Social: in.SocialProfiles}
 	if in.FirstName != nil {
 		c.FirstName = *in.FirstName
 	}
@@ -127,7 +131,7 @@ func (s *Server) handleCustomer(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.customers[id]
 	var out map[string]any
 	if ok {
-		out = map[string]any{"id": c.ID, "firstName": c.FirstName, "lastName": c.LastName, "background": c.Background,
+		out = map[string]any{"id": c.ID, "firstName": c.FirstName, "lastName": c.LastName, "background": c.Background, "photoUrl": c.PhotoURL,
 			"_embedded": map[string]any{"emails": c.Emails, "chats": c.Chats, "websites": c.Websites, "social_profiles": c.Social}}
 	}
 	s.mu.Unlock()

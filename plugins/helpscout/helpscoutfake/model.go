@@ -20,10 +20,12 @@ type Customer struct {
 	FirstName  string
 	LastName   string
 	Background string
-	Emails     []Handle
-	Chats      []Handle
-	Websites   []Handle
-	Social     []Handle
+	// PhotoURL is the customer's avatar link (photoUrl, at most 200 characters).
+	PhotoURL string
+	Emails   []Handle
+	Chats    []Handle
+	Websites []Handle
+	Social   []Handle
 }
 
 // File is an attachment of a thread.

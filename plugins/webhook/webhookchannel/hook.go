@@ -33,8 +33,10 @@ type ReplyPayload struct {
 	// Agent is who acted; without a name the host says "an agent".
 	Agent *PayloadAgent `json:"agent,omitempty"`
 	// MessageID is the message.id Parley sent for the customer's message a
-	// "react" action is on.
-	MessageID string `json:"message_id,omitempty"`
+	// "react" action is on; DeskMessageID, instead, is the "id" the
+	// receiver answered that delivery with.
+	MessageID     string `json:"message_id,omitempty"`
+	DeskMessageID string `json:"desk_message_id,omitempty"`
 	// Emoji is a "react" action's reaction; "" removes the bot's reaction.
 	// A pointer, so that a missing key is told from an empty one.
 	Emoji *string `json:"emoji,omitempty"`
@@ -138,6 +140,7 @@ var actionFields = []struct {
 	set  func(ReplyPayload) bool
 }{
 	{"message_id", sdk.ActionReact, func(p ReplyPayload) bool { return p.MessageID != "" }},
+	{"desk_message_id", sdk.ActionReact, func(p ReplyPayload) bool { return p.DeskMessageID != "" }},
 	{"emoji", sdk.ActionReact, func(p ReplyPayload) bool { return p.Emoji != nil }},
 	{"reply_id", sdk.ActionDelete, func(p ReplyPayload) bool { return p.ReplyID != "" }},
 	{"channels", sdk.ActionTransfer, func(p ReplyPayload) bool { return p.Channels != nil }},
@@ -168,15 +171,18 @@ func actionOf(p ReplyPayload) (sdk.Action, string) {
 	}
 	switch kind {
 	case sdk.ActionReact:
-		switch {
-		case strings.TrimSpace(p.MessageID) == "":
-			return sdk.Action{}, `a "react" action needs "message_id": the message.id Parley sent for the customer's message`
+		switch ids := strings.TrimSpace(p.MessageID) + strings.TrimSpace(p.DeskMessageID); {
+		case ids == "":
+			return sdk.Action{}, `a "react" action needs "message_id": the message.id Parley sent for the customer's message ` +
+				`(or "desk_message_id", the "id" you answered its delivery with)`
+		case p.MessageID != "" && p.DeskMessageID != "":
+			return sdk.Action{}, `a "react" action names its message once: "message_id" or "desk_message_id", not both`
 		case p.Emoji == nil:
 			return sdk.Action{}, `a "react" action needs "emoji" (an emoji such as "👍", or "" to remove the reaction)`
 		case *p.Emoji != strings.TrimSpace(*p.Emoji) || utf8.RuneCountInString(*p.Emoji) > maxEmojiRunes:
 			return sdk.Action{}, fmt.Sprintf(`"emoji" %q is not one emoji`, *p.Emoji)
 		}
-		a.MessageID, a.Emoji = p.MessageID, *p.Emoji
+		a.MessageID, a.DeskMessageID, a.Emoji = p.MessageID, p.DeskMessageID, *p.Emoji
 	case sdk.ActionDelete:
 		if strings.TrimSpace(p.ReplyID) == "" {
 			return sdk.Action{}, `a "delete" action needs "reply_id": the "id" of the agent's reply to delete`

@@ -125,6 +125,8 @@ func TestHandleWebhookWave2Actions(t *testing.T) {
 			sdk.Action{Kind: sdk.ActionReact, ConversationID: "c-1", ExternalID: "a-2", MessageID: "m-7", Emoji: "❤️"}},
 		{"an empty emoji removes the reaction", `{"action":"react","conversation_id":"c-1","id":"a-3","message_id":"m-7","emoji":""}`,
 			sdk.Action{Kind: sdk.ActionReact, ConversationID: "c-1", ExternalID: "a-3", MessageID: "m-7"}},
+		{"react naming the receiver's own id", `{"action":"react","conversation_id":"c-1","id":"a-7","desk_message_id":"desk-55","emoji":"🔥"}`,
+			sdk.Action{Kind: sdk.ActionReact, ConversationID: "c-1", ExternalID: "a-7", DeskMessageID: "desk-55", Emoji: "🔥"}},
 		{"delete", `{"action":"delete","conversation_id":"c-1","id":"a-4","reply_id":"reply-88"}`,
 			sdk.Action{Kind: sdk.ActionDelete, ConversationID: "c-1", ExternalID: "a-4", ReplyExternalID: "reply-88"}},
 		{"transfer", `{"action":"transfer","conversation_id":"c-1","id":"a-5","channels":["helpscout","slack-de"],"agent":{"name":"Ada"}}`,
@@ -177,6 +179,8 @@ func TestHandleWebhookRejectsBadWave2Actions(t *testing.T) {
 		errPart string
 	}{
 		{"react without message_id", `{"action":"react","conversation_id":"c","id":"a","emoji":"👍"}`, `needs "message_id"`},
+		{"react naming its message twice", `{"action":"react","conversation_id":"c","id":"a","message_id":"m","desk_message_id":"d","emoji":"👍"}`, `not both`},
+		{"desk_message_id on a delete", `{"action":"delete","conversation_id":"c","id":"a","reply_id":"r","desk_message_id":"d"}`, `"desk_message_id" belongs to a "react" action`},
 		{"react without emoji", `{"action":"react","conversation_id":"c","id":"a","message_id":"m"}`, `needs "emoji"`},
 		{"react with a sentence", `{"action":"react","conversation_id":"c","id":"a","message_id":"m","emoji":"thumbs up please"}`, `is not one emoji`},
 		{"react without id", `{"action":"react","conversation_id":"c","message_id":"m","emoji":"👍"}`, `"id" is required`},

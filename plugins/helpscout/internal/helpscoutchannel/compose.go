@@ -72,9 +72,24 @@ func compose(ctx context.Context, st *state, m sdk.Message) body {
 	return b
 }
 
+// noticeEmoji leads the notes of the wave-2 notices, so they read apart
+// from the customer's words in the conversation.
+var noticeEmoji = map[sdk.NoticeCode]string{
+	sdk.NoticeReaction:           "💬",
+	sdk.NoticeReactionFailed:     "⚠️",
+	sdk.NoticeMessageDeleted:     "🗑️",
+	sdk.NoticeDeleteFailed:       "⚠️",
+	sdk.NoticeOwnerMessage:       "🏢",
+	sdk.NoticeTransfer:           "🔀",
+	sdk.NoticeBusinessConnection: "🔌",
+}
+
 // header renders everything but the files.
 func header(m sdk.Message) []string {
 	var parts []string
+	if m.OutsideHours {
+		parts = append(parts, "<i>🌙 Outside business hours</i>")
+	}
 	if m.EditOf != "" {
 		parts = append(parts, "<i>(edited an earlier message)</i>")
 	}
@@ -89,6 +104,14 @@ func header(m sdk.Message) []string {
 		text, entities = m.Notice.Text, nil
 	}
 	if t := format.ToHTML(text, entities); t != "" {
+		if n := m.Notice; m.Kind == sdk.KindNotice && n != nil {
+			if e, ok := noticeEmoji[n.Code]; ok {
+				if n.Code == sdk.NoticeReaction && n.Emoji != "" {
+					e = html.EscapeString(n.Emoji)
+				}
+				t = e + " " + t
+			}
+		}
 		parts = append(parts, t)
 	}
 	if l := m.Location; l != nil {
@@ -188,7 +211,58 @@ func newCustomer(ct sdk.Contact) hsapi.NewCustomer {
 	if ct.Username != "" {
 		cu.Websites = []hsapi.Handle{{Value: "https://t.me/" + ct.Username}}
 	}
+	if len(ct.PhotoURL) <= maxPhotoURL {
+		cu.PhotoURL = ct.PhotoURL
+	}
 	return cu
+}
+
+// maxPhotoURL is Help Scout's limit on a customer's photoUrl; a longer
+// link is left out rather than failing the customer's creation.
+const maxPhotoURL = 200
+
+// viaLine names where the customer wrote, for the first thread of a
+// conversation: the bot, when the host runs several, and the Telegram
+// Business account. Empty for a one-bot host.
+func viaLine(conv sdk.Conversation) string {
+	var parts []string
+	if conv.Bot != "" && conv.Bot != defaultBot {
+		parts = append(parts, "bot <b>"+html.EscapeString(conv.Bot)+"</b>")
+	}
+	if b := conv.Business; b != nil {
+		who := b.Account.Name
+		if who == "" && b.Account.Username != "" {
+			who = "@" + b.Account.Username
+		} else if b.Account.Username != "" {
+			who += " (@" + b.Account.Username + ")"
+		}
+		if who == "" {
+			who = "a Business account"
+		}
+		parts = append(parts, "<b>"+html.EscapeString(who)+"</b> (Telegram Business)")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "<i>via " + strings.Join(parts, " · ") + "</i>"
+}
+
+// defaultBot is the bot name of a one-bot host, not worth showing.
+const defaultBot = "default"
+
+// conversationTags are the tags of a new conversation: "telegram", the
+// configured ones, "bot-<name>" for a bot other than the default and
+// "telegram-business" for a Business chat, so a mailbox can filter by
+// them.
+func conversationTags(conv sdk.Conversation, configured []string) []string {
+	tags := append([]string{"telegram"}, configured...)
+	if conv.Bot != "" && conv.Bot != defaultBot {
+		tags = append(tags, "bot-"+conv.Bot)
+	}
+	if conv.Business != nil {
+		tags = append(tags, "telegram-business")
+	}
+	return tags
 }
 
 // clipUnits cuts s to at most n UTF-16 code units, never inside a rune.

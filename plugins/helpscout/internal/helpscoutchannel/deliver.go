@@ -172,7 +172,10 @@ func (c *Channel) startConversation(ctx context.Context, st *state, req sdk.Deli
 	}
 	conv := hsapi.NewConversation{
 		Subject: subject(req.Message, req.Contact), MailboxID: st.cfg.MailboxID, Type: "chat", Status: "active",
-		Customer: hsapi.Ref{ID: custID}, Tags: append([]string{"telegram"}, st.cfg.Tags...),
+		Customer: hsapi.Ref{ID: custID}, Tags: conversationTags(req.Conversation, st.cfg.Tags),
+	}
+	if via := viaLine(req.Conversation); via != "" {
+		b.html, b.linksOnly = via+"<br>"+b.html, via+"<br>"+b.linksOnly
 	}
 	create := func(text string, atts []hsapi.Attachment) (int64, error) {
 		conv.Thread = hsapi.NewThread{Type: threadType, Customer: &hsapi.Ref{ID: custID}, Text: text, Attachments: atts}

@@ -40,12 +40,30 @@ func render(req sdk.DeliverRequest, cfg config) []hcapi.Notification {
 		if m.Notice != nil && m.Notice.Text != "" {
 			text = m.Notice.Text
 		}
-		return splitNotification(n, "<b>"+handle+"</b> ", br(format.EscapeHTML(text)), "")
+		head := "<b>" + handle + "</b> "
+		if m.Notice != nil {
+			if mark, ok := noticeMarks[m.Notice.Code]; ok {
+				if m.Notice.Code == sdk.NoticeReaction && m.Notice.Emoji != "" {
+					mark.emoji = m.Notice.Emoji
+				}
+				head += format.EscapeHTML(mark.emoji) + " "
+				if mark.color != "" {
+					n.Color = mark.color
+				}
+			}
+		}
+		return splitNotification(n, head, br(format.EscapeHTML(text)), "")
 	}
 
 	header := "<b>" + handle + "</b> " + who(req.Contact)
+	if via := via(req.Conversation); via != "" {
+		header += " <i>via " + format.EscapeHTML(via) + "</i>"
+	}
 	if m.EditOf != "" {
 		header += " <i>(edited)</i>"
+	}
+	if m.OutsideHours {
+		header += " <i>🌙 outside business hours</i>"
 	}
 	if prev := previousNumber(req); prev > 0 {
 		header += " <i>(follows #" + strconv.FormatInt(prev, 10) + ")</i>"
@@ -94,6 +112,39 @@ func render(req sdk.DeliverRequest, cfg config) []hcapi.Notification {
 	}
 	out := splitNotification(base, header+"<br>", body.String(), strings.Join(tail, "<br>"))
 	return append(out, alerts...)
+}
+
+// noticeMarks lead the grey notifications of the wave-2 notices; failures
+// and a changed Business connection are yellow, as they need an agent.
+var noticeMarks = map[sdk.NoticeCode]struct{ emoji, color string }{
+	sdk.NoticeReaction:           {"💬", ""},
+	sdk.NoticeReactionFailed:     {"⚠️", "yellow"},
+	sdk.NoticeMessageDeleted:     {"🗑️", ""},
+	sdk.NoticeDeleteFailed:       {"⚠️", "yellow"},
+	sdk.NoticeOwnerMessage:       {"🏢", ""},
+	sdk.NoticeTransfer:           {"🔀", ""},
+	sdk.NoticeBusinessConnection: {"🔌", "yellow"},
+}
+
+// via names where the customer wrote, for a room several bots or Business
+// accounts share: the bot unless it is the host's only ("default"), and
+// the Telegram Business account ("Acme Ltd (Telegram Business)").
+func via(c sdk.Conversation) string {
+	var parts []string
+	if c.Bot != "" && c.Bot != "default" {
+		parts = append(parts, c.Bot)
+	}
+	if b := c.Business; b != nil {
+		who := b.Account.Name
+		if who == "" && b.Account.Username != "" {
+			who = "@" + b.Account.Username
+		}
+		if who == "" {
+			who = "a Business account"
+		}
+		parts = append(parts, who+" (Telegram Business)")
+	}
+	return strings.Join(parts, " · ")
 }
 
 // who is the customer as shown after the handle: name and @username. The

@@ -22,6 +22,16 @@ func (c *Channel) outcomeFor(ctx context.Context, st *state, ev slackevents.Even
 		r, add = reactionEvent(*e), true
 	case *slackevents.ReactionRemovedEvent:
 		r = reactionEvent(*e)
+	case *slackevents.MessageEvent:
+		if e.SubType == slack.MsgSubTypeMessageDeleted {
+			a, ok, err := c.deleteAction(ctx, st, e)
+			if !ok || err != nil {
+				return outcome{}, err
+			}
+			return outcome{actions: []sdk.Action{a}}, nil
+		}
+		replies, err := c.repliesFor(ctx, st, ev)
+		return outcome{replies: replies}, err
 	default:
 		replies, err := c.repliesFor(ctx, st, ev)
 		return outcome{replies: replies}, err
@@ -40,9 +50,12 @@ func (c *Channel) outcomeFor(ctx context.Context, st *state, ev slackevents.Even
 // reactionEvent is reaction_added and reaction_removed alike.
 type reactionEvent slackevents.ReactionAddedEvent
 
-// reactionAction maps a human's reaction on a conversation's header:
-// close_reaction added closes, removed reopens; claim_reaction added
-// claims for that human. Other emoji, the app's own reactions and
+// reactionAction maps a human's reaction on one of the app's posts. On a
+// conversation's header: close_reaction added closes, removed reopens;
+// claim_reaction added claims for that human. On the post of a customer's
+// message: the bot reacts with the same emoji in Telegram (ActionReact),
+// and removing it takes the bot's reaction back; an emoji Telegram does
+// not allow bots is ignored. Other emoji, the app's own reactions and
 // reactions on any other message are no actions. Skin tones do not
 // matter ("eyes::skin-tone-2" claims too).
 func (c *Channel) reactionAction(ctx context.Context, st *state, r reactionEvent, add bool, eventID string) (sdk.Action, bool, error) {
@@ -55,17 +68,29 @@ func (c *Channel) reactionAction(ctx context.Context, st *state, r reactionEvent
 		kind = sdk.ActionReopen
 	case name == st.cfg.ClaimReaction && add:
 		kind = sdk.ActionClaim
-	default:
-		return sdk.Action{}, false, nil
 	}
+	emoji, mappable := telegramEmoji(r.Reaction)
 	it := r.Item
-	if r.User == "" || r.User == st.botUserID || it.Type != "message" || it.Channel != st.channelID || it.Timestamp == "" ||
-		(r.ItemUser != "" && r.ItemUser != st.botUserID) {
+	if (kind == "" && !mappable) || r.User == "" || r.User == st.botUserID || it.Type != "message" ||
+		it.Channel != st.channelID || it.Timestamp == "" || (r.ItemUser != "" && r.ItemUser != st.botUserID) {
+		if kind == "" && !mappable && r.User != st.botUserID {
+			st.log.Debug("ignoring a reaction Telegram does not allow bots", "reaction", r.Reaction)
+		}
 		return sdk.Action{}, false, nil
 	}
 	info, _, err := c.header(ctx, st, it.Channel, it.Timestamp)
-	if err != nil || !info.header {
+	if err != nil {
 		return sdk.Action{}, false, err
+	}
+	switch {
+	case info.header && kind != "":
+	case info.customer && mappable:
+		kind = sdk.ActionReact
+		if !add {
+			emoji = "" // Telegram keeps one reaction per bot: removing one takes it back
+		}
+	default:
+		return sdk.Action{}, false, nil
 	}
 	agent, err := st.names.name(ctx, r.User)
 	if err != nil {
@@ -81,8 +106,39 @@ func (c *Channel) reactionAction(ctx context.Context, st *state, r reactionEvent
 		}
 		id = strings.Join([]string{it.Channel, it.Timestamp, r.User, r.Reaction, verb, r.EventTimestamp}, ":")
 	}
+	if kind == sdk.ActionReact {
+		return sdk.Action{Kind: kind, ThreadRef: threadRef{Channel: it.Channel, TS: info.thread}.encode(),
+			ExternalID: reactionIDPrefix + id, Agent: agent, DeskMessageID: it.Timestamp, Emoji: emoji}, true, nil
+	}
 	return sdk.Action{Kind: kind, ThreadRef: threadRef{Channel: it.Channel, TS: it.Timestamp}.encode(),
 		ExternalID: reactionIDPrefix + id, Agent: agent}, true, nil
+}
+
+// deleteAction maps an agent deleting their reply in a Parley thread to
+// deleting it in Telegram. The reply's id is its Slack ts, so deleted_ts
+// names it; Slack names the thread only inside previous_message. The
+// app's own posts, internal notes and messages outside Parley threads are
+// no actions.
+func (c *Channel) deleteAction(ctx context.Context, st *state, ev *slackevents.MessageEvent) (sdk.Action, bool, error) {
+	prev := ev.PreviousMessage
+	if ev.Channel != st.channelID || prev == nil || ev.DeletedTimeStamp == "" {
+		return sdk.Action{}, false, nil
+	}
+	m := *prev
+	if m.Timestamp == "" {
+		m.Timestamp = ev.DeletedTimeStamp
+	}
+	if m.Timestamp != ev.DeletedTimeStamp || st.fromBot(&m) || !st.inParleyThread(&m) || st.internal(m.Text) {
+		return sdk.Action{}, false, nil
+	}
+	agent, err := st.names.name(ctx, m.User)
+	if err != nil {
+		return sdk.Action{}, false, err
+	}
+	// A message is deleted once: its ts names the deletion as stably as
+	// the event id, across Slack's retries and a relayed payload alike.
+	return sdk.Action{Kind: sdk.ActionDelete, ThreadRef: threadRef{Channel: st.channelID, TS: m.ThreadTimestamp}.encode(),
+		ExternalID: deleteIDPrefix + m.Timestamp, Agent: agent, ReplyExternalID: m.Timestamp}, true, nil
 }
 
 // clickAction maps a click on one of the header's buttons (a block_actions

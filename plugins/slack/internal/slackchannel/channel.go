@@ -99,7 +99,7 @@ func (c *Channel) Describe(context.Context) (sdk.DescribeResponse, error) {
 		Description: "Slack: one thread per Telegram conversation in a Slack channel (Events API or Socket Mode)",
 		Capabilities: sdk.Capabilities{
 			Threads: true, FileUpload: true, Webhooks: true, Edits: true, OwnConnection: true,
-			ReplyAttachments: true, Lifecycle: true, Formatting: sdk.FormattingSlackMrkdwn,
+			ReplyAttachments: true, Lifecycle: true, Reactions: true, Formatting: sdk.FormattingSlackMrkdwn,
 		},
 		ConfigKeys: slices.Clone(configKeys),
 	}, nil

@@ -39,6 +39,9 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 	if req.Message.Kind == sdk.KindNotice && lifecycleNotice(req.Message.Notice) {
 		return c.deliverLifecycle(ctx, st, ref, req)
 	}
+	if req.Message.Kind == sdk.KindNotice && lineNotice(req.Message.Notice) {
+		return c.deliverNotice(ctx, st, ref, req)
+	}
 	if req.Message.EditOf != "" && req.EditOfDeskMessageID != "" && !fresh {
 		return c.deliverEdit(ctx, st, ref, req)
 	}
@@ -69,6 +72,7 @@ func (c *Channel) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.Deli
 			return sdk.DeliverResponse{}, err
 		}
 		deskID = ts
+		st.rememberCustomerPost(req.Message, ref, ts)
 	}
 	if upload {
 		for _, a := range req.Message.Attachments {
@@ -158,7 +162,18 @@ func (c *Channel) deliverEdit(ctx context.Context, st *state, ref threadRef, req
 	if err != nil {
 		return sdk.DeliverResponse{}, err
 	}
+	st.rememberCustomerPost(req.Message, ref, ts)
 	return sdk.DeliverResponse{ThreadRef: ref.encode(), DeskMessageID: ts}, nil
+}
+
+// rememberCustomerPost notes whether ts shows a customer's message or a
+// notice, so an agent's reaction on it needs no read-back.
+func (st *state) rememberCustomerPost(m sdk.Message, ref threadRef, ts string) {
+	info := headerInfo{}
+	if m.Kind != sdk.KindNotice {
+		info = headerInfo{customer: true, thread: ref.TS}
+	}
+	st.headers.put(ref.Channel+":"+ts, info)
 }
 
 // post sends one thread reply. After a fresh parent it sits out a short

@@ -25,4 +25,13 @@
 // (chat.update) and leave a line in the thread; a change made elsewhere
 // also shows as the app's own reaction. A conversation that follows a
 // closed one gets a new header linking the previous thread.
+//
+// Reactions cross both ways (emoji.go maps Telegram's reaction set to Slack
+// names): a customer's reaction notice on an agent's reply becomes the
+// app's reaction on it, and an agent's reaction on a customer's post an
+// ActionReact naming that post's ts. An agent deleting their reply
+// (message_deleted) becomes an ActionDelete of that ts. Other wave-2
+// notices (deletions, the Business owner's messages, transfers, failures)
+// are the app's lines in the thread; the header names the bot and the
+// Telegram Business account.
 package slackchannel

@@ -36,6 +36,7 @@ var buttonKinds = map[string]sdk.ActionKind{
 const (
 	reactionIDPrefix = "reaction:"
 	buttonIDPrefix   = "button:"
+	deleteIDPrefix   = "delete:"
 )
 
 // headerView is what the header shows besides the customer: the state,
@@ -324,6 +325,11 @@ type headerInfo struct {
 	header bool
 	// previous is the header's link to the previous conversation.
 	previous string
+	// customer is true when the message is the app's post of a customer's
+	// message, in the thread whose parent is thread: an agent's reaction
+	// on it becomes the bot's reaction in Telegram.
+	customer bool
+	thread   string
 }
 
 // header tells whether ts is a conversation's header, from memory or by
@@ -357,8 +363,12 @@ func (c *Channel) header(ctx context.Context, st *state, channel, ts string) (he
 	if m == nil {
 		return headerInfo{}, true, nil
 	}
-	info := headerInfo{header: (m.User == st.botUserID || (st.botID != "" && m.BotID == st.botID)) &&
-		(m.ThreadTimestamp == "" || m.ThreadTimestamp == m.Timestamp)}
+	ours := m.User == st.botUserID || (st.botID != "" && m.BotID == st.botID)
+	inThread := m.ThreadTimestamp != "" && m.ThreadTimestamp != m.Timestamp
+	info := headerInfo{header: ours && !inThread}
+	if ours && inThread && customerPost(&m.Msg) {
+		info.customer, info.thread = true, m.ThreadTimestamp
+	}
 	for _, b := range m.Blocks.BlockSet {
 		if cb, ok := b.(*slack.ContextBlock); ok && cb.BlockID == previousBlockID {
 			for _, el := range cb.ContextElements.Elements {
@@ -370,6 +380,23 @@ func (c *Channel) header(ctx context.Context, st *state, channel, ts string) (he
 	}
 	st.headers.put(key, info)
 	return info, true, nil
+}
+
+// customerPost tells the app's posts of customer messages from its own
+// lines (notices, lifecycle) when a message is read back: the former carry
+// the customer's name as the poster (chat:write.customize) or lead with it
+// in bold ("*Ivan*: "); the app's own lines start with an emoji, and host
+// notices shown under the customer's name with the warning mark.
+func customerPost(m *slack.Msg) bool {
+	text := m.Text
+	if m.Username == "" {
+		name, rest, ok := strings.Cut(text, "*: ")
+		if !ok || !strings.HasPrefix(name, "*") || strings.Contains(name, "\n") {
+			return false
+		}
+		text = rest
+	}
+	return !strings.HasPrefix(text, noticeMark)
 }
 
 // headerCache remembers which messages are headers and their links to

@@ -55,6 +55,10 @@ func headerMessage(conv sdk.Conversation, ct sdk.Contact, v headerView, hint str
 	if conv.Number > 0 {
 		field("Conversation", "#"+strconv.FormatInt(conv.Number, 10))
 	}
+	via := viaText(conv)
+	if via != "" {
+		field("Via", escape(via))
+	}
 	title := name
 	if len([]rune(title)) > 140 { // header blocks hold at most 150 characters
 		title = string([]rune(title)[:140]) + "…"
@@ -80,8 +84,36 @@ func headerMessage(conv sdk.Conversation, ct sdk.Contact, v headerView, hint str
 	if ct.Username != "" {
 		text += " (@" + escape(ct.Username) + ")"
 	}
+	if via != "" {
+		text += " via " + escape(via)
+	}
 	return text + " · " + status, blocks
 }
+
+// viaText names where the customer wrote when it is not the host's only
+// bot: the bot's name, and the Telegram Business account the bot answers
+// for ("Acme Ltd (@acme, Telegram Business)"). Empty for a one-bot host.
+func viaText(conv sdk.Conversation) string {
+	var parts []string
+	if conv.Bot != "" && conv.Bot != defaultBot {
+		parts = append(parts, "bot "+conv.Bot)
+	}
+	if b := conv.Business; b != nil {
+		who := firstNonEmpty(b.Account.Name, "@"+b.Account.Username)
+		if b.Account.Name == "" && b.Account.Username == "" {
+			who = "a Business account"
+		}
+		label := "Telegram Business"
+		if b.Account.Name != "" && b.Account.Username != "" {
+			label = "@" + b.Account.Username + ", " + label
+		}
+		parts = append(parts, who+" ("+label+")")
+	}
+	return strings.Join(parts, " · ")
+}
+
+// defaultBot is the bot name of a one-bot host, not worth showing.
+const defaultBot = "default"
 
 // renderMessage renders a customer message (without its files) as mrkdwn
 // for a new thread reply: an edit posted as a reply of its own leads with
@@ -117,6 +149,9 @@ func renderContent(m sdk.Message) string {
 	var lines []string
 	mark := func(emoji, s string) { lines = append(lines, emoji+" _"+s+"_") }
 
+	if m.OutsideHours && m.Notice == nil {
+		mark("🌙", "outside business hours")
+	}
 	if m.Forward != nil {
 		from := firstNonEmpty(m.Forward.From, "someone")
 		mark("↪️", "forwarded from "+escape(from))
@@ -130,7 +165,7 @@ func renderContent(m sdk.Message) string {
 		lines = append(lines, "> _replying to "+who+":_ "+escape(quoted))
 	}
 	if m.Notice != nil {
-		mark("⚠️", noticeText(m.Notice))
+		lines = append(lines, noticeMark+noticeText(m.Notice)+"_")
 		return strings.Join(lines, "\n")
 	}
 	body := format.ToSlackMrkdwn(m.Text, m.Entities)
@@ -172,6 +207,10 @@ func renderContent(m sdk.Message) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// noticeMark starts the post of a host notice, which tells it from a
+// customer's message when a post is read back.
+const noticeMark = "⚠️ _"
 
 // noticeText is the line for a host notice.
 func noticeText(n *sdk.Notice) string {
