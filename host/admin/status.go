@@ -42,10 +42,19 @@ type stateCounter interface {
 	CountByState(ctx context.Context) (map[sdk.ConversationState]int, error)
 }
 
-// IntakeState is what the status page says about Telegram intake.
+// IntakeState is what the status page says about one bot's Telegram
+// intake.
 type IntakeState struct {
-	// Mode is "polling" or "webhook".
-	Mode string
+	// Bot is the bot's config name; Username its @username once getMe
+	// answered.
+	Bot      string
+	Username string
+	// State is what the bot does: "starting", "running", "standby:
+	// another replica polls", "failed" (LastError says why), "stopped".
+	State string
+	// Mode is "polling" or "webhook"; Webhook is the webhook's path.
+	Mode    string
+	Webhook string
 	// Since is when intake started.
 	Since time.Time
 	// LastBatch is when updates were last committed; zero if none yet.
@@ -60,13 +69,28 @@ type IntakeState struct {
 	LastErrorAt time.Time
 }
 
+// ConfigState is what the status page says about the configuration.
+type ConfigState struct {
+	// LoadedAt is when the running config was loaded; Revision is the
+	// sha256 of its file, in hex.
+	LoadedAt time.Time
+	Revision string
+	// LastError is why the latest reload was rejected ("" if it was not),
+	// at LastErrorAt; the running config stayed.
+	LastError   string
+	LastErrorAt time.Time
+}
+
 // StatusConfig gathers what the status page shows and acts on.
 type StatusConfig struct {
 	// Plugins reports every configured channel's plugin.
 	Plugins func() []pluginhost.Status
 	Store   StatusStore
-	// Intake reports the Telegram intake; nil leaves the section out.
-	Intake func() IntakeState
+	// Bots reports each bot's Telegram intake; nil leaves the section out.
+	Bots func() []IntakeState
+	// Config reports when the config was last loaded and its revision;
+	// nil leaves it out.
+	Config func() ConfigState
 	// Wake tells the dispatcher that work is ready (after a retry).
 	Wake func()
 	// Redact removes configured secrets from the text the page shows (last
@@ -138,7 +162,8 @@ func NewStatus(c StatusConfig) (http.Handler, error) {
 type view struct {
 	Now           time.Time
 	Plugins       []pluginhost.Status
-	Intake        *IntakeState
+	Bots          []IntakeState
+	Config        *ConfigState
 	Backlog       []store.Backlog
 	Failed        []store.QueueRow
 	Conversations []store.Conversation
@@ -161,9 +186,12 @@ func (p *statusPage) show(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	v := view{Now: p.c.Now(), Plugins: p.c.Plugins(), CSRF: p.sign(nonce), Flash: r.URL.Query().Get("flash"),
 		Authenticated: authenticated(r.Context())}
-	if p.c.Intake != nil {
-		in := p.c.Intake()
-		v.Intake = &in
+	if p.c.Bots != nil {
+		v.Bots = p.c.Bots()
+	}
+	if p.c.Config != nil {
+		cs := p.c.Config()
+		v.Config = &cs
 	}
 	// Each section is read on its own, so one failing query still leaves
 	// the rest of the page for the operator.
@@ -219,8 +247,11 @@ func (p *statusPage) redact(v *view) {
 		v.Plugins[i].LastError = r(v.Plugins[i].LastError)
 		v.Plugins[i].Version = r(v.Plugins[i].Version)
 	}
-	if v.Intake != nil {
-		v.Intake.LastError = r(v.Intake.LastError)
+	for i := range v.Bots {
+		v.Bots[i].LastError = r(v.Bots[i].LastError)
+	}
+	if v.Config != nil {
+		v.Config.LastError = r(v.Config.LastError)
 	}
 	for i := range v.Failed {
 		v.Failed[i].LastError = r(v.Failed[i].LastError)

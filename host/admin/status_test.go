@@ -75,8 +75,8 @@ func newWorldWith(t *testing.T, o worldOptions) *world {
 				LastError: "plugin exited: signal: killed", StartedAt: time.Now().Add(-time.Minute)}}
 		},
 		Store: st,
-		Intake: func() admin.IntakeState {
-			return admin.IntakeState{Mode: "polling", Since: time.Now(), Offset: 2, Updates: 1}
+		Bots: func() []admin.IntakeState {
+			return []admin.IntakeState{{Bot: "default", Mode: "polling", Since: time.Now(), Offset: 2, Updates: 1}}
 		},
 		Wake:   func() { w.wakes.Add(1) },
 		Redact: o.redact,

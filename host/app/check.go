@@ -61,20 +61,23 @@ func Check(ctx context.Context, cfg *config.Config, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "info  %s\n", retentionLine(cfg))
 
-	tg, err := newTelegramClient(cfg, log, nil)
-	if err == nil {
-		u, gerr := tg.getMe(ctx)
-		if gerr != nil {
-			err = gerr
-		} else {
-			fmt.Fprintf(out, "ok    telegram: bot @%s answers getMe\n", u.Username)
+	hc := newHTTPClient()
+	for _, b := range cfg.Bots() {
+		tg, err := newTelegramClient(b, hc, log, nil)
+		if err == nil {
+			u, gerr := tg.getMe(ctx)
+			if gerr != nil {
+				err = gerr
+			} else {
+				fmt.Fprintf(out, "ok    telegram: bot %s is @%s and answers getMe\n", b.Name, u.Username)
+			}
 		}
-	}
-	if err != nil {
-		problems = append(problems, problem{
-			what: err.Error(),
-			fix:  "check telegram.token (from @BotFather) and that telegram.api_url is reachable from this machine",
-		})
+		if err != nil {
+			problems = append(problems, problem{
+				what: fmt.Sprintf("bot %s: %v", b.Name, err),
+				fix:  "check the bot's token (from @BotFather) and that its api_url is reachable from this machine",
+			})
+		}
 	}
 
 	// Warnings are printed but do not fail the check.

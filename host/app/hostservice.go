@@ -28,7 +28,7 @@ type hostService struct {
 	lifecycle LifecycleObserver
 	// typing, when set, shows "typing…" in a Telegram chat (typing
 	// actions); without it they are accepted and do nothing.
-	typing func(chatID int64)
+	typing func(bot string, chatID int64)
 	// channels are the enabled channels, those a transfer may name.
 	channels []string
 }
@@ -148,7 +148,7 @@ func (h *hostService) apply(ctx context.Context, a sdk.Action) (sdk.ActionResult
 			return sdk.ActionResult{}, err
 		}
 		if h.typing != nil && c.State != sdk.StateClosed && !c.Blocked {
-			h.typing(c.ChatID)
+			h.typing(c.Bot, c.ChatID)
 		}
 		return sdk.ActionResult{ConversationID: c.ID, State: c.State}, nil
 	case sdk.ActionTransfer:
@@ -251,10 +251,8 @@ func (h *host) hostFor(channel string) sdk.Host {
 }
 
 func (h *host) hostService(channel string) *hostService {
-	hs := &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.tg, routes: h.router.Route, channels: h.router.Channels()}
-	if h.tg != nil && h.tg.typing != nil {
-		hs.typing = h.tg.typing.Start
-	}
+	hs := &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.bots, routes: h.router.Route, channels: h.router.Channels()}
+	hs.typing = h.bots.typing
 	if h.lifecycle != nil { // a nil *metrics.Lifecycle must not become a non-nil observer
 		hs.lifecycle = h.lifecycle
 	}

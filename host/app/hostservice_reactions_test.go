@@ -31,8 +31,8 @@ func TestPostActionReactDeleteTyping(t *testing.T) {
 	}
 	var typing []int64
 	routes := router.New([]string{"sales"}).Route
-	sales := &hostService{channel: "sales", store: st, routes: routes, typing: func(chat int64) { typing = append(typing, chat) }}
-	support := &hostService{channel: "support", store: st, routes: routes, typing: func(chat int64) { typing = append(typing, chat) }}
+	sales := &hostService{channel: "sales", store: st, routes: routes, typing: func(_ string, chat int64) { typing = append(typing, chat) }}
+	support := &hostService{channel: "support", store: st, routes: routes, typing: func(_ string, chat int64) { typing = append(typing, chat) }}
 
 	res, err := sales.PostAction(ctx, sdk.Action{Kind: sdk.ActionReact, ConversationID: conv.ID, ExternalID: "x1", MessageID: "m2", Emoji: "👍"})
 	if err != nil || res.ConversationID != conv.ID || !res.Changed {

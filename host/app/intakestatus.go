@@ -43,6 +43,25 @@ func (s *IntakeStatus) Observe(next func(context.Context, []intake.Update) error
 	}
 }
 
+// SetBot records the bot's name, its username (kept when "") and state.
+func (s *IntakeStatus) SetBot(name, username, state string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.s.Bot, s.s.State = name, state
+	if username != "" {
+		s.s.Username = username
+	}
+}
+
+// Fail records a failure of the bot itself (a rejected token, Telegram
+// unreachable), not of one batch.
+func (s *IntakeStatus) Fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.s.State = stateFailed
+	s.s.LastError, s.s.LastErrorAt = err.Error(), time.Now()
+}
+
 // State returns a snapshot.
 func (s *IntakeStatus) State() admin.IntakeState {
 	s.mu.Lock()

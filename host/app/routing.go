@@ -12,9 +12,18 @@ import (
 // once). It runs even without a menu configured, for menus asked before
 // the menu was removed.
 func (h *host) expireMenus(ctx context.Context) error {
-	timeout := config.DefaultMenuTimeout
-	if m := h.cfg.Telegram.Menu; m != nil {
-		timeout = m.Timeout.Duration
+	// One timeout for every bot's menus: the longest configured. The store
+	// expires menus by age alone, so a bot with a shorter timeout waits as
+	// long as the longest (a tap still routes meanwhile); the default route
+	// is each conversation's own bot's.
+	timeout := time.Duration(0)
+	for _, b := range h.cfg.Bots() {
+		if b.Menu != nil {
+			timeout = max(timeout, b.Menu.Timeout.Duration)
+		}
+	}
+	if timeout == 0 {
+		timeout = config.DefaultMenuTimeout
 	}
 	// A menu waits at most a quarter of its timeout longer than asked.
 	every := min(max(timeout/4, 100*time.Millisecond), 30*time.Second)

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -28,7 +28,6 @@ import (
 	"github.com/parley-dev/parley/host/router"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/telegram/buttons"
-	"github.com/parley-dev/parley/host/telegram/normalize"
 	"github.com/parley-dev/parley/sdk"
 )
 
@@ -44,6 +43,10 @@ type RunOptions struct {
 	InProcess map[string]sdk.Channel
 	// Ready is called once everything is listening.
 	Ready func(Addrs)
+	// ConfigPath is the file SIGHUP rereads ("" turns reloading off);
+	// ConfigRevision is the sha256 of the file cfg was read from.
+	ConfigPath     string
+	ConfigRevision string
 }
 
 // Addrs are the addresses the host listens on.
@@ -67,7 +70,7 @@ func Run(ctx context.Context, cfg *config.Config, opts RunOptions) error {
 		log.Error("start failed", "error", err)
 		return err
 	}
-	return h.run(ctx, opts.Ready)
+	return h.run(ctx, opts.Ready, opts.ConfigPath)
 }
 
 // host is one running Parley host.
@@ -83,18 +86,26 @@ type host struct {
 	router    *router.Router
 	disp      *dispatch.Dispatcher
 	signer    *filelink.Signer
-	tg        *telegramClient
+	// bots are the configured bots, each with its own Telegram client and
+	// intake (bots.go); httpClient is their shared HTTP client and buttons
+	// signs their inline buttons.
+	bots       *botSet
+	httpClient *http.Client
+	buttons    *buttons.Signer
+	// photos looks customers' profile photos up off the message path,
+	// each through its conversation's bot.
+	photos *avatar.Fetcher
+	// business counts Telegram Business connection changes of every bot.
+	business inbound.BusinessObserver
 	// owner names this replica in leases and heartbeats.
-	owner   string
-	leading atomic.Bool
-	// intakeReady is set once Telegram answered getMe; webhook requests
-	// before that get 503 and Telegram retries them.
-	intakeReady   atomic.Bool
-	webhookSecret string
+	owner string
+	// reload is the running config's record (reload.go).
+	reload reloadState
 }
 
 func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts RunOptions) (_ *host, err error) {
-	h := &host{cfg: cfg, log: log, metrics: metrics.New(), owner: replicaName()}
+	h := &host{cfg: cfg, log: log, metrics: metrics.New(), owner: replicaName(), bots: newBotSet(), httpClient: newHTTPClient()}
+	h.reload.loaded(opts.ConfigRevision, time.Now())
 	h.lifecycle = h.metrics.NewLifecycle()
 	defer func() {
 		if err != nil {
@@ -114,31 +125,21 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 	if cfg.Server.PublicURL == "" {
 		log.Warn("server.public_url is not set: file links handed to desks are relative and will not open outside this machine")
 	}
-	if cfg.Telegram.Mode == config.ModeWebhook {
-		if err := h.loadWebhookSecret(ctx); err != nil {
-			return nil, err
-		}
-	}
-
-	if h.tg, err = newTelegramClient(cfg, log.Named("telegram"), h.metrics); err != nil {
-		return nil, err
-	}
 	buttonKey, err := h.store.Secret(ctx, "button-key", randomBytes(32))
 	if err != nil {
 		return nil, fmt.Errorf("button key: %w", err)
 	}
-	h.tg.buttons = buttons.New(buttonKey)
+	h.buttons = buttons.New(buttonKey)
 
-	var names []string
-	for _, ch := range cfg.EnabledChannels() {
-		names = append(names, ch.Name)
-	}
-	h.router = router.WithRules(names, cfg.Telegram.Routes, cfg.Telegram.Menu)
+	h.router = router.New(nil)
+	setRoutes(h.router, cfg)
+	h.photos = avatar.New(h.bots.profilePhoto, h.store, log.Named("avatar"), 1024)
+	h.business = h.metrics.NewBusiness()
 
 	h.disp = dispatch.New(dispatch.Config{
 		Store:    h.store,
 		Channels: &h.channels,
-		Telegram: h.tg,
+		Bots:     h.bots.telegram,
 		Links:    h.signer,
 		Routes:   h.router,
 		Observer: h.metrics,
@@ -157,6 +158,14 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 			Redact:             logging.NewRedactor(cfg.Secrets()).Redact,
 		},
 	})
+
+	for _, bc := range cfg.Bots() {
+		b, err := h.newBot(ctx, bc)
+		if err != nil {
+			return nil, err
+		}
+		h.bots.put(b)
+	}
 
 	h.plugins = pluginhost.New(pluginhost.Options{
 		Dir:          cfg.Plugins.Dir,
@@ -188,23 +197,10 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 	return h, nil
 }
 
-func (h *host) run(ctx context.Context, ready func(Addrs)) error {
+func (h *host) run(ctx context.Context, ready func(Addrs), reloadPath string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer h.close()
-
-	intakeLog := h.log.Named("intake")
-	handler := &inbound.Handler{
-		Store: h.store, Router: h.router, Welcome: h.cfg.Telegram.WelcomeMessage,
-		Policy: intakePolicy(h.cfg.Conversations), Notify: h.disp.Notify, Lifecycle: h.lifecycle,
-		Buttons: h.tg.buttons, Answer: h.tg.sender.AnswerCallback, Thanks: h.cfg.Conversations.Rating.Thanks,
-		Log: intakeLog, Observer: h.metrics, FetchBusiness: h.tg.fetchBusiness, Business: h.metrics.NewBusiness(),
-	}
-	photos := avatar.New(h.tg.profilePhoto, h.store, h.log.Named("avatar"), 1024)
-	handler.Photos = photos.Enqueue
-	if hrs := h.cfg.Telegram.Hours; hrs != nil {
-		handler.Hours = hrs.Away
-	}
 
 	// Ready fires once both listeners have reported their addresses.
 	readiness := supervise.NewReadiness([]string{"public", "admin"}, func(a map[string]net.Addr) {
@@ -213,16 +209,16 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 		}
 	})
 
-	intakeStatus := NewIntakeStatus(h.cfg.Telegram.Mode, time.Now())
-	handle := intakeStatus.Observe(handler.Handle)
 	public := httpserver.Handler(httpserver.Config{
-		Channels: &h.channels, Replies: webhookReplies{h}, Notify: h.disp.Notify, Signer: h.signer, Files: h.tg,
+		Channels: &h.channels, Replies: webhookReplies{h}, Notify: h.disp.Notify, Signer: h.signer, Files: h.bots,
 		MaxBodyBytes: h.cfg.Server.MaxBodyBytes, Observer: h.metrics, Logger: h.log.Named("http"),
-		TelegramWebhookPath: h.cfg.Telegram.WebhookPath, TelegramWebhook: h.webhookHandler(handle),
+		// Every bot's webhook is under /telegram/ (the one-bot form's
+		// /telegram/webhook included); the bot set finds the bot by path.
+		TelegramWebhookPaths: webhookPaths(h.cfg), TelegramWebhook: h.bots,
 	})
 	redact := logging.NewRedactor(h.cfg.Secrets()).Redact
 	status, err := admin.NewStatus(admin.StatusConfig{
-		Plugins: h.plugins.Status, Store: h.store, Intake: intakeStatus.State, Wake: h.disp.Notify,
+		Plugins: h.plugins.Status, Store: h.store, Bots: h.bots.states, Config: h.reload.state, Wake: h.disp.Notify,
 		Redact: redact, Logger: h.log.Named("admin"),
 	})
 	if err != nil {
@@ -239,7 +235,11 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 		Redact:   redact,
 		Logger:   h.log.Named("admin"),
 	})
-	h.log.Info("parley is running", "channels", strings.Join(h.router.Channels(), ","), "mode", h.cfg.Telegram.Mode)
+	var botNames []string
+	for _, b := range h.bots.all() {
+		botNames = append(botNames, b.cfg.Name)
+	}
+	h.log.Info("parley is running", "channels", strings.Join(h.router.Channels(), ","), "bots", strings.Join(botNames, ","))
 	drained, err := supervise.Run(ctx, supervise.Options{
 		// Each listener's own shutdown is bounded by shutdownGrace; the
 		// group as a whole gets three times that.
@@ -260,20 +260,11 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 		}},
 		supervise.Task{Name: "dispatcher", Run: h.disp.Run},
 		supervise.Task{Name: "backlog gauge", Run: h.publishBacklog},
-		supervise.Task{Name: "telegram intake", Run: func(ctx context.Context) error {
-			me, err := h.tg.waitForTelegram(ctx)
-			if err != nil || me == nil {
-				return err
-			}
-			h.log.Info("Telegram bot ready", "bot", "@"+me.Username)
-			handler.Opts = normalize.Options{BotUsername: me.Username, BotID: me.ID}
-			h.intakeReady.Store(true) // publishes handler.Opts to webhook requests
-			return h.runIntake(ctx, handle)
-		}},
+		supervise.Task{Name: "telegram bots", Run: func(ctx context.Context) error { return h.runBots(ctx, reloadPath) }},
 		supervise.Task{Name: "heartbeat", Run: h.heartbeat},
 		supervise.Task{Name: "retention", Run: h.retention},
 		supervise.Task{Name: "idle conversations", Run: h.closeIdle},
-		supervise.Task{Name: "profile photos", Run: func(ctx context.Context) error { return photos.Run(ctx, 2) }},
+		supervise.Task{Name: "profile photos", Run: func(ctx context.Context) error { return h.photos.Run(ctx, 2) }},
 		supervise.Task{Name: "menu timeouts", Run: h.expireMenus},
 	)
 	if drained {
@@ -288,8 +279,10 @@ func (h *host) run(ctx context.Context, ready func(Addrs)) error {
 
 // close stops plugins and closes the store.
 func (h *host) close() {
-	if h.tg != nil {
-		h.tg.typing.Close()
+	if h.bots != nil {
+		for _, b := range h.bots.all() {
+			b.tg.typing.Close()
+		}
 	}
 	if h.plugins != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
@@ -306,9 +299,18 @@ func (h *host) close() {
 func (h *host) readyChecks() map[string]admin.Check {
 	checks := map[string]admin.Check{
 		"store": h.store.Ping,
+		// Ready while any bot is: one bot's bad token is that bot's
+		// error on the status page, not the host's.
 		"telegram": func(ctx context.Context) error {
-			_, err := h.tg.getMe(ctx)
-			return err
+			var errs []error
+			for _, b := range h.bots.all() {
+				_, err := b.tg.getMe(ctx)
+				if err == nil {
+					return nil
+				}
+				errs = append(errs, fmt.Errorf("bot %s: %w", b.cfg.Name, err))
+			}
+			return errors.Join(errs...)
 		},
 	}
 	for _, name := range h.router.Channels() {

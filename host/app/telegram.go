@@ -45,23 +45,28 @@ type telegramClient struct {
 	typing *typing.Keeper
 }
 
-func newTelegramClient(cfg *config.Config, log hclog.Logger, obs sender.Observer) (*telegramClient, error) {
-	// net/http rather than telego's default fasthttp client: only net/http
-	// aborts a call when its context is cancelled, which shutdown relies on.
-	httpClient := &http.Client{Timeout: 5 * time.Minute, Transport: &http.Transport{
+// newHTTPClient is the client every bot's Telegram calls share: net/http
+// rather than telego's default fasthttp client, since only net/http aborts
+// a call when its context is cancelled, which shutdown relies on; one
+// transport for all bots keeps an idle bot's cost to its own state.
+func newHTTPClient() *http.Client {
+	return &http.Client{Timeout: 5 * time.Minute, Transport: &http.Transport{
 		MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second,
 	}}
-	bot, err := telego.NewBot(cfg.Telegram.Token, telego.WithAPIServer(cfg.Telegram.APIURL),
+}
+
+func newTelegramClient(cfg config.Telegram, httpClient *http.Client, log hclog.Logger, obs sender.Observer) (*telegramClient, error) {
+	bot, err := telego.NewBot(cfg.Token, telego.WithAPIServer(cfg.APIURL),
 		telego.WithHTTPClient(httpClient), telego.WithDiscardLogger())
 	if err != nil {
 		// telego's error names the token's shape problem, never the token.
 		return nil, fmt.Errorf("telegram: %w", err)
 	}
 	t := &telegramClient{
-		cfg:    cfg.Telegram,
+		cfg:    cfg,
 		bot:    bot,
 		sender: sender.New(bot, sender.Options{Observer: obs}),
-		files:  &files.Client{APIURL: cfg.Telegram.APIURL, Token: cfg.Telegram.Token, HTTPClient: httpClient},
+		files:  &files.Client{APIURL: cfg.APIURL, Token: cfg.Token, HTTPClient: httpClient},
 		log:    log,
 	}
 	t.typing = typing.New(t.sender.Typing, log.Named("typing"))
@@ -83,8 +88,9 @@ func (t *telegramClient) getMe(ctx context.Context) (*telego.User, error) {
 	return me, nil
 }
 
-// errTokenRejected is fatal: no retry fixes a revoked or mistyped token.
-var errTokenRejected = errors.New("Telegram rejected the bot token (401 Unauthorized): check telegram.token, or create a new token with @BotFather")
+// errTokenRejected is the bot's failure (shown on the status page and
+// retried slowly): no quick retry fixes a revoked or mistyped token.
+var errTokenRejected = errors.New("Telegram rejected the bot token (401 Unauthorized): check the bot's token, or create a new token with @BotFather")
 
 // waitForTelegram asks getMe until Telegram answers, so a Telegram outage
 // at start delays intake instead of stopping the host (desk replies are

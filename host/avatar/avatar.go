@@ -19,9 +19,10 @@ import (
 // smallest size at least this big is chosen.
 const MinSize = 64
 
-// Lookup returns the file_id of userID's profile photo (at least MinSize
-// pixels where Telegram has it), "" when there is none or it is hidden.
-type Lookup func(ctx context.Context, userID int64) (string, error)
+// Lookup returns the file_id of the profile photo of c's customer (at
+// least MinSize pixels where Telegram has it), "" when there is none or it
+// is hidden. It asks through c's bot: file ids belong to a bot.
+type Lookup func(ctx context.Context, c store.Conversation) (string, error)
 
 // Store records what was found.
 type Store interface {
@@ -82,7 +83,7 @@ func (f *Fetcher) Run(ctx context.Context, workers int) error {
 func (f *Fetcher) fetch(ctx context.Context, c store.Conversation) {
 	callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	id, err := f.lookup(callCtx, c.Contact.TelegramUserID)
+	id, err := f.lookup(callCtx, c)
 	if err != nil {
 		if ctx.Err() == nil {
 			f.log.Debug("looking up a profile photo failed", "conversation", c.ID, "error", err)

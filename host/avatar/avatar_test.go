@@ -41,7 +41,8 @@ func conv(id string, user int64, ref string) store.Conversation {
 func TestFetcher(t *testing.T) {
 	var mu sync.Mutex
 	asked := map[int64]int{}
-	lookup := func(_ context.Context, user int64) (string, error) {
+	lookup := func(_ context.Context, c store.Conversation) (string, error) {
+		user := c.Contact.TelegramUserID
 		mu.Lock()
 		defer mu.Unlock()
 		asked[user]++

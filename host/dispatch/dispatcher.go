@@ -200,6 +200,7 @@ type Dispatcher struct {
 	store    store.Store
 	channels Channels
 	telegram Telegram
+	bots     func(bot string) (Telegram, bool)
 	links    Links
 	routes   Routes
 	observer Observer
@@ -221,7 +222,13 @@ type Dispatcher struct {
 type Config struct {
 	Store    store.Store
 	Channels Channels
+	// Telegram sends the replies of conversations of every bot, unless
+	// Bots is set.
 	Telegram Telegram
+	// Bots, when set, finds the Telegram of a bot by name: a reply leaves
+	// through the bot its conversation came from. A bot it does not know
+	// (removed from the config) fails the attempt; the reply is retried.
+	Bots     func(bot string) (Telegram, bool)
 	Links    Links
 	Routes   Routes
 	Observer Observer // optional
@@ -239,7 +246,7 @@ func New(c Config) *Dispatcher {
 		c.Observer = nopObserver{}
 	}
 	d := &Dispatcher{
-		store: c.Store, channels: c.Channels, telegram: c.Telegram, links: c.Links, routes: c.Routes,
+		store: c.Store, channels: c.Channels, telegram: c.Telegram, bots: c.Bots, links: c.Links, routes: c.Routes,
 		observer: c.Observer, log: c.Logger, opts: c.Options,
 		wakeDeliveries: make(chan struct{}, 1), wakeReplies: make(chan struct{}, 1),
 		gate: newChannelGate(c.Options.ChannelConcurrency),
@@ -460,3 +467,14 @@ func (nopObserver) Delivered(string, time.Duration) {}
 func (nopObserver) DeliveryFailed(string, bool)     {}
 func (nopObserver) ReplySent(string, time.Duration) {}
 func (nopObserver) ReplyFailed(string, bool)        {}
+
+// telegramOf returns the Telegram of bot.
+func (d *Dispatcher) telegramOf(bot string) (Telegram, error) {
+	if d.bots == nil {
+		return d.telegram, nil
+	}
+	if tg, ok := d.bots(store.BotOr(bot)); ok {
+		return tg, nil
+	}
+	return nil, fmt.Errorf("bot %q is not configured: the reply waits for it to come back", store.BotOr(bot))
+}

@@ -27,9 +27,14 @@ func (d *Dispatcher) sendReply(ctx context.Context, out store.OutgoingReply) {
 		return
 	}
 
+	tg, err := d.telegramOf(out.Conversation.Bot)
+	if err != nil {
+		d.replyFailed(ctx, out, err)
+		return
+	}
 	reply := out.Reply
 	if id, ok := store.RatingOf(out); ok {
-		if asker, ok := d.telegram.(RatingAsker); ok {
+		if asker, ok := tg.(RatingAsker); ok {
 			// One message: sent whole or not at all, so a retry cannot
 			// ask twice unless Telegram took it and the answer was lost.
 			msgID, err := asker.AskRating(callCtx, chatID, id, reply.Text)
@@ -55,7 +60,7 @@ func (d *Dispatcher) sendReply(ctx context.Context, out store.OutgoingReply) {
 	}
 	if reply.EditOf != "" {
 		if len(out.EditOfTelegramMessageIDs) > 0 && len(reply.Attachments) == 0 {
-			err := d.telegram.EditReply(callCtx, chatID, out.EditOfTelegramMessageIDs[0], reply)
+			err := tg.EditReply(callCtx, chatID, out.EditOfTelegramMessageIDs[0], reply)
 			if err == nil {
 				d.completeReply(ctx, out, out.EditOfTelegramMessageIDs[:1], nil)
 				return
@@ -69,7 +74,7 @@ func (d *Dispatcher) sendReply(ctx context.Context, out store.OutgoingReply) {
 		reply.Text = "Correction: " + reply.Text
 	}
 
-	res, err := d.telegram.SendReply(callCtx, chatID, reply, d.opener(out.Channel), out.Sent)
+	res, err := tg.SendReply(callCtx, chatID, reply, d.opener(out.Channel), out.Sent)
 	if err != nil {
 		// What reached the user is kept first, so no retry (or other
 		// replica, should this one die now) sends those parts again.

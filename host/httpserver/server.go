@@ -25,12 +25,13 @@ type Config struct {
 	MaxBodyBytes int64
 	// HookTimeout bounds a plugin's HandleWebhook [10s].
 	HookTimeout time.Duration
-	// TelegramWebhookPath and TelegramWebhook serve Telegram's updates in
-	// webhook mode; nil in polling mode.
-	TelegramWebhookPath string
-	TelegramWebhook     http.Handler
-	Observer            HookObserver
-	Logger              hclog.Logger
+	// TelegramWebhook serves Telegram's updates in webhook mode at each
+	// of TelegramWebhookPaths (ServeMux patterns: "/telegram/" serves every
+	// path under it); nil serves none.
+	TelegramWebhookPaths []string
+	TelegramWebhook      http.Handler
+	Observer             HookObserver
+	Logger               hclog.Logger
 }
 
 // Handler returns the public HTTP handler.
@@ -52,8 +53,10 @@ func Handler(c Config) http.Handler {
 	if c.Signer != nil && c.Files != nil {
 		mux.Handle("/files/", &files{signer: c.Signer, opener: c.Files, log: c.Logger.Named("files")})
 	}
-	if c.TelegramWebhook != nil && c.TelegramWebhookPath != "" {
-		mux.Handle(c.TelegramWebhookPath, c.TelegramWebhook)
+	if c.TelegramWebhook != nil {
+		for _, p := range c.TelegramWebhookPaths {
+			mux.Handle(p, c.TelegramWebhook)
+		}
 	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))

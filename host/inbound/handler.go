@@ -9,6 +9,8 @@ package inbound
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -16,6 +18,7 @@ import (
 	"github.com/parley-dev/parley/host/router"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/host/telegram/buttons"
+	"github.com/parley-dev/parley/host/telegram/files"
 	"github.com/parley-dev/parley/host/telegram/intake"
 	"github.com/parley-dev/parley/host/telegram/normalize"
 	"github.com/parley-dev/parley/sdk"
@@ -26,6 +29,10 @@ import (
 // only after every update of the batch is committed: that is what lets the
 // caller confirm the batch to Telegram.
 type Handler struct {
+	// Bot names the bot the updates come through ("" is the default
+	// bot): it keys their update ids and chats, picks the bot's default
+	// route, and is put into the file references of its attachments.
+	Bot    string
 	Store  store.Store
 	Router *router.Router
 	// Welcome answers /start when not empty ([telegram] welcome_message).
@@ -107,6 +114,7 @@ func (h *Handler) Handle(ctx context.Context, batch []intake.Update) error {
 	var reactions []store.ReactionUpdate
 	for _, u := range batch {
 		if r := reactionOf(u); r != nil {
+			r.Bot = h.Bot
 			reactions = append(reactions, *r) // recordReactions commits the update
 			continue
 		}
@@ -182,7 +190,7 @@ func (h *Handler) inbound(ctx context.Context, u intake.Update) (store.Inbound, 
 			res = normalize.Raw(u.ID, u.Raw, err)
 		}
 	}
-	in := store.Inbound{UpdateID: u.ID, Time: res.Time}
+	in := store.Inbound{Bot: h.Bot, UpdateID: u.ID, Time: res.Time}
 	kind := "ignored"
 	switch res.Kind {
 	case normalize.Tap:
@@ -212,14 +220,33 @@ func (h *Handler) inbound(ctx context.Context, u intake.Update) (store.Inbound, 
 		in.ChatID = res.ChatID
 		in.BusinessConnectionID = res.BusinessConnectionID
 		in.Contact = res.Contact
-		in.Channels = h.Router.Default(store.Conversation{})
+		in.Channels = h.Router.ForBot(h.Bot)
 		in.Policy = h.Policy
 		if res.New {
 			kind = "new"
 			in.CloseCurrent = true
 		}
 		if res.Message != nil {
-			in.Messages = []sdk.Message{*res.Message}
+			m := *res.Message
+			if store.BotOr(h.Bot) != store.DefaultBot {
+				// Telegram message ids are per bot, like chat ids: the
+				// stored ids (unique in the store) name the bot too.
+				m.ID, m.EditOf = botMessageID(h.Bot, m.ID), botMessageID(h.Bot, m.EditOf)
+				if m.ReplyTo != nil {
+					q := *m.ReplyTo
+					q.MessageID = botMessageID(h.Bot, q.MessageID)
+					m.ReplyTo = &q
+				}
+			}
+			if len(m.Attachments) > 0 && store.BotOr(h.Bot) != store.DefaultBot {
+				m.Attachments = slices.Clone(m.Attachments)
+				for i := range m.Attachments {
+					if m.Attachments[i].FileRef != "" {
+						m.Attachments[i].FileRef = files.Ref(h.Bot, m.Attachments[i].FileRef)
+					}
+				}
+			}
+			in.Messages = []sdk.Message{m}
 			kind = string(res.Message.Kind)
 			if n := res.Message.Notice; n != nil {
 				kind = string(n.Code)
@@ -238,7 +265,7 @@ func (h *Handler) inbound(ctx context.Context, u intake.Update) (store.Inbound, 
 				in.Answer = &sdk.Reply{ExternalID: fmt.Sprintf("welcome:%d", u.ID), Text: h.Welcome, Format: sdk.FormatPlain}
 			}
 		}
-		ru := router.Update{Start: res.Start != nil, Language: res.Contact.LanguageCode}
+		ru := router.Update{Bot: h.Bot, Start: res.Start != nil, Language: res.Contact.LanguageCode}
 		if res.Start != nil {
 			ru.Payload = res.Start.Payload
 		}
@@ -324,8 +351,8 @@ func (h *Handler) tapOf(u intake.Update, in store.Inbound) *tap {
 	}
 	b, err := h.Buttons.Verify(res.Tap.Data)
 	if err == nil && b.Kind == MenuButton {
-		t.menu = &store.MenuTap{UpdateID: in.UpdateID, MenuID: b.ID, ChatID: res.ChatID}
-		if m := h.Router.Menu(); m != nil && b.Value >= 0 && b.Value < len(m.Options) {
+		t.menu = &store.MenuTap{Bot: h.Bot, UpdateID: in.UpdateID, MenuID: b.ID, ChatID: res.ChatID}
+		if m := h.Router.Menu(h.Bot); m != nil && b.Value >= 0 && b.Value < len(m.Options) {
 			// An option the menu no longer has routes nothing (the store
 			// answers expired for no channels).
 			t.menu.Channels, t.label = m.Options[b.Value].Channels, m.Options[b.Value].Label
@@ -336,7 +363,7 @@ func (h *Handler) tapOf(u intake.Update, in store.Inbound) *tap {
 		h.Log.Warn("a tap on a button this host did not make; answered as expired", "update_id", in.UpdateID)
 		return t
 	}
-	t.rating = &store.RatingTap{UpdateID: in.UpdateID, RatingID: b.ID, Score: b.Value, ChatID: res.ChatID, Thanks: h.Thanks}
+	t.rating = &store.RatingTap{Bot: h.Bot, UpdateID: in.UpdateID, RatingID: b.ID, Score: b.Value, ChatID: res.ChatID, Thanks: h.Thanks}
 	return t
 }
 
@@ -388,4 +415,14 @@ func (h *Handler) recordTaps(ctx context.Context, taps []tap) error {
 		}
 	}
 	return nil
+}
+
+// botMessageID names bot in a normalised message id ("tg:<chat>:<id>"
+// becomes "tg:<bot>:<chat>:<id>"); the default bot's ids stay as they
+// were before there were several bots. "" stays "".
+func botMessageID(bot, id string) string {
+	if rest, ok := strings.CutPrefix(id, "tg:"); ok {
+		return "tg:" + bot + ":" + rest
+	}
+	return id
 }

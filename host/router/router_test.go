@@ -113,3 +113,43 @@ func names(c *config.Config) []string {
 	}
 	return out
 }
+
+// A bot's conversations go to its channels only; a bot without channels,
+// and the default bot, go to every enabled channel; a bot's channel that
+// is not enabled is left out; Set replaces the table.
+func TestBotDefaultRoutes(t *testing.T) {
+	r := New([]string{"slack", "helpscout"})
+	if got := r.Route(store.Conversation{Bot: "shop"}); !slices.Equal(got, []string{"slack", "helpscout"}) {
+		t.Errorf("before Set: %v", got)
+	}
+	r.Set([]string{"slack", "helpscout"}, map[string]Bot{"shop": {Channels: []string{"helpscout", "hipchat"}}, "support": {}})
+	for bot, want := range map[string][]string{
+		"shop": {"helpscout"}, "support": {"slack", "helpscout"}, "": {"slack", "helpscout"}, "other": {"slack", "helpscout"},
+	} {
+		if got := r.Route(store.Conversation{Bot: bot}); !slices.Equal(got, want) {
+			t.Errorf("bot %q: %v, want %v", bot, got, want)
+		}
+	}
+	r.Set([]string{"slack"}, map[string]Bot{store.DefaultBot: {Channels: []string{"slack"}}})
+	if got := r.ForBot("shop"); !slices.Equal(got, []string{"slack"}) {
+		t.Errorf("after a reload: %v", got)
+	}
+}
+
+// Rules and menus are per bot: another bot's conversation is routed by
+// its own (none here: nil, intake as before routing).
+func TestRulesArePerBot(t *testing.T) {
+	r := New([]string{"slack", "helpscout"})
+	r.Set([]string{"slack", "helpscout"}, map[string]Bot{
+		"shop": {Channels: []string{"slack"}, Rules: []config.Route{{Language: []string{"de"}, Channels: []string{"helpscout"}}}},
+	})
+	if got := r.Decide(Update{Bot: "shop", HasMessage: true, Language: "de-AT"}); got == nil || !slices.Equal(got.Channels, []string{"helpscout"}) {
+		t.Errorf("shop, German: %+v", got)
+	}
+	if got := r.Decide(Update{Bot: "shop", HasMessage: true, Language: "en"}); got == nil || !slices.Equal(got.Channels, []string{"slack"}) {
+		t.Errorf("shop, no rule matching: %+v, want its default route", got)
+	}
+	if got := r.Decide(Update{Bot: "support", HasMessage: true, Language: "de"}); got != nil {
+		t.Errorf("support has no rules: %+v", got)
+	}
+}

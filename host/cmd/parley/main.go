@@ -95,7 +95,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if fs.Parse(rest) != nil {
 			return 2
 		}
-		err = withConfig(*configPath, func(cfg *config.Config) error { return app.Run(ctx, cfg, app.RunOptions{Stderr: stderr}) })
+		// The revision is of the text parsed; SIGHUP rereads the file.
+		var data []byte
+		if data, err = os.ReadFile(*configPath); err == nil {
+			err = withConfig(*configPath, func(cfg *config.Config) error {
+				return app.Run(ctx, cfg, app.RunOptions{Stderr: stderr, ConfigPath: *configPath, ConfigRevision: app.Revision(data)})
+			})
+		} else {
+			err = fmt.Errorf("read config: %w", err)
+		}
 	case "check":
 		if fs.Parse(rest) != nil {
 			return 2

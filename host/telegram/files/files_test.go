@@ -108,3 +108,17 @@ func TestTokenNeverInErrors(t *testing.T) {
 		t.Fatalf("closed server: %v", err)
 	}
 }
+
+func TestRef(t *testing.T) {
+	for _, c := range []struct{ bot, id, ref string }{
+		{"", "AgAD-x_1", "AgAD-x_1"}, {"default", "AgAD", "AgAD"}, {"shop-2", "AgAD-x_1", "shop-2:AgAD-x_1"},
+	} {
+		if got := files.Ref(c.bot, c.id); got != c.ref {
+			t.Errorf("Ref(%q, %q) = %q, want %q", c.bot, c.id, got, c.ref)
+		}
+		bot, id := files.ParseRef(c.ref)
+		if want := c.bot; (want == "" && bot != "default") || (want != "" && bot != want) || id != c.id {
+			t.Errorf("ParseRef(%q) = %q, %q", c.ref, bot, id)
+		}
+	}
+}
