@@ -273,7 +273,11 @@ func (s *botSet) profilePhoto(ctx context.Context, c store.Conversation) (string
 	if !ok {
 		return "", fmt.Errorf("no bot %q", c.Bot)
 	}
-	return b.tg.profilePhoto(ctx, c.Contact.TelegramUserID)
+	id, err := b.tg.profilePhoto(ctx, c.Contact.TelegramUserID)
+	if err != nil || id == "" {
+		return id, err
+	}
+	return files.Ref(b.cfg.Name, id), nil
 }
 
 // ServeHTTP routes a webhook request to the bot of its path. An unknown

@@ -98,7 +98,8 @@ func (d *Dispatcher) throughBusiness(ctx context.Context, out store.OutgoingRepl
 	if id == "" {
 		return ctx, true
 	}
-	bt, ok := d.telegram.(BusinessTelegram)
+	tg, _ := d.telegramOf(out.Conversation.Bot)
+	bt, ok := tg.(BusinessTelegram)
 	if !ok {
 		d.failReply(ctx, out, sdk.Permanent(errors.New("this host cannot send through Telegram Business connections")))
 		return ctx, false
@@ -127,7 +128,8 @@ func (d *Dispatcher) markRead(ctx context.Context, out store.OutgoingReply) {
 	if id == "" || out.Channel == "" {
 		return
 	}
-	bt, ok := d.telegram.(BusinessTelegram)
+	tg, _ := d.telegramOf(out.Conversation.Bot)
+	bt, ok := tg.(BusinessTelegram)
 	if !ok {
 		return
 	}

@@ -24,14 +24,18 @@ var errNeverSent = sdk.Permanent(errors.New("the reply never reached Telegram"))
 // sendOp carries out one queued Telegram operation.
 func (d *Dispatcher) sendOp(ctx context.Context, out store.OutgoingReply) {
 	op := out.Op
-	ops, ok := d.telegram.(TelegramOps)
+	tg, err := d.telegramOf(out.Conversation.Bot)
+	if err != nil {
+		d.opFailed(ctx, out, err)
+		return
+	}
+	ops, ok := tg.(TelegramOps)
 	if !ok {
 		d.opFailed(ctx, out, sdk.Permanent(errors.New("this host cannot set reactions or delete messages")))
 		return
 	}
 	callCtx, cancel := context.WithTimeout(ctx, d.opts.CallTimeout)
 	defer cancel()
-	var err error
 	switch op.Kind {
 	case store.OpReact:
 		err = ops.SetReaction(callCtx, out.Conversation.ChatID, op.MessageID, op.Emoji)

@@ -47,7 +47,7 @@ func (d *Dispatcher) sendReply(ctx context.Context, out store.OutgoingReply) {
 		}
 	}
 	if id, ok := store.MenuOf(out); ok {
-		if asker, ok := d.telegram.(MenuAsker); ok {
+		if asker, ok := tg.(MenuAsker); ok {
 			// One message, as a rating's question.
 			msgID, err := asker.AskMenu(callCtx, chatID, id, reply.Text)
 			if err != nil {
