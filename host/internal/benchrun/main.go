@@ -36,6 +36,7 @@ type options struct {
 	convs      string
 	postgres   bool
 	repeat     int
+	bots       string
 }
 
 func main() {
@@ -56,6 +57,7 @@ func main() {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (host in-process) to this file")
 	fs.StringVar(&o.only, "only", "", "run one arm only: baseline, plugin or binary (for profiling)")
 	fs.StringVar(&o.convs, "conversations", "1,100,1000", "comma-separated conversation counts to run")
+	fs.StringVar(&o.bots, "bots", "polling:200,webhook:1000", "many-bots rows as mode:count,... (\"\" for none)")
 	fs.BoolVar(&o.postgres, "postgres", os.Getenv(postgresEnv) != "", "also measure 1, 2 and 3 replicas on PostgreSQL ("+postgresEnv+"; default on when it is set)")
 	_ = fs.Parse(os.Args[1:])
 
@@ -141,12 +143,47 @@ func run(ctx context.Context, o options, progress io.Writer) error {
 			rep.Replies = append(rep.Replies, res)
 		}
 	}
+	shapes, err := parseBotShapes(o.bots)
+	if err != nil {
+		return err
+	}
+	if o.only != "" {
+		shapes = nil
+	}
+	for _, shape := range shapes {
+		fmt.Fprintf(progress, "benchrun: bots     %d in %s mode ... ", shape.bots, shape.mode)
+		res, err := runBots(ctx, plugins, parley, shape, o.messages)
+		if err != nil {
+			fmt.Fprintln(progress, "failed")
+			return fmt.Errorf("%d %s bots: %w", shape.bots, shape.mode, err)
+		}
+		fmt.Fprintf(progress, "%.0f KiB per idle bot, idle CPU %.1f ms/s, %.0f msg/s\n", res.PerBot/1024, res.IdleCPU, res.Throughput)
+		rep.Bots = append(rep.Bots, res)
+	}
 	if rep.Postgres, err = runPostgres(ctx, o, plugins, parley, rep, progress); err != nil {
 		return err
 	}
 	rep.Elapsed = time.Since(rep.Started)
 	rep.LoadAfter = procstat.LoadAverage()
 	return writeReport(o.out, rep)
+}
+
+// parseBotShapes reads -bots: "mode:count" pairs, mode polling or
+// webhook, count at least 2 (a row is compared with one bot).
+func parseBotShapes(list string) ([]botsShape, error) {
+	var out []botsShape
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		mode, count, _ := strings.Cut(f, ":")
+		n, err := strconv.Atoi(count)
+		if (mode != "polling" && mode != "webhook") || err != nil || n < 2 {
+			return nil, fmt.Errorf("-bots: %q is not polling:N or webhook:N with N ≥ 2", f)
+		}
+		out = append(out, botsShape{mode: mode, bots: n})
+	}
+	return out, nil
 }
 
 // parseCounts reads -conversations; every count must be at most messages so

@@ -22,6 +22,7 @@ type report struct {
 	LoadBefore, LoadAfter string
 	Intake                []intakeResult
 	Replies               []replyResult
+	Bots                  []botsResult
 	Postgres              pgSection
 }
 
@@ -136,8 +137,57 @@ func (r report) render(b *strings.Builder) {
 		p("")
 	}
 	r.renderBounds(p)
+	r.renderBots(p)
 	r.Postgres.render(p, r.Machine.Cores)
 }
+
+// renderBots is the many-bots section.
+func (r report) renderBots(p func(string, ...any)) {
+	if len(r.Bots) == 0 {
+		return
+	}
+	p("## Many bots in one host")
+	p("")
+	p("As-shipped `bin/parley run` with one `[bots.<name>]` section per bot, all on one fake Telegram,")
+	p("SQLite, the webhook plugin and the desk process as above. Each row is compared with the same host")
+	p("serving one bot of the same mode, started just before it (*ref*). Idle figures are read after the")
+	p("start-up settled: resident set (VmRSS), the host's CPU over %s of nothing happening, and", botsIdleWindow)
+	p("`go_goroutines` from `/metrics`. Then %d messages from as many users, spread round-robin over", r.Bots[0].Messages)
+	p("every bot, are pushed at once.")
+	p("")
+	p("| bots | mode | ready after | idle RSS (ref) | RSS per idle bot | idle CPU (ref) | goroutines (ref) | msg/s | p50 | p99 | host peak RSS | duplicates |")
+	p("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, row := range r.Bots {
+		p("| %d | %s | %s | %s (%s) | %.0f KiB | %.1f ms/s (%.1f) | %d (%d) | %.0f | %s | %s | %s | %d |",
+			row.Bots, row.Mode, ms(row.Ready), mib(row.RSS), mib(row.RefRSS), row.PerBot/1024,
+			row.IdleCPU, row.RefIdleCPU, row.Goroutines, row.RefGoroutines, row.Throughput,
+			ms(row.P50), ms(row.P99), mib(row.PeakRSS), row.Duplicates)
+	}
+	p("")
+	p("*RSS per idle bot* = (idle RSS − ref) ÷ (bots − 1); *idle CPU* is milliseconds of CPU per second")
+	p("(1000 = one core busy). Targets: under 100 KiB per idle webhook-mode bot and no measurable idle CPU.")
+	for _, row := range r.Bots {
+		if row.Mode != "webhook" {
+			continue
+		}
+		verdict := "met"
+		if row.PerBot >= 100*1024 {
+			verdict = "**not met**"
+		}
+		p("%d webhook-mode bots: %.0f KiB per idle bot — %s; idle CPU %.1f ms/s against %.1f ms/s with one bot.",
+			row.Bots, row.PerBot/1024, verdict, row.IdleCPU, row.RefIdleCPU)
+	}
+	p("")
+	p("%s", botsText)
+}
+
+// botsText says what an idle bot costs and why; measure again and update
+// it when the intake, the sender or the leases change.
+const botsText = `What an idle bot holds: its config, a sender (rate limiters, an HTTP client shared with
+every bot), its intake status and, in webhook mode, a route on the public listener; a polling
+bot also holds a long poll to Telegram (a goroutine and a connection) and renews its poller
+lease in the store every 2 s, which is the idle CPU of the polling row.
+`
 
 // renderBounds is the "what bounds it" section: the targets checked against
 // this run, then what profiling showed.
