@@ -163,15 +163,8 @@ func (b *bot) runIntake(ctx context.Context) error {
 	return b.pollWhileLeading(ctx)
 }
 
-// leaseName is the bot's poller lease: "telegram-poller" for the default
-// bot (the name replicas of earlier versions take), with ":<bot>" for the
-// others.
-func leaseName(botName string) string {
-	if botName == store.DefaultBot {
-		return pollerLease
-	}
-	return pollerLease + ":" + botName
-}
+// leaseName is the bot's poller lease (store.PollerLease).
+func leaseName(botName string) string { return store.PollerLease(botName) }
 
 // ServeHTTP serves Telegram's webhook requests for the bot.
 func (b *bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {

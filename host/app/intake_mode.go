@@ -13,7 +13,7 @@ import (
 
 // pollerLease names the leadership that lets one replica poll Telegram
 // for the default bot; the lease of another bot adds ":<bot>" (leaseName).
-const pollerLease = "telegram-poller"
+var pollerLease = store.PollerLease(store.DefaultBot)
 
 // Leadership timing: the poller renews every leadRenew; a dead poller's
 // lease runs out after leadTTL, and another replica, trying every

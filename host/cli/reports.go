@@ -19,8 +19,8 @@ import (
 	"github.com/parley-dev/parley/sdk"
 )
 
-// Status prints the installation's state from the store: replicas alive
-// and which one polls Telegram, and the outbox backlog per channel with the
+// Status prints the installation's state from the store: the bots and
+// which replica polls each, the replicas alive, and the outbox backlog per channel with the
 // oldest pending age. It works beside running replicas; now is the
 // time ages are measured from.
 // A replica counts as alive when its last heartbeat is within window.
@@ -33,7 +33,9 @@ func Status(ctx context.Context, st store.Store, cfg *config.Config, window time
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Telegram intake: %s\n\n", cfg.Telegram.Mode)
+	if err := botStatus(ctx, st, cfg, replicas, out); err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REPLICA\tHOST\tPID\tVERSION\tROLE\tUP\tLAST SEEN")
 	for _, r := range replicas {
@@ -74,6 +76,45 @@ func Status(ctx context.Context, st store.Store, cfg *config.Config, window time
 		return err
 	}
 	return businessStatus(ctx, st, now, out)
+}
+
+// botStatus lists the configured bots: how each receives its updates, which
+// replica polls it (the holder of its poller lease) and the next update id
+// it will ask Telegram for.
+func botStatus(ctx context.Context, st store.Store, cfg *config.Config, replicas []store.Replica, out io.Writer) error {
+	polledBy := map[string]string{}
+	for _, r := range replicas {
+		for _, lease := range r.Leads {
+			if bot, ok := store.PollerLeaseBot(lease); ok {
+				polledBy[bot] = r.Owner
+			}
+		}
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "BOT\tMODE\tINTAKE\tNEXT UPDATE")
+	for _, b := range cfg.Bots() {
+		intake := "webhook " + b.WebhookPath
+		if b.Mode != config.ModeWebhook {
+			intake = "not polled: no running replica holds " + store.PollerLease(b.Name)
+			if owner := polledBy[b.Name]; owner != "" {
+				intake = "polled by " + owner
+			}
+		}
+		offset, err := st.TelegramOffset(ctx, b.Name)
+		if err != nil {
+			return fmt.Errorf("bot %s: %w", b.Name, err)
+		}
+		next := "-"
+		if offset > 0 {
+			next = strconv.FormatInt(offset, 10)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", b.Name, b.Mode, intake, next)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	return nil
 }
 
 // businessStatus lists the Telegram Business connections, when there are

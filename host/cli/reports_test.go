@@ -26,6 +26,11 @@ type fakeStore struct {
 	retried  []string
 	closed   []string
 	business []store.BusinessConnection
+	offsets  map[string]int64
+}
+
+func (f *fakeStore) TelegramOffset(_ context.Context, bot string) (int64, error) {
+	return f.offsets[bot], nil
 }
 
 func (f *fakeStore) BusinessConnections(context.Context) ([]store.BusinessConnection, error) {
@@ -82,7 +87,7 @@ func lines(out string) []string {
 
 func TestStatus(t *testing.T) {
 	cfg := &config.Config{
-		Telegram: config.Telegram{Mode: config.ModeWebhook},
+		Telegram: config.Telegram{Mode: config.ModeWebhook, WebhookPath: "/telegram/webhook"},
 		Channels: []config.Channel{{Name: "slack", Enabled: true}, {Name: "hipchat", Enabled: false}},
 	}
 	cases := []struct {
@@ -97,7 +102,8 @@ func TestStatus(t *testing.T) {
 			},
 			backlog: []store.Backlog{{Channel: "slack", Pending: 3, Failed: 1, OldestPending: now.Add(-90 * time.Second)}},
 		}, []string{
-			"Telegram intake: webhook",
+			"BOT MODE INTAKE NEXT UPDATE",
+			"default webhook webhook /telegram/webhook -",
 			"",
 			"REPLICA HOST PID VERSION ROLE UP LAST SEEN",
 			"a-1-ff a 1 1.2.0 worker, telegram-poller 1h0m0s 3s ago",
@@ -113,7 +119,8 @@ func TestStatus(t *testing.T) {
 			{ID: "conn-b", UserID: 43, FirstName: "Ida", Rights: []string{"can_read_messages"}, Enabled: true, UpdatedAt: now.Add(-time.Hour)},
 			{ID: "conn-c", UserID: 44, Username: "gone", Enabled: false, UpdatedAt: now.Add(-2 * time.Hour)},
 		}}, []string{
-			"Telegram intake: webhook",
+			"BOT MODE INTAKE NEXT UPDATE",
+			"default webhook webhook /telegram/webhook -",
 			"",
 			"REPLICA HOST PID VERSION ROLE UP LAST SEEN",
 			"no replica is running (no heartbeat in the last 20s)",
@@ -128,7 +135,8 @@ func TestStatus(t *testing.T) {
 			"@gone 44 conn-c disabled - 2h0m0s ago",
 		}},
 		{"nothing running", &fakeStore{}, []string{
-			"Telegram intake: webhook",
+			"BOT MODE INTAKE NEXT UPDATE",
+			"default webhook webhook /telegram/webhook -",
 			"",
 			"REPLICA HOST PID VERSION ROLE UP LAST SEEN",
 			"no replica is running (no heartbeat in the last 20s)",
@@ -148,6 +156,37 @@ func TestStatus(t *testing.T) {
 				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
 			}
 		})
+	}
+}
+
+// TestStatusBots lists every bot: the replica polling each, a polling bot
+// nobody polls, and a webhook bot, with the next update id of each.
+func TestStatusBots(t *testing.T) {
+	cfg := &config.Config{BotTables: []config.Telegram{
+		{Name: "support", Mode: config.ModePolling},
+		{Name: "shop", Mode: config.ModePolling},
+		{Name: "eu", Mode: config.ModeWebhook, WebhookPath: "/telegram/eu"},
+	}}
+	st := &fakeStore{
+		replicas: []store.Replica{{Owner: "a-1-ff", Hostname: "a", PID: 1, Version: "1.2.0",
+			Leads: []string{"telegram-poller:support"}, StartedAt: now.Add(-time.Hour), SeenAt: now}},
+		offsets: map[string]int64{"support": 204518760, "eu": 12},
+	}
+	var out bytes.Buffer
+	if err := Status(context.Background(), st, cfg, 20*time.Second, now, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"BOT MODE INTAKE NEXT UPDATE",
+		"support polling polled by a-1-ff 204518760",
+		"shop polling not polled: no running replica holds telegram-poller:shop -",
+		"eu webhook webhook /telegram/eu 12",
+		"",
+		"REPLICA HOST PID VERSION ROLE UP LAST SEEN",
+		"a-1-ff a 1 1.2.0 worker, telegram-poller:support 1h0m0s 0s ago",
+	}
+	if got := lines(out.String()); strings.Join(got[:len(want)], "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

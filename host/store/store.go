@@ -18,6 +18,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/parley-dev/parley/sdk"
@@ -42,6 +43,26 @@ var ErrLeaseLost = errors.New("lease lost")
 // ([telegram]), and of every conversation, update and offset stored before
 // there were several bots.
 const DefaultBot = "default"
+
+// PollerLease names the leadership that lets one replica poll Telegram for
+// bot: "telegram-poller" for the default bot (the name replicas of earlier
+// versions take), with ":<bot>" for the others.
+func PollerLease(bot string) string {
+	if bot == "" || bot == DefaultBot {
+		return "telegram-poller"
+	}
+	return "telegram-poller:" + bot
+}
+
+// PollerLeaseBot is the bot whose poller lease name is, and whether name
+// is a poller lease at all.
+func PollerLeaseBot(name string) (string, bool) {
+	if name == "telegram-poller" {
+		return DefaultBot, true
+	}
+	bot, ok := strings.CutPrefix(name, "telegram-poller:")
+	return bot, ok && bot != ""
+}
 
 // ChatKey names a chat's conversations: Telegram chat ids are per bot, and
 // a Telegram Business connection makes another chat of the same id.
