@@ -59,7 +59,7 @@ const botRetryMax = time.Minute
 func (h *host) newBot(ctx context.Context, cfg config.Telegram) (*bot, error) {
 	b := &bot{h: h, cfg: cfg, log: h.log.Named("bot").With("bot", cfg.Name)}
 	var err error
-	if b.tg, err = newTelegramClient(cfg, h.httpClient, b.log.Named("telegram"), h.metrics); err != nil {
+	if b.tg, err = newTelegramClient(cfg, h.httpClient, b.log.Named("telegram"), h.metrics.ForBot(cfg.Name)); err != nil {
 		return nil, fmt.Errorf("bot %s: %w", cfg.Name, err)
 	}
 	b.tg.buttons = h.buttons
@@ -72,7 +72,7 @@ func (h *host) newBot(ctx context.Context, cfg config.Telegram) (*bot, error) {
 		Bot: cfg.Name, Store: h.store, Router: h.router, Welcome: cfg.WelcomeMessage,
 		Policy: intakePolicy(h.cfg.Conversations), Notify: h.disp.Notify, Lifecycle: h.lifecycle,
 		Buttons: h.buttons, Answer: b.tg.sender.AnswerCallback, Thanks: h.cfg.Conversations.Rating.Thanks,
-		Log: b.log.Named("intake"), Observer: h.metrics, FetchBusiness: b.tg.fetchBusiness, Business: h.business,
+		Log: b.log.Named("intake"), Observer: h.metrics.ForBot(cfg.Name), FetchBusiness: b.tg.fetchBusiness, Business: h.business,
 		Photos: h.photos.Enqueue,
 	}
 	if cfg.Hours != nil {

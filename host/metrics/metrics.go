@@ -41,8 +41,8 @@ func New() *Metrics {
 	m := &Metrics{
 		Registry: r,
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "parley_telegram_updates_received_total", Help: "Telegram updates committed, by kind.",
-		}, []string{"kind"}),
+			Name: "parley_telegram_updates_received_total", Help: "Telegram updates committed, by bot and kind.",
+		}, []string{"bot", "kind"}),
 		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parley_messages_delivered_total", Help: "Messages delivered to a desk channel.",
 		}, []string{"channel"}),
@@ -62,8 +62,8 @@ func New() *Metrics {
 			Name: "parley_reply_latency_seconds", Help: "From commit of a reply to its arrival in Telegram.", Buckets: latency,
 		}, []string{"channel"}),
 		telegramCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "parley_telegram_api_calls_total", Help: "Telegram Bot API calls by method and result (ok, 429, 4xx, 5xx, error).",
-		}, []string{"method", "result"}),
+			Name: "parley_telegram_api_calls_total", Help: "Telegram Bot API calls by bot, method and result (ok, 429, 4xx, 5xx, error).",
+		}, []string{"bot", "method", "result"}),
 		telegramLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "parley_telegram_api_call_seconds", Help: "Telegram Bot API call duration.", Buckets: latency,
 		}, []string{"method"}),
@@ -89,8 +89,26 @@ func New() *Metrics {
 	return m
 }
 
-// UpdateReceived counts a committed Telegram update.
-func (m *Metrics) UpdateReceived(kind string) { m.updates.WithLabelValues(safe(kind)).Inc() }
+// BotMetrics are the metrics of one bot: the counters of its updates and
+// Bot API calls carry its name as the "bot" label. (The call latency
+// histogram does not: a histogram per bot multiplies series by buckets, and
+// hosts run up to a thousand bots.)
+type BotMetrics struct {
+	m   *Metrics
+	bot string
+}
+
+// ForBot returns the metrics of the bot named name (its config name).
+func (m *Metrics) ForBot(name string) BotMetrics { return BotMetrics{m: m, bot: safe(name)} }
+
+// UpdateReceived counts a committed Telegram update of the bot.
+func (b BotMetrics) UpdateReceived(kind string) { b.m.updates.WithLabelValues(b.bot, safe(kind)).Inc() }
+
+// Call records one Bot API call of the bot (sender.Observer).
+func (b BotMetrics) Call(method, result string, d time.Duration) {
+	b.m.telegramCalls.WithLabelValues(b.bot, safe(method), safe(result)).Inc()
+	b.m.telegramLatency.WithLabelValues(safe(method)).Observe(d.Seconds())
+}
 
 // Delivered records a delivery.
 func (m *Metrics) Delivered(channel string, latency time.Duration) {
@@ -112,12 +130,6 @@ func (m *Metrics) ReplySent(channel string, latency time.Duration) {
 // ReplyFailed records a failed reply attempt.
 func (m *Metrics) ReplyFailed(channel string, final bool) {
 	m.repliesFailed.WithLabelValues(label(channel), strconv.FormatBool(final)).Inc()
-}
-
-// Call records one Bot API call (sender.Observer).
-func (m *Metrics) Call(method, result string, d time.Duration) {
-	m.telegramCalls.WithLabelValues(safe(method), safe(result)).Inc()
-	m.telegramLatency.WithLabelValues(safe(method)).Observe(d.Seconds())
 }
 
 // PluginRestarted counts a plugin restart.
