@@ -43,7 +43,7 @@ type Channel struct {
 	BotMember bool
 }
 
-// User is a human in the fake workspace.
+// User is a member of the fake workspace: a human, or with IsBot another app's bot user.
 type User struct {
 	ID          string
 	Name        string
@@ -52,6 +52,8 @@ type User struct {
 	// Image72 is profile.image_72 in users.info; empty gives a fixed
 	// https://avatars.example/<id>.png.
 	Image72 string
+	// IsBot makes the user another app's bot user (users.info is_bot).
+	IsBot bool
 }
 
 // Message is what the fake stored for one chat.postMessage or agent action.

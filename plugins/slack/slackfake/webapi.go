@@ -253,7 +253,7 @@ func (f *Fake) usersInfo(_ *token, args map[string]string) (any, string) {
 		img = "https://avatars.example/" + u.ID + ".png"
 	}
 	return obj{"user": obj{"id": u.ID, "team_id": TeamID, "name": u.Name, "real_name": u.RealName,
-		"deleted": false, "is_bot": u.ID == BotUserID, "updated": 1700000000, "tz": "Europe/London",
+		"deleted": false, "is_bot": u.IsBot || u.ID == BotUserID, "updated": 1700000000, "tz": "Europe/London",
 		"profile": obj{"display_name": u.DisplayName, "display_name_normalized": u.DisplayName,
 			"real_name": u.RealName, "real_name_normalized": u.RealName,
 			"image_24": img, "image_32": img, "image_48": img, "image_72": img, "image_192": img, "image_512": img}}}, ""

@@ -56,7 +56,8 @@ type reactionEvent slackevents.ReactionAddedEvent
 // message: the bot reacts with the same emoji in Telegram (ActionReact),
 // and removing it takes the bot's reaction back; an emoji Telegram does
 // not allow bots is ignored. Other emoji, the app's own reactions and
-// reactions on any other message are no actions. Skin tones do not
+// reactions on any other message are no actions, and so are other bots'
+// reactions (users.info's is_bot): only humans claim and close. Skin tones do not
 // matter ("eyes::skin-tone-2" claims too).
 func (c *Channel) reactionAction(ctx context.Context, st *state, r reactionEvent, add bool, eventID string) (sdk.Action, bool, error) {
 	name, _, _ := strings.Cut(r.Reaction, "::")
@@ -92,9 +93,14 @@ func (c *Channel) reactionAction(ctx context.Context, st *state, r reactionEvent
 	default:
 		return sdk.Action{}, false, nil
 	}
-	agent, err := st.names.name(ctx, r.User)
+	agent, bot, err := st.names.person(ctx, r.User)
 	if err != nil {
 		return sdk.Action{}, false, err
+	}
+	if bot {
+		// A workflow or another app reacting is not an agent's decision.
+		st.log.Debug("ignoring a reaction by a bot user", "user", r.User, "reaction", r.Reaction)
+		return sdk.Action{}, false, nil
 	}
 	// event_id is what Slack's retries share; without one (a payload
 	// relayed by hand) the event's own fields name it just as stably.

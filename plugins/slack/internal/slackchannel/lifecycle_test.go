@@ -150,6 +150,12 @@ func TestReactionsOnTheHeaderCloseReopenAndClaim(t *testing.T) {
 	react(root, "tada", true)
 	react(root, "eyes", false)
 	react(first.DeskMessageID, "white_check_mark", true)
+	// Another app's bot (a workflow) reacting is not an agent.
+	workflow := slackfake.User{ID: "U0WORKFLOW", Name: "workflow", RealName: "Workflow Bot", IsBot: true}
+	e.fake.AddUser(workflow)
+	if d, err := e.fake.AgentReact(ctx(t), slackfake.ChannelID, root, workflow.ID, "eyes"); err != nil || !d.OK() {
+		t.Fatalf("workflow react: %v, %+v", err, d)
+	}
 	if _, err := e.fake.SendEvent(ctx(t), map[string]any{"type": "reaction_added", "user": slackfake.BotUserID,
 		"reaction": "white_check_mark", "item_user": slackfake.BotUserID, "event_ts": "1700000999.000100",
 		"item": map[string]any{"type": "message", "channel": slackfake.ChannelID, "ts": root}}); err != nil {
@@ -174,8 +180,8 @@ func TestReactionsOnTheHeaderCloseReopenAndClaim(t *testing.T) {
 	if got[1].ExternalID == got[2].ExternalID {
 		t.Errorf("adding and removing the reaction share the id %s", got[1].ExternalID)
 	}
-	if n := len(e.fake.Calls("users.info")); n != 1 {
-		t.Errorf("users.info called %d times for one agent, want 1 (cached)", n)
+	if n := len(e.fake.Calls("users.info")); n != 2 {
+		t.Errorf("users.info called %d times for one agent and one bot, want 2 (cached)", n)
 	}
 }
 

@@ -22,6 +22,7 @@ type nameCache struct {
 
 type cachedName struct {
 	name string
+	bot  bool // users.info's is_bot: an app's bot user, not a human
 	at   time.Time
 }
 
@@ -33,25 +34,33 @@ func newNameCache(api *slack.Client, ttl time.Duration, now func() time.Time) *n
 // failed lookup falls back to the id: a reply must not be lost over a
 // name. Only a cancelled ctx is an error.
 func (c *nameCache) name(ctx context.Context, id string) (string, error) {
+	n, _, err := c.person(ctx, id)
+	return n, err
+}
+
+// person is name, and whether the user is a bot (users.info's is_bot):
+// other apps' bots do not claim or close conversations. A failed lookup
+// counts as a human, as name falls back to the id.
+func (c *nameCache) person(ctx context.Context, id string) (name string, bot bool, err error) {
 	if id == "" {
-		return "", nil
+		return "", false, nil
 	}
 	c.mu.Lock()
 	if n, ok := c.names[id]; ok && c.now().Sub(n.at) < c.ttl {
 		c.mu.Unlock()
-		return n.name, nil
+		return n.name, n.bot, nil
 	}
 	c.mu.Unlock()
 	u, err := c.api.GetUserInfoContext(ctx, id)
 	if err != nil {
 		if ctx.Err() != nil {
-			return "", ctx.Err()
+			return "", false, ctx.Err()
 		}
-		return id, nil
+		return id, false, nil
 	}
-	name := firstNonEmpty(u.Profile.DisplayName, u.Profile.RealName, u.RealName, u.Name, id)
+	name = firstNonEmpty(u.Profile.DisplayName, u.Profile.RealName, u.RealName, u.Name, id)
 	c.mu.Lock()
-	c.names[id] = cachedName{name: name, at: c.now()}
+	c.names[id] = cachedName{name: name, bot: u.IsBot, at: c.now()}
 	c.mu.Unlock()
-	return name, nil
+	return name, u.IsBot, nil
 }
