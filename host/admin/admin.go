@@ -29,8 +29,10 @@ type Check func(ctx context.Context) error
 // Config gathers the admin server's dependencies.
 type Config struct {
 	Registry *prometheus.Registry
-	// Checks are run by /readyz, by name.
-	Checks map[string]Check
+	// Checks returns the checks /readyz runs, by name; it is asked on
+	// every request, so checks may come and go (channels added or removed
+	// by a config reload).
+	Checks func() map[string]Check
 	// Status serves /status and its sub-paths; nil leaves them out.
 	Status http.Handler
 	// Access guards every path but /healthz and /readyz. Its zero value
@@ -58,7 +60,11 @@ func Handler(c Config) http.Handler {
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
-		results := runChecks(ctx, c.Checks, c.Redact)
+		var checks map[string]Check
+		if c.Checks != nil {
+			checks = c.Checks()
+		}
+		results := runChecks(ctx, checks, c.Redact)
 		status := http.StatusOK
 		for _, res := range results {
 			if !res.OK {

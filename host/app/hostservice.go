@@ -29,8 +29,9 @@ type hostService struct {
 	// typing, when set, shows "typing…" in a Telegram chat (typing
 	// actions); without it they are accepted and do nothing.
 	typing func(bot string, chatID int64)
-	// channels are the enabled channels, those a transfer may name.
-	channels []string
+	// channels returns the enabled channels, those a transfer may name
+	// (asked at each transfer: a config reload may change them).
+	channels func() []string
 }
 
 // LifecycleObserver measures conversations as tickets (metrics).
@@ -166,7 +167,7 @@ func (h *hostService) transfer(ctx context.Context, a sdk.Action) (sdk.ActionRes
 		return sdk.ActionResult{}, fmt.Errorf("transfer %s names no channel: %w", a.ExternalID, store.ErrInvalidAction)
 	}
 	for _, ch := range a.Channels {
-		if !slices.Contains(h.channels, ch) {
+		if !slices.Contains(h.channels(), ch) {
 			return sdk.ActionResult{}, fmt.Errorf("transfer %s: no enabled channel %q: %w", a.ExternalID, ch, store.ErrInvalidAction)
 		}
 	}
@@ -251,7 +252,7 @@ func (h *host) hostFor(channel string) sdk.Host {
 }
 
 func (h *host) hostService(channel string) *hostService {
-	hs := &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.bots, routes: h.router.Route, channels: h.router.Channels()}
+	hs := &hostService{channel: channel, store: h.store, notify: h.disp.Notify, files: h.bots, routes: h.router.Route, channels: h.router.Channels}
 	hs.typing = h.bots.typing
 	if h.lifecycle != nil { // a nil *metrics.Lifecycle must not become a non-nil observer
 		hs.lifecycle = h.lifecycle

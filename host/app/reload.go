@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/signal"
 	"reflect"
@@ -129,22 +130,21 @@ func (h *host) reloadFile(ctx context.Context, path string) {
 	h.log.Info("config reloaded", "revision", rev)
 }
 
-// applyConfig brings the running bots and routes to cfg: new bots start,
-// removed ones stop, a changed one is replaced (the old one stops first,
-// finishing the batch it is committing and releasing its lease, so no
-// update is lost or polled twice); a change of a bot's channels only
-// changes its route. Keys outside the bots and channels take effect at
-// the next start.
+// applyConfig brings the running channels, bots and routes to cfg. New
+// channels start, removed ones stop, a changed one's plugin restarts with
+// its new config (deliveries to it wait meanwhile, spending no attempts). New bots start, removed ones stop, a
+// changed one is replaced (the old one stops first, finishing the batch it
+// is committing and releasing its lease, so no update is lost or polled
+// twice); a change of a bot's channels only changes its route. Anything
+// that cannot be built or started rejects the reload and leaves the running
+// config as it was. Keys outside the bots and channels take effect at the
+// next start.
 func (h *host) applyConfig(ctx context.Context, cfg *config.Config) error {
 	if changed := restartOnly(h.cfg, cfg); len(changed) > 0 {
 		h.log.Warn("these config sections changed and take effect at the next start", "sections", strings.Join(changed, ","))
 	}
-	if !slices.EqualFunc(h.cfg.EnabledChannels(), cfg.EnabledChannels(), func(a, b config.Channel) bool { return reflect.DeepEqual(a, b) }) {
-		h.log.Warn("channel changes take effect at the next start; the running channels stay")
-	}
-	// Routes name only the running channels.
-	running := *cfg
-	running.Channels = h.cfg.Channels
+	// The new file's secrets are redacted before anything it starts logs.
+	h.redactor.Add(cfg.Secrets()...)
 
 	// Build every new or changed bot first: a bot that cannot be built
 	// rejects the reload before anything changed.
@@ -162,6 +162,12 @@ func (h *host) applyConfig(ctx context.Context, cfg *config.Config) error {
 		}
 		fresh = append(fresh, b)
 	}
+	if err := h.applyChannels(ctx, cfg.EnabledChannels()); err != nil {
+		return err
+	}
+	// Routes name only the running channels.
+	running := *cfg
+	running.Channels = h.running
 	setRoutes(h.router, &running)
 	for _, b := range h.bots.all() {
 		if !want[b.cfg.Name] {
@@ -181,6 +187,111 @@ func (h *host) applyConfig(ctx context.Context, cfg *config.Config) error {
 		b.start(ctx)
 	}
 	return nil
+}
+
+// applyChannels brings the running channels to want: it starts the added
+// ones, restarts the changed ones with their new config and stops the
+// removed ones, in that order. When a channel cannot start, what was done
+// is undone (a changed channel gets its old config back) and the reload is
+// rejected. Removing a channel keeps its undelivered rows in the outbox:
+// they wait, as for a channel that is down, until it is configured again.
+func (h *host) applyChannels(ctx context.Context, want []config.Channel) error {
+	was := map[string]config.Channel{}
+	for _, ch := range h.running {
+		was[ch.Name] = ch
+	}
+	var added, changed, removed []config.Channel
+	for _, ch := range want {
+		old, ok := was[ch.Name]
+		switch {
+		case !ok:
+			added = append(added, ch)
+		case !sameChannel(old, ch):
+			changed = append(changed, ch)
+		}
+		delete(was, ch.Name)
+	}
+	for _, ch := range h.running {
+		if _, gone := was[ch.Name]; gone {
+			removed = append(removed, ch)
+		}
+	}
+	for _, ch := range slices.Concat(added, changed, removed) {
+		if h.channels.inProcess(ch.Name) {
+			return fmt.Errorf("channel %s runs inside the host and cannot be reloaded; restart instead", ch.Name)
+		}
+	}
+
+	var undo []func()
+	rollback := func() {
+		for _, u := range slices.Backward(undo) {
+			u()
+		}
+	}
+	start := func(ch config.Channel) error {
+		spec, err := specOf(ch)
+		if err == nil {
+			err = h.plugins.Add(ctx, spec)
+		}
+		if err != nil {
+			return fmt.Errorf("channel %s: %w", ch.Name, err)
+		}
+		return nil
+	}
+	stop := func(name string) {
+		if err := h.plugins.Remove(ctx, name); err != nil {
+			h.log.Warn("a channel's plugin did not stop cleanly", "channel", name, "error", err)
+		}
+	}
+	for _, ch := range added {
+		if err := start(ch); err != nil {
+			rollback()
+			return err
+		}
+		h.log.Info("channel added", "channel", ch.Name, "plugin", ch.Plugin)
+		undo = append(undo, func() { stop(ch.Name) })
+	}
+	for _, ch := range changed {
+		old := findChannel(h.running, ch.Name)
+		stop(ch.Name)
+		if err := start(ch); err != nil {
+			if err := start(old); err != nil {
+				h.log.Error("the channel's old config did not start again either", "channel", ch.Name, "error", err)
+			}
+			rollback()
+			return err
+		}
+		h.log.Info("channel changed; its plugin restarted with the new config", "channel", ch.Name)
+		undo = append(undo, func() {
+			stop(ch.Name)
+			if err := start(old); err != nil {
+				h.log.Error("the channel's old config did not start again", "channel", ch.Name, "error", err)
+			}
+		})
+	}
+	for _, ch := range removed {
+		stop(ch.Name)
+		h.log.Info("channel removed; its undelivered messages wait in the outbox", "channel", ch.Name)
+	}
+	h.running = slices.Clone(want)
+	return nil
+}
+
+// sameChannel reports whether two configs of a channel run it the same way
+// (where its table sits in the file does not matter).
+func sameChannel(a, b config.Channel) bool {
+	a.Line, b.Line = 0, 0
+	return reflect.DeepEqual(a, b)
+}
+
+// findChannel returns the channel named name in chans.
+func findChannel(chans []config.Channel, name string) config.Channel {
+	for _, ch := range chans {
+		if ch.Name == name {
+			return ch
+		}
+	}
+	return config.Channel{}
 }
 
 // sameBot reports whether two configs of a bot run it the same way (its

@@ -29,7 +29,7 @@ func TestPostActionTransfer(t *testing.T) {
 	routes := router.New(enabled).Route
 	woken := 0
 	svc := func(ch string) *hostService {
-		return &hostService{channel: ch, store: st, routes: routes, channels: enabled, notify: func() { woken++ }}
+		return &hostService{channel: ch, store: st, routes: routes, channels: func() []string { return enabled }, notify: func() { woken++ }}
 	}
 	for name, a := range map[string]sdk.Action{
 		"no id":           {Kind: sdk.ActionTransfer, ConversationID: conv.ID, Channels: []string{"support"}},

@@ -64,8 +64,11 @@ func Run(ctx context.Context, cfg *config.Config, opts RunOptions) error {
 	if stderr == nil {
 		stderr = os.Stderr
 	}
-	log := logging.New(logging.Options{Level: cfg.Log.Level, Format: cfg.Log.Format, Output: stderr, Secrets: cfg.Secrets()})
-	h, err := newHost(ctx, cfg, log, opts)
+	// One redactor for the logs, last_error and the admin pages, which a
+	// reload teaches the secrets it brings.
+	redactor := logging.NewRedactor(cfg.Secrets())
+	log := logging.New(logging.Options{Level: cfg.Log.Level, Format: cfg.Log.Format, Output: stderr, Redactor: redactor})
+	h, err := newHost(ctx, cfg, log, redactor, opts)
 	if err != nil {
 		log.Error("start failed", "error", err)
 		return err
@@ -101,10 +104,15 @@ type host struct {
 	owner string
 	// reload is the running config's record (reload.go).
 	reload reloadState
+	// redactor keeps every configured secret out of logs and pages.
+	redactor *logging.Redactor
+	// running are the channels running now: the config's enabled channels
+	// at start, then as reloads left them (reload.go).
+	running []config.Channel
 }
 
-func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts RunOptions) (_ *host, err error) {
-	h := &host{cfg: cfg, log: log, metrics: metrics.New(), owner: replicaName(), bots: newBotSet(), httpClient: newHTTPClient()}
+func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, redactor *logging.Redactor, opts RunOptions) (_ *host, err error) {
+	h := &host{cfg: cfg, log: log, redactor: redactor, metrics: metrics.New(), owner: replicaName(), bots: newBotSet(), httpClient: newHTTPClient()}
 	h.reload.loaded(opts.ConfigRevision, time.Now())
 	h.lifecycle = h.metrics.NewLifecycle()
 	defer func() {
@@ -155,7 +163,7 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 			// reaches last_error or a notice.
 			ChannelConcurrency: cfg.ChannelLimit(),
 			Unavailable:        channelUnavailable,
-			Redact:             logging.NewRedactor(cfg.Secrets()).Redact,
+			Redact:             redactor.Redact,
 		},
 	})
 
@@ -194,6 +202,7 @@ func newHost(ctx context.Context, cfg *config.Config, log hclog.Logger, opts Run
 		return nil, err
 	}
 	h.channels.setFallback(h.plugins)
+	h.running = cfg.EnabledChannels()
 	return h, nil
 }
 
@@ -216,7 +225,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs), reloadPath string) er
 		// /telegram/webhook included); the bot set finds the bot by path.
 		TelegramWebhookPaths: webhookPaths(h.cfg), TelegramWebhook: h.bots,
 	})
-	redact := logging.NewRedactor(h.cfg.Secrets()).Redact
+	redact := h.redactor.Redact
 	status, err := admin.NewStatus(admin.StatusConfig{
 		Plugins: h.plugins.Status, Store: h.store, Bots: h.bots.states, Config: h.reload.state, Wake: h.disp.Notify,
 		Redact: redact, Logger: h.log.Named("admin"),
@@ -229,7 +238,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs), reloadPath string) er
 	}
 	adminHandler := admin.Handler(admin.Config{
 		Registry: h.metrics.Registry,
-		Checks:   h.readyChecks(),
+		Checks:   h.readyChecks,
 		Status:   status,
 		Access:   admin.Access{Token: h.cfg.Admin.Token, AllowedHosts: h.cfg.Admin.AllowedHosts, Loopback: h.cfg.Admin.Loopback()},
 		Redact:   redact,
@@ -377,6 +386,14 @@ func (c *channelSet) setFallback(f interface {
 	c.mu.Lock()
 	c.fallback = f
 	c.mu.Unlock()
+}
+
+// inProcess reports whether name runs inside the host (not a plugin).
+func (c *channelSet) inProcess(name string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	_, ok := c.local[name]
+	return ok
 }
 
 func (c *channelSet) set(name string, ch sdk.Channel) {

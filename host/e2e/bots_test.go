@@ -25,6 +25,9 @@ type botsWorld struct {
 	*env
 	bots  map[string]*telegramtest.Bot
 	desks map[string]*webhookdesk.Desk
+	// channels, when set, are the desks writeBots configures as channels
+	// (channel name → desk name); nil configures every desk under its name.
+	channels map[string]string
 }
 
 // newBotsWorld makes bots (by config name) on the env's fake Telegram and
@@ -74,8 +77,21 @@ func (w *botsWorld) writeBots(t *testing.T, bots map[string]string, order []stri
 	for _, name := range order {
 		fmt.Fprintf(&b, "[bots.%s]\ntoken = \"${%s}\"\napi_url = %q\npoll_timeout = \"1s\"\n%s\n", name, tokenVar(name), w.tg.URL(), bots[name])
 	}
-	for name, d := range w.desks {
-		fmt.Fprintf(&b, "[channels.%s]\nplugin = \"webhook\"\n[channels.%s.config]\nurl = %q\nsecret = \"${E2E_DESK_SECRET}\"\ntimeout = \"5s\"\n\n", name, name, d.URL())
+	channels := w.channels
+	if channels == nil {
+		channels = map[string]string{}
+		for name := range w.desks {
+			channels[name] = name
+		}
+	}
+	for name, desk := range channels {
+		plugin, url := "webhook", ""
+		if d := w.desks[desk]; d != nil {
+			url = d.URL()
+		} else {
+			plugin = desk // a plugin name that is not installed
+		}
+		fmt.Fprintf(&b, "[channels.%s]\nplugin = %q\n[channels.%s.config]\nurl = %q\nsecret = \"${E2E_DESK_SECRET}\"\ntimeout = \"5s\"\n\n", name, plugin, name, url)
 	}
 	cfg := fmt.Sprintf(`
 [server]
@@ -362,4 +378,102 @@ func TestBotsReload(t *testing.T) {
 	if !strings.Contains(p, `data-bot="shop"`) || !strings.Contains(p, "Revision") {
 		t.Errorf("the status page does not show the added bot and the revision:\n%s", p)
 	}
+}
+
+// Channels are added, changed and removed by a reload while the host runs:
+// an added channel receives conversations and takes replies on its /hooks
+// path, a changed one restarts with its new config, a removed one's
+// undelivered messages wait in the outbox (nothing lost) until it comes
+// back, and a channel that cannot start rejects the reload with the old
+// config kept.
+func TestReloadChannels(t *testing.T) {
+	w := newBotsWorld(t, []string{"support"}, []string{"desk-a", "desk-b", "desk-c"})
+	config := func(channels map[string]string, route string) {
+		t.Helper()
+		w.channels = channels
+		w.writeBots(t, map[string]string{"support": "channels = " + route}, []string{"support"})
+	}
+	config(map[string]string{"alpha": "desk-a"}, `["alpha"]`)
+	w.start()
+	support := w.bots["support"]
+	ada, bob := telego.User{ID: 301, FirstName: "Ada"}, telego.User{ID: 302, FirstName: "Bob"}
+	support.AddUser(ada)
+	support.AddUser(bob)
+	a, b, c := w.desks["desk-a"], w.desks["desk-b"], w.desks["desk-c"]
+	reload := func(what string) {
+		t.Helper()
+		before := strings.Count(w.Logs(), "config reloaded")
+		w.hup(t)
+		if !testwait.Poll(30*time.Second, func() bool { return strings.Count(w.Logs(), "config reloaded") > before }) {
+			t.Fatalf("%s: the reload was not applied\n%s", what, tail(w.Logs(), 40))
+		}
+	}
+	arrives := func(d *webhookdesk.Desk, text string) webhookdesk.Delivery {
+		t.Helper()
+		var got webhookdesk.Delivery
+		if !d.WaitFor(20*time.Second, func(ds []webhookdesk.Delivery) bool {
+			for _, x := range ds {
+				if x.Message.Text == text {
+					got = x
+					return true
+				}
+			}
+			return false
+		}) {
+			t.Fatalf("%q never reached the desk\n%s", text, tail(w.Logs(), 40))
+		}
+		return got
+	}
+
+	support.SendText(ada.ID, "one")
+	arrives(a, "one")
+
+	// Add beta to the bot's route: it receives the bot's conversations and
+	// takes replies on /hooks/beta.
+	config(map[string]string{"alpha": "desk-a", "beta": "desk-b"}, `["alpha", "beta"]`)
+	reload("add beta")
+	if strings.Contains(w.Logs(), "channel changed") {
+		t.Errorf("adding beta restarted an unchanged channel\n%s", tail(w.Logs(), 40))
+	}
+	support.SendText(bob.ID, "two")
+	two := arrives(b, "two")
+	if code, body, err := b.SendReply(t.Context(), w.public+"/hooks/beta",
+		webhookdesk.Reply{ConversationID: two.Conversation.ID, ID: "r-two", Text: "answer from beta"}); err != nil || code != 200 {
+		t.Fatalf("reply through the added channel's hook: %d %s %v", code, body, err)
+	}
+	if _, err := support.WaitSent(1, 20*time.Second); err != nil {
+		t.Fatalf("the added channel's reply never reached Telegram: %v", err)
+	}
+
+	// Change alpha's desk: its plugin restarts with the new URL.
+	config(map[string]string{"alpha": "desk-c", "beta": "desk-b"}, `["alpha", "beta"]`)
+	reload("change alpha")
+	support.SendText(ada.ID, "three")
+	arrives(c, "three")
+
+	// A channel whose plugin is not installed rejects the reload; the
+	// running channels stay.
+	config(map[string]string{"alpha": "desk-c", "beta": "desk-b", "gamma": "no-such-plugin"}, `["alpha", "beta"]`)
+	w.hup(t)
+	if !testwait.Poll(30*time.Second, func() bool { return strings.Contains(w.Logs(), "config reload rejected") }) {
+		t.Fatalf("the reload with a broken channel was not rejected\n%s", tail(w.Logs(), 40))
+	}
+	support.SendText(bob.ID, "after the rejected reload")
+	arrives(b, "after the rejected reload")
+
+	// Beta's desk is down when beta is removed: the message it has not
+	// taken waits in the outbox and arrives once beta is back.
+	b.FailNext(1_000_000, http.StatusServiceUnavailable)
+	support.SendText(bob.ID, "four")
+	arrives(c, "four")
+	config(map[string]string{"alpha": "desk-c"}, `["alpha"]`)
+	reload("remove beta")
+	if code, _, err := b.SendReply(t.Context(), w.public+"/hooks/beta",
+		webhookdesk.Reply{ConversationID: two.Conversation.ID, ID: "r-gone", Text: "too late"}); err != nil || code != http.StatusNotFound {
+		t.Errorf("a reply to the removed channel's hook answered %d (%v), want 404", code, err)
+	}
+	b.FailNext(0, 0)
+	config(map[string]string{"alpha": "desk-c", "beta": "desk-b"}, `["alpha", "beta"]`)
+	reload("add beta back")
+	arrives(b, "four")
 }

@@ -20,6 +20,9 @@ type Options struct {
 	Output io.Writer
 	// Secrets are values that must never be written (config.Secrets()).
 	Secrets []string
+	// Redactor, when set, is used instead of one made of Secrets, so the
+	// caller can teach it secrets a config reload brings.
+	Redactor *Redactor
 }
 
 // New returns the host's root logger. Everything it and its sub-loggers
@@ -29,6 +32,10 @@ func New(opts Options) hclog.Logger {
 	if out == nil {
 		out = os.Stderr
 	}
+	redactor := opts.Redactor
+	if redactor == nil {
+		redactor = NewRedactor(opts.Secrets)
+	}
 	level := hclog.LevelFromString(strings.TrimSpace(opts.Level))
 	if level == hclog.NoLevel {
 		level = hclog.Info
@@ -36,7 +43,7 @@ func New(opts Options) hclog.Logger {
 	return hclog.New(&hclog.LoggerOptions{
 		Name:       "parley",
 		Level:      level,
-		Output:     NewRedactor(opts.Secrets).Writer(out),
+		Output:     redactor.Writer(out),
 		JSONFormat: opts.Format == "json",
 	})
 }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 )
 
@@ -21,14 +23,34 @@ const Redacted = "[redacted]"
 // URLs.
 var botPath = regexp.MustCompile(`bot\d+:[\w-]+`)
 
-// Redactor removes secrets from text. It is safe for concurrent use.
+// Redactor removes secrets from text. It is safe for concurrent use, and
+// learns secrets a config reload brings (Add).
 type Redactor struct {
-	replacer *strings.Replacer
+	replacer atomic.Pointer[strings.Replacer]
+
+	mu      sync.Mutex // serialises Add
+	secrets []string
 }
 
 // NewRedactor returns a Redactor for the given secrets; empty strings are
 // ignored.
 func NewRedactor(secrets []string) *Redactor {
+	r := &Redactor{}
+	r.Add(secrets...)
+	return r
+}
+
+// Add makes r redact secrets too, from its next Redact on; the secrets it
+// already redacts stay.
+func (r *Redactor) Add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.secrets = append(r.secrets, secrets...)
+	r.replacer.Store(newReplacer(r.secrets))
+}
+
+// newReplacer replaces every form of every secret.
+func newReplacer(secrets []string) *strings.Replacer {
 	var forms []string
 	for _, s := range secrets {
 		if s != "" {
@@ -49,7 +71,7 @@ func NewRedactor(secrets []string) *Redactor {
 	for _, f := range forms {
 		pairs = append(pairs, f, Redacted)
 	}
-	return &Redactor{replacer: strings.NewReplacer(pairs...)}
+	return strings.NewReplacer(pairs...)
 }
 
 // encodings returns the forms in which s can appear in a log line: as is,
@@ -81,7 +103,7 @@ func jsonEscape(s string, escapeHTML bool) string {
 // Redact returns s with every secret and Telegram bot token path segment
 // replaced.
 func (r *Redactor) Redact(s string) string {
-	return botPath.ReplaceAllString(r.replacer.Replace(s), "bot"+Redacted)
+	return botPath.ReplaceAllString(r.replacer.Load().Replace(s), "bot"+Redacted)
 }
 
 // Writer returns an io.Writer that redacts each Write before passing it to

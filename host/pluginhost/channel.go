@@ -35,6 +35,8 @@ type channel struct {
 	calls     map[string]*CallStats
 	failures  []time.Time // recent failures; only the supervisor touches it
 	startedAt time.Time
+	// endSupervision ends this channel's supervisor (Manager.Remove).
+	endSupervision context.CancelFunc
 }
 
 // start runs the first launch.

@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/parley-dev/parley/sdk"
 )
 
 // Manager runs the channel plugins of one host. Create it with [New], call
-// [Manager.Start] once with the configured channels and [Manager.Close] on
+// [Manager.Start] once with the configured channels, [Manager.Add] and
+// [Manager.Remove] when a reload changes them, and [Manager.Close] on
 // shutdown. It is safe for concurrent use.
 type Manager struct {
 	opts Options
@@ -21,6 +23,7 @@ type Manager struct {
 	started  bool
 	closed   bool
 	cancel   context.CancelFunc // ends the supervisors
+	superCtx context.Context    // the supervisors' context, for Add
 	wg       sync.WaitGroup     // supervisors
 }
 
@@ -43,7 +46,7 @@ func (m *Manager) Start(ctx context.Context, specs []Spec) error {
 	m.started = true
 	// Supervision outlives ctx (often a start-up deadline) and ends in Close.
 	superCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel = cancel
+	m.cancel, m.superCtx = cancel, superCtx
 	errs := make([]error, len(specs))
 	todo := make([]*channel, len(specs))
 	for i, s := range specs {
@@ -83,14 +86,89 @@ func (m *Manager) Start(ctx context.Context, specs []Spec) error {
 	return errors.Join(errs...)
 }
 
-// supervise starts c's supervisor unless the manager is closing.
+// supervise starts c's supervisor unless the manager is closing. Each
+// channel's supervisor has its own context, so Remove can end one.
 func (m *Manager) supervise(ctx context.Context, c *channel) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return
 	}
-	m.wg.Go(func() { c.supervise(ctx) })
+	cctx, cancel := context.WithCancel(ctx)
+	c.mu.Lock()
+	c.endSupervision = cancel
+	c.mu.Unlock()
+	m.wg.Go(func() {
+		defer cancel()
+		c.supervise(cctx)
+	})
+}
+
+// Add starts one more channel after Start (a config reload), as Start
+// starts each: find, verify, start, Describe, Configure, then supervise.
+// A channel that fails to start is not added, and its error is returned.
+func (m *Manager) Add(ctx context.Context, s Spec) error {
+	if err := s.validate(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	if !m.started || m.closed {
+		m.mu.Unlock()
+		return errors.New("pluginhost: Add before Start or after Close")
+	}
+	if _, dup := m.channels[s.Name]; dup {
+		m.mu.Unlock()
+		return fmt.Errorf("channel %q: %w: it is already running", s.Name, ErrInvalidSpec)
+	}
+	superCtx := m.superCtx
+	m.mu.Unlock()
+
+	c := m.newChannel(s)
+	if err := c.start(ctx); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	if _, dup := m.channels[s.Name]; dup || m.closed {
+		m.mu.Unlock()
+		if inst := c.shutdown(); inst != nil {
+			inst.stop(ctx, true, m.opts.StopTimeout)
+		}
+		return fmt.Errorf("channel %q: added twice at once, or the plugin host closed", s.Name)
+	}
+	m.channels[s.Name] = c
+	m.order = append(m.order, c)
+	m.mu.Unlock()
+	m.supervise(superCtx, c)
+	return nil
+}
+
+// Remove stops the named channel's plugin (gracefully, within
+// Options.StopTimeout) and forgets the channel: Channel reports false for
+// it from now on, so its deliveries wait as for a channel that is down.
+// Removing a name that is not configured does nothing.
+func (m *Manager) Remove(ctx context.Context, name string) error {
+	m.mu.Lock()
+	c, ok := m.channels[name]
+	if ok {
+		delete(m.channels, name)
+		m.order = slices.DeleteFunc(m.order, func(o *channel) bool { return o == c })
+	}
+	m.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	inst := c.shutdown()
+	c.mu.Lock()
+	end := c.endSupervision
+	c.mu.Unlock()
+	if end != nil {
+		end()
+	}
+	if inst != nil && !inst.stop(ctx, true, m.opts.StopTimeout) {
+		return fmt.Errorf("plugin %s did not stop in time", name)
+	}
+	c.log.Info("plugin stopped: the channel was removed", "channel", name)
+	return nil
 }
 
 // Channel returns a handle to the named channel's plugin, or false for a

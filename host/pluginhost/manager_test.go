@@ -614,3 +614,57 @@ func TestBatchCrossesInOneCall(t *testing.T) {
 		t.Fatalf("error %v: want a retryable error", resp.Err)
 	}
 }
+
+// A reload adds a channel to a running manager and removes another: the
+// new one answers with its own config, the removed one's process is gone
+// and its name no longer resolves, and the untouched one keeps its process.
+func TestAddAndRemoveWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	install(t, dir, "echo", "echo")
+	opts, _ := fastOptions(dir)
+	m, err := start(t, opts, echoSpec("support", "hello"), echoSpec("sales", "howdy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := pidOf(t, handleOf(t, m, "support"))
+	removed := pidOf(t, handleOf(t, m, "sales"))
+
+	if err := m.Add(t.Context(), echoSpec("billing", "moin")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := deliver(t.Context(), handleOf(t, m, "billing"), "hi"); err != nil || got.DeskMessageID != "moin:hi" {
+		t.Errorf("billing Deliver = %q, %v; want moin:hi", got.DeskMessageID, err)
+	}
+	if err := m.Add(t.Context(), echoSpec("billing", "again")); !errors.Is(err, ErrInvalidSpec) {
+		t.Errorf("adding a running name again: %v, want ErrInvalidSpec", err)
+	}
+	if err := m.Add(t.Context(), Spec{Name: "broken", Plugin: "missing"}); err == nil {
+		t.Error("adding a channel whose plugin is missing succeeded")
+	}
+	if _, ok := m.Channel("broken"); ok {
+		t.Error("a channel that failed to start was added")
+	}
+
+	if err := m.Remove(t.Context(), "sales"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.Channel("sales"); ok {
+		t.Error("the removed channel still resolves")
+	}
+	if err := syscall.Kill(removed, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("removed channel's plugin %d still exists (kill 0: %v)", removed, err)
+	}
+	if err := m.Remove(t.Context(), "sales"); err != nil {
+		t.Errorf("removing it again: %v", err)
+	}
+	if pid := pidOf(t, handleOf(t, m, "support")); pid != kept {
+		t.Errorf("the untouched channel's plugin changed from %d to %d", kept, pid)
+	}
+	var names []string
+	for _, st := range m.Status() {
+		names = append(names, st.Name)
+	}
+	if got := strings.Join(names, ","); got != "support,billing" {
+		t.Errorf("status lists %s, want support,billing", got)
+	}
+}
