@@ -52,7 +52,11 @@ func (h *hostService) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReply
 	if err := h.ownConversation(ctx, r); err != nil {
 		return sdk.PostReplyResult{}, err
 	}
-	res, err := h.store.CommitReplies(ctx, h.channel, []sdk.Reply{r})
+	var res []store.ReplyResult
+	err := whenThreadKnown(ctx, len(r.ThreadRef) > 0, func() (err error) {
+		res, err = h.store.CommitReplies(ctx, h.channel, []sdk.Reply{r})
+		return err
+	})
 	if err != nil {
 		if errors.Is(err, store.ErrUnknownConversation) {
 			return sdk.PostReplyResult{}, sdk.Permanent(err)
@@ -64,6 +68,31 @@ func (h *hostService) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReply
 		h.notify()
 	}
 	return sdk.PostReplyResult{Duplicate: res[0].Duplicate, ConversationID: res[0].ConversationID}, nil
+}
+
+// unknownThreadGrace is how long a reply or action naming a thread the
+// host does not know is looked up again before it is refused. A desk can
+// show a message and an agent answer it before the host has recorded the
+// thread that message's delivery opened (completions are group-committed
+// after the plugin answers); answering that fast must not lose the reply.
+const unknownThreadGrace = 2 * time.Second
+
+// whenThreadKnown runs commit, and while it fails with an unknown
+// conversation and byThread (the conversation is named by thread ref
+// only), runs it again every 50 ms for up to unknownThreadGrace.
+func whenThreadKnown(ctx context.Context, byThread bool, commit func() error) error {
+	deadline := time.Now().Add(unknownThreadGrace)
+	for {
+		err := commit()
+		if !byThread || !errors.Is(err, store.ErrUnknownConversation) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // ownConversation refuses a reply that names, by id, a conversation not
@@ -108,7 +137,15 @@ func (w webhookReplies) CommitReplies(ctx context.Context, channel string, repli
 			return nil, err
 		}
 	}
-	res, err := w.h.store.CommitReplies(ctx, channel, replies)
+	byThread := false
+	for _, r := range replies {
+		byThread = byThread || len(r.ThreadRef) > 0
+	}
+	var res []store.ReplyResult
+	err := whenThreadKnown(ctx, byThread, func() (err error) {
+		res, err = w.h.store.CommitReplies(ctx, channel, replies)
+		return err
+	})
 	if err == nil {
 		own.observeReplies(res)
 	}
@@ -121,7 +158,11 @@ func (h *hostService) PostAction(ctx context.Context, a sdk.Action) (sdk.ActionR
 	if err := h.ownAction(ctx, a); err != nil {
 		return sdk.ActionResult{}, err
 	}
-	res, err := h.apply(ctx, a)
+	var res sdk.ActionResult
+	err := whenThreadKnown(ctx, a.ConversationID == "" && len(a.ThreadRef) > 0, func() (err error) {
+		res, err = h.apply(ctx, a)
+		return err
+	})
 	if err != nil {
 		if errors.Is(err, store.ErrUnknownConversation) || errors.Is(err, store.ErrInvalidAction) {
 			return sdk.ActionResult{}, sdk.Permanent(err)

@@ -164,3 +164,48 @@ func TestPostActionReachesOnlyItsOwnChannelsConversations(t *testing.T) {
 		t.Fatalf("repeat: %+v, %v (woken %d)", res, err, woken)
 	}
 }
+
+// An agent who answers a message the moment the desk shows it names a
+// thread the host may not have recorded yet (the delivery's completion is
+// committed after the plugin answers): the reply waits for the record
+// instead of being refused.
+func TestReplyRacingTheDeliveryRecordIsKept(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	res, err := st.CommitInbound(ctx, store.Inbound{
+		UpdateID: 1, ChatID: 42, Contact: sdk.Contact{TelegramUserID: 42, FirstName: "Ann"},
+		Messages: []sdk.Message{{ID: "m1", Kind: sdk.KindText, Text: "hello", Time: time.Now()}},
+		Channels: []string{"sales"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := st.ClaimDeliveries(ctx, store.ClaimOptions{Owner: "test", Limit: 10, Lease: time.Minute})
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("claimed %d deliveries (%v), want 1", len(ds), err)
+	}
+	// The plugin has answered; the host records it 300 ms later.
+	go func() {
+		time.Sleep(300 * time.Millisecond) // the completion's commit, late on purpose
+		_ = st.CompleteDelivery(ctx, ds[0].ID, "test", []byte("thread-sales"), "desk-1")
+	}()
+	sales := &hostService{channel: "sales", store: st, routes: router.New([]string{"sales"}).Route}
+	got, err := sales.PostReply(ctx, sdk.Reply{ThreadRef: []byte("thread-sales"), ExternalID: "fast", Text: "on it"})
+	if err != nil || got.ConversationID != res.Conversation.ID {
+		t.Fatalf("PostReply = %+v, %v; want stored in %s", got, err, res.Conversation.ID)
+	}
+
+	// A thread that never appears is still refused, after the grace.
+	start := time.Now()
+	_, err = sales.PostReply(ctx, sdk.Reply{ThreadRef: []byte("thread-nowhere"), ExternalID: "lost", Text: "?"})
+	if !errors.Is(err, store.ErrUnknownConversation) || !sdk.IsPermanent(err) {
+		t.Errorf("PostReply to an unknown thread = %v, want a permanent unknown-conversation error", err)
+	}
+	if took := time.Since(start); took < unknownThreadGrace {
+		t.Errorf("refused after %s, before the %s grace", took, unknownThreadGrace)
+	}
+}
