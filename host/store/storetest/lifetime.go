@@ -200,6 +200,13 @@ func (e *env) noticesOnly(why string) {
 
 func testForget(t *testing.T, e *env) {
 	u50, u60 := e.forgetData()
+	// The customer's profile photo is contact data too.
+	if err := e.s.SetContactPhoto(e.ctx, u50.ID, "photo-of-50"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.SetContactPhoto(e.ctx, u60.ID, "photo-of-60"); err != nil {
+		t.Fatal(err)
+	}
 	f := e.forget(50)
 	mustEqual(t, f, store.Forgotten{Conversations: 1, Erased: 1, Messages: 2, Replies: 2, Notified: []string{"helpscout", "slack"}}, "first erasure")
 	e.noticesOnly("after the erasure")
@@ -211,8 +218,11 @@ func testForget(t *testing.T, e *env) {
 	if c.Contact != (sdk.Contact{TelegramUserID: 50}) || c.StartPayload != "" || c.ChatID != 50 || c.Number != u50.Number {
 		t.Errorf("conversation after the erasure: %+v", c)
 	}
-	if c, _ := e.s.Conversation(e.ctx, u60.ID); c.Contact != contact(60) {
-		t.Errorf("another user's contact changed: %+v", c.Contact)
+	if c.PhotoRef != "" && c.PhotoRef != store.NoPhoto {
+		t.Errorf("the profile photo survived the erasure: %q", c.PhotoRef)
+	}
+	if c, _ := e.s.Conversation(e.ctx, u60.ID); c.Contact != contact(60) || c.PhotoRef != "photo-of-60" {
+		t.Errorf("another user's contact changed: %+v, photo %q", c.Contact, c.PhotoRef)
 	}
 
 	// The desks get the notice, in the thread they know, with no contact.
