@@ -523,3 +523,43 @@ log = %q
 		}
 	}
 }
+
+// A customer who writes again soon after a close reopens the same
+// conversation (reopen_within, default 1h): the desk is told, and the
+// message lands in the same conversation. With after_close = "reopen" that
+// holds however long after the close.
+func TestLifecycleReopen(t *testing.T) {
+	for name, toml := range map[string]string{
+		"within the default hour":      "",
+		"after_close reopen, any time": "[conversations]\nafter_close = \"reopen\"\nreopen_within = \"0s\"\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, toml)
+			e.start()
+			ann := e.tg.AddUser(telego.User{FirstName: "Ann"})
+			e.tg.SendText(ann.ID, "my order is late")
+			if !e.desk.WaitCount(1, 20*time.Second) {
+				t.Fatalf("desk received nothing\n%s", e.Logs())
+			}
+			conv := e.desk.Received()[0].ConversationID
+			if status, body := e.action("close", conv, "c1", "Grace"); status != 200 {
+				t.Fatalf("close: %d %s", status, body)
+			}
+			e.waitNoticeCode("conversation_closed", 1)
+
+			e.tg.SendText(ann.ID, "it still has not come")
+			reopened := e.waitNoticeCode("conversation_reopened", 1)
+			if reopened.ConversationID != conv {
+				t.Errorf("reopened %s, want %s", reopened.ConversationID, conv)
+			}
+			if !e.desk.WaitFor(20*time.Second, func(ds []webhookdesk.Delivery) bool {
+				return ds[len(ds)-1].Message.Text == "it still has not come"
+			}) {
+				t.Fatalf("the message after the close did not arrive\n%s", tail(e.Logs(), 40))
+			}
+			if got := e.desk.Received(); got[len(got)-1].ConversationID != conv {
+				t.Errorf("the message after the close went to %s, want the reopened %s", got[len(got)-1].ConversationID, conv)
+			}
+		})
+	}
+}
