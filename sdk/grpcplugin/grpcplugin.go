@@ -59,8 +59,10 @@ func (p *GRPCPlugin) GRPCClient(_ context.Context, broker *plugin.GRPCBroker, co
 // Conn is what the host dispenses: the plugin's Channel service and the
 // broker over which the host serves its Host service back.
 type Conn struct {
+	// Channel is the plugin's Channel service.
 	Channel channelv1.ChannelClient
-	Broker  *plugin.GRPCBroker
+	// Broker carries the extra connections, the Host service among them.
+	Broker *plugin.GRPCBroker
 }
 
 // VersionedPlugins is the plugin map for go-plugin's ClientConfig and

@@ -26,7 +26,7 @@ type Harness struct {
 	// adapters to the plugin. It is the same value as Client.
 	Channel sdk.Channel
 	// Client is Channel with the host-only extras (OpenAttachment,
-	// ProtocolVersion).
+	// ProtocolVersion, DeliverBatch) of the host's client.
 	Client *pluginclient.ChannelClient
 	// Host records what the plugin posts back and serves files to it.
 	Host *RecordingHost
