@@ -45,6 +45,8 @@ func Serve(ch Channel, opts ...ServeOption) {
 	serve(ch, cfg)
 }
 
+// serve is Serve with its options applied; sdk/plugintest reaches it
+// through wire.ServeTest.
 func serve(ch Channel, cfg serveConfig) {
 	if cfg.logger == nil {
 		// stdout belongs to the handshake; logs go to stderr as JSON so the
