@@ -25,4 +25,9 @@
 //
 // Package sdk/plugintest runs a channel against a recording host and
 // checks it with a conformance suite in one test call.
+//
+// This package exports only what plugin authors use (a test pins the
+// list). The host's side of the protocol is in sdk/pluginclient, and the
+// go-plugin handshake and limits both sides agree on are in
+// sdk/grpcplugin.
 package sdk

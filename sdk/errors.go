@@ -39,13 +39,6 @@ func RetryHint(err error) (time.Duration, bool) {
 	return 0, false
 }
 
-// ErrRateLimited marks a call refused because its caller went over a rate
-// limit. Wrapped in [RetryAfter], it crosses the plugin boundary as
-// ResourceExhausted with the wait in RetryInfo (a plain RetryAfter is
-// Unavailable); the caller sees a [RemoteError] with Code
-// "ResourceExhausted" and the wait in [RetryHint].
-var ErrRateLimited = errors.New("rate limit exceeded")
-
 // permanentError marks an error retrying cannot fix.
 type permanentError struct{ err error }
 

@@ -14,14 +14,11 @@ import (
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	channelv1 "github.com/parley-dev/parley/proto/parley/channel/v1"
+	"github.com/parley-dev/parley/sdk/internal/wire"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
-
-// fileChunkSize is the size of the data in one streamed FileChunk: well
-// below gRPC's default 4 MiB message limit.
-const fileChunkSize = 256 << 10
 
 type channelServer struct {
 	channelv1.UnimplementedChannelServer
@@ -30,7 +27,7 @@ type channelServer struct {
 	logger hclog.Logger
 
 	mu           sync.Mutex
-	scrubber     *secretScrubber
+	scrubber     *wire.Scrubber
 	host         *hostClient
 	hostBrokerID uint32
 }
@@ -38,7 +35,7 @@ type channelServer struct {
 func (s *channelServer) scrub(text string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.scrubber.scrub(text)
+	return s.scrubber.Scrub(text)
 }
 
 // recoverPanic turns a panic in the author's code into an Internal error
@@ -54,7 +51,7 @@ func (s *channelServer) Describe(ctx context.Context, _ *channelv1.DescribeReque
 	defer s.recoverPanic("Describe", &err)
 	d, err := s.impl.Describe(ctx)
 	if err != nil {
-		return nil, toStatus(err, s.scrub)
+		return nil, codec.ToStatus(err, s.scrub)
 	}
 	p := describeToProto(d)
 	p.Capabilities.DeliverBatch = true
@@ -96,7 +93,7 @@ func (s *channelServer) Configure(ctx context.Context, req *channelv1.ConfigureR
 		Logger:      s.logger,
 	})
 	if err != nil {
-		return nil, toStatus(err, s.scrub)
+		return nil, codec.ToStatus(err, s.scrub)
 	}
 	out := &channelv1.ConfigureResponse{}
 	for _, e := range resp.Errors {
@@ -123,7 +120,7 @@ func (s *channelServer) learnSecrets(ctx context.Context, raw []byte) {
 		}
 	}
 	s.mu.Lock()
-	s.scrubber = &secretScrubber{secrets: secrets}
+	s.scrubber = &wire.Scrubber{Secrets: secrets}
 	s.mu.Unlock()
 }
 
@@ -137,7 +134,7 @@ func (s *channelServer) Deliver(ctx context.Context, req *channelv1.DeliverReque
 		PreviousThreadRef:   req.GetPreviousThreadRef(),
 	})
 	if err != nil {
-		return nil, toStatus(err, s.scrub)
+		return nil, codec.ToStatus(err, s.scrub)
 	}
 	return &channelv1.DeliverResponse{ThreadRef: resp.ThreadRef, DeskMessageId: resp.DeskMessageID}, nil
 }
@@ -145,25 +142,23 @@ func (s *channelServer) Deliver(ctx context.Context, req *channelv1.DeliverReque
 // DeliverBatch serves a batch through the author's Deliver, item by item,
 // so every plugin takes batches without writing a line for them.
 func (s *channelServer) DeliverBatch(ctx context.Context, req *channelv1.DeliverBatchRequest) (*channelv1.DeliverBatchResponse, error) {
-	batch := DeliverBatchRequest{
-		Conversation: conversationFromProto(req.GetConversation()),
-		Contact:      contactFromProto(req.GetContact()),
-		ThreadRef:    req.GetThreadRef(),
-		Items:        make([]BatchItem, len(req.GetItems())),
-		Budget:       req.GetTimeBudget().AsDuration(),
-
-		PreviousThreadRef: req.GetPreviousThreadRef(),
-	}
-	for i, it := range req.GetItems() {
-		batch.Items[i] = BatchItem{Message: messageFromProto(it.GetMessage()), EditOfDeskMessageID: it.GetEditOfDeskMessageId()}
-	}
-	out := deliverEach(ctx, s.deliverOne, batch)
-	resp := &channelv1.DeliverBatchResponse{Delivered: make([]*channelv1.DeliverResponse, len(out.Delivered))}
-	for i, d := range out.Delivered {
+	conv, contact := conversationFromProto(req.GetConversation()), contactFromProto(req.GetContact())
+	items := req.GetItems()
+	done, err := wire.DeliverEach(ctx, len(items), req.GetTimeBudget().AsDuration(), req.GetThreadRef(),
+		func(ctx context.Context, i int, ref []byte) (DeliverResponse, []byte, error) {
+			resp, err := s.deliverOne(ctx, DeliverRequest{
+				Conversation: conv, Contact: contact, Message: messageFromProto(items[i].GetMessage()),
+				ThreadRef: ref, EditOfDeskMessageID: items[i].GetEditOfDeskMessageId(),
+				PreviousThreadRef: wire.Previous(i, req.GetPreviousThreadRef()),
+			})
+			return resp, resp.ThreadRef, err
+		})
+	resp := &channelv1.DeliverBatchResponse{Delivered: make([]*channelv1.DeliverResponse, len(done))}
+	for i, d := range done {
 		resp.Delivered[i] = &channelv1.DeliverResponse{ThreadRef: d.ThreadRef, DeskMessageId: d.DeskMessageID}
 	}
-	if out.Err != nil {
-		resp.Failure = failureToProto(out.Err, s.scrub)
+	if err != nil {
+		resp.Failure = codec.FailureToProto(err, s.scrub)
 	}
 	return resp, nil
 }
@@ -180,12 +175,12 @@ func (s *channelServer) HandleWebhook(ctx context.Context, req *channelv1.Handle
 	defer s.recoverPanic("HandleWebhook", &err)
 	resp, err := s.impl.HandleWebhook(ctx, WebhookRequest{
 		Method: req.GetMethod(), Path: req.GetPath(), RawQuery: req.GetRawQuery(),
-		Header: headersFromProto(req.GetHeaders()), Body: req.GetBody(), RemoteAddr: req.GetRemoteAddr(),
+		Header: wire.HeadersFromProto(req.GetHeaders()), Body: req.GetBody(), RemoteAddr: req.GetRemoteAddr(),
 	})
 	if err != nil {
-		return nil, toStatus(err, s.scrub)
+		return nil, codec.ToStatus(err, s.scrub)
 	}
-	out := &channelv1.HandleWebhookResponse{Status: int32(resp.Status), Headers: headersToProto(resp.Header), Body: resp.Body}
+	out := &channelv1.HandleWebhookResponse{Status: int32(resp.Status), Headers: wire.HeadersToProto(resp.Header), Body: resp.Body}
 	for _, a := range resp.Actions {
 		out.Actions = append(out.Actions, actionToProto(a))
 	}
@@ -203,39 +198,10 @@ func (s *channelServer) OpenAttachment(req *channelv1.OpenAttachmentRequest, str
 	}
 	rc, info, err := opener.OpenAttachment(stream.Context(), req.GetRef())
 	if err != nil {
-		return toStatus(err, s.scrub)
+		return codec.ToStatus(err, s.scrub)
 	}
 	defer rc.Close()
-	return sendChunks(rc, info, stream.Send)
-}
-
-// sendChunks streams r as FileChunks, metadata in the first.
-func sendChunks(r io.Reader, info FileInfo, send func(*channelv1.FileChunk) error) error {
-	first := &channelv1.FileChunk{Name: info.Name, MimeType: info.MIMEType, Size: info.Size}
-	buf := make([]byte, fileChunkSize)
-	for {
-		n, err := io.ReadFull(r, buf)
-		if n > 0 {
-			chunk := &channelv1.FileChunk{Data: append([]byte(nil), buf[:n]...)}
-			if first != nil {
-				first.Data, chunk = chunk.Data, first
-				first = nil
-			}
-			if err := send(chunk); err != nil {
-				return err
-			}
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
-		}
-		if err != nil {
-			return status.Errorf(codes.Unavailable, "read file: %v", err)
-		}
-	}
-	if first != nil { // empty file: still send the metadata
-		return send(first)
-	}
-	return nil
+	return wire.SendChunks(rc, wire.FileMeta(info), stream.Send)
 }
 
 // hostClient is the Host a plugin calls, over the broker connection.
@@ -247,7 +213,7 @@ type hostClient struct {
 func (h *hostClient) PostReply(ctx context.Context, r Reply) (PostReplyResult, error) {
 	resp, err := h.client.PostReply(ctx, &channelv1.PostReplyRequest{Reply: replyToProto(r)})
 	if err != nil {
-		return PostReplyResult{}, fromStatus(err)
+		return PostReplyResult{}, codec.FromStatus(err)
 	}
 	return PostReplyResult{Duplicate: resp.GetDuplicate(), ConversationID: resp.GetConversationId()}, nil
 }
@@ -255,7 +221,7 @@ func (h *hostClient) PostReply(ctx context.Context, r Reply) (PostReplyResult, e
 func (h *hostClient) PostAction(ctx context.Context, a Action) (ActionResult, error) {
 	resp, err := h.client.PostAction(ctx, &channelv1.PostActionRequest{Action: actionToProto(a)})
 	if err != nil {
-		return ActionResult{}, fromStatus(err)
+		return ActionResult{}, codec.FromStatus(err)
 	}
 	return ActionResult{
 		Duplicate: resp.GetDuplicate(), ConversationID: resp.GetConversationId(),
@@ -268,55 +234,8 @@ func (h *hostClient) OpenFile(ctx context.Context, fileRef string) (io.ReadClose
 	stream, err := h.client.OpenFile(ctx, &channelv1.OpenFileRequest{FileRef: fileRef})
 	if err != nil {
 		cancel()
-		return nil, FileInfo{}, fromStatus(err)
+		return nil, FileInfo{}, codec.FromStatus(err)
 	}
-	return openChunkStream(stream.Recv, cancel)
-}
-
-// openChunkStream reads the first chunk (the metadata) and returns a
-// reader over the rest.
-func openChunkStream(recv func() (*channelv1.FileChunk, error), cancel context.CancelFunc) (io.ReadCloser, FileInfo, error) {
-	first, err := recv()
-	if err != nil {
-		cancel()
-		if err == io.EOF {
-			return nil, FileInfo{}, fmt.Errorf("file stream ended before its metadata")
-		}
-		return nil, FileInfo{}, fromStatus(err)
-	}
-	info := FileInfo{Name: first.GetName(), MIMEType: first.GetMimeType(), Size: first.GetSize()}
-	return &chunkReader{recv: recv, cancel: cancel, buf: first.GetData()}, info, nil
-}
-
-type chunkReader struct {
-	recv   func() (*channelv1.FileChunk, error)
-	cancel context.CancelFunc
-	buf    []byte
-	err    error
-}
-
-func (c *chunkReader) Read(p []byte) (int, error) {
-	for len(c.buf) == 0 {
-		if c.err != nil {
-			return 0, c.err
-		}
-		chunk, err := c.recv()
-		if err != nil {
-			if err == io.EOF {
-				c.err = io.EOF
-			} else {
-				c.err = fromStatus(err)
-			}
-			continue
-		}
-		c.buf = chunk.GetData()
-	}
-	n := copy(p, c.buf)
-	c.buf = c.buf[n:]
-	return n, nil
-}
-
-func (c *chunkReader) Close() error {
-	c.cancel()
-	return nil
+	rc, info, err := codec.OpenChunkStream(stream.Recv, cancel)
+	return rc, FileInfo(info), err
 }

@@ -7,6 +7,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
+	channelv1 "github.com/parley-dev/parley/proto/parley/channel/v1"
+	"github.com/parley-dev/parley/sdk/grpcplugin"
+	"github.com/parley-dev/parley/sdk/internal/wire"
 	"google.golang.org/grpc"
 )
 
@@ -22,10 +25,12 @@ type serveConfig struct {
 // host reads and shows under the channel's name).
 func WithLogger(l hclog.Logger) ServeOption { return func(c *serveConfig) { c.logger = l } }
 
-// WithTestConfig serves in-process for tests (see go-plugin's
-// ServeTestConfig); sdk/plugintest uses it.
-func WithTestConfig(t *plugin.ServeTestConfig) ServeOption {
-	return func(c *serveConfig) { c.test = t }
+func init() {
+	// sdk/plugintest serves channels in-process through this hook rather
+	// than through an option every plugin author would see.
+	wire.ServeTest = func(ch any, logger hclog.Logger, test *plugin.ServeTestConfig) {
+		serve(ch.(Channel), serveConfig{logger: logger, test: test})
+	}
 }
 
 // Serve runs ch as a Parley channel plugin. It is a plugin's whole main:
@@ -37,6 +42,12 @@ func Serve(ch Channel, opts ...ServeOption) {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	serve(ch, cfg)
+}
+
+// serve is Serve with its options applied; sdk/plugintest reaches it
+// through wire.ServeTest.
+func serve(ch Channel, cfg serveConfig) {
 	if cfg.logger == nil {
 		// stdout belongs to the handshake; logs go to stderr as JSON so the
 		// host can re-level them under the channel's name.
@@ -46,24 +57,18 @@ func Serve(ch Channel, opts ...ServeOption) {
 	}
 	if cfg.test == nil {
 		watchParent(cfg.logger, time.Second)
-		if path := os.Getenv(CPUProfileEnv); path != "" {
+		if path := os.Getenv(grpcplugin.CPUProfileEnv); path != "" {
 			defer startCPUProfile(cfg.logger, path)()
 		}
 	}
 	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig:  Handshake,
-		VersionedPlugins: VersionedPlugins(ch, cfg.logger),
+		HandshakeConfig:  grpcplugin.Handshake,
+		VersionedPlugins: grpcplugin.VersionedPlugins(channelServerFor(ch, cfg.logger)),
 		GRPCServer:       newGRPCServer,
 		Logger:           cfg.logger,
 		Test:             cfg.test,
 	})
 }
-
-// CPUProfileEnv names the environment variable that, when set to a file
-// path, makes [Serve] write a CPU profile of the plugin process there until
-// the host stops it. The plugin's CPU is invisible to a profile of the host;
-// benchmarks set it to see where a delivery's time goes on this side.
-const CPUProfileEnv = "PARLEY_PLUGIN_CPUPROFILE"
 
 // startCPUProfile starts profiling into path and returns the function that
 // stops and flushes it. Failing to profile is logged, never fatal: the
@@ -85,16 +90,10 @@ func startCPUProfile(logger hclog.Logger, path string) (stop func()) {
 	}
 }
 
-// LogLevelEnv names the environment variable a host may set to the level
-// it shows a plugin's logs at ("info", "debug", ...). Every line a plugin
-// writes is formatted, piped to the host and parsed there before the host
-// drops what is below its level; at one debug line per delivery that is a
-// measurable share of both processes' CPU. Unset or unknown means trace:
-// everything is sent and the host filters.
-const LogLevelEnv = "PARLEY_PLUGIN_LOG_LEVEL"
-
+// levelFromEnv is the level the host asked for in grpcplugin.LogLevelEnv;
+// unset or unknown means trace: everything is sent and the host filters.
 func levelFromEnv() hclog.Level {
-	if l := hclog.LevelFromString(os.Getenv(LogLevelEnv)); l != hclog.NoLevel {
+	if l := hclog.LevelFromString(os.Getenv(grpcplugin.LogLevelEnv)); l != hclog.NoLevel {
 		return l
 	}
 	return hclog.Trace
@@ -111,4 +110,15 @@ const streamWorkers = 64
 // webhook plugin's CPU under load; a worker keeps its grown stack.
 func newGRPCServer(opts []grpc.ServerOption) *grpc.Server {
 	return grpc.NewServer(append(opts, grpc.NumStreamWorkers(streamWorkers))...)
+}
+
+// channelServerFor is the plugin side of the protocol for ch: the gRPC
+// Channel service go-plugin registers, logging to logger.
+func channelServerFor(ch Channel, logger hclog.Logger) func(*plugin.GRPCBroker) channelv1.ChannelServer {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	return func(broker *plugin.GRPCBroker) channelv1.ChannelServer {
+		return &channelServer{impl: ch, broker: broker, logger: logger}
+	}
 }

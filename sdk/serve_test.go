@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/parley-dev/parley/sdk/grpcplugin"
 )
 
 func TestPluginLogLevelFollowsEnvironment(t *testing.T) {
@@ -18,9 +19,9 @@ func TestPluginLogLevelFollowsEnvironment(t *testing.T) {
 		{"loud", hclog.Trace},
 	} {
 		t.Run(tc.env, func(t *testing.T) {
-			t.Setenv(LogLevelEnv, tc.env)
+			t.Setenv(grpcplugin.LogLevelEnv, tc.env)
 			if got := levelFromEnv(); got != tc.want {
-				t.Errorf("%s=%q: level %s, want %s", LogLevelEnv, tc.env, got, tc.want)
+				t.Errorf("%s=%q: level %s, want %s", grpcplugin.LogLevelEnv, tc.env, got, tc.want)
 			}
 		})
 	}

@@ -7,10 +7,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 )
 
-// ProtocolVersion is the major version of the Parley channel protocol this
-// SDK speaks. It is negotiated in the plugin handshake.
-const ProtocolVersion = 1
-
 // Kind is the type of a message.
 type Kind string
 

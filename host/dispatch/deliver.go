@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/pluginclient"
 )
 
 // errChannelDown is what a delivery to a channel that Channels does not
@@ -33,18 +34,18 @@ func (d *Dispatcher) deliver(ctx context.Context, run []store.Delivery) {
 		d.holdForOutage(ctx, run, err, d.outageWait(err))
 		return
 	}
-	req := sdk.DeliverBatchRequest{
+	req := pluginclient.DeliverBatchRequest{
 		Conversation: head.Conversation.SDK(),
 		Contact:      d.contact(head.Conversation),
 		ThreadRef:    head.ThreadRef,
 		// The previous conversation's thread, on the new one's first
 		// delivery to this channel, so the desk can link the two.
 		PreviousThreadRef: head.PreviousThreadRef,
-		Items:             make([]sdk.BatchItem, len(run)),
+		Items:             make([]pluginclient.BatchItem, len(run)),
 	}
 	req.Conversation.Business = d.business(ctx, head.Conversation)
 	for i, del := range run {
-		req.Items[i] = sdk.BatchItem{Message: d.withLinks(del.Message), EditOfDeskMessageID: del.EditOfDeskMessageID}
+		req.Items[i] = pluginclient.BatchItem{Message: d.withLinks(del.Message), EditOfDeskMessageID: del.EditOfDeskMessageID}
 	}
 	timeout := d.opts.CallTimeout
 	if len(run) > 1 {
@@ -54,7 +55,7 @@ func (d *Dispatcher) deliver(ctx context.Context, run []store.Delivery) {
 		timeout += d.opts.RunBudget
 	}
 	callCtx, cancel := context.WithTimeout(ctx, timeout)
-	resp := sdk.DeliverBatch(callCtx, ch, req)
+	resp := pluginclient.DeliverBatch(callCtx, ch, req)
 	cancel()
 
 	n := min(len(resp.Delivered), len(run))

@@ -12,6 +12,7 @@ import (
 	"github.com/parley-dev/parley/host/dispatch"
 	"github.com/parley-dev/parley/host/store"
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/pluginclient"
 )
 
 // batchDesk takes runs in one call, as a plugin process does, and records
@@ -26,7 +27,7 @@ type batchDesk struct {
 	problems  []string
 }
 
-func (b *batchDesk) DeliverBatch(ctx context.Context, req sdk.DeliverBatchRequest) sdk.DeliverBatchResponse {
+func (b *batchDesk) DeliverBatch(ctx context.Context, req pluginclient.DeliverBatchRequest) pluginclient.DeliverBatchResponse {
 	var ids []string
 	for _, it := range req.Items {
 		ids = append(ids, it.Message.ID)
@@ -47,7 +48,7 @@ func (b *batchDesk) DeliverBatch(ctx context.Context, req sdk.DeliverBatchReques
 		}
 	}
 	b.mu.Unlock()
-	resp := sdk.DeliverBatch(ctx, b.desk, req) // item by item through Deliver
+	resp := pluginclient.DeliverBatch(ctx, b.desk, req) // item by item through Deliver
 	b.mu.Lock()
 	for i := range resp.Delivered {
 		b.delivered = append(b.delivered, ids[i])

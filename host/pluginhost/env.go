@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/grpcplugin"
 )
 
 // inheritedEnv names the host variables a plugin process inherits: what a
@@ -18,7 +18,7 @@ var inheritedEnv = []string{
 	"PATH", "HOME", "TMPDIR", "TZ", "LANG", "LANGUAGE",
 	"SSL_CERT_FILE", "SSL_CERT_DIR",
 	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-	sdk.CPUProfileEnv,
+	grpcplugin.CPUProfileEnv,
 }
 
 // inherited reports whether the host variable name passes to plugins.
@@ -38,7 +38,7 @@ func pluginEnv(host []string, logLevel string, extra map[string]string) []string
 			env = append(env, kv)
 		}
 	}
-	env = append(env, sdk.LogLevelEnv+"="+logLevel)
+	env = append(env, grpcplugin.LogLevelEnv+"="+logLevel)
 	for _, name := range slices.Sorted(maps.Keys(extra)) {
 		env = append(env, name+"="+extra[name])
 	}

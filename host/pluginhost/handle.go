@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/pluginclient"
 )
 
 // Handle is a channel as the rest of the host sees it: every call goes to
@@ -19,7 +20,7 @@ type Handle struct{ c *channel }
 var _ interface {
 	sdk.Channel
 	sdk.AttachmentOpener
-	sdk.BatchDeliverer
+	pluginclient.BatchDeliverer
 } = (*Handle)(nil)
 
 // Name is the channel's name.
@@ -27,7 +28,7 @@ func (h *Handle) Name() string { return h.c.spec.Name }
 
 // Describe implements sdk.Channel.
 func (h *Handle) Describe(ctx context.Context) (sdk.DescribeResponse, error) {
-	return call(ctx, h.c, "Describe", func(cc *sdk.ChannelClient) (sdk.DescribeResponse, error) {
+	return call(ctx, h.c, "Describe", func(cc *pluginclient.ChannelClient) (sdk.DescribeResponse, error) {
 		return cc.Describe(ctx)
 	})
 }
@@ -36,23 +37,23 @@ func (h *Handle) Describe(ctx context.Context) (sdk.DescribeResponse, error) {
 // itself; calling this replaces the running process's configuration until
 // its next restart, which uses the spec again.
 func (h *Handle) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
-	return call(ctx, h.c, "Configure", func(cc *sdk.ChannelClient) (sdk.ConfigureResponse, error) {
+	return call(ctx, h.c, "Configure", func(cc *pluginclient.ChannelClient) (sdk.ConfigureResponse, error) {
 		return cc.Configure(ctx, req)
 	})
 }
 
 // Deliver implements sdk.Channel.
 func (h *Handle) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.DeliverResponse, error) {
-	return call(ctx, h.c, "Deliver", func(cc *sdk.ChannelClient) (sdk.DeliverResponse, error) {
+	return call(ctx, h.c, "Deliver", func(cc *pluginclient.ChannelClient) (sdk.DeliverResponse, error) {
 		return cc.Deliver(ctx, req)
 	})
 }
 
-// DeliverBatch implements sdk.BatchDeliverer. The failure of an item is
+// DeliverBatch implements pluginclient.BatchDeliverer. The failure of an item is
 // looked at as a failed call's error is (a lost process or configuration
 // becomes a "restarting" error); the items delivered before it stand.
-func (h *Handle) DeliverBatch(ctx context.Context, req sdk.DeliverBatchRequest) sdk.DeliverBatchResponse {
-	resp, err := call(ctx, h.c, "DeliverBatch", func(cc *sdk.ChannelClient) (sdk.DeliverBatchResponse, error) {
+func (h *Handle) DeliverBatch(ctx context.Context, req pluginclient.DeliverBatchRequest) pluginclient.DeliverBatchResponse {
+	resp, err := call(ctx, h.c, "DeliverBatch", func(cc *pluginclient.ChannelClient) (pluginclient.DeliverBatchResponse, error) {
 		r := cc.DeliverBatch(ctx, req)
 		return r, r.Err
 	})
@@ -62,7 +63,7 @@ func (h *Handle) DeliverBatch(ctx context.Context, req sdk.DeliverBatchRequest) 
 
 // HandleWebhook implements sdk.Channel.
 func (h *Handle) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
-	return call(ctx, h.c, "HandleWebhook", func(cc *sdk.ChannelClient) (sdk.WebhookResponse, error) {
+	return call(ctx, h.c, "HandleWebhook", func(cc *pluginclient.ChannelClient) (sdk.WebhookResponse, error) {
 		return cc.HandleWebhook(ctx, req)
 	})
 }
@@ -76,7 +77,7 @@ type attachment struct {
 // OpenAttachment implements sdk.AttachmentOpener; for a plugin without
 // reply attachments it fails with a permanent error.
 func (h *Handle) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser, sdk.FileInfo, error) {
-	a, err := call(ctx, h.c, "OpenAttachment", func(cc *sdk.ChannelClient) (attachment, error) {
+	a, err := call(ctx, h.c, "OpenAttachment", func(cc *pluginclient.ChannelClient) (attachment, error) {
 		rc, info, err := cc.OpenAttachment(ctx, ref)
 		return attachment{rc, info}, err
 	})
@@ -85,7 +86,7 @@ func (h *Handle) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser,
 
 // call runs one RPC on the current process, counts and times it, and turns
 // the signs of a dead process into a retryable "restarting" error.
-func call[T any](ctx context.Context, c *channel, method string, fn func(*sdk.ChannelClient) (T, error)) (T, error) {
+func call[T any](ctx context.Context, c *channel, method string, fn func(*pluginclient.ChannelClient) (T, error)) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		return zero, err

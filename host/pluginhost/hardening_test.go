@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/grpcplugin"
 )
 
 func hostileSpec(name string) Spec {
@@ -54,11 +55,11 @@ func TestPluginSeesOnlyAllowedEnvironment(t *testing.T) {
 		}
 	}
 	for name, want := range map[string]string{
-		"SUPPORT_API_TOKEN": "its-own-secret", // the channel's env table
-		"PATH":              os.Getenv("PATH"),
-		"HTTPS_PROXY":       "http://proxy.internal:3128",
-		"LC_TIME":           "en_GB.UTF-8", // the channel's table wins
-		sdk.LogLevelEnv:     "debug",
+		"SUPPORT_API_TOKEN":    "its-own-secret", // the channel's env table
+		"PATH":                 os.Getenv("PATH"),
+		"HTTPS_PROXY":          "http://proxy.internal:3128",
+		"LC_TIME":              "en_GB.UTF-8", // the channel's table wins
+		grpcplugin.LogLevelEnv: "debug",
 	} {
 		if env[name] != want {
 			t.Errorf("plugin env %s = %q, want %q", name, env[name], want)
@@ -106,13 +107,13 @@ func TestWebhookAnswerWithTooManyRepliesIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	ch := handleOf(t, m, "support")
-	resp, err := webhook(t, ch, "/replies", fmt.Sprintf("n=%d", sdk.MaxWebhookReplies))
-	if err != nil || len(resp.Replies) != sdk.MaxWebhookReplies {
-		t.Fatalf("an answer of %d replies = %d replies, %v; want it accepted", sdk.MaxWebhookReplies, len(resp.Replies), err)
+	resp, err := webhook(t, ch, "/replies", fmt.Sprintf("n=%d", grpcplugin.MaxWebhookReplies))
+	if err != nil || len(resp.Replies) != grpcplugin.MaxWebhookReplies {
+		t.Fatalf("an answer of %d replies = %d replies, %v; want it accepted", grpcplugin.MaxWebhookReplies, len(resp.Replies), err)
 	}
-	resp, err = webhook(t, ch, "/replies", fmt.Sprintf("n=%d", sdk.MaxWebhookReplies+1))
+	resp, err = webhook(t, ch, "/replies", fmt.Sprintf("n=%d", grpcplugin.MaxWebhookReplies+1))
 	if err == nil || !sdk.IsPermanent(err) || len(resp.Replies) != 0 {
-		t.Fatalf("an answer of %d replies = %d replies, %v; want a permanent error and none", sdk.MaxWebhookReplies+1, len(resp.Replies), err)
+		t.Fatalf("an answer of %d replies = %d replies, %v; want a permanent error and none", grpcplugin.MaxWebhookReplies+1, len(resp.Replies), err)
 	}
 	if !strings.Contains(err.Error(), "101 replies") {
 		t.Errorf("error %q does not say how many replies", err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/pluginclient"
 	"golang.org/x/time/rate"
 )
 
@@ -25,7 +26,7 @@ func newLimitedHost(h sdk.Host, channel string, perSecond float64, burst int) *l
 }
 
 // PostReply passes the reply on, or refuses it with a ResourceExhausted
-// error (sdk.ErrRateLimited) carrying the wait until a token is free.
+// error (pluginclient.ErrRateLimited) carrying the wait until a token is free.
 func (h *limitedHost) PostReply(ctx context.Context, r sdk.Reply) (sdk.PostReplyResult, error) {
 	if err := h.take(); err != nil {
 		return sdk.PostReplyResult{}, err
@@ -49,7 +50,7 @@ func (h *limitedHost) take() error {
 	if wait := res.DelayFrom(now); !res.OK() || wait > 0 {
 		res.CancelAt(now)
 		return sdk.RetryAfter(fmt.Errorf("%w: channel %q posts more than %g replies a second (burst %d; actions count as replies)",
-			sdk.ErrRateLimited, h.channel, float64(h.lim.Limit()), h.lim.Burst()), max(wait, time.Millisecond))
+			pluginclient.ErrRateLimited, h.channel, float64(h.lim.Limit()), h.lim.Burst()), max(wait, time.Millisecond))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/pluginclient"
 	"github.com/parley-dev/parley/sdk/plugintest"
 )
 
@@ -25,7 +26,7 @@ func TestPostActionSharesTheRateLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := h.PostAction(ctx, sdk.Action{Kind: sdk.ActionClose, ConversationID: "c", ExternalID: "a2"})
-	if !errors.Is(err, sdk.ErrRateLimited) {
+	if !errors.Is(err, pluginclient.ErrRateLimited) {
 		t.Fatalf("third call in the burst of 2: %v, want rate limited", err)
 	}
 	if d, ok := sdk.RetryHint(err); !ok || d <= 0 {

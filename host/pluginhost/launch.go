@@ -18,6 +18,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/grpcplugin"
+	"github.com/parley-dev/parley/sdk/pluginclient"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -28,7 +30,7 @@ type instance struct {
 	gp      *plugin.Client
 	cmd     *exec.Cmd
 	conn    *grpc.ClientConn
-	client  *sdk.ChannelClient
+	client  *pluginclient.ChannelClient
 	tail    *stderrTail
 	desc    sdk.DescribeResponse
 	started time.Time
@@ -72,14 +74,14 @@ func (m *Manager) launch(ctx context.Context, spec Spec, log hclog.Logger, plog 
 	// through pluginLog, which escapes and rate-limits both.
 	binary := filepath.Base(path)
 	inst.gp = plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.VersionedPlugins(nil, nil),
+		HandshakeConfig:  grpcplugin.Handshake,
+		VersionedPlugins: grpcplugin.VersionedPlugins(nil),
 		Cmd:              inst.cmd,
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
 		SkipHostEnv:      true,
-		GRPCDialOptions:  sdk.HostDialOptions(),
+		GRPCDialOptions:  grpcplugin.HostDialOptions(),
 		StartTimeout:     m.opts.StartTimeout,
 		Logger:           quietStderr{Logger: log, binary: binary},
 		Stderr:           io.MultiWriter(inst.tail, plog.stderr()),
@@ -127,16 +129,16 @@ func (m *Manager) handshake(ctx context.Context, inst *instance) error {
 	if err != nil {
 		return err
 	}
-	raw, err := rpc.Dispense(sdk.PluginName)
+	raw, err := rpc.Dispense(grpcplugin.PluginName)
 	if err != nil {
 		return err
 	}
-	cc, ok := raw.(*sdk.ChannelClient)
+	pc, ok := raw.(*grpcplugin.Conn)
 	gc, ok2 := rpc.(*plugin.GRPCClient)
 	if !ok || !ok2 {
 		return fmt.Errorf("unexpected plugin client %T", raw)
 	}
-	inst.client, inst.conn = cc, gc.Conn
+	inst.client, inst.conn = pluginclient.New(pc), gc.Conn
 	return nil
 }
 
@@ -201,7 +203,7 @@ func (m *Manager) explainStart(ctx context.Context, spec Spec, path string, inst
 			theirs = mm[1]
 		}
 		return fmt.Errorf("channel %q: %w: %s speaks protocol %s, this host speaks %d (install a build of the plugin for protocol %d)",
-			spec.Name, ErrProtocolMismatch, path, theirs, sdk.ProtocolVersion, sdk.ProtocolVersion)
+			spec.Name, ErrProtocolMismatch, path, theirs, grpcplugin.ProtocolVersion, grpcplugin.ProtocolVersion)
 	case strings.Contains(msg, "incompatible core API version"):
 		return fmt.Errorf("channel %q: %w: %s was built with an incompatible go-plugin; rebuild it", spec.Name, ErrProtocolMismatch, path)
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):

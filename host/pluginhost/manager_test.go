@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/pluginclient"
 )
 
 func TestRunningChannelAnswersWithItsOwnConfig(t *testing.T) {
@@ -554,10 +555,10 @@ func TestCloseStopsEveryPlugin(t *testing.T) {
 	}
 }
 
-func batchOf(texts ...string) sdk.DeliverBatchRequest {
-	req := sdk.DeliverBatchRequest{Conversation: sdk.Conversation{ID: "c1"}}
+func batchOf(texts ...string) pluginclient.DeliverBatchRequest {
+	req := pluginclient.DeliverBatchRequest{Conversation: sdk.Conversation{ID: "c1"}}
 	for _, s := range texts {
-		req.Items = append(req.Items, sdk.BatchItem{Message: sdk.Message{ID: "m-" + s, Kind: sdk.KindText, Text: s}})
+		req.Items = append(req.Items, pluginclient.BatchItem{Message: sdk.Message{ID: "m-" + s, Kind: sdk.KindText, Text: s}})
 	}
 	return req
 }
@@ -574,7 +575,7 @@ func TestBatchCrossesInOneCall(t *testing.T) {
 	}
 	ch := handleOf(t, m, "support")
 
-	resp := sdk.DeliverBatch(t.Context(), ch, batchOf("a", "b", "c"))
+	resp := pluginclient.DeliverBatch(t.Context(), ch, batchOf("a", "b", "c"))
 	if resp.Err != nil {
 		t.Fatal(resp.Err)
 	}
@@ -592,7 +593,7 @@ func TestBatchCrossesInOneCall(t *testing.T) {
 
 	// An item that finds the plugin unconfigured: the items before it
 	// stand, and the rest is retried once the plugin is configured again.
-	resp = sdk.DeliverBatch(t.Context(), ch, batchOf("a", "forget", "c"))
+	resp = pluginclient.DeliverBatch(t.Context(), ch, batchOf("a", "forget", "c"))
 	if len(resp.Delivered) != 1 || resp.Delivered[0].DeskMessageID != "hello:a" {
 		t.Fatalf("delivered %+v, want the first item only", resp.Delivered)
 	}
@@ -600,13 +601,13 @@ func TestBatchCrossesInOneCall(t *testing.T) {
 		t.Fatalf("error %v: want a retryable 'restarting' error", resp.Err)
 	}
 	eventually(t, "the plugin is configured again", func() bool {
-		r := sdk.DeliverBatch(t.Context(), ch, batchOf("c"))
+		r := pluginclient.DeliverBatch(t.Context(), ch, batchOf("c"))
 		return r.Err == nil && len(r.Delivered) == 1
 	})
 
 	// A plugin that dies mid-batch reports nothing delivered: the whole run
 	// is retried (a duplicate carries the same message id).
-	resp = sdk.DeliverBatch(t.Context(), ch, batchOf("a", "exit", "c"))
+	resp = pluginclient.DeliverBatch(t.Context(), ch, batchOf("a", "exit", "c"))
 	if len(resp.Delivered) != 0 {
 		t.Fatalf("delivered %+v from a plugin that died", resp.Delivered)
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/grpcplugin"
 )
 
 // Version is the release of this build. The build sets it with
@@ -14,7 +14,7 @@ import (
 var Version = "dev"
 
 // ProtocolVersion is the channel plugin protocol this host speaks.
-const ProtocolVersion = sdk.ProtocolVersion
+const ProtocolVersion = grpcplugin.ProtocolVersion
 
 // String describes the build, such as "parley v1.2.3 (protocol 1, go1.26.0)".
 func String() string {

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/grpcplugin"
 )
 
 func TestString(t *testing.T) {
-	want := "parley dev (protocol " + strconv.Itoa(sdk.ProtocolVersion) + ", " + runtime.Version() + ")"
+	want := "parley dev (protocol " + strconv.Itoa(grpcplugin.ProtocolVersion) + ", " + runtime.Version() + ")"
 	if got := String(); got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
@@ -40,7 +40,7 @@ func TestLinkerSetsVersion(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go run: %v\n%s", err, out)
 	}
-	if got := string(out); !strings.HasPrefix(got, "parley v9.8.7 (protocol "+strconv.Itoa(sdk.ProtocolVersion)+", go") {
+	if got := string(out); !strings.HasPrefix(got, "parley v9.8.7 (protocol "+strconv.Itoa(grpcplugin.ProtocolVersion)+", go") {
 		t.Errorf("linked build reports %q", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/grpcplugin"
 )
 
 // ConformanceOptions tells [RunConformance] how to drive one channel.
@@ -80,8 +81,8 @@ func checkDescribe(t *testing.T, h *Harness) sdk.DescribeResponse {
 	if d.Version == "" {
 		t.Error("version is empty")
 	}
-	if v, err := h.Client.ProtocolVersion(ctxTimeout(t)); err != nil || v != sdk.ProtocolVersion {
-		t.Errorf("protocol version %d (%v), want %d", v, err, sdk.ProtocolVersion)
+	if v, err := h.Client.ProtocolVersion(ctxTimeout(t)); err != nil || v != grpcplugin.ProtocolVersion {
+		t.Errorf("protocol version %d (%v), want %d", v, err, grpcplugin.ProtocolVersion)
 	}
 	switch d.Capabilities.Formatting {
 	case "", sdk.FormattingPlain, sdk.FormattingHTML, sdk.FormattingMarkdown, sdk.FormattingSlackMrkdwn:

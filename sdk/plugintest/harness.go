@@ -15,6 +15,9 @@ import (
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/grpcplugin"
+	"github.com/parley-dev/parley/sdk/internal/wire"
+	"github.com/parley-dev/parley/sdk/pluginclient"
 )
 
 // Harness is a channel served the way the host sees it.
@@ -23,8 +26,8 @@ type Harness struct {
 	// adapters to the plugin. It is the same value as Client.
 	Channel sdk.Channel
 	// Client is Channel with the host-only extras (OpenAttachment,
-	// ProtocolVersion).
-	Client *sdk.ChannelClient
+	// ProtocolVersion, DeliverBatch) of the host's client.
+	Client *pluginclient.ChannelClient
 	// Host records what the plugin posts back and serves files to it.
 	Host *RecordingHost
 
@@ -34,7 +37,7 @@ type Harness struct {
 }
 
 // Serve runs ch in-process behind the real gRPC adapters: sdk.Serve in
-// go-plugin's test mode, and a go-plugin client reattached to it, so the
+// go-plugin's test mode (through a hook of sdk/internal/wire), and a go-plugin client reattached to it, so the
 // broker, the Host callbacks and the error mapping are the production
 // ones. Everything stops when the test ends. The sample files of
 // [SampleMessages] are registered on the Host.
@@ -44,9 +47,9 @@ func Serve(t testing.TB, ch sdk.Channel) *Harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	reattach := make(chan *plugin.ReattachConfig, 1)
 	closed := make(chan struct{})
-	go sdk.Serve(ch, sdk.WithLogger(logger), sdk.WithTestConfig(&plugin.ServeTestConfig{
+	go wire.ServeTest(ch, logger, &plugin.ServeTestConfig{
 		Context: ctx, ReattachConfigCh: reattach, CloseCh: closed,
-	}))
+	})
 	var rc *plugin.ReattachConfig
 	select {
 	case rc = <-reattach:
@@ -55,13 +58,13 @@ func Serve(t testing.TB, ch sdk.Channel) *Harness {
 		t.Fatal("plugintest: the channel did not start serving within 30s")
 	}
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig: sdk.Handshake,
+		HandshakeConfig: grpcplugin.Handshake,
 		// A reattached client skips version negotiation, so it is handed
 		// the plugin set directly.
-		Plugins:          sdk.VersionedPlugins(nil, nil)[sdk.ProtocolVersion],
+		Plugins:          grpcplugin.VersionedPlugins(nil)[grpcplugin.ProtocolVersion],
 		Reattach:         rc,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		GRPCDialOptions:  sdk.HostDialOptions(),
+		GRPCDialOptions:  grpcplugin.HostDialOptions(),
 		Logger:           testLogger(t, "host"),
 	})
 	t.Cleanup(func() {
@@ -84,12 +87,12 @@ func Serve(t testing.TB, ch sdk.Channel) *Harness {
 func ServeBinary(t testing.TB, binary string) *Harness {
 	t.Helper()
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.VersionedPlugins(nil, nil),
+		HandshakeConfig:  grpcplugin.Handshake,
+		VersionedPlugins: grpcplugin.VersionedPlugins(nil),
 		Cmd:              exec.Command(binary),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
-		GRPCDialOptions:  sdk.HostDialOptions(),
+		GRPCDialOptions:  grpcplugin.HostDialOptions(),
 		Logger:           testLogger(t, filepath.Base(binary)),
 		StartTimeout:     30 * time.Second,
 	})
@@ -103,14 +106,15 @@ func dispense(t testing.TB, client *plugin.Client) *Harness {
 	if err != nil {
 		t.Fatalf("plugintest: connect to plugin: %v", err)
 	}
-	raw, err := proto.Dispense(sdk.PluginName)
+	raw, err := proto.Dispense(grpcplugin.PluginName)
 	if err != nil {
-		t.Fatalf("plugintest: dispense %q: %v", sdk.PluginName, err)
+		t.Fatalf("plugintest: dispense %q: %v", grpcplugin.PluginName, err)
 	}
-	cc, ok := raw.(*sdk.ChannelClient)
+	conn, ok := raw.(*grpcplugin.Conn)
 	if !ok {
-		t.Fatalf("plugintest: dispensed %T, want *sdk.ChannelClient", raw)
+		t.Fatalf("plugintest: dispensed %T, want *grpcplugin.Conn", raw)
 	}
+	cc := pluginclient.New(conn)
 	h := &Harness{Channel: cc, Client: cc, Host: NewRecordingHost()}
 	for _, m := range SampleMessages() {
 		for _, a := range m.Attachments {

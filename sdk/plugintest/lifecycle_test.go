@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/pluginclient"
 	"github.com/parley-dev/parley/sdk/plugintest"
 )
 
@@ -51,9 +52,9 @@ func TestLifecycleCrossesThePluginBoundary(t *testing.T) {
 	}
 
 	// A batch hands the previous thread to its first item only.
-	batch := h.Client.DeliverBatch(context.Background(), sdk.DeliverBatchRequest{
+	batch := h.Client.DeliverBatch(context.Background(), pluginclient.DeliverBatchRequest{
 		Conversation: req.Conversation, PreviousThreadRef: []byte("thread-c1"),
-		Items: []sdk.BatchItem{{Message: sdk.Message{ID: "m1", Kind: sdk.KindText, Text: "a"}}, {Message: sdk.Message{ID: "m2", Kind: sdk.KindText, Text: "b"}}},
+		Items: []pluginclient.BatchItem{{Message: sdk.Message{ID: "m1", Kind: sdk.KindText, Text: "a"}}, {Message: sdk.Message{ID: "m2", Kind: sdk.KindText, Text: "b"}}},
 	})
 	if batch.Err != nil || len(batch.Delivered) != 2 {
 		t.Fatalf("batch: %+v", batch)

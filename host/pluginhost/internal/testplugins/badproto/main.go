@@ -4,36 +4,30 @@ package main
 
 import (
 	"context"
-	"errors"
 
 	plugin "github.com/hashicorp/go-plugin"
-	"github.com/parley-dev/parley/sdk"
+	channelv1 "github.com/parley-dev/parley/proto/parley/channel/v1"
+	"github.com/parley-dev/parley/sdk/grpcplugin"
 )
 
-type channel struct{}
-
-func (channel) Describe(context.Context) (sdk.DescribeResponse, error) {
-	return sdk.DescribeResponse{Name: "badproto", Version: "2.0.0"}, nil
+// channel answers Describe only: a host speaking version 1 refuses the
+// handshake before calling anything.
+type channel struct {
+	channelv1.UnimplementedChannelServer
 }
 
-func (channel) Configure(context.Context, sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
-	return sdk.ConfigureResponse{}, nil
-}
-
-func (channel) Deliver(context.Context, sdk.DeliverRequest) (sdk.DeliverResponse, error) {
-	return sdk.DeliverResponse{}, errors.New("not implemented")
-}
-
-func (channel) HandleWebhook(context.Context, sdk.WebhookRequest) (sdk.WebhookResponse, error) {
-	return sdk.WebhookResponse{Status: 404}, nil
+func (channel) Describe(context.Context, *channelv1.DescribeRequest) (*channelv1.DescribeResponse, error) {
+	return &channelv1.DescribeResponse{Name: "badproto", Version: "2.0.0", ProtocolVersion: 2}, nil
 }
 
 func main() {
-	hs := sdk.Handshake
+	hs := grpcplugin.Handshake
 	hs.ProtocolVersion = 2
 	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig:  hs,
-		VersionedPlugins: map[int]plugin.PluginSet{2: {sdk.PluginName: &sdk.GRPCPlugin{Impl: channel{}}}},
-		GRPCServer:       plugin.DefaultGRPCServer,
+		HandshakeConfig: hs,
+		VersionedPlugins: map[int]plugin.PluginSet{2: {grpcplugin.PluginName: &grpcplugin.GRPCPlugin{
+			ChannelServer: func(*plugin.GRPCBroker) channelv1.ChannelServer { return channel{} },
+		}}},
+		GRPCServer: plugin.DefaultGRPCServer,
 	})
 }

@@ -1,10 +1,6 @@
-package sdk
+package grpcplugin
 
-import (
-	"fmt"
-
-	"google.golang.org/grpc"
-)
+import "google.golang.org/grpc"
 
 // MaxMessageSize is the largest gRPC message the host accepts from a
 // plugin, on its calls to the plugin and on the Host service it serves
@@ -27,13 +23,4 @@ const MaxWebhookReplies = 100
 // host receives at MaxMessageSize.
 func HostDialOptions() []grpc.DialOption {
 	return []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageSize))}
-}
-
-// errTooManyReplies refuses a webhook answer over MaxWebhookReplies.
-func errTooManyReplies(n int) error { return errTooMany(n, "replies") }
-
-// errTooMany refuses a webhook answer with more than MaxWebhookReplies
-// replies or actions.
-func errTooMany(n int, what string) error {
-	return Permanent(fmt.Errorf("plugin answered a webhook with %d %s, more than the %d allowed; none were stored", n, what, MaxWebhookReplies))
 }

@@ -1,9 +1,14 @@
-package sdk
-
-// The host side of the protocol: a Channel implemented over a gRPC
-// connection to a plugin process, and the Host service the host serves back
-// over go-plugin's broker. The Parley host and sdk/plugintest use it through
-// GRPCPlugin; plugin authors never do.
+// Package pluginclient is the host side of the Parley channel protocol: an
+// sdk.Channel implemented over the gRPC connection to a plugin process, the
+// Host service the host serves back over go-plugin's broker, and the batch
+// delivery the host uses for a conversation's backlog. The Parley host and
+// sdk/plugintest use it; plugin authors never do (they implement
+// sdk.Channel and call sdk.Serve).
+//
+// A host starts a plugin with go-plugin and the settings of package
+// sdk/grpcplugin, dispenses grpcplugin.PluginName and hands the
+// *grpcplugin.Conn it gets to [New].
+package pluginclient
 
 import (
 	"context"
@@ -16,15 +21,18 @@ import (
 
 	plugin "github.com/hashicorp/go-plugin"
 	channelv1 "github.com/parley-dev/parley/proto/parley/channel/v1"
+	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/grpcplugin"
+	"github.com/parley-dev/parley/sdk/internal/wire"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
-// ChannelClient is a Channel that lives in another process. It also
-// implements [AttachmentOpener]; for a plugin without that capability the
-// call fails with a permanent error.
+// ChannelClient is an sdk.Channel that lives in another process. It also
+// implements [sdk.AttachmentOpener]; for a plugin without that capability
+// the call fails with a permanent error.
 type ChannelClient struct {
 	client channelv1.ChannelClient
 	broker *plugin.GRPCBroker
@@ -40,16 +48,21 @@ type ChannelClient struct {
 }
 
 var _ interface {
-	Channel
-	AttachmentOpener
+	sdk.Channel
+	sdk.AttachmentOpener
 	BatchDeliverer
 } = (*ChannelClient)(nil)
 
-// Describe implements Channel.
-func (c *ChannelClient) Describe(ctx context.Context) (DescribeResponse, error) {
+// New is the Channel behind a connection dispensed by go-plugin.
+func New(conn *grpcplugin.Conn) *ChannelClient {
+	return &ChannelClient{client: conn.Channel, broker: conn.Broker}
+}
+
+// Describe implements sdk.Channel.
+func (c *ChannelClient) Describe(ctx context.Context) (sdk.DescribeResponse, error) {
 	resp, err := c.client.Describe(ctx, &channelv1.DescribeRequest{})
 	if err != nil {
-		return DescribeResponse{}, fromStatus(err)
+		return sdk.DescribeResponse{}, codec.FromStatus(err)
 	}
 	c.batch.Store(resp.GetCapabilities().GetDeliverBatch())
 	return describeFromProto(resp), nil
@@ -59,16 +72,16 @@ func (c *ChannelClient) Describe(ctx context.Context) (DescribeResponse, error) 
 func (c *ChannelClient) ProtocolVersion(ctx context.Context) (uint32, error) {
 	resp, err := c.client.Describe(ctx, &channelv1.DescribeRequest{})
 	if err != nil {
-		return 0, fromStatus(err)
+		return 0, codec.FromStatus(err)
 	}
 	c.batch.Store(resp.GetCapabilities().GetDeliverBatch())
 	return resp.GetProtocolVersion(), nil
 }
 
-// Configure implements Channel. When req.Host is set it is served to the
+// Configure implements sdk.Channel. When req.Host is set it is served to the
 // plugin over the broker (once per client; a later Configure swaps the
 // implementation behind the same broker id).
-func (c *ChannelClient) Configure(ctx context.Context, req ConfigureRequest) (ConfigureResponse, error) {
+func (c *ChannelClient) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
 	var brokerID uint32
 	if req.Host != nil && c.broker != nil {
 		c.mu.Lock()
@@ -79,7 +92,7 @@ func (c *ChannelClient) Configure(ctx context.Context, req ConfigureRequest) (Co
 			go c.broker.AcceptAndServe(c.hostServed, func(opts []grpc.ServerOption) *grpc.Server {
 				// Explicit, though it is gRPC's default: the cap on what a
 				// plugin may send the host must not depend on it.
-				s := grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(MaxMessageSize))...)
+				s := grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(grpcplugin.MaxMessageSize))...)
 				channelv1.RegisterHostServer(s, impl)
 				return s
 			})
@@ -93,34 +106,34 @@ func (c *ChannelClient) Configure(ctx context.Context, req ConfigureRequest) (Co
 		cfg = []byte("{}")
 	}
 	if !json.Valid(cfg) {
-		return ConfigureResponse{}, Permanent(errInvalidConfigJSON)
+		return sdk.ConfigureResponse{}, sdk.Permanent(errInvalidConfigJSON)
 	}
 	resp, err := c.client.Configure(ctx, &channelv1.ConfigureRequest{
 		ConfigJson: cfg, HostBrokerId: brokerID, HookBaseUrl: req.HookBaseURL, ChannelName: req.ChannelName,
 	})
 	if err != nil {
-		return ConfigureResponse{}, fromStatus(err)
+		return sdk.ConfigureResponse{}, codec.FromStatus(err)
 	}
-	var out ConfigureResponse
+	var out sdk.ConfigureResponse
 	for _, e := range resp.GetErrors() {
-		out.Errors = append(out.Errors, ConfigError{Key: e.GetKey(), Message: e.GetMessage()})
+		out.Errors = append(out.Errors, sdk.ConfigError{Key: e.GetKey(), Message: e.GetMessage()})
 	}
 	return out, nil
 }
 
 var errInvalidConfigJSON = errors.New("config is not a JSON object")
 
-// Deliver implements Channel.
-func (c *ChannelClient) Deliver(ctx context.Context, req DeliverRequest) (DeliverResponse, error) {
+// Deliver implements sdk.Channel.
+func (c *ChannelClient) Deliver(ctx context.Context, req sdk.DeliverRequest) (sdk.DeliverResponse, error) {
 	resp, err := c.client.Deliver(ctx, &channelv1.DeliverRequest{
 		Conversation: conversationToProto(req.Conversation), Contact: contactToProto(req.Contact),
 		Message: messageToProto(req.Message), ThreadRef: req.ThreadRef, EditOfDeskMessageId: req.EditOfDeskMessageID,
 		PreviousThreadRef: req.PreviousThreadRef,
 	})
 	if err != nil {
-		return DeliverResponse{}, fromStatus(err)
+		return sdk.DeliverResponse{}, codec.FromStatus(err)
 	}
-	return DeliverResponse{ThreadRef: resp.GetThreadRef(), DeskMessageID: resp.GetDeskMessageId()}, nil
+	return sdk.DeliverResponse{ThreadRef: resp.GetThreadRef(), DeskMessageID: resp.GetDeskMessageId()}, nil
 }
 
 // DeliverBatch implements BatchDeliverer: one round trip for the whole
@@ -144,14 +157,14 @@ func (c *ChannelClient) DeliverBatch(ctx context.Context, req DeliverBatchReques
 	}
 	resp, err := c.client.DeliverBatch(ctx, p)
 	if err != nil {
-		return DeliverBatchResponse{Err: fromStatus(err)}
+		return DeliverBatchResponse{Err: codec.FromStatus(err)}
 	}
-	out := DeliverBatchResponse{Delivered: make([]DeliverResponse, len(resp.GetDelivered()))}
+	out := DeliverBatchResponse{Delivered: make([]sdk.DeliverResponse, len(resp.GetDelivered()))}
 	for i, d := range resp.GetDelivered() {
-		out.Delivered[i] = DeliverResponse{ThreadRef: d.GetThreadRef(), DeskMessageID: d.GetDeskMessageId()}
+		out.Delivered[i] = sdk.DeliverResponse{ThreadRef: d.GetThreadRef(), DeskMessageID: d.GetDeskMessageId()}
 	}
 	if f := resp.GetFailure(); f != nil {
-		out.Err = failureFromProto(f)
+		out.Err = codec.FailureFromProto(f)
 	}
 	if len(out.Delivered) > len(req.Items) {
 		// A plugin may not report more than it was given; trust none of it.
@@ -160,21 +173,21 @@ func (c *ChannelClient) DeliverBatch(ctx context.Context, req DeliverBatchReques
 	return out
 }
 
-// HandleWebhook implements Channel.
-func (c *ChannelClient) HandleWebhook(ctx context.Context, req WebhookRequest) (WebhookResponse, error) {
+// HandleWebhook implements sdk.Channel.
+func (c *ChannelClient) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
 	resp, err := c.client.HandleWebhook(ctx, &channelv1.HandleWebhookRequest{
-		Method: req.Method, Path: req.Path, RawQuery: req.RawQuery, Headers: headersToProto(req.Header),
+		Method: req.Method, Path: req.Path, RawQuery: req.RawQuery, Headers: wire.HeadersToProto(req.Header),
 		Body: req.Body, RemoteAddr: req.RemoteAddr,
 	})
 	if err != nil {
-		return WebhookResponse{}, fromStatus(err)
+		return sdk.WebhookResponse{}, codec.FromStatus(err)
 	}
-	if n := len(resp.GetReplies()); n > MaxWebhookReplies {
-		return WebhookResponse{}, errTooManyReplies(n)
+	if n := len(resp.GetReplies()); n > grpcplugin.MaxWebhookReplies {
+		return sdk.WebhookResponse{}, errTooManyReplies(n)
 	}
-	out := WebhookResponse{Status: int(resp.GetStatus()), Header: headersFromProto(resp.GetHeaders()), Body: resp.GetBody()}
-	if n := len(resp.GetActions()); n > MaxWebhookReplies {
-		return WebhookResponse{}, errTooMany(n, "actions")
+	out := sdk.WebhookResponse{Status: int(resp.GetStatus()), Header: wire.HeadersFromProto(resp.GetHeaders()), Body: resp.GetBody()}
+	if n := len(resp.GetActions()); n > grpcplugin.MaxWebhookReplies {
+		return sdk.WebhookResponse{}, errTooMany(n, "actions")
 	}
 	for _, a := range resp.GetActions() {
 		out.Actions = append(out.Actions, actionFromProto(a))
@@ -185,35 +198,35 @@ func (c *ChannelClient) HandleWebhook(ctx context.Context, req WebhookRequest) (
 	return out, nil
 }
 
-// OpenAttachment implements AttachmentOpener.
-func (c *ChannelClient) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser, FileInfo, error) {
+// OpenAttachment implements sdk.AttachmentOpener.
+func (c *ChannelClient) OpenAttachment(ctx context.Context, ref string) (io.ReadCloser, sdk.FileInfo, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	stream, err := c.client.OpenAttachment(ctx, &channelv1.OpenAttachmentRequest{Ref: ref})
 	if err != nil {
 		cancel()
-		return nil, FileInfo{}, fromStatus(err)
+		return nil, sdk.FileInfo{}, codec.FromStatus(err)
 	}
-	rc, info, err := openChunkStream(stream.Recv, cancel)
+	rc, info, err := codec.OpenChunkStream(stream.Recv, cancel)
 	if err != nil && status.Code(err) == codes.Unimplemented {
-		return nil, FileInfo{}, Permanent(err)
+		return nil, sdk.FileInfo{}, sdk.Permanent(err)
 	}
-	return rc, info, err
+	return rc, sdk.FileInfo(info), err
 }
 
-// hostServer serves a Host implementation to the plugin.
+// hostServer serves an sdk.Host implementation to the plugin.
 type hostServer struct {
 	channelv1.UnimplementedHostServer
 	mu   sync.RWMutex
-	impl Host
+	impl sdk.Host
 }
 
-func (h *hostServer) set(impl Host) {
+func (h *hostServer) set(impl sdk.Host) {
 	h.mu.Lock()
 	h.impl = impl
 	h.mu.Unlock()
 }
 
-func (h *hostServer) get() Host {
+func (h *hostServer) get() sdk.Host {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return h.impl
@@ -222,7 +235,7 @@ func (h *hostServer) get() Host {
 func (h *hostServer) PostReply(ctx context.Context, req *channelv1.PostReplyRequest) (*channelv1.PostReplyResponse, error) {
 	res, err := h.get().PostReply(ctx, replyFromProto(req.GetReply()))
 	if err != nil {
-		return nil, toStatus(err, nil)
+		return nil, codec.ToStatus(err, nil)
 	}
 	return &channelv1.PostReplyResponse{Duplicate: res.Duplicate, ConversationId: res.ConversationID}, nil
 }
@@ -230,7 +243,7 @@ func (h *hostServer) PostReply(ctx context.Context, req *channelv1.PostReplyRequ
 func (h *hostServer) PostAction(ctx context.Context, req *channelv1.PostActionRequest) (*channelv1.PostActionResponse, error) {
 	res, err := h.get().PostAction(ctx, actionFromProto(req.GetAction()))
 	if err != nil {
-		return nil, toStatus(err, nil)
+		return nil, codec.ToStatus(err, nil)
 	}
 	return &channelv1.PostActionResponse{
 		Duplicate: res.Duplicate, ConversationId: res.ConversationID, State: string(res.State), Changed: res.Changed,
@@ -240,8 +253,8 @@ func (h *hostServer) PostAction(ctx context.Context, req *channelv1.PostActionRe
 func (h *hostServer) OpenFile(req *channelv1.OpenFileRequest, stream channelv1.Host_OpenFileServer) error {
 	rc, info, err := h.get().OpenFile(stream.Context(), req.GetFileRef())
 	if err != nil {
-		return toStatus(err, nil)
+		return codec.ToStatus(err, nil)
 	}
 	defer rc.Close()
-	return sendChunks(rc, info, stream.Send)
+	return wire.SendChunks(rc, wire.FileMeta(info), stream.Send)
 }

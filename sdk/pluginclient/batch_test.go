@@ -1,4 +1,4 @@
-package sdk_test
+package pluginclient_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parley-dev/parley/sdk"
+	"github.com/parley-dev/parley/sdk/pluginclient"
 	"github.com/parley-dev/parley/sdk/plugintest"
 )
 
@@ -61,17 +62,17 @@ func (d *laneDesk) deliveries() []string {
 	return append([]string(nil), d.seen...)
 }
 
-func batchOf(texts ...string) sdk.DeliverBatchRequest {
-	req := sdk.DeliverBatchRequest{Conversation: sdk.Conversation{ID: "c1", Number: 1}}
+func batchOf(texts ...string) pluginclient.DeliverBatchRequest {
+	req := pluginclient.DeliverBatchRequest{Conversation: sdk.Conversation{ID: "c1", Number: 1}}
 	for i, s := range texts {
-		req.Items = append(req.Items, sdk.BatchItem{Message: sdk.Message{ID: fmt.Sprintf("m%d", i+1), Kind: sdk.KindText, Text: s}})
+		req.Items = append(req.Items, pluginclient.BatchItem{Message: sdk.Message{ID: fmt.Sprintf("m%d", i+1), Kind: sdk.KindText, Text: s}})
 	}
 	return req
 }
 
 // describedClient serves desk behind the real gRPC adapters, with the
 // host's Describe done so the client knows the plugin takes batches.
-func describedClient(t *testing.T, desk sdk.Channel) *sdk.ChannelClient {
+func describedClient(t *testing.T, desk sdk.Channel) *pluginclient.ChannelClient {
 	t.Helper()
 	h := plugintest.Serve(t, desk)
 	plugintest.AssertConfigured(t, h.Configure(t, map[string]any{}))
@@ -84,7 +85,7 @@ func describedClient(t *testing.T, desk sdk.Channel) *sdk.ChannelClient {
 func TestBatchDeliversInOrderOnOneThread(t *testing.T) {
 	desk := &laneDesk{}
 	client := describedClient(t, desk)
-	resp := sdk.DeliverBatch(t.Context(), client, batchOf("a", "b", "c"))
+	resp := pluginclient.DeliverBatch(t.Context(), client, batchOf("a", "b", "c"))
 	if resp.Err != nil {
 		t.Fatal(resp.Err)
 	}
@@ -119,7 +120,7 @@ func TestBatchStopsAtTheFirstFailure(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			desk := &laneDesk{}
 			client := describedClient(t, desk)
-			resp := sdk.DeliverBatch(t.Context(), client, batchOf("a", tc.name, "c"))
+			resp := pluginclient.DeliverBatch(t.Context(), client, batchOf("a", tc.name, "c"))
 			if len(resp.Delivered) != 1 || resp.Delivered[0].DeskMessageID != "desk-m1" {
 				t.Fatalf("delivered %+v, want m1 only", resp.Delivered)
 			}
@@ -136,7 +137,7 @@ func TestBatchEndsWithinItsBudget(t *testing.T) {
 	client := describedClient(t, desk)
 	req := batchOf("a", "b", "c", "d", "e", "f", "g", "h")
 	req.Budget = 60 * time.Millisecond
-	resp := sdk.DeliverBatch(t.Context(), client, req)
+	resp := pluginclient.DeliverBatch(t.Context(), client, req)
 	if resp.Err != nil {
 		t.Fatal(resp.Err)
 	}
@@ -167,10 +168,10 @@ func TestBatchWithoutTheCapability(t *testing.T) {
 	}
 }
 
-// In-process channels take a batch item by item through sdk.DeliverBatch.
+// In-process channels take a batch item by item through pluginclient.DeliverBatch.
 func TestDeliverBatchInProcess(t *testing.T) {
 	desk := &laneDesk{}
-	resp := sdk.DeliverBatch(t.Context(), desk, batchOf("a", "reject", "c"))
+	resp := pluginclient.DeliverBatch(t.Context(), desk, batchOf("a", "reject", "c"))
 	if len(resp.Delivered) != 1 || !sdk.IsPermanent(resp.Err) {
 		t.Fatalf("delivered %d, error %v; want 1 and a permanent error", len(resp.Delivered), resp.Err)
 	}
