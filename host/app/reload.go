@@ -132,13 +132,13 @@ func (h *host) reloadFile(ctx context.Context, path string) {
 
 // applyConfig brings the running channels, bots and routes to cfg. New
 // channels start, removed ones stop, a changed one's plugin restarts with
-// its new config (deliveries to it wait meanwhile, spending no attempts). New bots start, removed ones stop, a
-// changed one is replaced (the old one stops first, finishing the batch it
-// is committing and releasing its lease, so no update is lost or polled
-// twice); a change of a bot's channels only changes its route. Anything
-// that cannot be built or started rejects the reload and leaves the running
-// config as it was. Keys outside the bots and channels take effect at the
-// next start.
+// its new config (deliveries to it wait meanwhile, spending no attempts).
+// New bots start, removed ones stop, a changed one is replaced (the old one
+// stops first, finishing the batch it is committing and releasing its
+// lease, so no update is lost or polled twice); a change of a bot's
+// channels only changes its route. Anything that cannot be built or
+// started rejects the reload and leaves the running config as it was.
+// Keys outside the bots and channels take effect at the next start.
 func (h *host) applyConfig(ctx context.Context, cfg *config.Config) error {
 	if changed := restartOnly(h.cfg, cfg); len(changed) > 0 {
 		h.log.Warn("these config sections changed and take effect at the next start", "sections", strings.Join(changed, ","))
