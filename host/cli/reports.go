@@ -20,9 +20,9 @@ import (
 )
 
 // Status prints the installation's state from the store: the bots and
-// which replica polls each, the replicas alive, and the outbox backlog per channel with the
-// oldest pending age. It works beside running replicas; now is the
-// time ages are measured from.
+// which replica polls each, the replicas alive, and the outbox backlog per
+// channel with the oldest pending age. It works beside running replicas;
+// now is the time ages are measured from.
 // A replica counts as alive when its last heartbeat is within window.
 func Status(ctx context.Context, st store.Store, cfg *config.Config, window time.Duration, now time.Time, out io.Writer) error {
 	replicas, err := st.Replicas(ctx, window)

@@ -45,7 +45,11 @@ func NewRedactor(secrets []string) *Redactor {
 func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.secrets = append(r.secrets, secrets...)
+	for _, sec := range secrets {
+		if sec != "" && !slices.Contains(r.secrets, sec) {
+			r.secrets = append(r.secrets, sec)
+		}
+	}
 	r.replacer.Store(newReplacer(r.secrets))
 }
 
