@@ -54,6 +54,21 @@ func (e *env) waitBotMessage(chat int64, text string) int {
 	return id
 }
 
+// waitDeleted waits until the host asked Telegram to delete message id.
+func (e *env) waitDeleted(id int) {
+	e.t.Helper()
+	if !waitUntil(30*time.Second, func() bool {
+		for _, r := range e.tg.Requests("deleteMessage") {
+			if r.Params["message_id"] == itoa(int64(id)) {
+				return true
+			}
+		}
+		return false
+	}) {
+		e.t.Fatalf("message %d was not deleted\n%s", id, e.Logs())
+	}
+}
+
 // waitReactions waits until the bot's reactions on a message are want.
 func (e *env) waitReactions(chat int64, msg int, want ...string) {
 	e.t.Helper()
@@ -167,16 +182,7 @@ func TestDeleteAndTyping(t *testing.T) {
 	if status, body := e.deskAction(webhookdesk.Action{Kind: "delete", ConversationID: conv, ID: "d1", ReplyID: "r1"}); status != http.StatusOK {
 		t.Fatalf("delete: %d %s", status, body)
 	}
-	if !waitUntil(30*time.Second, func() bool {
-		for _, r := range e.tg.Requests("deleteMessage") {
-			if r.Params["message_id"] == itoa(int64(oops)) {
-				return true
-			}
-		}
-		return false
-	}) {
-		t.Fatalf("the reply was not deleted\n%s", e.Logs())
-	}
+	e.waitDeleted(oops)
 
 	if status, body := e.reply(webhookdesk.Reply{ConversationID: conv, ID: "r2", Text: "Old news"}); status != http.StatusOK {
 		t.Fatalf("reply: %d %s", status, body)

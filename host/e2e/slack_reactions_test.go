@@ -110,15 +110,6 @@ func TestSlackReactionsDeletesAndAvatar(t *testing.T) {
 	if d, err := fake.AgentDelete(ctx, slackfake.ChannelID, answerTS); err != nil || !d.OK() {
 		t.Fatalf("agent delete: %v %+v", err, d)
 	}
-	if !waitUntil(30*time.Second, func() bool {
-		for _, r := range e.tg.Requests("deleteMessage") {
-			if r.Params["message_id"] == itoa(int64(answer)) {
-				return true
-			}
-		}
-		return false
-	}) {
-		t.Fatalf("the deleted answer stayed in Telegram\n%s", e.Logs())
-	}
+	e.waitDeleted(answer)
 	assertNoSecrets(t, e, slackfake.BotToken, slackfake.SigningSecret)
 }

@@ -101,7 +101,7 @@ func startBotsHost(ctx context.Context, plugins, parley string, shape botsShape,
 	h.admin = "http://" + addrs[1]
 
 	var cfg strings.Builder
-	fmt.Fprintf(&cfg, botsConfigHead, addrs[0], w.public, addrs[1], filepath.Join(w.dir, "parley.db"), plugins,
+	fmt.Fprintf(&cfg, hostConfigTail, addrs[0], w.public, addrs[1], filepath.Join(w.dir, "parley.db"), plugins,
 		channelName, channelName, w.receiver.URL())
 	for i := range n {
 		b := w.tg.AddBot(telegramtest.BotOptions{Bot: telego.User{ID: int64(8100000000 + i)}})
@@ -139,33 +139,6 @@ func startBotsHost(ctx context.Context, plugins, parley string, shape botsShape,
 	}
 	return h, time.Since(started), nil
 }
-
-// botsConfigHead is the many-bots host's config before its [bots.*]
-// sections: as the intake scenarios, with [bots.*] in place of [telegram].
-const botsConfigHead = `
-[server]
-listen = %q
-public_url = %q
-
-[admin]
-listen = %q
-
-[store]
-dsn = %q
-
-[plugins]
-dir = %q
-
-[log]
-level = "warn"
-
-[channels.%s]
-plugin = "webhook"
-[channels.%s.config]
-url = %q
-secret = "${BENCH_DESK_SECRET}"
-timeout = "10s"
-`
 
 // idle is the host's footprint at rest: resident set, CPU use over
 // botsIdleWindow in ms per s, and goroutines.

@@ -150,7 +150,11 @@ token = "${BENCH_TELEGRAM_TOKEN}"
 api_url = %q
 poll_timeout = "1s"
 welcome_message = ""
+` + hostConfigTail
 
+// hostConfigTail is every benchmark host's config after its Telegram part:
+// the listeners, the store, the plugins and the webhook desk channel.
+const hostConfigTail = `
 [server]
 listen = %q
 public_url = %q
