@@ -1,8 +1,12 @@
 package demo
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"slices"
 	"strings"
 	"sync"
@@ -51,7 +55,28 @@ type chat struct {
 
 func newChat(tg *telegramtest.Server) *chat {
 	u := tg.AddUser(telego.User{FirstName: "Ada", LastName: "Lovelace", Username: "ada_demo", LanguageCode: "en"})
+	// A profile photo, so the desks show the customer's avatar.
+	tg.SetProfilePhotos(u.ID, avatarPNG(color.RGBA{R: 0x5b, G: 0x6c, B: 0xd6, A: 0xff}))
 	return &chat{tg: tg, user: u}
+}
+
+// avatarPNG draws a 160 px disc of c on white: the demo customer's
+// profile photo.
+func avatarPNG(c color.Color) []byte {
+	const side = 160
+	img := image.NewRGBA(image.Rect(0, 0, side, side))
+	for y := range side {
+		for x := range side {
+			dx, dy := x-side/2, y-side/2
+			img.Set(x, y, color.White)
+			if dx*dx+dy*dy <= (side/2-4)*(side/2-4) {
+				img.Set(x, y, c)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, img) // encoding an in-memory RGBA image does not fail
+	return buf.Bytes()
 }
 
 func (c *chat) record(m chatMessage) {

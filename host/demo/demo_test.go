@@ -149,6 +149,10 @@ func TestDemoPageRoundTrip(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#send-large")), chromedp.Click(chromedp.CSS("#send-location")))
 	waitJS(t, b, "the too-large alert", `document.querySelector("#desk .too-large")?.innerText.includes("site-recording.mp4")`)
 	waitJS(t, b, "the location", `document.querySelector("#desk").innerText.includes("openstreetmap.org")`)
+	// By now a delivery carried the customer's photo: the thread shows it,
+	// loaded through the host's signed link.
+	waitJS(t, b, "the customer's avatar",
+		`(() => { const i = document.querySelector("#desk .thread h3 img.avatar"); return !!i && !i.hidden && i.complete && i.naturalWidth > 0 && i.src.includes("/files/"); })()`)
 	browsertest.Screenshot(t, b, "demo-page")
 
 	// The operator's page of the same host shows the plugin running.
@@ -206,6 +210,28 @@ func TestDemoDesksThroughTheAPI(t *testing.T) {
 				last := st.Chat[len(st.Chat)-1]
 				return last.From == "bot" && last.Text == answer && hasMessage(st.Threads[0].Messages, "agent", answer)
 			})
+			if desk == "webhook" || desk == "slack" {
+				// The desk shows the customer's profile photo: looked up off
+				// the message path, so a later message carries it. (Help
+				// Scout takes a photo only when its customer is created, and
+				// only a link of at most 200 characters: the host's signed
+				// links are longer.)
+				photo := ""
+				for i := 0; photo == "" && i < 10; i++ {
+					text := fmt.Sprintf("one more thing (%d)", i)
+					post(t, urls.Page+"api/chat/text", fmt.Sprintf(`{"text":%q}`, text))
+					waitState(t, urls.Page, &st, "the message at the desk", func() bool {
+						return hasMessage(st.Threads[0].Messages, "customer", text)
+					})
+					photo = st.Threads[0].Photo
+				}
+				if !strings.HasPrefix(photo, urls.Public) || !strings.Contains(photo, "/files/") {
+					t.Fatalf("desk thread photo %q, want the host's signed file link", photo)
+				}
+				if img := httpGet(t, photo); !strings.HasPrefix(img, "\x89PNG") {
+					t.Errorf("the photo link did not serve the customer's picture (%d bytes)", len(img))
+				}
+			}
 			// An unknown thread is refused, and says so.
 			req, _ := http.NewRequest(http.MethodPost, urls.Page+"api/desk/reply", strings.NewReader(`{"thread":"999999","text":"hello?"}`))
 			req.Header.Set("X-Parley-Demo", "1")
@@ -232,7 +258,7 @@ type pageState struct {
 }
 
 type pageThread struct {
-	ID, Contact, Label, State, Status string
+	ID, Contact, Label, State, Status, Photo string
 	ClaimedBy                         string `json:"claimed_by"`
 	Actions                           []string
 	Messages                          []deskMessage

@@ -93,6 +93,10 @@ type deskThread struct {
 	// empty for a desk without them.
 	Actions  []string      `json:"actions,omitempty"`
 	Messages []deskMessage `json:"messages"`
+	// Photo is the customer's profile photo as the desk got it (the host's
+	// signed /files/ link); empty until the host has looked it up, and for
+	// desks that show none.
+	Photo string `json:"photo,omitempty"`
 }
 
 // deskMessage is one message in a desk thread.
@@ -167,6 +171,9 @@ func (w *webhookDesk) Threads() []deskThread {
 	for _, del := range w.d.Received() {
 		t := thread(del.ConversationID)
 		t.Contact = contactName(del.Contact)
+		if del.Contact.PhotoURL != "" {
+			t.Photo = del.Contact.PhotoURL
+		}
 		if n := del.Conversation.Number; n > 0 {
 			t.Label = fmt.Sprintf("#%d", n)
 		}

@@ -50,9 +50,10 @@ func (h *helpScoutDesk) Channel() channelSpec {
 }
 
 func (h *helpScoutDesk) Threads() []deskThread {
-	names := map[int64]string{}
+	names, photos := map[int64]string{}, map[int64]string{}
 	for _, c := range h.f.Customers() {
 		names[c.ID] = strings.TrimSpace(c.FirstName + " " + c.LastName)
+		photos[c.ID] = c.PhotoURL
 	}
 	var out []deskThread
 	for _, c := range h.f.Conversations() {
@@ -60,7 +61,7 @@ func (h *helpScoutDesk) Threads() []deskThread {
 			continue // its threads live on in the surviving conversation
 		}
 		t := deskThread{
-			ID: strconv.FormatInt(c.ID, 10), Contact: names[c.CustomerID],
+			ID: strconv.FormatInt(c.ID, 10), Contact: names[c.CustomerID], Photo: photos[c.CustomerID],
 			Label: fmt.Sprintf("#%d · %s · %s", c.Number, c.Subject, c.Status),
 			State: stateOpen,
 		}

@@ -61,6 +61,9 @@ func (s *slackDesk) Threads() []deskThread {
 				emoji, rest, _ := strings.Cut(text, " ")
 				text = emoji + " " + strings.TrimSuffix(strings.TrimPrefix(rest, "_"), "_")
 			}
+			if from == "customer" && m.IconURL != "" {
+				t.Photo = m.IconURL // the customer's posts carry their photo as the icon
+			}
 			dm := deskMessage{From: from, Text: slackUnescape.Replace(text), At: slackTime(m.TS)}
 			for _, f := range m.Files {
 				dm.Files = append(dm.Files, deskFile{Name: f})

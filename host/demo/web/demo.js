@@ -110,6 +110,11 @@ function threadBox(t) {
   const root = el("article", "thread");
   root.dataset.thread = t.id;
   const h = el("h3", "", t.contact || "Customer");
+  // The customer's profile photo, once the host has looked it up.
+  const avatar = el("img", "avatar");
+  avatar.alt = "";
+  avatar.hidden = true;
+  h.prepend(avatar);
   const label = el("small");
   h.append(" ", label);
   // The conversation's state and its lifecycle buttons, where the desk has them.
@@ -135,7 +140,7 @@ function threadBox(t) {
     if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
   });
   root.append(h, list, form);
-  tb = { root, list, label, state, acts, last: "", lastState: "" };
+  tb = { root, list, label, state, acts, avatar, last: "", lastState: "" };
   threadBoxes.set(t.id, tb);
   return tb;
 }
@@ -148,6 +153,10 @@ function renderDesk(threads) {
   for (const t of threads) {
     const tb = threadBox(t);
     if (!tb.root.isConnected) desk.prepend(tb.root);
+    if (t.photo && tb.avatar.getAttribute("src") !== t.photo) {
+      tb.avatar.src = t.photo;
+      tb.avatar.hidden = false;
+    }
     renderLifecycle(t, tb);
     const key = JSON.stringify(t.messages);
     if (key === tb.last) continue;
