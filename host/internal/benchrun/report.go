@@ -183,10 +183,16 @@ func (r report) renderBots(p func(string, ...any)) {
 
 // botsText says what an idle bot costs and why; measure again and update
 // it when the intake, the sender or the leases change.
-const botsText = `What an idle bot holds: its config, a sender (rate limiters, an HTTP client shared with
-every bot), its intake status and, in webhook mode, a route on the public listener; a polling
-bot also holds a long poll to Telegram (a goroutine and a connection) and renews its poller
-lease in the store every 2 s, which is the idle CPU of the polling row.
+const botsText = `What an idle bot holds: its config, a Telegram client and sender (its own rate limiters;
+the HTTP transport is shared by every bot), its intake handler and status, one goroutine waiting
+for its end and, in webhook mode, a route on the public listener. A polling bot also holds a long
+poll to Telegram (a goroutine and a connection) and renews its poller lease in the store every
+2 s, so each idle polling bot costs a store write every 2 s and a getUpdates round trip per poll
+timeout (25 s here): that is the polling row's idle CPU; a webhook-mode bot costs nothing until
+Telegram calls. In webhook mode every update is its own request and commit (Telegram sends one
+update per request), where a poll hands the host batches, which is why the many-bots rows are
+slower per message than the one-bot rows above. ` + "`PARLEY_CPUPROFILE=<file>`" + ` makes ` + "`bin/parley`" + `
+write a CPU profile of itself for such a look.
 `
 
 // renderBounds is the "what bounds it" section: the targets checked against
