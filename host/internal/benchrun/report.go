@@ -189,9 +189,10 @@ for its end and, in webhook mode, a route on the public listener. A polling bot 
 poll to Telegram (a goroutine and a connection) and renews its poller lease in the store every
 2 s, so each idle polling bot costs a store write every 2 s and a getUpdates round trip per poll
 timeout (25 s here): that is the polling row's idle CPU; a webhook-mode bot costs nothing until
-Telegram calls. In webhook mode every update is its own request and commit (Telegram sends one
-update per request), where a poll hands the host batches, which is why the many-bots rows are
-slower per message than the one-bot rows above. ` + "`PARLEY_CPUPROFILE=<file>`" + ` makes ` + "`bin/parley`" + `
+Telegram calls. Spread over every bot, the load gives each bot a few messages, so each intake
+commit carries one or two updates (in webhook mode always one: Telegram sends one update per
+request), where the one-bot rows above commit a poll's batch of up to 100 at once: that is why the
+many-bots rows are slower per message. ` + "`PARLEY_CPUPROFILE=<file>`" + ` makes ` + "`bin/parley`" + `
 write a CPU profile of itself for such a look.
 `
 
