@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mymmrac/telego"
+	"github.com/parley-dev/parley/sdk"
 )
 
 // FuzzEntities converts entities whose offsets count UTF-16 units (as
@@ -70,6 +71,14 @@ func FuzzUpdate(f *testing.F) {
 		}
 		if !utf8.ValidString(m.Text) {
 			t.Fatalf("invalid UTF-8 %q", m.Text)
+		}
+		if text == "" {
+			// No text: an unsupported message, whose text is Parley's
+			// placeholder; Telegram's entities named nothing in it.
+			if m.Kind != sdk.KindUnsupported || len(m.Entities) != 0 {
+				t.Fatalf("a message without text became %s %q with entities %+v", m.Kind, m.Text, m.Entities)
+			}
+			return
 		}
 		units := utf16.Encode([]rune(m.Text))
 		runes := []rune(m.Text)
