@@ -259,9 +259,9 @@ type pageState struct {
 
 type pageThread struct {
 	ID, Contact, Label, State, Status, Photo string
-	ClaimedBy                         string `json:"claimed_by"`
-	Actions                           []string
-	Messages                          []deskMessage
+	ClaimedBy                                string `json:"claimed_by"`
+	Actions                                  []string
+	Messages                                 []deskMessage
 }
 
 // thread returns the thread with a message from from containing text.
