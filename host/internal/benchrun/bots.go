@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/mymmrac/telego"
-	"github.com/parley-dev/parley/host/internal/percentile"
 	"github.com/parley-dev/parley/host/internal/procstat"
 	"github.com/parley-dev/parley/host/internal/testworld"
 	"github.com/parley-dev/parley/host/telegram/telegramtest"
@@ -214,20 +213,12 @@ func (h *botsHost) load(ctx context.Context, messages int) (thr float64, p50, p9
 		pushed[i] = time.Now()
 		h.bots[i%len(h.bots)].SendText(users[i], "m"+strconv.Itoa(i))
 	}
-	if err := rec.wait(ctx, 60*time.Second+time.Duration(messages)*5*time.Millisecond); err != nil {
+	if err := rec.wait(ctx, burstTimeout(messages)); err != nil {
 		return 0, 0, 0, 0, fmt.Errorf("%w; log:\n%s", err, h.w.logs.tail(4000))
 	}
 	received, dups := rec.result()
-	lat := make([]time.Duration, messages)
-	last := received[0]
-	for i, r := range received {
-		lat[i] = r.Sub(pushed[i])
-		if r.After(last) {
-			last = r
-		}
-	}
-	return float64(messages) / last.Sub(pushed[0]).Seconds(),
-		percentile.NearestRank(lat, 0.50), percentile.NearestRank(lat, 0.99), dups, nil
+	thr, p50, p99 = burstStats(pushed, received)
+	return thr, p50, p99, dups, nil
 }
 
 // runBots measures one many-bots row: the reference host with one bot,

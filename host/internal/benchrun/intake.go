@@ -82,22 +82,12 @@ func runIntake(ctx context.Context, wc worldConfig, conversations, messages int)
 		pushed[i] = time.Now()
 		w.tg.SendText(users[i%conversations], "m"+strconv.Itoa(i))
 	}
-	timeout := 60*time.Second + time.Duration(messages)*5*time.Millisecond
-	if err := rec.wait(ctx, timeout); err != nil {
+	if err := rec.wait(ctx, burstTimeout(messages)); err != nil {
 		return res, fmt.Errorf("%w; log:\n%s", err, w.logs.tail(4000))
 	}
 	received, dups := rec.result()
 	res.Duplicates = dups
-	lat := make([]time.Duration, messages)
-	last := received[0]
-	for i, r := range received {
-		lat[i] = r.Sub(pushed[i])
-		if r.After(last) {
-			last = r
-		}
-	}
-	res.Throughput = float64(messages) / last.Sub(pushed[0]).Seconds()
-	res.P50, res.P99 = percentile.NearestRank(lat, 0.50), percentile.NearestRank(lat, 0.99)
+	res.Throughput, res.P50, res.P99 = burstStats(pushed, received)
 
 	// One message at a time: nothing queued ahead of it.
 	idle := make([]time.Duration, idleProbes)
@@ -120,6 +110,27 @@ func runIntake(ctx context.Context, wc worldConfig, conversations, messages int)
 		res.PluginRSS = pluginPeakRSS(w.hostPID)
 	}
 	return res, nil
+}
+
+// burstTimeout is how long a burst of messages may take to reach the desk.
+func burstTimeout(messages int) time.Duration {
+	return 60*time.Second + time.Duration(messages)*5*time.Millisecond
+}
+
+// burstStats is a burst's throughput (messages ÷ (last receipt − first
+// push)) and its push-to-desk latencies, message i pushed at pushed[i] and
+// received at received[i].
+func burstStats(pushed, received []time.Time) (throughput float64, p50, p99 time.Duration) {
+	lat := make([]time.Duration, len(received))
+	last := received[0]
+	for i, r := range received {
+		lat[i] = r.Sub(pushed[i])
+		if r.After(last) {
+			last = r
+		}
+	}
+	return float64(len(received)) / last.Sub(pushed[0]).Seconds(),
+		percentile.NearestRank(lat, 0.50), percentile.NearestRank(lat, 0.99)
 }
 
 // recorder collects the desk's deliveries: burst messages "m<i>" by index,

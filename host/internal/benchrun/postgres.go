@@ -144,8 +144,7 @@ func runReplicas(ctx context.Context, base, plugins, parley string, n, conversat
 		pushed[i] = time.Now()
 		w.tg.SendText(users[i%conversations], "m"+strconv.Itoa(i))
 	}
-	timeout := 60*time.Second + time.Duration(messages)*5*time.Millisecond
-	if err := rec.wait(ctx, timeout); err != nil {
+	if err := rec.wait(ctx, burstTimeout(messages)); err != nil {
 		return res, fmt.Errorf("%w; logs:\n%s", err, w.logTail(4000))
 	}
 	after, err := probe.snapshot()
@@ -155,16 +154,7 @@ func runReplicas(ctx context.Context, base, plugins, parley string, n, conversat
 	drained := time.Now()
 	received, dups := rec.result()
 	res.Duplicates = dups
-	lat := make([]time.Duration, messages)
-	last := received[0]
-	for i, r := range received {
-		lat[i] = r.Sub(pushed[i])
-		if r.After(last) {
-			last = r
-		}
-	}
-	res.Throughput = float64(messages) / last.Sub(pushed[0]).Seconds()
-	res.P50, res.P99 = percentile.NearestRank(lat, 0.50), percentile.NearestRank(lat, 0.99)
+	res.Throughput, res.P50, res.P99 = burstStats(pushed, received)
 	// The CPU window runs to the second snapshot, a moment past the last
 	// receipt; the snapshots bracket the burst, so they set the wall time.
 	res.CPU = after.since(before, drained.Sub(pushed[0]).Seconds())
