@@ -231,18 +231,7 @@ func TestCustomerAvatar(t *testing.T) {
 			waitUntil(2*time.Second, func() bool { return len(e.tg.Requests("getUserProfilePhotos")) > 0 })
 		}
 	}
-	if url == "" || !strings.HasPrefix(url, e.public+"/files/") || strings.Contains(url, e.tg.Token()) {
-		t.Fatalf("photo_url %q, want a signed host link", url)
-	}
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || string(body) != string(photo) {
-		t.Errorf("the photo link answered %d with %d bytes, want the photo's %d", resp.StatusCode, len(body), len(photo))
-	}
+	e.assertPhotoLink("photo_url", url, photo)
 	if n := countUser(e.tg.Requests("getUserProfilePhotos"), ann.ID); n != 1 {
 		t.Errorf("%d getUserProfilePhotos calls for Ann, want one per conversation", n)
 	}
@@ -260,6 +249,24 @@ func TestCustomerAvatar(t *testing.T) {
 		if strings.HasPrefix(d.Message.Text, "bob") && d.Contact.PhotoURL != "" {
 			t.Errorf("Bob's %q came with photo_url %q, want none", d.Message.Text, d.Contact.PhotoURL)
 		}
+	}
+}
+
+// assertPhotoLink checks that what (a desk's photo field) is the host's
+// signed link, free of the bot token, and that it serves photo's bytes.
+func (e *env) assertPhotoLink(what, url string, photo []byte) {
+	e.t.Helper()
+	if !strings.HasPrefix(url, e.public+"/files/") || strings.Contains(url, e.tg.Token()) {
+		e.t.Fatalf("%s %q, want a signed host link", what, url)
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(body) != string(photo) {
+		e.t.Errorf("the %s link answered %d with %d bytes, want the photo's %d", what, resp.StatusCode, len(body), len(photo))
 	}
 }
 

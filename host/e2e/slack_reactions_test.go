@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"io"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -57,18 +55,7 @@ func TestSlackReactionsDeletesAndAvatar(t *testing.T) {
 		e.tg.SendText(ann.ID, text)
 		icon = postOf(text).IconURL
 	}
-	if !strings.HasPrefix(icon, e.public+"/files/") || strings.Contains(icon, e.tg.Token()) {
-		t.Fatalf("icon_url %q, want a signed host link", icon)
-	}
-	resp, err := http.Get(icon)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || string(body) != string(photo) {
-		t.Errorf("the icon link answered %d with %d bytes, want the photo's %d", resp.StatusCode, len(body), len(photo))
-	}
+	e.assertPhotoLink("icon_url", icon, photo)
 
 	// Grace answers; the customer reacts 👍 on the answer in Telegram.
 	answerTS, d, err := fake.AgentReply(ctx, slackfake.ChannelID, root.TS, grace.ID, "It left the depot today")
