@@ -54,6 +54,25 @@ func (e *env) waitBotMessage(chat int64, text string) int {
 	return id
 }
 
+// waitReplyRecorded waits until the host has recorded the Telegram ids
+// of the desk's reply id. Telegram shows a message before the host's
+// sendMessage call returns and the host records its id; a customer could
+// not react within those milliseconds, a test can, and a reaction on a
+// message the host does not know yet is ignored.
+func (e *env) waitReplyRecorded(id string) {
+	e.t.Helper()
+	if !waitUntil(30*time.Second, func() bool {
+		for _, line := range strings.Split(e.Logs(), "\n") {
+			if strings.Contains(line, "reply sent:") && strings.Contains(line, " reply="+id+" ") {
+				return true
+			}
+		}
+		return false
+	}) {
+		e.t.Fatalf("the host never recorded reply %s as sent\n%s", id, e.Logs())
+	}
+}
+
 // waitDeleted waits until the host asked Telegram to delete message id.
 func (e *env) waitDeleted(id int) {
 	e.t.Helper()
@@ -104,6 +123,7 @@ func TestReactionsBothWays(t *testing.T) {
 		t.Fatalf("reply: %d %s", status, body)
 	}
 	found := e.waitBotMessage(ann.ID, "Found it")
+	e.waitReplyRecorded("r2")
 	if n := len(e.tg.Requests("setMessageReaction")); n != 1 {
 		t.Errorf("%d setMessageReaction calls after two replies, want the one seen reaction", n)
 	}

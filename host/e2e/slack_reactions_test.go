@@ -63,6 +63,7 @@ func TestSlackReactionsDeletesAndAvatar(t *testing.T) {
 		t.Fatalf("agent reply: %v %+v", err, d.Attempts)
 	}
 	answer := e.waitBotMessage(ann.ID, "It left the depot today")
+	e.waitReplyRecorded(answerTS)
 	if e.tg.React(ann.ID, answer, ann.ID, "👍") == 0 {
 		t.Fatal("the host did not ask Telegram for message_reaction updates")
 	}
