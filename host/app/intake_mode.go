@@ -51,30 +51,48 @@ type replicaReaper interface {
 
 var _ replicaReaper = (*postgres.Store)(nil)
 
-// heartbeat tells the store this replica is alive and what it leads, and
-// after each beat takes back the work of replicas that stopped beating.
+// beat tells the store once that this replica is alive and what it
+// leads, then takes back the work of replicas that stopped beating.
+func (h *host) beat(ctx context.Context) error {
+	err := h.store.Heartbeat(ctx, store.Replica{
+		Owner: h.owner, Hostname: h.hostname, PID: os.Getpid(), Version: version.Version,
+		Leads: h.bots.leads(), StartedAt: h.started, SeenAt: time.Now(),
+	})
+	if err != nil {
+		return err
+	}
+	if reaper, ok := h.store.(replicaReaper); ok {
+		h.reclaim(ctx, reaper)
+	}
+	return nil
+}
+
+// firstBeat writes this replica's heartbeat before its dispatcher may
+// claim anything: leases are cut short only for replicas the store has
+// seen, so a replica killed between its first claim and its first beat
+// would otherwise hold its lanes until the leases ran out.
+func (h *host) firstBeat(ctx context.Context) {
+	h.hostname, _ = os.Hostname()
+	h.started = time.Now()
+	bctx, cancel := context.WithTimeout(ctx, heartbeatEvery)
+	defer cancel()
+	if err := h.beat(bctx); err != nil && ctx.Err() == nil {
+		h.log.Warn("heartbeat failed", "error", err)
+	}
+}
+
+// heartbeat beats every heartbeatEvery (the first beat is firstBeat's).
 func (h *host) heartbeat(ctx context.Context) error {
-	hostname, _ := os.Hostname()
-	started := time.Now()
-	reaper, _ := h.store.(replicaReaper)
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
 	for {
-		leads := h.bots.leads()
-		err := h.store.Heartbeat(ctx, store.Replica{
-			Owner: h.owner, Hostname: hostname, PID: os.Getpid(), Version: version.Version,
-			Leads: leads, StartedAt: started, SeenAt: time.Now(),
-		})
-		if err != nil && ctx.Err() == nil {
-			h.log.Warn("heartbeat failed", "error", err)
-		}
-		if err == nil && reaper != nil {
-			h.reclaim(ctx, reaper)
-		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		}
+		if err := h.beat(ctx); err != nil && ctx.Err() == nil {
+			h.log.Warn("heartbeat failed", "error", err)
 		}
 	}
 }

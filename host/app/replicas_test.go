@@ -71,9 +71,11 @@ func replicaHost(t *testing.T, st store.Store, owner string) *host {
 	return &host{store: st, owner: owner, log: hclog.New(&hclog.LoggerOptions{Name: owner, Output: t.Output(), Level: hclog.Info})}
 }
 
-// beating runs h's heartbeat until the returned stop is called.
+// beating writes h's first heartbeat, as run does before its dispatcher
+// starts, then runs h's heartbeat until the returned stop is called.
 func beating(t *testing.T, h *host) (stop func()) {
 	ctx, cancel := context.WithCancel(t.Context())
+	h.firstBeat(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = h.heartbeat(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })

@@ -100,8 +100,11 @@ type host struct {
 	photos *avatar.Fetcher
 	// business counts Telegram Business connection changes of every bot.
 	business inbound.BusinessObserver
-	// owner names this replica in leases and heartbeats.
-	owner string
+	// owner names this replica in leases and heartbeats; hostname and
+	// started are what its heartbeats report (set by firstBeat).
+	owner    string
+	hostname string
+	started  time.Time
 	// reload is the running config's record (reload.go).
 	reload reloadState
 	// redactor keeps every configured secret out of logs and pages.
@@ -249,6 +252,7 @@ func (h *host) run(ctx context.Context, ready func(Addrs), reloadPath string) er
 		botNames = append(botNames, b.cfg.Name)
 	}
 	h.log.Info("parley is running", "channels", strings.Join(h.router.Channels(), ","), "bots", strings.Join(botNames, ","))
+	h.firstBeat(ctx)
 	drained, err := supervise.Run(ctx, supervise.Options{
 		// Each listener's own shutdown is bounded by shutdownGrace; the
 		// group as a whole gets three times that.
