@@ -272,9 +272,16 @@ func TestLifecycleRatingSurvivesSIGKILL(t *testing.T) {
 	if out, code := e.parley(t, "close", "1"); code != 0 {
 		t.Fatalf("parley close: %s", out)
 	}
+	logged := len(e.Logs())
 	e.start()
 	if !waitUntil(20*time.Second, func() bool { return len(e.ratingQuestions(ann.ID)) > 0 }) {
 		t.Fatalf("no rating question after the restart\n%s", tail(e.Logs(), 40))
+	}
+	// Tap only once the host recorded the question as sent: a kill after
+	// Telegram accepted it but before that record sends it again (the
+	// documented at-least-once window), which a person cannot hit by tapping.
+	if !waitUntil(20*time.Second, func() bool { return strings.Contains(e.Logs()[logged:], "reply sent:") }) {
+		t.Fatalf("the host never recorded the question as sent\n%s", tail(e.Logs(), 40))
 	}
 	q := e.ratingQuestions(ann.ID)[0]
 	_, data := keyboard(t, q)
